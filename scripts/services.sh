@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# The shared services the tests use, on loopback ports of their own (the Debian defaults 5432/6379 stay free
+# for anything else on the machine):
+#   PostgreSQL 15  127.0.0.1:55432  role toolkit / toolkit-pass, database toolkit (scram-sha-256 over TCP)
+#   Redis          127.0.0.1:56379  requirepass redis-pass, no persistence
+#   moto server    127.0.0.1:55000  S3 and Secrets Manager emulator
+# Usage: scripts/services.sh start|stop|status|env
+#   start   starts what is not already answering (reuses a running instance, even one started from another
+#           clone), waits until each is ready, writes the connection settings to .cache/services/env
+#   stop    stops the instances this work tree started
+#   status  says which ones answer; exit 1 when one does not
+#   env     prints the connection settings (KEY=VALUE lines), for `set -a; . file` or `env $(...)`
+# Safe to run from several shells at once: one start/stop at a time through a lock.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+state="$root/.cache/services"
+
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_PORT=55432
+PG_USER=toolkit
+PG_PASSWORD=toolkit-pass
+PG_DB=toolkit
+REDIS_PORT=56379
+REDIS_PASSWORD=redis-pass
+MOTO_PORT=55000
+MOTO="$root/.cache/venv/bin/moto_server"
+
+# PostgreSQL refuses to run as root: as root, its processes run as the `postgres` system user.
+if [ "$(id -u)" -eq 0 ]; then PG_RUN_AS=postgres; else PG_RUN_AS=; fi
+
+pg_url="postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
+redis_url="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
+moto_url="http://127.0.0.1:$MOTO_PORT"
+
+die() { echo "services: $*" >&2; exit 1; }
+log() { echo "services: $*" >&2; }
+
+print_env() {
+  cat <<EOF
+TEST_PG_URL=$pg_url
+TEST_REDIS_URL=$redis_url
+TEST_AWS_ENDPOINT_URL=$moto_url
+AWS_ACCESS_KEY_ID=test
+AWS_SECRET_ACCESS_KEY=test
+AWS_REGION=us-east-1
+AWS_DEFAULT_REGION=us-east-1
+TEST_PG_BIN=$PG_BIN
+TEST_PG_RUN_AS=$PG_RUN_AS
+EOF
+}
+
+as_pg_user() {
+  if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
+}
+
+# ---- readiness probes (they log in, so a foreign server on the same port does not count) ----
+pg_answers() { PGCONNECT_TIMEOUT=3 psql "$pg_url" -XAtqc 'select 1' >/dev/null 2>&1; }
+redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2>/dev/null)" = PONG ]; }
+moto_answers() { curl -fsS -m 3 -o /dev/null "$moto_url/moto-api/data.json" 2>/dev/null; }
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Polls "$2..." every 0.2 s for up to $1 seconds.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+# ---- PostgreSQL ----
+pg_base="$state/pg"
+pg_data="$pg_base/data"
+pg_log="$pg_base/postgres.log"
+
+start_pg() {
+  if pg_answers; then log "PostgreSQL already answers on 127.0.0.1:$PG_PORT (reused)"; return 0; fi
+  ! port_taken $PG_PORT || wait_until 30 pg_answers \
+    || die "port $PG_PORT is taken by something that does not accept $PG_USER's login; stop it (see $pg_log if it is ours)"
+  [ -x "$PG_BIN/postgres" ] || die "$PG_BIN/postgres not found: run scripts/install-deps.sh"
+  mkdir -p "$pg_base"
+  if [ -n "$PG_RUN_AS" ]; then
+    chown "$PG_RUN_AS:" "$pg_base"
+    as_pg_user test -w "$pg_base" \
+      || die "user $PG_RUN_AS cannot write $pg_base (a parent directory is not searchable by it); clone the repository elsewhere, e.g. under /work or /srv"
+  fi
+  if [ ! -f "$pg_data/PG_VERSION" ]; then
+    log "initdb $pg_data"
+    local pwfile="$pg_base/.pwfile"
+    printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+    [ -z "$PG_RUN_AS" ] || chown "$PG_RUN_AS:" "$pwfile"
+    as_pg_user rm -rf "$pg_data"
+    as_pg_user "$PG_BIN/initdb" -D "$pg_data" -U "$PG_USER" --pwfile="$pwfile" -E UTF8 --locale=C \
+      --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$pg_base/initdb.log" 2>&1 \
+      || { rm -f "$pwfile"; die "initdb failed, see $pg_base/initdb.log"; }
+    rm -f "$pwfile"
+    # Test data only: durability off for speed; enough connections for parallel test files.
+    as_pg_user tee -a "$pg_data/postgresql.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$pg_base'
+unix_socket_permissions = 0700
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = 'scram-sha-256'
+EOF
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $pg_log)"
+  # 9>&-: the server must not inherit our lock, or the next services.sh would wait forever.
+  as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t 60 start </dev/null >/dev/null 9>&- \
+    || die "PostgreSQL did not start within 60s, see $pg_log"
+  if ! PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p $PG_PORT -U $PG_USER -d postgres -Atqc \
+      "select 1 from pg_database where datname = '$PG_DB'" | grep -q 1; then
+    PGPASSWORD=$PG_PASSWORD createdb -h 127.0.0.1 -p $PG_PORT -U $PG_USER "$PG_DB"
+  fi
+  wait_until 30 pg_answers || die "PostgreSQL started but $PG_USER cannot query $PG_DB, see $pg_log"
+}
+
+stop_pg() {
+  [ -f "$pg_data/postmaster.pid" ] || return 0
+  log "stopping PostgreSQL"
+  as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -m fast -w -t 30 stop >/dev/null 9>&- || true
+}
+
+# ---- Redis ----
+redis_dir="$state/redis"
+
+start_redis() {
+  if redis_answers; then log "Redis already answers on 127.0.0.1:$REDIS_PORT (reused)"; return 0; fi
+  ! port_taken $REDIS_PORT || die "port $REDIS_PORT is taken by something that does not answer PING with our password"
+  command -v redis-server >/dev/null || die "redis-server not found: run scripts/install-deps.sh"
+  mkdir -p "$redis_dir"
+  # A config file rather than arguments, so the password does not show in `ps`.
+  cat >"$redis_dir/redis.conf" <<EOF
+bind 127.0.0.1
+port $REDIS_PORT
+requirepass $REDIS_PASSWORD
+save ""
+appendonly no
+daemonize yes
+pidfile $redis_dir/redis.pid
+logfile $redis_dir/redis.log
+dir $redis_dir
+EOF
+  chmod 600 "$redis_dir/redis.conf"
+  log "starting Redis on 127.0.0.1:$REDIS_PORT (log: $redis_dir/redis.log)"
+  redis-server "$redis_dir/redis.conf" </dev/null >/dev/null 2>&1 9>&- \
+    || die "redis-server failed to start, see $redis_dir/redis.log"
+  wait_until 15 redis_answers || die "Redis did not answer PING within 15s, see $redis_dir/redis.log"
+}
+
+stop_pidfile() {
+  local name=$1 pidfile=$2 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $name (pid $pid)"
+    kill "$pid"
+    wait_until 10 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+# ---- moto ----
+moto_pidfile="$state/moto.pid"
+moto_log="$state/moto.log"
+
+start_moto() {
+  if moto_answers; then log "moto already answers on $moto_url (reused)"; return 0; fi
+  ! port_taken $MOTO_PORT || die "port $MOTO_PORT is taken by something that is not a moto server"
+  [ -x "$MOTO" ] || die "$MOTO not found: run scripts/install-deps.sh"
+  log "starting moto on $moto_url (log: $moto_log)"
+  setsid "$MOTO" -H 127.0.0.1 -p $MOTO_PORT </dev/null >>"$moto_log" 2>&1 9>&- &
+  echo $! >"$moto_pidfile"
+  wait_until 60 moto_answers || die "moto did not answer within 60s, see $moto_log"
+}
+
+status() {
+  local rc=0
+  if pg_answers; then echo "postgresql  up    127.0.0.1:$PG_PORT"; else echo "postgresql  down  127.0.0.1:$PG_PORT"; rc=1; fi
+  if redis_answers; then echo "redis       up    127.0.0.1:$REDIS_PORT"; else echo "redis       down  127.0.0.1:$REDIS_PORT"; rc=1; fi
+  if moto_answers; then echo "moto        up    $moto_url"; else echo "moto        down  $moto_url"; rc=1; fi
+  return $rc
+}
+
+with_lock() {
+  mkdir -p "$state"
+  # Machine-wide, since the ports are: a second clone must not race this one for them.
+  exec 9>"${TMPDIR:-/tmp}/init-toolkit-services.lock"
+  flock -w 180 9 || die "another services.sh has held the lock for 3 minutes; is one stuck?"
+  "$@"
+}
+
+do_start() {
+  start_pg
+  start_redis
+  start_moto
+  print_env >"$state/env"
+}
+
+do_stop() {
+  stop_pg
+  stop_pidfile Redis "$redis_dir/redis.pid"
+  stop_pidfile moto "$moto_pidfile"
+}
+
+case "${1:-}" in
+  start) with_lock do_start ;;
+  stop) with_lock do_stop ;;
+  status) status ;;
+  env) print_env ;;
+  *) echo "usage: scripts/services.sh start|stop|status|env" >&2; exit 2 ;;
+esac
