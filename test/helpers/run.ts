@@ -1,0 +1,79 @@
+// Runs a built bundle (dist/<tool>.js) on the Node 24 that runs the tests, the way a container would.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repoRoot = new URL('../../', import.meta.url).pathname;
+
+export function bundlePath(tool: string): string {
+  return join(repoRoot, 'dist', `${tool}.js`);
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** stderr parsed as JSON log lines (lines that are not JSON are skipped). */
+  logs: Array<Record<string, unknown>>;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Replace the environment instead of extending process.env. */
+  cleanEnv?: boolean;
+  cwd?: string;
+  input?: string;
+  /** Kill the process (SIGKILL) after this long; the test then fails on the result. */
+  timeoutMs?: number;
+  /** Called once the process has started, e.g. to send it a signal later. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/** Environment variables of the test harness that the tools must not see. */
+const HARNESS_ONLY = /^(NODE_TEST_CONTEXT|NODE_OPTIONS|NODE_CHANNEL_FD)$/;
+
+export function runTool(tool: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const base = options.cleanEnv ? {} : Object.fromEntries(Object.entries(process.env).filter(([k]) => !HARNESS_ONLY.test(k)));
+  const env = { LOG_FORMAT: 'json', ...base, ...options.env };
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundlePath(tool), ...args], {
+      env,
+      cwd: options.cwd ?? repoRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, logs: parseLogs(stderr) });
+    });
+    child.stdin.end(options.input ?? '');
+    options.onSpawn?.(child);
+  });
+}
+
+export function parseLogs(stderr: string): Array<Record<string, unknown>> {
+  const logs: Array<Record<string, unknown>> = [];
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // Not a log line.
+    }
+  }
+  return logs;
+}
+
+export function tempDir(prefix = 'toolkit-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { publishDirectory, writeFileAtomic } from '../../../tools/core/atomic.ts';
+import { UsageError } from '../../../tools/core/errors.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'atomic-'));
+
+test('writeFileAtomic writes content with the exact mode and leaves no temp file', async () => {
+  const dir = tmp();
+  await writeFileAtomic(join(dir, 'a.txt'), 'hello', { mode: 0o440 });
+  await writeFileAtomic(join(dir, 'b.bin'), Readable.from([Buffer.from('ab'), Buffer.from('cd')]), { mode: 0o400 });
+  assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'hello');
+  assert.equal(readFileSync(join(dir, 'b.bin'), 'utf8'), 'abcd');
+  assert.equal(statSync(join(dir, 'a.txt')).mode & 0o777, 0o440);
+  assert.equal(statSync(join(dir, 'b.bin')).mode & 0o777, 0o400);
+  assert.deepEqual(readdirSync(dir).sort(), ['a.txt', 'b.bin']);
+});
+
+test('a failing stream leaves the old file and no temp file', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'a.txt'), 'old');
+  const failing = new Readable({
+    read() {
+      this.destroy(new Error('connection reset'));
+    },
+  });
+  await assert.rejects(writeFileAtomic(join(dir, 'a.txt'), failing, { mode: 0o444 }), /connection reset/);
+  assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['a.txt']);
+});
+
+test('publishDirectory swaps whole sets through ..data and removes what the new set lacks', async () => {
+  const dir = tmp();
+  await publishDirectory(dir, async (staging) => {
+    writeFileSync(join(staging, 'one'), '1');
+    writeFileSync(join(staging, 'two'), '2');
+  });
+  assert.equal(readFileSync(join(dir, 'one'), 'utf8'), '1');
+  assert.equal(readlinkSync(join(dir, 'one')), '..data/one');
+  const firstStage = readlinkSync(join(dir, '..data'));
+  await publishDirectory(dir, async (staging) => {
+    writeFileSync(join(staging, 'one'), 'uno');
+    writeFileSync(join(staging, 'three'), '3');
+  });
+  assert.equal(readFileSync(join(dir, 'one'), 'utf8'), 'uno');
+  assert.equal(readFileSync(join(dir, 'three'), 'utf8'), '3');
+  const entries = readdirSync(dir).sort();
+  assert.ok(!entries.includes('two'), 'obsolete name removed');
+  assert.ok(!entries.includes(firstStage), 'old stage removed');
+  assert.equal(entries.filter((e) => e.startsWith('..')).length, 2, entries.join(','));
+});
+
+test('a failing fill leaves the previous set untouched and no staging directory', async () => {
+  const dir = tmp();
+  await publishDirectory(dir, async (staging) => writeFileSync(join(staging, 'one'), '1'));
+  const before = readdirSync(dir).sort();
+  await assert.rejects(
+    publishDirectory(dir, async (staging) => {
+      writeFileSync(join(staging, 'one'), 'half');
+      throw new Error('source failed');
+    }),
+    /source failed/,
+  );
+  assert.deepEqual(readdirSync(dir).sort(), before);
+  assert.equal(readFileSync(join(dir, 'one'), 'utf8'), '1');
+});
+
+test('a file in the target not written by the layout is never replaced', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'one'), 'user file');
+  await assert.rejects(
+    publishDirectory(dir, async (staging) => writeFileSync(join(staging, 'one'), '1')),
+    (e: unknown) => e instanceof UsageError && /"one" already exists/.test(e.message),
+  );
+  assert.equal(readFileSync(join(dir, 'one'), 'utf8'), 'user file');
+});
+
+test('stale staging directories from a crash are removed on the next publish', async () => {
+  const dir = tmp();
+  await publishDirectory(dir, async (staging) => writeFileSync(join(staging, 'one'), '1'));
+  const stale = join(dir, '..20260101T000000_000Z.dead');
+  mkdtempSync(stale);
+  await publishDirectory(dir, async (staging) => writeFileSync(join(staging, 'one'), '2'));
+  assert.ok(!readdirSync(dir).some((e) => e.startsWith('..20260101')));
+});

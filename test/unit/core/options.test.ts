@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCli, helpText, type CliSpec } from '../../../tools/core/options.ts';
+import { UsageError } from '../../../tools/core/errors.ts';
+
+const spec = {
+  name: 'demo-tool',
+  summary: 'a demo',
+  usage: 'TARGET...',
+  positional: { name: 'targets', description: 'targets', env: 'TARGETS', split: /[\s,]+/ },
+  configKeys: ['jobs'],
+  options: {
+    timeout: { type: 'duration', default: '60s', description: 'deadline' },
+    pgQuery: { type: 'string', description: 'query' },
+    mode: { type: 'mode', default: '0400', description: 'file mode' },
+    threshold: { type: 'integer', default: '1', min: 1, description: 'n' },
+    explain: { type: 'boolean', description: 'dry run' },
+    tag: { type: 'list', description: 'tags' },
+  },
+} as const satisfies CliSpec;
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = await parseCli(spec, argv, env);
+  assert.equal(result.kind, 'run');
+  if (result.kind !== 'run') throw new Error('unreachable');
+  return result;
+}
+
+test('defaults apply when nothing is given', async () => {
+  const r = await run([]);
+  assert.equal(r.options.timeout, 60_000);
+  assert.equal(r.options.mode, 0o400);
+  assert.equal(r.options.pgQuery, undefined);
+  assert.equal(r.options.explain, false);
+  assert.deepEqual(r.options.tag, []);
+});
+
+test('flags override env, env overrides the config file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const config = join(dir, 'c.yaml');
+  writeFileSync(config, 'timeout: 5s\npg-query: SELECT 2\nthreshold: 3\njobs:\n  - a: 1\n');
+  const r = await run(['--timeout=1s', '--config', config], { DEMO_TOOL_TIMEOUT: '2s', DEMO_TOOL_PG_QUERY: 'SELECT 3' });
+  assert.equal(r.options.timeout, 1000);
+  assert.equal(r.options.pgQuery, 'SELECT 3');
+  assert.equal(r.options.threshold, 3);
+  assert.deepEqual(r.config.jobs, [{ a: 1 }]);
+});
+
+test('positional args come from argv, else from the env var', async () => {
+  assert.deepEqual((await run(['a', 'b'])).args, ['a', 'b']);
+  assert.deepEqual((await run([], { DEMO_TOOL_TARGETS: 'x y,z\nw' })).args, ['x', 'y', 'z', 'w']);
+  assert.deepEqual((await run(['--', '--not-a-flag'])).args, ['--not-a-flag']);
+});
+
+test('booleans accept --flag, --no-flag, --flag=false and env words', async () => {
+  assert.equal((await run(['--explain'])).options.explain, true);
+  assert.equal((await run(['--no-explain'], { DEMO_TOOL_EXPLAIN: 'true' })).options.explain, false);
+  assert.equal((await run(['--explain=false'])).options.explain, false);
+  assert.equal((await run([], { DEMO_TOOL_EXPLAIN: 'yes' })).options.explain, true);
+});
+
+test('repeated list flags accumulate', async () => {
+  assert.deepEqual((await run(['--tag', 'a=1', '--tag', 'b=2'])).options.tag, ['a=1', 'b=2']);
+  assert.deepEqual((await run([], { DEMO_TOOL_TAG: 'a=1,b=2' })).options.tag, ['a=1', 'b=2']);
+});
+
+test('bad values fail with the flag, the source and what is expected', async () => {
+  await assert.rejects(parseCli(spec, ['--timeout', 'soon'], {}), (e: unknown) =>
+    e instanceof UsageError && e.message.includes('--timeout') && e.message.includes('500ms'),
+  );
+  await assert.rejects(parseCli(spec, [], { DEMO_TOOL_MODE: '999' }), /DEMO_TOOL_MODE.*octal/);
+  await assert.rejects(parseCli(spec, ['--threshold', '0'], {}), /--threshold.*>= 1/);
+  await assert.rejects(parseCli(spec, ['--timeout'], {}), /--timeout needs a value/);
+});
+
+test('unknown flags, env vars and config keys are errors with a suggestion', async () => {
+  await assert.rejects(parseCli(spec, ['--timout', '1s'], {}), /unknown flag --timout \(did you mean --timeout\?\)/);
+  await assert.rejects(parseCli(spec, [], { DEMO_TOOL_TIMOUT: '1s' }), /unknown environment variable DEMO_TOOL_TIMOUT \(did you mean DEMO_TOOL_TIMEOUT\?\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  writeFileSync(join(dir, 'c.yaml'), 'timeoutt: 1s\n');
+  await assert.rejects(parseCli(spec, ['--config', join(dir, 'c.yaml')], {}), /unknown key "timeoutt" \(did you mean timeout\?\)/);
+  writeFileSync(join(dir, 'bad.yaml'), 'a: [1\n');
+  await assert.rejects(parseCli(spec, ['--config', join(dir, 'bad.yaml')], {}), /not valid YAML or JSON/);
+  await assert.rejects(parseCli(spec, ['--config', join(dir, 'missing.yaml')], {}), /cannot read config file .*ENOENT/);
+});
+
+test('--help lists every flag with its env var; --version is recognised', async () => {
+  const text = helpText(spec);
+  for (const needle of ['--timeout', 'DEMO_TOOL_TIMEOUT', '--pg-query', 'DEMO_TOOL_PG_QUERY', 'LOG_LEVEL', 'DEMO_TOOL_TARGETS', 'default 60s']) {
+    assert.ok(text.includes(needle), needle);
+  }
+  assert.equal((await parseCli(spec, ['--version'], {})).kind, 'version');
+  assert.equal((await parseCli(spec, ['-h'], {})).kind, 'help');
+});

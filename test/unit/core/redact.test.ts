@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redactor, maskUrlCredentials } from '../../../tools/core/redact.ts';
+
+test('registered secrets are masked in raw, JSON-escaped and URL-encoded form', () => {
+  const r = new Redactor();
+  r.add('p@ss"word/1');
+  assert.equal(r.redact('pw=p@ss"word/1'), 'pw=***');
+  assert.equal(r.redact(JSON.stringify({ pw: 'p@ss"word/1' })), '{"pw":"***"}');
+  assert.equal(r.redact(`x=${encodeURIComponent('p@ss"word/1')}`), 'x=***');
+});
+
+test('each long line of a multi-line secret is masked on its own', () => {
+  const r = new Redactor();
+  r.add('-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX\n-----END KEY-----');
+  assert.equal(r.redact('bad line MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX here'), 'bad line *** here');
+});
+
+test('short values are not registered, so numbers in logs survive', () => {
+  const r = new Redactor();
+  r.add('1');
+  r.add('');
+  assert.equal(r.size, 0);
+  assert.equal(r.redact('latency 1ms'), 'latency 1ms');
+});
+
+test('a longer secret wins over a shorter one that is its prefix', () => {
+  const r = new Redactor();
+  r.add('abcd');
+  r.add('abcdefgh');
+  assert.equal(r.redact('abcdefgh abcd'), '*** ***');
+});
+
+test('URL passwords are masked without registration', () => {
+  assert.equal(maskUrlCredentials('postgres://app:s3cret@db:5432/x'), 'postgres://app:***@db:5432/x');
+  assert.equal(maskUrlCredentials('redis://:s3cret@cache:6379'), 'redis://:***@cache:6379');
+  assert.equal(maskUrlCredentials('http://host/path?a=b:c@d'), 'http://host/path?a=b:c@d');
+  assert.equal(maskUrlCredentials('tcp://db:5432'), 'tcp://db:5432');
+});

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeTerminationMessage } from '../../../tools/core/termination.ts';
+import { redactor } from '../../../tools/core/redact.ts';
+
+test('the message replaces the file content, redacted and capped at 4096 bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'term-'));
+  const path = join(dir, 'termination-log');
+  writeFileSync(path, 'x'.repeat(10_000));
+  redactor.add('term-secret-value');
+  assert.equal(writeTerminationMessage('failed: term-secret-value', path), true);
+  assert.equal(readFileSync(path, 'utf8'), 'failed: ***');
+  writeTerminationMessage('y'.repeat(5000), path);
+  assert.equal(readFileSync(path).length, 4096);
+});
+
+test('nothing is created when the file does not exist', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'term-')), 'absent');
+  assert.equal(writeTerminationMessage('failed', path), false);
+  assert.equal(existsSync(path), false);
+});

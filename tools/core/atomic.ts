@@ -1,0 +1,198 @@
+// Atomic writes. A file is written to a temporary name in the same directory, fsynced, given its mode
+// and owner, and renamed over the final name. A set of files is published the way Kubernetes publishes
+// secret and ConfigMap volumes: the set lives in a hidden directory `..<stamp>`, `..data` is a symlink to
+// it, and each visible name is a symlink through `..data`; replacing `..data` with rename(2) swaps the
+// whole set at once. That works even when the target is itself a mount point (an emptyDir), which a
+// rename of the target directory would not.
+
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UsageError } from './errors.ts';
+import { onCleanup } from './signals.ts';
+
+export interface Ownership {
+  /** File mode, e.g. 0o400. Applied exactly (the umask does not apply). */
+  mode: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
+}
+
+export type FileContent = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+const DATA_LINK = '..data';
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Writes `content` to `path` atomically with the given mode and owner. */
+export async function writeFileAtomic(path: string, content: FileContent, own: Ownership): Promise<void> {
+  const temp = tempName(path);
+  const forget = onCleanup(() => rmSync(temp, { force: true }));
+  try {
+    if (typeof content === 'string' || content instanceof Uint8Array) {
+      const handle = await fs.open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+      await pipeline(content, out);
+      const handle = await fs.open(temp, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await applyOwnership(temp, own);
+    await fs.rename(temp, path);
+    await fsyncDir(dirname(path));
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  } finally {
+    forget();
+  }
+}
+
+/** chmod (exact, umask-free) and, when asked, chown. */
+export async function applyOwnership(path: string, own: Ownership): Promise<void> {
+  if (own.uid !== undefined || own.gid !== undefined) await fs.chown(path, own.uid ?? -1, own.gid ?? -1);
+  await fs.chmod(path, own.mode);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface PublishOptions {
+  /** Mode of the directory that holds the set (the files' modes are set by `fill`). */
+  dirMode?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
+}
+
+/**
+ * Publishes a complete set of files into `target`: `fill` writes them into a staging directory, then the
+ * set is swapped in as a whole. On any failure the previous set stays in place and the staging
+ * directory is removed. Names starting with `..` are reserved for the layout.
+ */
+export async function publishDirectory(
+  target: string,
+  fill: (staging: string) => Promise<void>,
+  options: PublishOptions = {},
+): Promise<void> {
+  await fs.mkdir(target, { recursive: true });
+  await removeStaleStages(target);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '_');
+  const stageName = `..${stamp}.${randomBytes(4).toString('hex')}`;
+  const staging = join(target, stageName);
+  await fs.mkdir(staging, { mode: 0o700 });
+  const forget = onCleanup(() => rmSync(staging, { recursive: true, force: true }));
+  try {
+    await fill(staging);
+    const names = (await fs.readdir(staging)).sort();
+    for (const name of names) {
+      if (name.startsWith('..')) throw new UsageError(`cannot publish "${name}": names starting with ".." are reserved`);
+    }
+    await fsyncTree(staging);
+    await applyOwnership(staging, { mode: options.dirMode ?? 0o755, uid: options.uid, gid: options.gid });
+    const previous = await readDataLink(target);
+    for (const name of names) await ensureVisibleLink(target, name);
+    await replaceSymlink(target, DATA_LINK, stageName);
+    await fsyncDir(target);
+    forget();
+    await removeObsoleteLinks(target, new Set(names));
+    if (previous && previous !== stageName) await fs.rm(join(target, previous), { recursive: true, force: true });
+  } catch (error) {
+    forget();
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function readDataLink(target: string): Promise<string | undefined> {
+  try {
+    return await fs.readlink(join(target, DATA_LINK));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Staging directories left by a crash: `..<stamp>` entries that `..data` does not point at. */
+async function removeStaleStages(target: string): Promise<void> {
+  const current = await readDataLink(target);
+  for (const entry of await fs.readdir(target)) {
+    if (entry.startsWith('..') && entry !== DATA_LINK && entry !== current) {
+      await fs.rm(join(target, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+async function ensureVisibleLink(target: string, name: string): Promise<void> {
+  const want = `${DATA_LINK}/${name}`;
+  const path = join(target, name);
+  let stat;
+  try {
+    stat = await fs.lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (stat) {
+    if (stat.isSymbolicLink() && (await fs.readlink(path)) === want) return;
+    throw new UsageError(
+      `cannot publish into ${target}: "${name}" already exists there and was not written by this tool; remove it or choose another output directory`,
+    );
+  }
+  await replaceSymlink(target, name, want);
+}
+
+async function replaceSymlink(dir: string, name: string, pointsTo: string): Promise<void> {
+  const temp = tempName(join(dir, name));
+  await fs.symlink(pointsTo, temp);
+  try {
+    await fs.rename(temp, join(dir, name));
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function removeObsoleteLinks(target: string, keep: Set<string>): Promise<void> {
+  for (const entry of await fs.readdir(target, { withFileTypes: true })) {
+    if (entry.name.startsWith('..') || keep.has(entry.name) || !entry.isSymbolicLink()) continue;
+    const path = join(target, entry.name);
+    if ((await fs.readlink(path)) === `${DATA_LINK}/${entry.name}`) await fs.rm(path);
+  }
+}
+
+async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await fsyncTree(path);
+    else if (entry.isFile()) {
+      const handle = await fs.open(path, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  await fsyncDir(dir);
+}

@@ -1,0 +1,76 @@
+// Typed errors and the exit codes every tool shares (documented in docs/exit-codes.md).
+
+export const ExitCode = {
+  ok: 0,
+  other: 1,
+  usage: 2,
+  fatalRemote: 3,
+  invalidInput: 4,
+  deadline: 124,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base of every error a tool raises on purpose: carries its exit code and the original cause. */
+export class ToolError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ToolError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags, env vars or configuration files (exit 2). */
+export class UsageError extends ToolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.usage, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** A remote answer that waiting cannot change: auth denied, not found, access denied (exit 3). */
+export class FatalRemoteError extends ToolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.fatalRemote, options);
+    this.name = 'FatalRemoteError';
+  }
+}
+
+/** Invalid or unsafe input data: parse error, checksum mismatch, archive escape, limit exceeded (exit 4). */
+export class InvalidInputError extends ToolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.invalidInput, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** The overall deadline passed before the job was done (exit 124). */
+export class DeadlineError extends ToolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.deadline, options);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** SIGINT or SIGTERM arrived (exit 130 or 143). */
+export class InterruptedError extends ToolError {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`, signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+    this.name = 'InterruptedError';
+    this.signal = signal;
+  }
+}
+
+/** The exit code for anything thrown: ToolErrors carry theirs, everything else is 1. */
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof ToolError ? error.exitCode : ExitCode.other;
+}
+
+/** A one-line message for an error: newlines folded so it stays one log line and one termination line. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*\n\s*/g, ' | ').trim();
+}

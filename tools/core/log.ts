@@ -1,0 +1,94 @@
+// Logs go to stderr: JSON lines when stderr is not a TTY (what log collectors ingest), text on a TTY.
+// Every line passes through the redaction registry, after serialisation, so no field can leak a secret.
+
+import { writeSync } from 'node:fs';
+import { redactor, type Redactor } from './redact.ts';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export type LogFields = Record<string, unknown>;
+
+export interface LoggerOptions {
+  tool: string;
+  level?: LogLevel;
+  format?: LogFormat;
+  /** Where lines go; stderr by default. Tests pass a collector. */
+  write?: (line: string) => void;
+  redactor?: Redactor;
+  now?: () => Date;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export class Logger {
+  private readonly options: Required<LoggerOptions>;
+  private readonly fields: LogFields;
+
+  constructor(options: LoggerOptions, fields: LogFields = {}) {
+    this.options = {
+      level: 'info',
+      format: process.stderr.isTTY ? 'text' : 'json',
+      write: (line) => writeSync(2, line),
+      redactor,
+      now: () => new Date(),
+      ...options,
+    };
+    this.fields = fields;
+  }
+
+  /** A logger that adds these fields to every line. */
+  child(fields: LogFields): Logger {
+    return new Logger(this.options, { ...this.fields, ...fields });
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.emit('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.emit('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.emit('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.emit('error', msg, fields);
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return RANK[level] >= RANK[this.options.level];
+  }
+
+  private emit(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (!this.isEnabled(level)) return;
+    const all = { ...this.fields, ...fields };
+    const time = this.options.now();
+    const line =
+      this.options.format === 'json'
+        ? JSON.stringify({ time: time.toISOString(), level, tool: this.options.tool, msg, ...all }, jsonSafe)
+        : formatText(time, level, msg, all);
+    this.options.write(`${this.options.redactor.redact(line)}\n`);
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Error) return value.message;
+  return value;
+}
+
+function formatText(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
+  const clock = time.toISOString().slice(11, 23);
+  const rest = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${formatTextValue(v)}`)
+    .join(' ');
+  return `${clock} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? `  ${rest}` : ''}`;
+}
+
+function formatTextValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  if (value instanceof Error) return JSON.stringify(value.message);
+  return JSON.stringify(value, jsonSafe) ?? String(value);
+}

@@ -1,0 +1,346 @@
+// Flags, environment variables and config files, declared once per tool. Every flag `--some-flag` has
+// the env var `<TOOL>_SOME_FLAG`; flags override env, env overrides the config file, which overrides the
+// default. Unknown flags and unknown `<TOOL>_*` env vars are errors (a typo in Helm values must not be
+// silently ignored), with a suggestion of the closest name.
+
+import { readFileSync } from 'node:fs';
+import { UsageError } from './errors.ts';
+import { parseDuration } from './duration.ts';
+
+export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'mode' | 'list';
+
+export interface OptionSpec {
+  type: OptionType;
+  description: string;
+  /** Shown in --help, e.g. "DIR". */
+  placeholder?: string;
+  /** Default, in the textual form a user would type ("60s", "0400", "true"). */
+  default?: string;
+  /** The env var name when it is not <TOOL>_<FLAG> (e.g. LOG_LEVEL). */
+  env?: string;
+  /** Allowed values of a string option. */
+  choices?: readonly string[];
+  /** How an env var or config string splits into a list; commas and newlines by default. */
+  split?: RegExp;
+  /** Smallest accepted value of an integer or duration. */
+  min?: number;
+}
+
+export interface CliSpec {
+  /** The command name, e.g. "wait-for-db"; also gives the env prefix WAIT_FOR_DB_. */
+  name: string;
+  summary: string;
+  /** The arguments part of the usage line, e.g. "TARGET...". */
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Positional arguments and the env var that can hold them instead (split like a list). */
+  positional?: { name: string; description: string; env: string; split?: RegExp };
+  /** Keys of the config file beyond the flags (structured input such as a list of targets). */
+  configKeys?: readonly string[];
+  /** Text appended to --help (examples, links). */
+  epilog?: string;
+}
+
+type Scalar<T extends OptionType> = T extends 'boolean'
+  ? boolean
+  : T extends 'integer' | 'duration' | 'mode'
+    ? number
+    : T extends 'list'
+      ? string[]
+      : string;
+
+export type OptionValues<S extends CliSpec> = {
+  [K in keyof S['options']]: S['options'][K] extends { type: infer T extends OptionType }
+    ? S['options'][K] extends { default: string }
+      ? Scalar<T>
+      : T extends 'boolean' | 'list'
+        ? Scalar<T>
+        : Scalar<T> | undefined
+    : never;
+};
+
+export interface ParsedCli<S extends CliSpec> {
+  kind: 'run';
+  options: OptionValues<S>;
+  args: string[];
+  /** The config file's structured keys (configKeys), still to be validated by the tool. */
+  config: Record<string, unknown>;
+  /** Where the config came from, for messages. */
+  configPath?: string;
+}
+export type CliResult<S extends CliSpec> = ParsedCli<S> | { kind: 'help'; text: string } | { kind: 'version' };
+
+/** Options every tool has, merged into each spec. */
+export const COMMON_OPTIONS = {
+  config: {
+    type: 'string',
+    placeholder: 'FILE',
+    description: 'YAML or JSON file with any of the flags below (by flag name) and the structured keys',
+  },
+  logLevel: { type: 'string', default: 'info', env: 'LOG_LEVEL', choices: ['debug', 'info', 'warn', 'error'], description: 'Log level' },
+  logFormat: {
+    type: 'string',
+    env: 'LOG_FORMAT',
+    choices: ['json', 'text'],
+    description: 'Log format; default json when stderr is not a terminal, text otherwise',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function envPrefix(tool: string): string {
+  return `${tool.replace(/-/g, '_').toUpperCase()}_`;
+}
+
+export function envName(spec: CliSpec, key: string, option: OptionSpec): string {
+  return option.env ?? `${envPrefix(spec.name)}${kebab(key).replace(/-/g, '_').toUpperCase()}`;
+}
+
+interface RawValue {
+  text: string | string[] | boolean;
+  source: string;
+}
+
+const DEFAULT_SPLIT = /[,\n]/;
+
+/** Parses argv (without node and script) and env against the spec. */
+export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult<S>> {
+  const options: Record<string, OptionSpec> = { ...spec.options, ...COMMON_OPTIONS };
+  const byFlag = new Map(Object.keys(options).map((key) => [kebab(key), key]));
+  const fromFlags = new Map<string, RawValue>();
+  const args: string[] = [];
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      args.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '--help' || arg === '-h') return { kind: 'help', text: helpText(spec) };
+    if (arg === '--version') return { kind: 'version' };
+    if (!arg.startsWith('--') || arg === '--') {
+      if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown flag ${arg}; run with --help for the flags`);
+      args.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let negated = false;
+    if (!byFlag.has(flag) && flag.startsWith('no-') && options[byFlag.get(flag.slice(3)) ?? '']?.type === 'boolean') {
+      flag = flag.slice(3);
+      negated = true;
+    }
+    const key = byFlag.get(flag);
+    if (key === undefined) throw new UsageError(`unknown flag --${flag}${suggest(flag, [...byFlag.keys()], '--')}; run with --help for the flags`);
+    const option = options[key] as OptionSpec;
+    const source = `--${flag}`;
+    if (option.type === 'boolean') {
+      if (negated && inline !== undefined) throw new UsageError(`${source}: --no-${flag} takes no value`);
+      fromFlags.set(key, { text: negated ? false : inline === undefined ? true : inline, source });
+      continue;
+    }
+    if (inline === undefined) {
+      inline = argv[++i];
+      if (inline === undefined) throw new UsageError(`${source} needs a value${option.placeholder ? ` (${option.placeholder})` : ''}`);
+    }
+    if (option.type === 'list') {
+      const previous = fromFlags.get(key)?.text;
+      fromFlags.set(key, { text: [...(Array.isArray(previous) ? previous : []), inline], source });
+    } else {
+      fromFlags.set(key, { text: inline, source });
+    }
+  }
+
+  checkUnknownEnv(spec, options, env);
+
+  const configPath = (fromFlags.get('config')?.text as string | undefined) ?? env[envName(spec, 'config', COMMON_OPTIONS.config)] ?? undefined;
+  const file = configPath ? await readConfigFile(spec, options, configPath) : { values: new Map<string, RawValue>(), structured: {} };
+
+  const values: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(options)) {
+    const name = envName(spec, key, option);
+    const envText = env[name];
+    const raw: RawValue | undefined =
+      fromFlags.get(key) ??
+      (envText !== undefined && envText !== '' ? { text: envText, source: `env ${name}` } : undefined) ??
+      file.values.get(key) ??
+      (option.default !== undefined ? { text: option.default, source: `default of --${kebab(key)}` } : undefined);
+    values[key] = raw === undefined ? (option.type === 'list' ? [] : option.type === 'boolean' ? false : undefined) : convert(key, option, raw);
+  }
+
+  let positional = args;
+  if (spec.positional && args.length === 0) {
+    const text = env[`${envPrefix(spec.name)}${spec.positional.env}`];
+    const fromConfig = file.structured[spec.positional.name];
+    if (text) positional = splitList(text, spec.positional.split ?? DEFAULT_SPLIT);
+    else if (Array.isArray(fromConfig) && fromConfig.every((v) => typeof v === 'string')) positional = fromConfig as string[];
+  } else if (!spec.positional && args.length > 0) {
+    throw new UsageError(`unexpected argument "${args[0]}": ${spec.name} takes no positional arguments`);
+  }
+  const result: ParsedCli<S> = { kind: 'run', options: values as OptionValues<S>, args: positional, config: file.structured };
+  if (configPath) result.configPath = configPath;
+  return result;
+}
+
+function checkUnknownEnv(spec: CliSpec, options: Record<string, OptionSpec>, env: NodeJS.ProcessEnv): void {
+  const prefix = envPrefix(spec.name);
+  const known = new Set(Object.entries(options).map(([key, option]) => envName(spec, key, option)));
+  if (spec.positional) known.add(`${prefix}${spec.positional.env}`);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith(prefix) && !known.has(name)) {
+      throw new UsageError(`unknown environment variable ${name}${suggest(name, [...known], '')}; run with --help for the variables`);
+    }
+  }
+}
+
+async function readConfigFile(
+  spec: CliSpec,
+  options: Record<string, OptionSpec>,
+  path: string,
+): Promise<{ values: Map<string, RawValue>; structured: Record<string, unknown> }> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const document = await parseConfigFile(text, path);
+  const values = new Map<string, RawValue>();
+  const structured: Record<string, unknown> = {};
+  const byFlag = new Map(Object.keys(options).map((key) => [kebab(key), key]));
+  const extra = new Set([...(spec.configKeys ?? []), ...(spec.positional ? [spec.positional.name] : [])]);
+  for (const [name, value] of Object.entries(document)) {
+    if (extra.has(name)) {
+      structured[name] = value;
+      continue;
+    }
+    const key = byFlag.get(name) ?? (options[name] ? name : undefined);
+    if (key === undefined || key === 'config') {
+      const known = [...byFlag.keys()].filter((k) => k !== 'config').concat([...extra]);
+      throw new UsageError(`config file ${path}: unknown key "${name}"${suggest(name, known, '')}; known keys: ${known.join(', ')}`);
+    }
+    const option = options[key] as OptionSpec;
+    const source = `config ${path} key "${name}"`;
+    if (option.type === 'list' && Array.isArray(value)) values.set(key, { text: value.map(String), source });
+    else if (option.type === 'boolean' && typeof value === 'boolean') values.set(key, { text: value, source });
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') values.set(key, { text: String(value), source });
+    else throw new UsageError(`${source}: expected a ${option.type === 'list' ? 'list or string' : 'single value'}`);
+  }
+  return { values, structured };
+}
+
+/** YAML (a superset of JSON) parsed with the yaml library; only a top-level mapping is accepted. */
+async function parseConfigFile(text: string, path: string): Promise<Record<string, unknown>> {
+  // Loaded lazily: most runs have no config file, and cold start matters for init containers.
+  const { parse } = await import('yaml');
+  let document: unknown;
+  try {
+    document = parse(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) throw new UsageError(`config file ${path}: expected a mapping of keys at the top level`);
+  return document as Record<string, unknown>;
+}
+
+function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
+  const where = `${raw.source}`;
+  const flag = `--${kebab(key)}`;
+  const fail = (expected: string): never => {
+    throw new UsageError(`invalid value ${JSON.stringify(raw.text)} for ${flag} (from ${where}): expected ${expected}`);
+  };
+  if (option.type === 'list') return Array.isArray(raw.text) ? raw.text : splitList(String(raw.text), option.split ?? DEFAULT_SPLIT);
+  if (option.type === 'boolean') {
+    if (typeof raw.text === 'boolean') return raw.text;
+    const text = String(raw.text).toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(text)) return true;
+    if (['false', '0', 'no', 'off'].includes(text)) return false;
+    return fail('true or false');
+  }
+  const text = String(raw.text).trim();
+  switch (option.type) {
+    case 'string':
+      if (option.choices && !option.choices.includes(text)) return fail(`one of ${option.choices.join(', ')}`);
+      return text;
+    case 'integer': {
+      if (!/^-?\d+$/.test(text)) return fail('a whole number');
+      const n = Number(text);
+      if (option.min !== undefined && n < option.min) return fail(`a whole number >= ${option.min}`);
+      return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(text);
+      if (ms === undefined) return fail('a duration such as 500ms, 30s, 5m or 1h30m');
+      if (option.min !== undefined && ms < option.min) return fail(`a duration of at least ${option.min}ms`);
+      return ms;
+    }
+    case 'mode': {
+      if (!/^0?[0-7]{3,4}$/.test(text)) return fail('an octal file mode such as 0400 or 0640');
+      const mode = parseInt(text, 8);
+      if (mode > 0o777) return fail('a file mode without setuid, setgid or sticky bits (at most 0777)');
+      return mode;
+    }
+  }
+  return fail('a value');
+}
+
+function splitList(text: string, split: RegExp): string[] {
+  return text
+    .split(split)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** " (did you mean X?)" for the closest known name within a small edit distance. */
+function suggest(name: string, known: string[], prefix: string): string {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best ? ` (did you mean ${prefix}${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** --help text: usage, every flag with its env var and default. */
+export function helpText(spec: CliSpec): string {
+  const options: Record<string, OptionSpec> = { ...spec.options, ...COMMON_OPTIONS };
+  const lines = [`${spec.name} - ${spec.summary}`, '', `Usage: ${spec.name} [flags] ${spec.usage}`.trimEnd(), ''];
+  if (spec.positional) {
+    lines.push(`Arguments:`, `  ${spec.positional.name.toUpperCase()}  ${spec.positional.description}`, `      env ${envPrefix(spec.name)}${spec.positional.env}`, '');
+  }
+  lines.push('Flags:');
+  for (const [key, option] of Object.entries(options)) {
+    const value = option.type === 'boolean' ? '' : ` ${option.placeholder ?? option.type.toUpperCase()}`;
+    lines.push(`  --${kebab(key)}${value}`);
+    const extra = [option.choices ? `one of ${option.choices.join('|')}` : '', option.default !== undefined ? `default ${option.default}` : '']
+      .filter(Boolean)
+      .join('; ');
+    lines.push(`      ${option.description}${extra ? ` (${extra})` : ''}`);
+    lines.push(`      env ${envName(spec, key, option)}`);
+  }
+  lines.push('  --help', '      Show this help', '  --version', '      Print the version');
+  if (spec.epilog) lines.push('', spec.epilog);
+  return `${lines.join('\n')}\n`;
+}

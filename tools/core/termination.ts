@@ -1,0 +1,29 @@
+// Kubernetes shows the content of /dev/termination-log in `kubectl describe pod`, so the reason of a
+// failure is visible without reading logs. Written only when the file already exists and is writable.
+
+import { openSync, writeSync, closeSync, ftruncateSync } from 'node:fs';
+import { redactor } from './redact.ts';
+
+/** Kubernetes keeps at most 4096 bytes of a termination message. */
+const MAX_BYTES = 4096;
+
+export function terminationLogPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TERMINATION_LOG_PATH || '/dev/termination-log';
+}
+
+/** Writes the (redacted) message; returns whether it was written. Never throws. */
+export function writeTerminationMessage(message: string, path = terminationLogPath()): boolean {
+  let fd: number | undefined;
+  try {
+    // 'r+' fails when the file does not exist: outside Kubernetes nothing is created under /dev.
+    fd = openSync(path, 'r+');
+    ftruncateSync(fd, 0);
+    const bytes = Buffer.from(redactor.redact(message), 'utf8').subarray(0, MAX_BYTES);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
