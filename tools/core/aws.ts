@@ -1,0 +1,167 @@
+// What every tool that talks to AWS shares: SDK client options taken from the environment, and a
+// classifier that sorts SDK errors into what our own retry loop may retry and what must fail at once.
+// Deliberately free of any SDK import: the types below are the few fields the classifier reads, so this
+// module stays cheap to load and easy to unit-test with plain objects.
+
+export interface AwsClientSettings {
+  /** AWS_REGION, else AWS_DEFAULT_REGION (the SDK itself only reads AWS_REGION and the profile). */
+  region?: string;
+  /** 1: the SDK does not retry; our retry loop decides, inside the tool's overall deadline. */
+  maxAttempts: number;
+  /** Options for the SDK's Node HTTP handler (it accepts a plain options object). */
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+}
+
+export interface AwsClientOptions {
+  /** Abort one HTTP request after this long; our retry loop then retries it if time is left. */
+  requestTimeoutMs?: number;
+  /** Abort connecting after this long. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * SDK client settings from the environment. The endpoint is not set here: the SDK honours
+ * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_SECRETS_MANAGER) on its own,
+ * and credentials come from the SDK's default chain (env, IRSA web identity, EKS Pod Identity, profile).
+ */
+export function awsClientSettings(env: NodeJS.ProcessEnv, options: AwsClientOptions = {}): AwsClientSettings {
+  const settings: AwsClientSettings = {
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+  };
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (region) settings.region = region;
+  return settings;
+}
+
+/** How waiting and the user should treat an AWS error. */
+export type AwsErrorKind = 'retryable' | 'accessDenied' | 'notFound' | 'decrypt' | 'fatal';
+
+export interface AwsErrorClass {
+  kind: AwsErrorKind;
+  /** The error's name or code, e.g. "ThrottlingException", "ECONNREFUSED". */
+  code: string;
+  /** HTTP status when the service answered. */
+  status?: number;
+}
+
+/** The fields of SDK (smithy) service exceptions and Node network errors that the classifier reads. */
+interface AwsErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $fault?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  cause?: unknown;
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'PriorRequestNotComplete',
+]);
+
+const TRANSIENT = new Set([
+  'InternalServiceError',
+  'InternalServiceErrorException',
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'IDPCommunicationError',
+]);
+
+/** Node and undici error codes of a connection that may work on the next try. */
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_HTTP2_STREAM_ERROR',
+]);
+
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+  'AuthFailure',
+  'MissingAuthenticationToken',
+  'CredentialsProviderError',
+  'InvalidIdentityToken',
+  'AllAccessDisabled',
+]);
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFound', 'NotFoundException', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion', 'NoSuchEntity']);
+
+/** Secrets Manager's DecryptionFailure and the KMS exceptions other services pass through. */
+const DECRYPT = new Set(['DecryptionFailure', 'DecryptionFailureException', 'InvalidCiphertextException', 'IncorrectKeyException', 'KeyUnavailableException']);
+
+/** Sorts an error thrown by an AWS SDK call (or the network below it). */
+export function classifyAwsError(error: unknown): AwsErrorClass {
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
+  const name = typeof shape.name === 'string' ? shape.name : '';
+  const code = [shape.code, shape.Code, name].find((v): v is string => typeof v === 'string' && v !== '' && v !== 'Error') ?? 'Error';
+  const rawStatus = shape.$metadata?.httpStatusCode;
+  const status = typeof rawStatus === 'number' ? rawStatus : undefined;
+  const result = (kind: AwsErrorKind): AwsErrorClass => (status === undefined ? { kind, code } : { kind, code, status });
+
+  if (DECRYPT.has(code) || code.startsWith('KMS')) return result('decrypt');
+  if (THROTTLING.has(code) || status === 429) return result('retryable');
+  if (ACCESS_DENIED.has(code)) return result('accessDenied');
+  if (NOT_FOUND.has(code)) return result('notFound');
+  if (TRANSIENT.has(code) || NETWORK.has(code)) return result('retryable');
+  if (status !== undefined && status >= 500) return result('retryable');
+  if (shape.$fault === 'server' || (typeof shape.$retryable === 'object' && shape.$retryable !== null)) return result('retryable');
+  if (status === 401 || status === 403) return result('accessDenied');
+  if (status === 404) return result('notFound');
+  // A network failure often arrives wrapped (fetch's "fetch failed" with the socket error as cause).
+  if (status === undefined && shape.cause !== undefined && shape.cause !== error) {
+    const inner = classifyAwsError(shape.cause);
+    if (inner.kind === 'retryable') return inner;
+  }
+  return result('fatal');
+}
+
+/** True when waiting may fix the error: throttling, 5xx, timeouts, connection failures. */
+export function isRetryableAwsError(error: unknown): boolean {
+  return classifyAwsError(error).kind === 'retryable';
+}
+
+/** "ThrottlingException (HTTP 400): Rate exceeded" — the code, status and the service's message, one line. */
+export function describeAwsError(error: unknown): string {
+  const { code, status } = classifyAwsError(error);
+  const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ').trim() : String(error);
+  const head = status === undefined ? code : `${code} (HTTP ${status})`;
+  return message && message !== code ? `${head}: ${message}` : head;
+}
