@@ -1,0 +1,24 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "init-toolkit.name" -}}
+{{- .Values.nameOverride | default .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Fully qualified app name: release and chart, unless the release name already holds the chart name. */}}
+{{- define "init-toolkit.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := .Values.nameOverride | default .Chart.Name -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A derived resource name: (list $ "templates") -> `<fullname>-templates`, within 63 characters. */}}
+{{- define "init-toolkit.resourceName" -}}
+{{- $suffix := index . 1 -}}
+{{- printf "%s-%s" (include "init-toolkit.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
