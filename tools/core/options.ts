@@ -176,7 +176,12 @@ export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string
     const text = env[`${envPrefix(spec.name)}${spec.positional.env}`];
     const fromConfig = file.structured[spec.positional.name];
     if (text) positional = splitList(text, spec.positional.split ?? DEFAULT_SPLIT);
-    else if (Array.isArray(fromConfig) && fromConfig.every((v) => typeof v === 'string')) positional = fromConfig as string[];
+    else if (fromConfig !== undefined) {
+      if (!Array.isArray(fromConfig) || !fromConfig.every((v) => typeof v === 'string')) {
+        throw new UsageError(`config file ${configPath}: "${spec.positional.name}" must be a list of strings`);
+      }
+      positional = fromConfig;
+    }
   } else if (!spec.positional && args.length > 0) {
     throw new UsageError(`unexpected argument "${args[0]}": ${spec.name} takes no positional arguments`);
   }

@@ -1,0 +1,58 @@
+// http(s):// is ready when a GET answers with an expected status (and body match, when asked).
+// Redirects are not followed: a 3xx is a status like any other.
+
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { CheckFailure, type CheckResult } from '../outcome.ts';
+import type { CheckSettings } from '../settings.ts';
+import type { Target } from '../target.ts';
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export function checkHttp(target: Target, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
+  const request = target.tls ? httpsRequest : httpRequest;
+  const url = new URL(target.url.href);
+  const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+  url.username = '';
+  url.password = '';
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        headers: { 'user-agent': 'wait-for-db', ...settings.httpHeaders },
+        ...(auth ? { auth } : {}),
+        signal,
+        ...(target.tls ? { ca: settings.tls.ca, rejectUnauthorized: !settings.tls.insecureSkipVerify } : {}),
+      },
+      (response) => {
+        readBody(response, settings.httpBodyMatch !== undefined).then((body) => {
+          const status = response.statusCode ?? 0;
+          if (!settings.httpStatus(status)) {
+            resolve({ ready: false, detail: `HTTP ${status} is not an expected status` });
+          } else if (settings.httpBodyMatch && !settings.httpBodyMatch.test(body)) {
+            resolve({ ready: false, detail: `HTTP ${status} but the body does not match ${settings.httpBodyMatch}` });
+          } else {
+            resolve({ ready: true, detail: `HTTP ${status}` });
+          }
+        }, reject);
+      },
+    );
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+function readBody(response: IncomingMessage, needed: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      if (!needed || size >= MAX_BODY_BYTES) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    response.once('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8')));
+    response.once('error', (error) => reject(new CheckFailure('reset', `response interrupted: ${error.message}`, true, { cause: error })));
+  });
+}

@@ -1,0 +1,128 @@
+// postgres:// is ready when a fresh connection runs the readiness query and gets a truthy answer.
+// Connection settings follow libpq: the URL first, then the PG* environment variables.
+
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { UsageError } from '../../core/errors.ts';
+import { redactor } from '../../core/redact.ts';
+import { CheckFailure, classifyNetworkError, type CheckResult } from '../outcome.ts';
+import type { CheckSettings } from '../settings.ts';
+import type { Target } from '../target.ts';
+
+const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'application_name', 'connect_timeout']);
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** Validates what can be validated before waiting (URL parameters, sslmode, files). */
+export function postgresConfig(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): pg.ClientConfig {
+  const params = target.url.searchParams;
+  for (const name of params.keys()) {
+    if (!URL_PARAMETERS.has(name)) {
+      throw new UsageError(`invalid target "${target.display}": unsupported parameter "${name}"; supported: ${[...URL_PARAMETERS].join(', ')}`);
+    }
+  }
+  if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
+  const database = decodeURIComponent(target.url.pathname.slice(1));
+  const config: pg.ClientConfig = {
+    application_name: params.get('application_name') ?? 'wait-for-db',
+    ssl: sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT),
+  };
+  if (target.host) config.host = target.host;
+  if (target.port) config.port = target.port;
+  if (target.url.username) config.user = decodeURIComponent(target.url.username);
+  if (target.url.password) config.password = decodeURIComponent(target.url.password);
+  if (database) config.database = database;
+  return config;
+}
+
+/** libpq's sslmode semantics; allow/prefer connect without TLS (no fallback dance), like the pg driver. */
+function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): pg.ClientConfig['ssl'] {
+  if (!SSL_MODES.includes(mode)) {
+    throw new UsageError(`invalid target "${target.display}": sslmode "${mode}" is not one of ${SSL_MODES.join(', ')}`);
+  }
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+  let ca = settings.tls.ca;
+  if (rootCertPath) {
+    try {
+      ca = readFileSync(rootCertPath);
+    } catch (error) {
+      throw new UsageError(`cannot read sslrootcert ${rootCertPath} of "${target.display}"`, { cause: error });
+    }
+  }
+  const tls: ConnectionOptions = { ca };
+  if (settings.tls.insecureSkipVerify || (mode === 'require' && !rootCertPath)) tls.rejectUnauthorized = false;
+  else if (mode === 'verify-ca' || mode === 'require') tls.checkServerIdentity = () => undefined;
+  return tls;
+}
+
+export async function checkPostgres(config: pg.ClientConfig, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
+  const client = new pg.Client(config);
+  client.on('error', () => {
+    // Errors after the attempt (the server going away) are not this attempt's result.
+  });
+  const abort = () => destroy(client);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    await client.connect();
+    const result = await client.query({ text: settings.pgQuery, rowMode: 'array' });
+    return readiness(result);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw classifyPostgresError(error, settings);
+  } finally {
+    signal.removeEventListener('abort', abort);
+    destroy(client);
+  }
+}
+
+function destroy(client: pg.Client): void {
+  client.end().catch(() => undefined);
+}
+
+function readiness(result: pg.QueryResult<unknown[]>): CheckResult {
+  if (result.fields.length === 0) return { ready: true, detail: `${result.command} succeeded` };
+  const first = result.rows[0]?.[0];
+  if (result.rows.length === 0) return { ready: false, detail: 'the readiness query returned no rows' };
+  if (first === null || first === false || first === 0 || first === '0' || first === 'f' || first === 'false') {
+    return { ready: false, detail: `the readiness query returned ${JSON.stringify(first)}` };
+  }
+  return { ready: true, detail: 'query succeeded' };
+}
+
+/** SQLSTATE classes that a later attempt can get past (server starting, overloaded, schema not migrated). */
+const RETRYABLE_STATES = new Map<string, string>([
+  ['57P03', 'starting-up'],
+  ['57P01', 'shutting-down'],
+  ['57P02', 'shutting-down'],
+  ['53300', 'too-many-connections'],
+  ['25006', 'read-only'],
+  ['42P01', 'schema-not-ready'],
+  ['42703', 'schema-not-ready'],
+  ['42883', 'schema-not-ready'],
+  ['3F000', 'schema-not-ready'],
+]);
+const RETRYABLE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+
+export function classifyPostgresError(error: unknown, settings: CheckSettings): CheckFailure {
+  const network = classifyNetworkError(error);
+  if (network) return network;
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const state = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  if (!state) {
+    if (/does not support SSL/i.test(message)) return new CheckFailure('tls', `${message}; use sslmode=disable or enable TLS on the server`, false, { cause: error });
+    if (/timeout|terminated|closed|ended/i.test(message)) return new CheckFailure('connection', message, true, { cause: error });
+    return new CheckFailure('error', message, false, { cause: error });
+  }
+  const withState = `${message} (${state})`;
+  if (state === '28P01' || state === '28000') return new CheckFailure('auth', `${withState}; waiting cannot fix this: check the user and password`, false, { cause: error });
+  if (state === '3D000') {
+    return settings.waitForDatabaseCreation
+      ? new CheckFailure('database-missing', withState, true, { cause: error })
+      : new CheckFailure('database-missing', `${withState}; create it, fix the name, or pass --wait-for-database-creation`, false, { cause: error });
+  }
+  const known = RETRYABLE_STATES.get(state);
+  if (known) return new CheckFailure(known, withState, true, { cause: error });
+  if (RETRYABLE_CLASSES.has(state.slice(0, 2))) return new CheckFailure('server', withState, true, { cause: error });
+  return new CheckFailure(state.startsWith('42') ? 'query' : 'error', withState, false, { cause: error });
+}

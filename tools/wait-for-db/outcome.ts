@@ -1,0 +1,64 @@
+// What one attempt tells: ready, not ready yet (retry), or a failure that waiting cannot fix.
+
+/** The result of an attempt that reached the dependency without a transport or auth error. */
+export interface CheckResult {
+  ready: boolean;
+  /** Why it is not ready (e.g. "replica still syncing"), or what answered (e.g. "HTTP 200"). */
+  detail: string;
+}
+
+/** A failed attempt, classified: `errorClass` goes into logs, `retryable` decides fail-fast. */
+export class CheckFailure extends Error {
+  readonly errorClass: string;
+  readonly retryable: boolean;
+  constructor(errorClass: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CheckFailure';
+    this.errorClass = errorClass;
+    this.retryable = retryable;
+  }
+}
+
+const NETWORK_CLASSES: Record<string, { errorClass: string; text: string }> = {
+  ECONNREFUSED: { errorClass: 'refused', text: 'connection refused' },
+  ECONNRESET: { errorClass: 'reset', text: 'connection reset' },
+  EPIPE: { errorClass: 'reset', text: 'connection closed' },
+  ETIMEDOUT: { errorClass: 'timeout', text: 'connection timed out' },
+  EHOSTUNREACH: { errorClass: 'unreachable', text: 'host unreachable' },
+  ENETUNREACH: { errorClass: 'unreachable', text: 'network unreachable' },
+  EADDRNOTAVAIL: { errorClass: 'unreachable', text: 'address not available' },
+  ENOTFOUND: { errorClass: 'dns', text: 'host name not found (yet)' },
+  EAI_AGAIN: { errorClass: 'dns', text: 'DNS lookup failed temporarily' },
+};
+
+/** TLS verification failures: a wrong CA or host name does not fix itself. */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** Classifies transport-level errors shared by every protocol; undefined when it is not one. */
+export function classifyNetworkError(error: unknown): CheckFailure | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (TLS_CODES.has(code)) {
+    return new CheckFailure('tls', `TLS certificate verification failed (${code}); pass the right CA with --ca-file`, false, { cause: error });
+  }
+  const network = NETWORK_CLASSES[code];
+  if (network) return new CheckFailure(network.errorClass, network.text, true, { cause: error });
+  return undefined;
+}
+
+/** An attempt that ran out of its own time budget. */
+export function attemptTimedOut(timeoutMs: number): CheckFailure {
+  return new CheckFailure('timeout', `no answer within ${timeoutMs}ms`, true);
+}

@@ -1,0 +1,30 @@
+// One probe per target: the protocol check behind a common signature. Protocol modules (pg, ioredis)
+// are loaded only for the kinds in use, after flags are parsed.
+
+import type { CheckResult } from './outcome.ts';
+import type { CheckSettings } from './settings.ts';
+import type { Target } from './target.ts';
+
+export type Probe = (timeoutMs: number, signal: AbortSignal) => Promise<CheckResult>;
+
+export async function createProbe(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): Promise<Probe> {
+  switch (target.kind) {
+    case 'postgres': {
+      const { postgresConfig, checkPostgres } = await import('./checks/postgres.ts');
+      const base = postgresConfig(target, settings, env);
+      return (timeoutMs, signal) => checkPostgres({ ...base, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs }, settings, signal);
+    }
+    case 'redis': {
+      const { checkRedis } = await import('./checks/redis.ts');
+      return (timeoutMs, signal) => checkRedis(target, settings, timeoutMs, signal);
+    }
+    case 'tcp': {
+      const { checkTcp } = await import('./checks/tcp.ts');
+      return (_timeoutMs, signal) => checkTcp(target, signal);
+    }
+    case 'http': {
+      const { checkHttp } = await import('./checks/http.ts');
+      return (_timeoutMs, signal) => checkHttp(target, settings, signal);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The check settings derived from flags, validated once before any waiting starts.
+
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.ts';
+
+export interface TlsSettings {
+  /** Extra trusted CA certificates (PEM), from --ca-file. */
+  ca: Buffer | undefined;
+  insecureSkipVerify: boolean;
+}
+
+export interface CheckSettings {
+  pgQuery: string;
+  waitForDatabaseCreation: boolean;
+  redisRole: 'any' | 'master' | 'replica';
+  httpStatus: (status: number) => boolean;
+  httpBodyMatch: RegExp | undefined;
+  httpHeaders: Record<string, string>;
+  tls: TlsSettings;
+}
+
+export interface SettingsInput {
+  pgQuery: string;
+  waitForDatabaseCreation: boolean;
+  redisRole: string;
+  httpStatus: string;
+  httpBodyMatch: string | undefined;
+  httpHeader: string[];
+  caFile: string | undefined;
+  insecureSkipVerify: boolean;
+}
+
+export function buildSettings(input: SettingsInput): CheckSettings {
+  if (input.pgQuery.trim() === '') throw new UsageError('--pg-query is empty; give a query such as "SELECT 1"');
+  return {
+    pgQuery: input.pgQuery,
+    waitForDatabaseCreation: input.waitForDatabaseCreation,
+    redisRole: input.redisRole as CheckSettings['redisRole'],
+    httpStatus: parseStatusSet(input.httpStatus),
+    httpBodyMatch: parseBodyMatch(input.httpBodyMatch),
+    httpHeaders: parseHeaders(input.httpHeader),
+    tls: { ca: readCa(input.caFile), insecureSkipVerify: input.insecureSkipVerify },
+  };
+}
+
+/** "200,204,300-399" -> a predicate; anything else is a usage error naming the bad part. */
+export function parseStatusSet(text: string): (status: number) => boolean {
+  const ranges: Array<[number, number]> = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const match = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+    const low = Number(match?.[1]);
+    const high = Number(match?.[2] ?? match?.[1]);
+    if (!match || low < 100 || high > 599 || low > high) {
+      throw new UsageError(`invalid --http-status "${text}": "${part}" is not a status code (100-599) or a range like 200-299`);
+    }
+    ranges.push([low, high]);
+  }
+  return (status) => ranges.some(([low, high]) => status >= low && status <= high);
+}
+
+function parseBodyMatch(text: string | undefined): RegExp | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(`invalid --http-body-match "${text}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim();
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new UsageError(`invalid --http-header "${line.slice(0, 40)}": write it as "Name: value"`);
+    }
+    headers[name] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function readCa(path: string | undefined): Buffer | undefined {
+  if (!path) return undefined;
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --ca-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${path} holds no PEM certificate`);
+  return pem;
+}

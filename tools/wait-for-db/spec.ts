@@ -1,0 +1,65 @@
+// Every flag of wait-for-db, its env var (WAIT_FOR_DB_<FLAG>) and its help text, in one place.
+
+import type { CliSpec } from '../core/options.ts';
+
+export const spec = {
+  name: 'wait-for-db',
+  summary: 'block until PostgreSQL, Redis, TCP and HTTP dependencies are really ready',
+  usage: 'TARGET...',
+  positional: {
+    name: 'targets',
+    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs; all must be ready',
+    env: 'TARGETS',
+    split: /[\s,]+/,
+  },
+  options: {
+    timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },
+    attemptTimeout: { type: 'duration', default: '5s', min: 1, placeholder: 'DURATION', description: 'Deadline of one connection attempt and check' },
+    interval: {
+      type: 'duration',
+      default: '50ms',
+      min: 1,
+      placeholder: 'DURATION',
+      description: 'First delay between attempts, and the smallest one (bounds the attempt rate per target)',
+    },
+    maxInterval: {
+      type: 'duration',
+      default: '200ms',
+      min: 1,
+      placeholder: 'DURATION',
+      description: 'Cap of the exponentially growing, jittered delay between attempts',
+    },
+    successThreshold: { type: 'integer', default: '1', min: 1, placeholder: 'N', description: 'Good checks in a row needed before a target counts as ready' },
+    pgQuery: {
+      type: 'string',
+      default: 'SELECT 1',
+      placeholder: 'SQL',
+      description: 'Readiness query; ready when it succeeds and its first value is not false, 0 or NULL (no rows: not ready)',
+    },
+    waitForDatabaseCreation: { type: 'boolean', description: 'Treat an unknown database (3D000) as not ready yet instead of failing' },
+    redisRole: {
+      type: 'string',
+      default: 'any',
+      choices: ['any', 'master', 'replica'],
+      description: 'Required role: master (not ready while a replica), replica (not ready while its link is down or syncing)',
+    },
+    httpStatus: {
+      type: 'string',
+      default: '200-299',
+      placeholder: 'CODES',
+      description: 'Expected HTTP status codes and ranges, e.g. 200,204,300-399',
+    },
+    httpBodyMatch: { type: 'string', placeholder: 'REGEX', description: 'Regular expression the HTTP body must match (first 1 MiB)' },
+    httpHeader: { type: 'list', placeholder: '"NAME: VALUE"', split: /\n/, description: 'Extra HTTP request header; repeatable' },
+    caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode)' },
+    insecureSkipVerify: { type: 'boolean', description: 'Do not verify TLS certificates (only for tests; never the default)' },
+  },
+  epilog: [
+    'Examples:',
+    '  wait-for-db postgres://app@db:5432/app redis://cache:6379 --timeout 2m',
+    '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
+    '',
+    'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS), 124 deadline, 130/143 interrupted.',
+    'Docs: docs/wait-for-db.md',
+  ].join('\n'),
+} as const satisfies CliSpec;

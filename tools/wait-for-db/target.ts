@@ -1,0 +1,74 @@
+// Target URLs: parsed and validated up front (a malformed URL is a usage error before any waiting),
+// with their passwords registered for redaction.
+
+import { UsageError } from '../core/errors.ts';
+import { maskUrlCredentials, redactor } from '../core/redact.ts';
+
+export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
+
+export interface Target {
+  kind: TargetKind;
+  /** The URL as given, with any password replaced by ***: what logs and errors show. */
+  display: string;
+  url: URL;
+  /** Host without IPv6 brackets; empty when libpq env vars should supply it. */
+  host: string;
+  port: number | undefined;
+  tls: boolean;
+}
+
+const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
+  'postgres:': { kind: 'postgres', tls: false },
+  'postgresql:': { kind: 'postgres', tls: false },
+  'redis:': { kind: 'redis', tls: false, defaultPort: 6379 },
+  'rediss:': { kind: 'redis', tls: true, defaultPort: 6379 },
+  'tcp:': { kind: 'tcp', tls: false },
+  'http:': { kind: 'http', tls: false, defaultPort: 80 },
+  'https:': { kind: 'http', tls: true, defaultPort: 443 },
+};
+
+export function parseTarget(text: string): Target {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw new UsageError(`invalid target "${maskUrlCredentials(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
+      cause: error,
+    });
+  }
+  if (url.password) {
+    redactor.add(url.password);
+    redactor.add(decodeURIComponent(url.password));
+  }
+  const display = maskUrlCredentials(url.href);
+  const known = KINDS[url.protocol];
+  if (!known) {
+    throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : known.defaultPort;
+  if (known.kind === 'tcp' && (!host || port === undefined)) {
+    throw new UsageError(`invalid target "${display}": a tcp target needs a host and a port, e.g. tcp://kafka:9092`);
+  }
+  if ((known.kind === 'redis' || known.kind === 'http') && !host) {
+    throw new UsageError(`invalid target "${display}": the URL has no host`);
+  }
+  if (known.kind === 'redis' && url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
+    throw new UsageError(`invalid target "${display}": the path of a redis URL is the database number, e.g. redis://cache:6379/0`);
+  }
+  return { kind: known.kind, display, url, host, port, tls: known.tls };
+}
+
+/** Parses every target; at least one is required, duplicates are rejected. */
+export function parseTargets(texts: readonly string[]): Target[] {
+  if (texts.length === 0) {
+    throw new UsageError('no target given: pass URLs as arguments, in WAIT_FOR_DB_TARGETS, or as "targets" in the config file');
+  }
+  const targets = texts.map(parseTarget);
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target.url.href)) throw new UsageError(`target "${target.display}" is given twice`);
+    seen.add(target.url.href);
+  }
+  return targets;
+}

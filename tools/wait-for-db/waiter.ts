@@ -1,0 +1,85 @@
+// The wait loop of one target: attempt, classify, log, back off; until ready, fatal, or the deadline.
+
+import { FatalRemoteError, type InterruptedError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { backoffDelay, sleep, type BackoffPolicy, type Deadline } from '../core/retry.ts';
+import { CheckFailure, attemptTimedOut, type CheckResult } from './outcome.ts';
+import type { Probe } from './probe.ts';
+import type { Target } from './target.ts';
+
+export interface WaitSettings {
+  deadline: Deadline;
+  backoff: BackoffPolicy;
+  attemptTimeoutMs: number;
+  successThreshold: number;
+  /** Aborted on SIGTERM/SIGINT, or when another target failed fatally. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface TargetOutcome {
+  target: Target;
+  ready: boolean;
+  attempts: number;
+  elapsedMs: number;
+  /** The last reason it was not ready. */
+  lastError: string | undefined;
+}
+
+export async function waitForTarget(target: Target, probe: Probe, settings: WaitSettings): Promise<TargetOutcome> {
+  const log = settings.log.child({ target: target.display });
+  let attempts = 0;
+  let retries = 0;
+  let consecutive = 0;
+  let lastError: string | undefined;
+  for (;;) {
+    attempts++;
+    const timeoutMs = Math.max(1, Math.ceil(Math.min(settings.attemptTimeoutMs, settings.deadline.remainingMs())));
+    const started = performance.now();
+    let result: CheckResult | CheckFailure;
+    try {
+      result = await attempt(probe, timeoutMs, settings.signal);
+    } catch (error) {
+      if (settings.signal.aborted) throw settings.signal.reason as InterruptedError;
+      result = error instanceof CheckFailure ? error : new CheckFailure('error', String(error), false, { cause: error });
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    if (result instanceof CheckFailure) {
+      consecutive = 0;
+      lastError = result.message;
+      log.info('not ready', { attempt: attempts, latencyMs, errorClass: result.errorClass, error: result.message });
+      if (!result.retryable) throw new FatalRemoteError(`${target.display}: ${result.message}`, { cause: result });
+    } else if (result.ready) {
+      consecutive++;
+      log.info('ready', { attempt: attempts, latencyMs, detail: result.detail, successes: consecutive });
+      if (consecutive >= settings.successThreshold) {
+        return { target, ready: true, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError: undefined };
+      }
+    } else {
+      consecutive = 0;
+      lastError = result.detail;
+      log.info('not ready', { attempt: attempts, latencyMs, errorClass: 'not-ready', error: result.detail });
+    }
+    if (settings.deadline.expired()) {
+      return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
+    }
+    // Between good checks of a success threshold the pace stays at the initial interval.
+    const delay = consecutive > 0 ? settings.backoff.initialMs : backoffDelay(retries++, settings.backoff);
+    await sleep(Math.min(delay, settings.deadline.remainingMs()), settings.signal);
+    if (settings.deadline.expired()) {
+      return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
+    }
+  }
+}
+
+/** One probe call bounded by its own timeout and by the run's signal. */
+async function attempt(probe: Probe, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = AbortSignal.any([signal, timeout]);
+  try {
+    return await probe(timeoutMs, combined);
+  } catch (error) {
+    if (timeout.aborted && !signal.aborted) throw attemptTimedOut(timeoutMs);
+    throw error;
+  }
+}
