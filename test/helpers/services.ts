@@ -1,0 +1,248 @@
+// Endpoints of the shared test services (started by `scripts/services.sh start`, exported by `make test`),
+// and private throwaway servers for tests that need one of their own: a PostgreSQL that starts late or
+// stays in startup, a Redis with another password or acting as a replica.
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const execFileAsync = promisify(execFile);
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`${name} is not set: run the tests through \`make test\`, which starts the services`);
+  }
+  return value;
+}
+
+/** postgres://toolkit:toolkit-pass@127.0.0.1:55432/toolkit (role toolkit is a superuser). */
+export const testPgUrl = (): string => requiredEnv('TEST_PG_URL');
+/** redis://:redis-pass@127.0.0.1:56379/0 */
+export const testRedisUrl = (): string => requiredEnv('TEST_REDIS_URL');
+/** http://127.0.0.1:55000, the moto server (S3, Secrets Manager); credentials are in AWS_* env vars. */
+export const testAwsEndpointUrl = (): string => requiredEnv('TEST_AWS_ENDPOINT_URL');
+/** Directory of the PostgreSQL 15 server binaries (initdb, postgres, pg_isready). */
+export const pgBin = (): string => requiredEnv('TEST_PG_BIN');
+
+/** The system user PostgreSQL processes run as (postgres refuses root), or undefined to run as ourselves. */
+function pgRunAs(): { uid: number; gid: number } | undefined {
+  if (process.env.TEST_PG_RUN_AS === undefined) requiredEnv('TEST_PG_RUN_AS');
+  const user = process.env.TEST_PG_RUN_AS;
+  if (!user) return undefined;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  await new Promise<void>((ok) => server.close(() => ok()));
+  if (address === null || typeof address === 'string') throw new Error('freePort: no TCP address');
+  return address.port;
+}
+
+/** A server process the test owns; stop() is safe to call more than once and before it started. */
+export interface PrivateServer {
+  readonly port: number;
+  /** URL with the server's credentials, for the tool under test. */
+  readonly url: string;
+  /** Resolves once the process has been spawned (after delayMs). */
+  readonly spawned: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PrivatePostgres extends PrivateServer {
+  /** Resolves once the server accepts queries (pg_isready says so). */
+  readonly ready: Promise<void>;
+  /** Ends a `startInRecovery` server's recovery: it then accepts connections. */
+  promote(): Promise<void>;
+}
+
+export interface StartPostgresOptions {
+  port?: number;
+  /** Spawn the server this many ms after the call returns, e.g. after the tool under test began waiting. */
+  delayMs?: number;
+  /**
+   * Start as a standby with hot_standby off and no primary: the server runs but refuses every connection
+   * with SQLSTATE 57P03 (cannot_connect_now), as during startup, until promote().
+   */
+  startInRecovery?: boolean;
+}
+
+const PG_USER = 'toolkit';
+const PG_PASSWORD = 'toolkit-pass';
+const templateDir = join(repoRoot, '.cache/services/pg-template');
+
+/** Runs initdb once per machine into .cache/services/pg-template; copies of it make new servers cheap. */
+function ensurePgTemplate(owner: { uid: number; gid: number } | undefined): string {
+  if (existsSync(join(templateDir, 'PG_VERSION'))) return templateDir;
+  mkdirSync(join(repoRoot, '.cache/services'), { recursive: true });
+  // Built beside the final name, then renamed: parallel test files race safely, the loser discards its copy.
+  const staging = mkdtempSync(`${templateDir}.tmp-`);
+  const pwfile = join(staging, 'pwfile');
+  writeFileSync(pwfile, `${PG_PASSWORD}\n`);
+  if (owner) {
+    chownSync(staging, owner.uid, owner.gid);
+    chownSync(pwfile, owner.uid, owner.gid);
+  }
+  const data = join(staging, 'data');
+  execFileSync(
+    join(pgBin(), 'initdb'),
+    ['-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C',
+      '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync'],
+    { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
+  );
+  try {
+    renameSync(data, templateDir);
+  } catch (error) {
+    if (!existsSync(join(templateDir, 'PG_VERSION'))) throw error;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return templateDir;
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((ok) => {
+    const timer = setTimeout(() => ok(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      ok(true);
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  if (!(await waitForExit(child, 10_000))) {
+    child.kill('SIGKILL');
+    await waitForExit(child, 5_000);
+  }
+}
+
+/**
+ * A private PostgreSQL 15 on 127.0.0.1:port (role toolkit / toolkit-pass, database postgres), in a fresh
+ * copy of the cached template, removed again by stop().
+ */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PrivatePostgres> {
+  const port = options.port ?? (await freePort());
+  const owner = pgRunAs();
+  const template = ensurePgTemplate(owner);
+  const dir = mkdtempSync(join(tmpdir(), 'toolkit-pg-'));
+  const data = join(dir, 'data');
+  // cp -a keeps the 0700 mode and the owner that postgres insists on.
+  execFileSync('cp', ['-a', template, data]);
+  if (options.startInRecovery) writeFileSync(join(data, 'standby.signal'), '');
+  if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
+
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  let log = '';
+  const spawned = (async () => {
+    if (options.delayMs) await sleep(options.delayMs);
+    if (stopped) return;
+    child = spawn(
+      join(pgBin(), 'postgres'),
+      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+        '-c', 'hot_standby=off', '-c', 'max_connections=50', '-c', 'shared_buffers=16MB'],
+      { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
+    );
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+    });
+  })();
+
+  const ready = (async () => {
+    await spawned;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (stopped) throw new Error('private PostgreSQL stopped before it was ready');
+      if (child?.exitCode !== null) throw new Error(`private PostgreSQL exited early:\n${log}`);
+      try {
+        execFileSync(join(pgBin(), 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`private PostgreSQL not ready after 30s:\n${log}`);
+        await sleep(50);
+      }
+    }
+  })();
+  // A test that never awaits `ready` (a server that stays in recovery) must not see an unhandled rejection.
+  ready.catch(() => {});
+
+  return {
+    port,
+    url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`,
+    spawned,
+    ready,
+    async promote() {
+      await spawned;
+      if (!child?.pid) throw new Error('private PostgreSQL is not running');
+      // pg_ctl, not a hand-written promote.signal + SIGUSR1: the latter was ignored by PostgreSQL 15 here.
+      await execFileAsync(join(pgBin(), 'pg_ctl'), ['-D', data, 'promote', '--no-wait'], { ...owner });
+    },
+    async stop() {
+      stopped = true;
+      await spawned;
+      // SIGINT is PostgreSQL's fast shutdown: sessions are ended, no waiting for clients.
+      await stopChild(child, 'SIGINT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface StartRedisOptions {
+  port?: number;
+  password?: string;
+  delayMs?: number;
+  /** Make it a replica of this (typically unreachable) primary, so INFO replication shows role:slave. */
+  replicaOf?: { host: string; port: number };
+}
+
+/** A private redis-server on 127.0.0.1:port, no persistence, stopped by stop(). */
+export async function startRedis(options: StartRedisOptions = {}): Promise<PrivateServer> {
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'toolkit-redis-'));
+  const config = [
+    'bind 127.0.0.1',
+    `port ${port}`,
+    'save ""',
+    'appendonly no',
+    `dir ${dir}`,
+    // Quoted: the config parser reads C-like escapes, which JSON's are for printable text.
+    ...(options.password ? [`requirepass ${JSON.stringify(options.password)}`] : []),
+    ...(options.replicaOf ? [`replicaof ${options.replicaOf.host} ${options.replicaOf.port}`] : []),
+  ];
+  // Through a config file: the password stays out of the process list.
+  writeFileSync(join(dir, 'redis.conf'), `${config.join('\n')}\n`, { mode: 0o600 });
+
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  const spawned = (async () => {
+    if (options.delayMs) await sleep(options.delayMs);
+    if (stopped) return;
+    child = spawn('redis-server', [join(dir, 'redis.conf')], { stdio: 'ignore' });
+  })();
+
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  return {
+    port,
+    url: `redis://${auth}127.0.0.1:${port}/0`,
+    spawned,
+    async stop() {
+      stopped = true;
+      await spawned;
+      await stopChild(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
