@@ -38,7 +38,7 @@ help: ## list the targets
 deps: ## install Debian packages, moto (.cache/venv), npm packages incl. Node 24 (scripts/install-deps.sh)
 	scripts/install-deps.sh
 
-go-tools: ## build helm, kubeconform, crane, gomplate into .cache/go/bin (scripts/install-go-tools.sh)
+go-tools: ## build helm, kubeconform, crane into .cache/go/bin (scripts/install-go-tools.sh)
 	scripts/install-go-tools.sh
 
 services: deps ## start PostgreSQL, Redis and moto on loopback test ports (reused when already up)

@@ -22,9 +22,6 @@ tool's own `env` lists. Called with (dict "root" $ "name" "wait-for-db").
 {{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $name "config")) "value" (printf "%s/%s.yaml" $cfg.volumes.configFiles.mountPath $name)) -}}
 {{- end -}}
 {{- range $flag, $value := $tool.settings -}}
-{{- if kindIs "map" $value -}}
-{{- fail (printf "init-toolkit: tools.%s.settings.%s is a mapping; structured input goes under tools.%s.config" $name $flag $name) -}}
-{{- end -}}
 {{- $text := ternary (join "\n" $value) (toString $value) (kindIs "slice" $value) -}}
 {{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $name $flag)) "value" $text) -}}
 {{- end -}}
