@@ -2,7 +2,8 @@
 # Builds the Go-based tools with `go install` into .cache/go/bin, at pinned versions.
 # Usage: scripts/install-go-tools.sh [NAME...]   (no name: all of them)
 # A tool already built at its pinned version is skipped, so a second run takes well under a second.
-# wait4x is not here: the Go module proxy answers 403 for wait4x.dev/v3 (and its older paths).
+# Not here, because the Go module proxy refuses them (403): wait4x (wait4x.dev/v3 and older paths) and
+# gomplate (v4.3.3 needs inet.af/netaddr, refused; v3 refused).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,21 +18,18 @@ declare -A module=(
   [helm]=helm.sh/helm/v3
   [kubeconform]=github.com/yannh/kubeconform
   [crane]=github.com/google/go-containerregistry
-  [gomplate]=github.com/hairyhenderson/gomplate/v4
 )
 declare -A cmd=(
   [helm]=cmd/helm
   [kubeconform]=cmd/kubeconform
   [crane]=cmd/crane
-  [gomplate]=cmd/gomplate
 )
 declare -A version=(
   [helm]=v3.22.0
   [kubeconform]=v0.8.0
   [crane]=v0.22.1
-  [gomplate]=v4.3.3
 )
-all=(helm kubeconform crane gomplate)
+all=(helm kubeconform crane)
 
 command -v go >/dev/null || { echo "install-go-tools: 'go' is not on PATH; install Go 1.24 or newer" >&2; exit 2; }
 
