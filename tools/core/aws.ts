@@ -161,7 +161,8 @@ export function isRetryableAwsError(error: unknown): boolean {
 /** "ThrottlingException (HTTP 400): Rate exceeded" — the code, status and the service's message, one line. */
 export function describeAwsError(error: unknown): string {
   const { code, status } = classifyAwsError(error);
-  const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ').trim() : String(error);
+  const raw = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : String(error ?? '');
+  const message = raw.replace(/\s*\n\s*/g, ' ').trim();
   const head = status === undefined ? code : `${code} (HTTP ${status})`;
   return message && message !== code ? `${head}: ${message}` : head;
 }

@@ -65,6 +65,7 @@ test('anything else is fatal: validation errors, plain errors, non-errors', () =
 test('describe gives code, status and message on one line', () => {
   const error = new ResourceNotFoundException({ message: 'no\nsuch secret', $metadata: { httpStatusCode: 400 } });
   assert.equal(describeAwsError(error), 'ResourceNotFoundException (HTTP 400): no such secret');
+  assert.equal(describeAwsError({ name: 'ResourceNotFoundException', message: 'gone' }), 'ResourceNotFoundException: gone');
   assert.equal(describeAwsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
 });
 

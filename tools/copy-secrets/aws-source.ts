@@ -1,0 +1,350 @@
+// Reading from AWS Secrets Manager. Loaded with import() only when AWS is needed, so --help, --version
+// and --from-dir runs never load the SDK.
+//   - explicit secrets without a version: BatchGetSecretValue by id, 20 per call, calls run in parallel
+//     up to --concurrency;
+//   - explicit secrets with a version stage or id: GetSecretValue each, within the same bound;
+//   - --prefix alone: BatchGetSecretValue with a name filter, page by page (20 per page);
+//   - --tag: ListSecrets (it returns the tags, so they can be checked exactly), then BatchGetSecretValue
+//     by ARN for the secrets that really match.
+// Every call is retried on throttling, 5xx and network errors inside the run's deadline; every entry of
+// a batch's Errors list is handled.
+
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+  type APIErrorType,
+  type BatchGetSecretValueCommandOutput,
+  type Filter,
+  type SecretListEntry,
+  type SecretValueEntry,
+} from '@aws-sdk/client-secrets-manager';
+import { awsClientSettings, classifyAwsError, describeAwsError } from '../core/aws.ts';
+import { FatalRemoteError, UsageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { redactor } from '../core/redact.ts';
+import { retry, type Deadline } from '../core/retry.ts';
+import { mapLimit } from './limit.ts';
+import type { Plan, SecretRef, TagFilter } from './selection.ts';
+import { registerValue, type SourceSecret } from './shape.ts';
+
+/** BatchGetSecretValue takes at most 20 ids, and returns at most 20 values per page. */
+export const BATCH_SIZE = 20;
+/** ListSecrets returns at most 100 per page. */
+const LIST_PAGE_SIZE = 100;
+const BACKOFF = { initialMs: 200, maxMs: 5_000 };
+
+export interface AwsRunContext {
+  log: Logger;
+  signal: AbortSignal;
+  deadline: Deadline;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface AwsResult {
+  secrets: SourceSecret[];
+  /** Secrets Manager requests sent, retries included. */
+  calls: number;
+}
+
+/** An error that waiting may fix; the retry loop retries only these. */
+class TransientAwsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientAwsError';
+  }
+}
+
+/** One SDK call, given the client and the per-request options (the abort signal). */
+type Call<T> = (client: SecretsManagerClient, options: { abortSignal: AbortSignal }) => Promise<T>;
+
+interface Reader {
+  /**
+   * Sends a command with retries; `check` inspects the answer inside the retry loop, so a retryable
+   * entry in a batch's Errors list (throttling, 5xx) retries the call.
+   */
+  send<T>(what: string, call: Call<T>, check?: (output: T) => void): Promise<T>;
+  readonly calls: number;
+}
+
+export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<AwsResult> {
+  const client = new SecretsManagerClient(awsClientSettings(context.env, { requestTimeoutMs: plan.requestTimeoutMs }));
+  let calls = 0;
+  const reader: Reader = {
+    get calls() {
+      return calls;
+    },
+    send: <T>(what: string, call: Call<T>, check?: (output: T) => void) =>
+      retry(
+        async () => {
+          calls++;
+          let output: T;
+          try {
+            output = await call(client, { abortSignal: context.signal });
+          } catch (error) {
+            throw toRunError(error, what, context);
+          }
+          check?.(output);
+          return output;
+        },
+        {
+          deadline: context.deadline,
+          backoff: BACKOFF,
+          signal: context.signal,
+          isRetryable: (error) => error instanceof TransientAwsError,
+          onRetry: (error, attempt, delayMs) => context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message }),
+          what,
+        },
+      ),
+  };
+  try {
+    const explicit = await fetchExplicit(plan.refs, reader, plan.concurrency, context.log);
+    const selected = plan.filter ? await fetchSelected(plan.filter, reader, plan.concurrency, context.log) : [];
+    return { secrets: [...explicit, ...selected], calls };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
+function toRunError(error: unknown, what: string, context: AwsRunContext): Error {
+  if (context.signal.aborted) return context.signal.reason as Error;
+  const { kind, code } = classifyAwsError(error);
+  const detail = describeAwsError(error);
+  if (kind === 'retryable') return new TransientAwsError(`${what}: ${detail}`, { cause: error });
+  if (/region is missing/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
+  if (code === 'CredentialsProviderError') {
+    return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
+  }
+  return secretError(kind, what, detail, error);
+}
+
+/** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
+function secretError(kind: string, what: string, detail: string, cause?: unknown): Error {
+  const options = cause === undefined ? undefined : { cause };
+  switch (kind) {
+    case 'notFound':
+      return new FatalRemoteError(`${what}: not found (${detail}); check the name, the region and the version, or mark it optional`, options);
+    case 'accessDenied':
+      return new FatalRemoteError(`${what}: access denied (${detail}); see the IAM policy in docs/copy-secrets.md#iam`, options);
+    case 'decrypt':
+      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
+    case 'retryable':
+      return new TransientAwsError(`${what}: ${detail}`, options);
+    default:
+      return new FatalRemoteError(`${what}: failed (${detail})`, options);
+  }
+}
+
+type BatchTask = { kind: 'batch'; ids: string[] } | { kind: 'get'; ref: SecretRef };
+
+async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurrency: number, log: Logger): Promise<SourceSecret[]> {
+  const plain = [...new Set(refs.filter((r) => r.versionId === undefined && r.versionStage === undefined).map((r) => r.id))];
+  const tasks: BatchTask[] = [];
+  for (let i = 0; i < plain.length; i += BATCH_SIZE) tasks.push({ kind: 'batch', ids: plain.slice(i, i + BATCH_SIZE) });
+  for (const ref of refs) if (ref.versionId !== undefined || ref.versionStage !== undefined) tasks.push({ kind: 'get', ref });
+
+  const found = new Map<string, SecretValueEntry>();
+  const missing = new Map<string, string>();
+  await mapLimit(tasks, concurrency, async (task) => {
+    if (task.kind === 'get') {
+      const entry = await getVersion(task.ref, reader, missing);
+      if (entry) found.set(versionKey(task.ref), entry);
+      return;
+    }
+    const optional = new Set(task.ids.filter((id) => refs.some((r) => r.id === id && r.optional)));
+    const output = await reader.send<BatchGetSecretValueCommandOutput>(
+      `BatchGetSecretValue of ${task.ids.length} secrets`,
+      (client, options) =>
+        client.send(new BatchGetSecretValueCommand({ SecretIdList: task.ids }), options),
+      (answer) => {
+        for (const error of answer.Errors ?? []) {
+          const id = error.SecretId ?? '?';
+          const fault = errorEntryFault(error);
+          const kind = classifyAwsError(fault).kind;
+          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, `secret "${id}"`, describeAwsError(fault));
+        }
+      },
+    );
+    for (const error of output.Errors ?? []) missing.set(error.SecretId ?? '?', describeAwsError(errorEntryFault(error)));
+    for (const entry of output.SecretValues ?? []) {
+      const id = task.ids.find((candidate) => matchesId(candidate, entry));
+      if (id !== undefined) found.set(id, entry);
+    }
+    for (const id of task.ids) {
+      if (!found.has(id) && !missing.has(id)) throw new FatalRemoteError(`secret "${id}": BatchGetSecretValue returned neither its value nor an error for it`);
+    }
+  });
+
+  const secrets: SourceSecret[] = [];
+  for (const ref of refs) {
+    const entry = found.get(ref.versionId !== undefined || ref.versionStage !== undefined ? versionKey(ref) : ref.id);
+    if (entry === undefined) {
+      log.info(`optional secret "${ref.id}" not found: skipped`, { secret: ref.id, reason: missing.get(ref.id) ?? missing.get(versionKey(ref)) });
+      continue;
+    }
+    secrets.push(toSource(entry, ref, entry.Name ?? ref.id));
+  }
+  return secrets;
+}
+
+function versionKey(ref: SecretRef): string {
+  return `${ref.id}\0${ref.versionStage ?? ''}\0${ref.versionId ?? ''}`;
+}
+
+async function getVersion(ref: SecretRef, reader: Reader, missing: Map<string, string>): Promise<SecretValueEntry | undefined> {
+  const version = ref.versionId !== undefined ? `version ${ref.versionId}` : `stage ${ref.versionStage}`;
+  try {
+    return await reader.send<SecretValueEntry>(
+      `secret "${ref.id}" (${version})`,
+      (client, options) =>
+        client.send(new GetSecretValueCommand({ SecretId: ref.id, VersionId: ref.versionId, VersionStage: ref.versionStage }), options),
+    );
+  } catch (error) {
+    if (ref.optional && error instanceof FatalRemoteError && classifyAwsError(error.cause).kind === 'notFound') {
+      missing.set(versionKey(ref), describeAwsError(error.cause));
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** Whether a batch entry answers the id we asked for: a name, a full ARN, or an ARN without its random suffix. */
+function matchesId(id: string, entry: SecretValueEntry): boolean {
+  if (id === entry.Name || id === entry.ARN) return true;
+  return id.startsWith('arn:') && entry.ARN !== undefined && entry.ARN.startsWith(`${id}-`) && entry.ARN.length === id.length + 7;
+}
+
+function toSource(entry: SecretValueEntry, ref: SecretRef | undefined, baseName: string): SourceSecret {
+  const value = entry.SecretBinary ?? entry.SecretString;
+  const name = entry.Name ?? ref?.id ?? baseName;
+  if (value === undefined) throw new FatalRemoteError(`secret "${name}": the answer holds neither SecretString nor SecretBinary`);
+  // First thing done with a value: register it, before anything could log it.
+  registerValue(value, (v) => redactor.add(v));
+  const origin: SourceSecret['origin'] = { kind: 'aws', name };
+  if (entry.ARN !== undefined) origin.arn = entry.ARN;
+  if (entry.VersionId !== undefined) origin.versionId = entry.VersionId;
+  if (entry.VersionStages !== undefined) origin.versionStages = entry.VersionStages;
+  const source: SourceSecret = { label: `secret "${name}"`, baseName, value, origin };
+  if (ref) source.ref = ref;
+  return source;
+}
+
+type Selection = NonNullable<Plan['filter']>;
+
+async function fetchSelected(filter: Selection, reader: Reader, concurrency: number, log: Logger): Promise<SourceSecret[]> {
+  const describe = describeSelection(filter);
+  const prefix = filter.prefix ?? '';
+  // A leading "!" in a filter value means "not" to Secrets Manager: such a prefix is only checked here.
+  const serverPrefix = filter.prefix !== undefined && !filter.prefix.startsWith('!') ? filter.prefix : undefined;
+  const entries =
+    filter.tags.length === 0 && serverPrefix !== undefined
+      ? await batchByPrefix(serverPrefix, reader, describe)
+      : await batchByArn(await listMatching(filter, serverPrefix, reader, describe), reader, concurrency, describe);
+  const kept = entries.filter((entry) => {
+    const ok = entry.Name !== undefined && entry.Name.startsWith(prefix);
+    if (!ok) log.debug('not selected: the name does not start with the prefix exactly', { secret: entry.Name });
+    return ok;
+  });
+  if (kept.length === 0 && !filter.allowEmpty) {
+    throw new FatalRemoteError(`${describe} selected no secret; check the prefix, the tags and the region, or pass --allow-empty`);
+  }
+  kept.sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
+  return kept.map((entry) => {
+    const name = entry.Name as string;
+    const base = filter.stripPrefix ? name.slice(prefix.length) : name;
+    return toSource(entry, undefined, base);
+  });
+}
+
+function describeSelection(filter: Selection): string {
+  const parts = [];
+  if (filter.prefix !== undefined) parts.push(`--prefix ${JSON.stringify(filter.prefix)}`);
+  for (const tag of filter.tags) parts.push(`--tag ${JSON.stringify(`${tag.key}=${tag.value}`)}`);
+  return parts.join(' ');
+}
+
+/** BatchGetSecretValue with a name filter, page by page; any entry in Errors fails the run, naming it. */
+async function batchByPrefix(prefix: string, reader: Reader, describe: string): Promise<SecretValueEntry[]> {
+  const entries: SecretValueEntry[] = [];
+  let token: string | undefined;
+  for (let page = 1; ; page++) {
+    const output: BatchGetSecretValueCommandOutput = await reader.send(
+      `BatchGetSecretValue ${describe} page ${page}`,
+      (client, options) =>
+        client.send(new BatchGetSecretValueCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: BATCH_SIZE, NextToken: token }), options),
+      failOnErrors,
+    );
+    entries.push(...(output.SecretValues ?? []));
+    token = output.NextToken;
+    if (!token) return entries;
+  }
+}
+
+/** A batch Errors entry in the shape the classifier reads. */
+function errorEntryFault(entry: APIErrorType): { name: string; message: string } {
+  return { name: entry.ErrorCode ?? 'UnknownError', message: entry.Message ?? '' };
+}
+
+function failOnErrors(output: BatchGetSecretValueCommandOutput): void {
+  const first = output.Errors?.[0];
+  if (first === undefined) return;
+  const fault = errorEntryFault(first);
+  const others = (output.Errors?.length ?? 1) - 1;
+  const what = `secret "${first.SecretId ?? '?'}"${others > 0 ? ` (and ${others} more)` : ''}`;
+  throw secretError(classifyAwsError(fault).kind, what, describeAwsError(fault));
+}
+
+/** ListSecrets with the server-side filters, then the exact prefix and tag check on what it returns. */
+async function listMatching(filter: Selection, serverPrefix: string | undefined, reader: Reader, describe: string): Promise<string[]> {
+  const filters: Filter[] = [];
+  if (serverPrefix !== undefined) filters.push({ Key: 'name', Values: [serverPrefix] });
+  const keys = serverValues(filter.tags.map((t) => t.key));
+  const values = serverValues(filter.tags.map((t) => t.value));
+  if (keys.length > 0) filters.push({ Key: 'tag-key', Values: keys });
+  if (values.length > 0) filters.push({ Key: 'tag-value', Values: values });
+  const arns: string[] = [];
+  let token: string | undefined;
+  for (let page = 1; ; page++) {
+    const output = await reader.send<{ SecretList?: SecretListEntry[]; NextToken?: string }>(
+      `ListSecrets ${describe} page ${page}`,
+      (client, options) =>
+        client.send(new ListSecretsCommand({ Filters: filters.length > 0 ? filters : undefined, MaxResults: LIST_PAGE_SIZE, NextToken: token }), options),
+    );
+    for (const secret of output.SecretList ?? []) {
+      if (secret.ARN !== undefined && secret.Name?.startsWith(filter.prefix ?? '') && hasAllTags(secret, filter.tags)) arns.push(secret.ARN);
+    }
+    token = output.NextToken;
+    if (!token) return arns;
+  }
+}
+
+/** Filter values Secrets Manager takes literally (no "!" negation), deduplicated. */
+function serverValues(values: string[]): string[] {
+  return [...new Set(values.filter((v) => v !== '' && !v.startsWith('!')))];
+}
+
+/** Secrets Manager's tag filters match key and value separately and by prefix; this checks each pair exactly. */
+export function hasAllTags(secret: Pick<SecretListEntry, 'Tags'>, tags: readonly TagFilter[]): boolean {
+  return tags.every((want) => (secret.Tags ?? []).some((tag) => tag.Key === want.key && tag.Value === want.value));
+}
+
+async function batchByArn(arns: string[], reader: Reader, concurrency: number, describe: string): Promise<SecretValueEntry[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < arns.length; i += BATCH_SIZE) chunks.push(arns.slice(i, i + BATCH_SIZE));
+  const pages = await mapLimit(chunks, concurrency, async (ids, index) => {
+    const output = await reader.send<BatchGetSecretValueCommandOutput>(
+      `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`,
+      (client, options) =>
+        client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), options),
+      failOnErrors,
+    );
+    const values = output.SecretValues ?? [];
+    const answered = new Set(values.map((v) => v.ARN));
+    const lost = ids.find((id) => !answered.has(id));
+    if (lost !== undefined) throw new FatalRemoteError(`secret "${lost}": BatchGetSecretValue returned neither its value nor an error for it`);
+    return values;
+  });
+  return pages.flat();
+}

@@ -1,0 +1,36 @@
+// copy-secrets: parse -> plan -> fetch (AWS and/or a mounted directory) -> shape -> publish -> report.
+
+import { runTool } from '../core/cli.ts';
+import { Deadline } from '../core/retry.ts';
+import { readFromDir } from './dir-source.ts';
+import { assembleSet, explainText, publishSet } from './publish.ts';
+import { buildPlan } from './selection.ts';
+import type { SourceSecret } from './shape.ts';
+import { spec } from './spec.ts';
+
+runTool(spec, async (ctx) => {
+  const started = performance.now();
+  const plan = buildPlan({ args: ctx.args, config: ctx.config, configPath: ctx.configPath, options: ctx.options });
+  const deadline = new Deadline(plan.timeoutMs);
+
+  const sources: SourceSecret[] = [];
+  let apiCalls = 0;
+  if (plan.refs.length > 0 || plan.filter !== undefined) {
+    // The AWS SDK is loaded only now, after parsing: --help and --version stay fast.
+    const { fetchFromAws } = await import('./aws-source.ts');
+    const fetched = await fetchFromAws(plan, { log: ctx.log, signal: ctx.signal, deadline, env: ctx.env });
+    sources.push(...fetched.secrets);
+    apiCalls = fetched.calls;
+  }
+  if (plan.fromDir !== undefined) sources.push(...(await readFromDir(plan.fromDir, ctx.log)));
+
+  const set = assembleSet(sources, plan.output);
+  const summary = { secrets: sources.length, files: set.map((f) => f.name), apiCalls };
+  if (plan.explain) {
+    process.stdout.write(explainText(set, plan.output));
+    ctx.log.info('explain: nothing written', { ...summary, durationMs: Math.round(performance.now() - started) });
+    return;
+  }
+  await publishSet(plan.output.dir as string, set, plan.output);
+  ctx.log.info(`published ${set.length} files and manifest.json into ${plan.output.dir}`, { ...summary, durationMs: Math.round(performance.now() - started) });
+});

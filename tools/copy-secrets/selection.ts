@@ -1,0 +1,239 @@
+// What to copy, from flags, env vars and the config file: the explicit secret references, the prefix/tag
+// selection, the mounted directory and the output settings, validated into one Plan (UsageError if not).
+
+import { UsageError } from '../core/errors.ts';
+import { MANIFEST_NAME, sanitizeFileName } from './names.ts';
+
+/** One explicitly named secret: `NAME_OR_ARN[?stage=L&version=ID&optional&keys&as=FILE][#KEY]`. */
+export interface SecretRef {
+  /** The reference as the user wrote it, for messages. */
+  text: string;
+  /** Secret name or ARN. */
+  id: string;
+  versionStage?: string;
+  versionId?: string;
+  /** Write only this key of a JSON secret. */
+  key?: string;
+  /** Write one file per key of a JSON secret. */
+  expandKeys: boolean;
+  /** Missing (not found) is skipped and logged instead of failing the run. */
+  optional: boolean;
+  /** File name instead of the derived one (for a key expansion: the prefix of the key files). */
+  as?: string;
+}
+
+export interface TagFilter {
+  key: string;
+  value: string;
+}
+
+export interface OutputSettings {
+  /** Target directory (undefined only with --explain). */
+  dir: string | undefined;
+  mode: number;
+  dirMode: number;
+  uid: number | undefined;
+  gid: number | undefined;
+  expandJson: boolean;
+  qualifyKeys: boolean;
+  jsonFile: string | undefined;
+  dotenvFile: string | undefined;
+  propertiesFile: string | undefined;
+}
+
+export interface Plan {
+  refs: SecretRef[];
+  /** Prefix/tag selection; undefined when neither flag is given. */
+  filter: { prefix: string | undefined; tags: TagFilter[]; stripPrefix: boolean; allowEmpty: boolean } | undefined;
+  fromDir: string | undefined;
+  output: OutputSettings;
+  explain: boolean;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  concurrency: number;
+}
+
+/** Secret names allow only these characters (AWS); an ARN adds ':'. Anything else is a typo. */
+const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]+$/;
+/** Version stage labels and version ids: AWS allows 1-256 chars of this set. */
+const VERSION_TEXT = /^[A-Za-z0-9_+=.@:/-]{1,256}$/;
+
+/** Parses one command-line or env reference. */
+export function parseSecretRef(text: string): SecretRef {
+  const hash = text.indexOf('#');
+  const beforeKey = hash === -1 ? text : text.slice(0, hash);
+  const query = beforeKey.indexOf('?');
+  const id = query === -1 ? beforeKey : beforeKey.slice(0, query);
+  const ref: SecretRef = { text, id, expandKeys: false, optional: false };
+  if (hash !== -1) ref.key = text.slice(hash + 1);
+  if (query !== -1) {
+    for (const part of beforeKey.slice(query + 1).split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const name = eq === -1 ? part : part.slice(0, eq);
+      const value = eq === -1 ? undefined : decodeOption(part.slice(eq + 1), `secret "${text}"`);
+      applyOption(ref, name, value, `secret "${text}"`);
+    }
+  }
+  return validateRef(ref);
+}
+
+function decodeOption(text: string, where: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UsageError(`${where}: ${JSON.stringify(text)} is not valid percent-encoding (write %25 for a literal %)`);
+  }
+}
+
+function applyOption(ref: SecretRef, name: string, value: string | boolean | undefined, where: string): void {
+  const needText = (): string => {
+    if (typeof value !== 'string' || value === '') throw new UsageError(`${where}: ${name} needs a value, e.g. ${name}=...`);
+    return value;
+  };
+  const flag = (): boolean => {
+    if (value === undefined || value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new UsageError(`${where}: ${name} is true or false, not ${JSON.stringify(value)}`);
+  };
+  switch (name) {
+    case 'stage':
+      ref.versionStage = needText();
+      return;
+    case 'version':
+      ref.versionId = needText();
+      return;
+    case 'as':
+      ref.as = needText();
+      return;
+    case 'key':
+      ref.key = needText();
+      return;
+    case 'optional':
+      ref.optional = flag();
+      return;
+    case 'keys':
+      ref.expandKeys = flag();
+      return;
+    default:
+      throw new UsageError(`${where}: unknown option "${name}"; known: stage, version, optional, keys, as`);
+  }
+}
+
+function validateRef(ref: SecretRef): SecretRef {
+  const where = `secret "${ref.text}"`;
+  if (ref.id === '') throw new UsageError(`${where}: the secret name or ARN is empty`);
+  if (!SECRET_ID.test(ref.id)) {
+    throw new UsageError(`${where}: "${ref.id}" is not a secret name or ARN (allowed: letters, digits and /_+=.@-); OPTIONS follow "?", a key follows "#"`);
+  }
+  if (ref.key === '') throw new UsageError(`${where}: the key after "#" is empty`);
+  for (const [what, text] of [['stage', ref.versionStage], ['version', ref.versionId]] as const) {
+    if (text !== undefined && !VERSION_TEXT.test(text)) throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
+  }
+  if (ref.key !== undefined && ref.expandKeys) throw new UsageError(`${where}: choose either #KEY (one key) or keys (every key), not both`);
+  if (ref.as !== undefined && sanitizeFileName(ref.as) !== ref.as) {
+    throw new UsageError(`${where}: as=${JSON.stringify(ref.as)} is not a plain file name (use A-Z a-z 0-9 . _ -, not starting with a dot)`);
+  }
+  return ref;
+}
+
+/** A config file entry: a reference string, or {id, key, stage, version, optional, keys, as}. */
+export function parseConfigSecret(entry: unknown, index: number, configPath: string): SecretRef {
+  const where = `config ${configPath} secrets[${index}]`;
+  if (typeof entry === 'string') return parseSecretRef(entry);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${where}: expected a string or a mapping with "id"`);
+  const fields = entry as Record<string, unknown>;
+  if (typeof fields.id !== 'string') throw new UsageError(`${where}: "id" (the secret name or ARN) is required and must be a string`);
+  const ref: SecretRef = { text: fields.id, id: fields.id, expandKeys: false, optional: false };
+  for (const [name, value] of Object.entries(fields)) {
+    if (name === 'id') continue;
+    if (typeof value !== 'string' && typeof value !== 'boolean') throw new UsageError(`${where}: "${name}" must be a string or boolean`);
+    applyOption(ref, name, value, where);
+  }
+  return validateRef(ref);
+}
+
+/** Parses one --tag KEY=VALUE. */
+export function parseTag(text: string): TagFilter {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--tag ${JSON.stringify(text)}: expected KEY=VALUE, e.g. --tag team=payments`);
+  return { key: text.slice(0, eq), value: text.slice(eq + 1) };
+}
+
+export interface PlanInput {
+  args: string[];
+  config: Record<string, unknown>;
+  configPath: string | undefined;
+  options: {
+    out: string | undefined;
+    prefix: string | undefined;
+    tag: string[];
+    stripPrefix: boolean;
+    fromDir: string | undefined;
+    expandJson: boolean;
+    qualifyKeys: boolean;
+    mode: number;
+    dirMode: number;
+    uid: number | undefined;
+    gid: number | undefined;
+    jsonFile: string | undefined;
+    dotenvFile: string | undefined;
+    propertiesFile: string | undefined;
+    allowEmpty: boolean;
+    explain: boolean;
+    timeout: number;
+    requestTimeout: number;
+    concurrency: number;
+  };
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { options } = input;
+  const refs = input.args.length > 0 ? input.args.map(parseSecretRef) : configRefs(input.config, input.configPath);
+  const tags = options.tag.map(parseTag);
+  const filter =
+    options.prefix !== undefined || tags.length > 0
+      ? { prefix: options.prefix, tags, stripPrefix: options.stripPrefix, allowEmpty: options.allowEmpty }
+      : undefined;
+  if (options.stripPrefix && options.prefix === undefined) throw new UsageError('--strip-prefix needs --prefix');
+  if (options.prefix === '') throw new UsageError('--prefix is empty; give the start of the secret names, e.g. --prefix app/prod/');
+  if (refs.length === 0 && filter === undefined && options.fromDir === undefined) {
+    throw new UsageError('nothing to copy: name secrets as arguments (or COPY_SECRETS_SECRETS), or give --prefix, --tag or --from-dir');
+  }
+  if (options.out === undefined && !options.explain) throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
+  const combined = { '--json-file': options.jsonFile, '--dotenv-file': options.dotenvFile, '--properties-file': options.propertiesFile };
+  for (const [flag, name] of Object.entries(combined)) {
+    if (name === undefined) continue;
+    if (sanitizeFileName(name) !== name || name === MANIFEST_NAME) {
+      throw new UsageError(`${flag} ${JSON.stringify(name)}: expected a plain file name inside --out (A-Z a-z 0-9 . _ -, not ${MANIFEST_NAME})`);
+    }
+  }
+  return {
+    refs,
+    filter,
+    fromDir: options.fromDir,
+    output: {
+      dir: options.out,
+      mode: options.mode,
+      dirMode: options.dirMode,
+      uid: options.uid,
+      gid: options.gid,
+      expandJson: options.expandJson,
+      qualifyKeys: options.qualifyKeys,
+      jsonFile: options.jsonFile,
+      dotenvFile: options.dotenvFile,
+      propertiesFile: options.propertiesFile,
+    },
+    explain: options.explain,
+    timeoutMs: options.timeout,
+    requestTimeoutMs: options.requestTimeout,
+    concurrency: options.concurrency,
+  };
+}
+
+function configRefs(config: Record<string, unknown>, configPath: string | undefined): SecretRef[] {
+  const list = config.secrets;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new UsageError(`config ${configPath ?? ''} "secrets": expected a list`);
+  return list.map((entry, index) => parseConfigSecret(entry, index, configPath ?? ''));
+}
