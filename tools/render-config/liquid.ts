@@ -1,0 +1,170 @@
+// The template language: LiquidJS (docs/render-config.md says why), set up so that a template sees only
+// the values the tool passes in. Liquid is interpreted (no template is compiled to JavaScript), reads only
+// own properties of the values (ownPropertyOnly: no `constructor`, no prototype), and the tags that read
+// files (include, render, layout) are replaced by tags that refuse at parse time. Strict by default:
+// an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
+
+import {
+  Liquid,
+  LiquidError,
+  ParseError,
+  TokenizationError,
+  UndefinedVariableError,
+  type FS,
+} from 'liquidjs';
+import { stringify as yamlStringify } from 'yaml';
+import type { Problem, ProblemKind } from './problems.ts';
+
+export interface LiquidSettings {
+  strict: boolean;
+  /** Deadline of one render, in ms (LiquidJS renderLimit). */
+  renderLimitMs: number;
+  /** Largest template and largest amount of text a render may build (LiquidJS parseLimit/memoryLimit). */
+  maxSize: number;
+}
+
+/** Thrown by the `required` filter: a value the template cannot do without. */
+class RequiredValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequiredValueError';
+  }
+}
+
+/** Thrown by helpers given a value they cannot convert (fromJson, b64dec). */
+class InvalidValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidValueError';
+  }
+}
+
+/** Thrown by tags that would read files. */
+class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+/** A file system that has no files: the engine's last line of defence if a file lookup slips through. */
+const NO_FILES: FS = {
+  exists: async () => false,
+  existsSync: () => false,
+  readFile: async (file) => {
+    throw new RefusedError(`templates cannot read files (${file})`);
+  },
+  readFileSync: (file) => {
+    throw new RefusedError(`templates cannot read files (${file})`);
+  },
+  resolve: (_dir, file) => file,
+};
+
+export function createLiquid(settings: LiquidSettings): Liquid {
+  const engine = new Liquid({
+    strictVariables: settings.strict,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    lenientIf: true,
+    // Every problem of a template in one run, not just the first.
+    catchAllErrors: true,
+    fs: NO_FILES,
+    root: [],
+    partials: [],
+    layouts: [],
+    relativeReference: false,
+    dynamicPartials: false,
+    cache: false,
+    renderLimit: settings.renderLimitMs,
+    parseLimit: settings.maxSize,
+    memoryLimit: settings.maxSize,
+  });
+  for (const tag of ['include', 'render', 'layout', 'block']) {
+    engine.registerTag(tag, {
+      parse() {
+        throw new RefusedError(`{% ${tag} %} is disabled: templates cannot read files; render each file as its own template`);
+      },
+      render() {
+        return '';
+      },
+    });
+  }
+  registerHelpers(engine);
+  return engine;
+}
+
+function registerHelpers(engine: Liquid): void {
+  const filters: Record<string, (value: unknown, ...args: unknown[]) => unknown> = {
+    required: (value, message) => {
+      if (value === undefined || value === null || value === '') {
+        throw new RequiredValueError(typeof message === 'string' && message !== '' ? message : 'a required value is empty');
+      }
+      return value;
+    },
+    quote: (value) => JSON.stringify(value === undefined || value === null ? '' : String(value)),
+    toJson: (value, indent) => JSON.stringify(value ?? null, null, typeof indent === 'number' ? indent : undefined),
+    fromJson: (value) => {
+      try {
+        return JSON.parse(String(value));
+      } catch (error) {
+        // The parser's message may quote the text, which may be a secret: keep only its kind.
+        throw new InvalidValueError(`fromJson: the value is not valid JSON (${(error as Error).name})`);
+      }
+    },
+    toYaml: (value) => yamlStringify(value ?? null).replace(/\n$/, ''),
+    b64enc: (value) => Buffer.from(String(value ?? ''), 'utf8').toString('base64'),
+    b64dec: (value) => {
+      const text = String(value ?? '').replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) throw new InvalidValueError('b64dec: the value is not base64');
+      return Buffer.from(text, 'base64').toString('utf8');
+    },
+    indent: (value, spaces) => indentLines(String(value ?? ''), spaces),
+    nindent: (value, spaces) => `\n${indentLines(String(value ?? ''), spaces)}`,
+    lower: (value) => String(value ?? '').toLowerCase(),
+    upper: (value) => String(value ?? '').toUpperCase(),
+  };
+  for (const [name, filter] of Object.entries(filters)) engine.registerFilter(name, filter);
+}
+
+function indentLines(text: string, spaces: unknown): string {
+  const count = typeof spaces === 'number' && spaces >= 0 ? Math.floor(spaces) : 2;
+  const pad = ' '.repeat(count);
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n');
+}
+
+export interface LiquidOutcome {
+  text: string;
+  problems: Problem[];
+}
+
+/** Parses and renders one template; every error becomes a Problem that names file, line and column. */
+export async function renderLiquid(engine: Liquid, source: string, file: string, scope: object): Promise<LiquidOutcome> {
+  try {
+    const template = engine.parse(source, file);
+    const text = (await engine.render(template, scope)) as string;
+    return { text, problems: [] };
+  } catch (error) {
+    // catchAllErrors gathers the errors of one render into one error with a list.
+    const list = (error as { errors?: unknown }).errors;
+    const errors = Array.isArray(list) ? (list as unknown[]) : [error];
+    return { text: '', problems: errors.map((e) => toProblem(e, file)) };
+  }
+}
+
+function toProblem(error: unknown, file: string): Problem {
+  if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: String((error as Error)?.message ?? error) };
+  const [line, column] = error.token.getPosition();
+  const original = (error as { originalError?: unknown }).originalError;
+  const message = error.message.replace(/, line:\d+, col:\d+$/, '');
+  return { kind: kindOf(error, original), file, line, column, message };
+}
+
+function kindOf(error: LiquidError, original: unknown): ProblemKind {
+  if (error instanceof UndefinedVariableError || original instanceof RequiredValueError) return 'missing';
+  if (original instanceof RefusedError) return 'refused';
+  if (error instanceof TokenizationError || error instanceof ParseError) return 'syntax';
+  return 'invalid';
+}

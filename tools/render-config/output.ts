@@ -1,0 +1,90 @@
+// Puts rendered files in place. A single template becomes one file written atomically (temp + fsync +
+// rename); a directory of templates becomes one set, staged and swapped in whole with publishDirectory,
+// so a reader (or a crash) sees either the old complete set or the new one. The check command runs on
+// each file where it will live (same name and extension) before anything is swapped in.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { applyOwnership, publishDirectory, writeFileAtomic } from '../core/atomic.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import { onCleanup } from '../core/signals.ts';
+import { runCheckCommand } from './validate.ts';
+
+export interface RenderedFile {
+  /** Template name, for messages. */
+  name: string;
+  /** Output path relative to the output directory. */
+  output: string;
+  text: string;
+  mode: number;
+}
+
+export interface WriteSettings {
+  out: string;
+  kind: 'file' | 'directory';
+  dirMode: number;
+  uid: number | undefined;
+  gid: number | undefined;
+  checkCommand: string[] | undefined;
+  checkTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+export async function writeOutputs(files: readonly RenderedFile[], settings: WriteSettings): Promise<void> {
+  if (settings.kind === 'file') {
+    const [file] = files;
+    if (file) await writeSingle(file, settings);
+    return;
+  }
+  await publishDirectory(settings.out, (staging) => fillStaging(staging, files, settings), {
+    dirMode: settings.dirMode,
+    uid: settings.uid,
+    gid: settings.gid,
+  });
+}
+
+async function writeSingle(file: RenderedFile, settings: WriteSettings): Promise<void> {
+  await mkdir(settings.out, { recursive: true });
+  const target = join(settings.out, file.output);
+  if (settings.checkCommand) {
+    // Checked under a hidden name beside the target, keeping the extension tools look at.
+    const probe = join(settings.out, `.${randomBytes(4).toString('hex')}.check-${basename(file.output)}`);
+    const forget = onCleanup(() => rmSync(probe, { force: true }));
+    try {
+      await writeFile(probe, file.text, { mode: 0o600, flag: 'wx' });
+      await check(file, probe, settings);
+    } finally {
+      await rm(probe, { force: true });
+      forget();
+    }
+  }
+  await writeFileAtomic(target, file.text, { mode: file.mode, uid: settings.uid, gid: settings.gid });
+}
+
+async function fillStaging(staging: string, files: readonly RenderedFile[], settings: WriteSettings): Promise<void> {
+  const made = new Set<string>([staging]);
+  for (const file of files) {
+    settings.signal.throwIfAborted();
+    const path = join(staging, file.output);
+    await makeParents(dirname(path), made, settings);
+    await writeFile(path, file.text, { mode: 0o600, flag: 'wx' });
+    if (settings.checkCommand) await check(file, path, settings);
+    await applyOwnership(path, { mode: file.mode, uid: settings.uid, gid: settings.gid });
+  }
+}
+
+async function makeParents(dir: string, made: Set<string>, settings: WriteSettings): Promise<void> {
+  if (made.has(dir)) return;
+  await makeParents(dirname(dir), made, settings);
+  await mkdir(dir);
+  await applyOwnership(dir, { mode: settings.dirMode, uid: settings.uid, gid: settings.gid });
+  made.add(dir);
+}
+
+async function check(file: RenderedFile, path: string, settings: WriteSettings): Promise<void> {
+  const rejection = await runCheckCommand(settings.checkCommand as string[], path, settings.checkTimeoutMs, settings.signal);
+  settings.signal.throwIfAborted();
+  if (rejection) throw new InvalidInputError(`${file.output} (from template ${file.name}): ${rejection.message}; nothing was written`);
+}

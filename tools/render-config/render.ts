@@ -1,0 +1,196 @@
+// The run: read values (secrets registered first) -> find templates -> render every template, collecting
+// every problem -> validate outputs -> write the set, or with --check list the problems and write nothing.
+
+import { readFile, stat } from 'node:fs/promises';
+import type { Liquid } from 'liquidjs';
+import { InvalidInputError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { envsubst } from './envsubst.ts';
+import type { Plan } from './plan.ts';
+import { formatProblem, positions, problemsError, type Problem } from './problems.ts';
+import { writeOutputs, type RenderedFile } from './output.ts';
+import { discoverTemplates, type TemplateFile } from './templates.ts';
+import { formatOf, syntaxError } from './validate.ts';
+import { isMapping, loadValues, type LoadedValues } from './values.ts';
+
+export interface RunContext {
+  log: Logger;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  /** Where --check lists problems (stdout). */
+  print: (line: string) => void;
+}
+
+interface Rendered {
+  file: TemplateFile;
+  text: string;
+  usedSecret: boolean;
+  problems: Problem[];
+}
+
+/** Templates read and rendered at the same time; enough to hide file latency, few enough to bound memory. */
+const PARALLEL = 32;
+
+export async function run(plan: Plan, context: RunContext): Promise<void> {
+  const started = performance.now();
+  const loaded = await loadValues({
+    env: context.env,
+    envVars: plan.envVars,
+    valuesFiles: plan.valuesFiles,
+    secretsDir: plan.secretsDir,
+    secretVars: plan.secretVars,
+    toolName: 'render-config',
+    maxSize: plan.maxSize,
+  });
+  const set = await discoverTemplates(plan.templates, { include: plan.include, exclude: plan.exclude, defaultSyntax: plan.syntax });
+  const engine = set.files.some((f) => f.syntax === 'liquid') ? await createEngine(plan) : undefined;
+  context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });
+
+  const results = await mapLimited(set.files, PARALLEL, async (file) => {
+    context.signal.throwIfAborted();
+    return renderOne(file, plan, loaded, engine);
+  });
+  const problems = results.flatMap((r) => r.problems);
+
+  if (plan.check) {
+    for (const problem of problems) context.print(formatProblem(problem));
+    if (problems.length > 0) {
+      const templates = new Set(problems.map((p) => p.file)).size;
+      throw problemsError(problems, `--check: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${templates} of ${set.files.length} templates (listed on stdout)`);
+    }
+    context.log.info('check passed: every template renders', { templates: set.files.length, durationMs: Math.round(performance.now() - started) });
+    return;
+  }
+  if (problems.length > 0) throw problemsError(problems);
+
+  const files: RenderedFile[] = results.map((r) => ({
+    name: r.file.name,
+    output: r.file.output,
+    text: r.text,
+    mode: r.usedSecret ? plan.secretMode : plan.mode,
+  }));
+  await writeOutputs(files, {
+    out: plan.out as string,
+    kind: set.kind,
+    dirMode: plan.dirMode,
+    uid: plan.uid,
+    gid: plan.gid,
+    checkCommand: plan.checkCommand,
+    checkTimeoutMs: plan.checkTimeoutMs,
+    signal: context.signal,
+  });
+  context.log.info('rendered', {
+    out: plan.out,
+    files: files.length,
+    withSecrets: results.filter((r) => r.usedSecret).length,
+    durationMs: Math.round(performance.now() - started),
+  });
+}
+
+async function createEngine(plan: Plan): Promise<Liquid> {
+  const { createLiquid } = await import('./liquid.ts');
+  return createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize });
+}
+
+async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, engine: Liquid | undefined): Promise<Rendered> {
+  const source = await readTemplate(file, plan.maxSize);
+  let usedSecret = false;
+  const onSecret = (): void => {
+    usedSecret = true;
+  };
+  const { text, problems } =
+    file.syntax === 'envsubst' ? renderEnvsubst(source, file, plan, loaded, onSecret) : await renderWithLiquid(source, file, loaded, engine as Liquid, onSecret);
+  if (problems.length === 0) problems.push(...(await outputProblems(source, text, file, plan)));
+  return { file, text, usedSecret, problems };
+}
+
+async function readTemplate(file: TemplateFile, maxSize: number): Promise<string> {
+  const info = await stat(file.source);
+  if (info.size > maxSize) throw new InvalidInputError(`template ${file.name} is ${info.size} bytes, more than --max-size ${maxSize}`);
+  return readFile(file.source, 'utf8');
+}
+
+function renderEnvsubst(source: string, file: TemplateFile, plan: Plan, loaded: LoadedValues, onSecret: () => void): { text: string; problems: Problem[] } {
+  const { values, secretNames } = loaded;
+  const result = envsubst(source, {
+    lookup: (name) => {
+      if (!Object.hasOwn(values, name)) return undefined;
+      const value = values[name];
+      if (typeof value === 'object' && value !== null) return undefined;
+      if (secretNames.has(name)) onSecret();
+      return value === null || value === undefined ? '' : String(value);
+    },
+    allowed: plan.allowed,
+    strict: plan.strict,
+  });
+  const where = positions(
+    source,
+    result.problems.map((p) => p.offset),
+  );
+  const problems = result.problems.map((p, i): Problem => {
+    const structured = p.kind === 'missing' && Object.hasOwn(values, p.name) && typeof values[p.name] === 'object' && values[p.name] !== null;
+    const message = structured
+      ? `variable ${p.name} is a ${isMapping(values[p.name]) ? 'mapping' : 'list'}, not a text; use the liquid syntax (e.g. {{ ${p.name} | toJson }})`
+      : p.message;
+    return { kind: structured ? 'invalid' : p.kind, file: file.name, line: where[i]?.line, column: where[i]?.column, message };
+  });
+  return { text: result.text, problems };
+}
+
+async function renderWithLiquid(
+  source: string,
+  file: TemplateFile,
+  loaded: LoadedValues,
+  engine: Liquid,
+  onSecret: () => void,
+): Promise<{ text: string; problems: Problem[] }> {
+  const { renderLiquid } = await import('./liquid.ts');
+  return renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
+}
+
+/** The values as a liquid scope; reading a secret name marks the file as using a secret. */
+function scopeFor(loaded: LoadedValues, onSecret: () => void): object {
+  const scope: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(loaded.values)) {
+    if (loaded.secretNames.has(name)) {
+      Object.defineProperty(scope, name, {
+        enumerable: true,
+        get: () => {
+          onSecret();
+          return value;
+        },
+      });
+    } else {
+      scope[name] = value;
+    }
+  }
+  return scope;
+}
+
+/** An empty result of a non-empty template, or a .json/.yaml/.toml output that does not parse. */
+async function outputProblems(source: string, text: string, file: TemplateFile, plan: Plan): Promise<Problem[]> {
+  if (source.trim() !== '' && text.trim() === '' && !plan.allowEmpty(file.output)) {
+    const message = `rendered to empty output from a non-empty template; allow it with --allow-empty ${file.output}`;
+    return [{ kind: 'invalid', file: file.name, message }];
+  }
+  const format = formatOf(file.output);
+  if (format === undefined || plan.skipValidation(file.output)) return [];
+  const error = await syntaxError(text, format);
+  if (!error) return [];
+  const message = `rendered output (from template ${file.name}) is ${error.message}; fix the template or skip with --skip-validation ${file.output}`;
+  return [{ kind: 'invalid', file: file.output, line: error.line, column: error.column, message }];
+}
+
+/** Maps items with at most `limit` promises pending; results keep the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,107 @@
+// Checks of a rendered file before it is put in place: .json, .yaml/.yml and .toml outputs must parse,
+// and an optional user command may inspect the file. Parser messages can quote the rendered text (which
+// may hold a secret), so only their first line goes into a message, and that still passes the redactor.
+
+import { execFile } from 'node:child_process';
+import { extname } from 'node:path';
+import { UsageError } from '../core/errors.ts';
+
+export type OutputFormat = 'json' | 'yaml' | 'toml';
+
+export function formatOf(output: string): OutputFormat | undefined {
+  switch (extname(output).toLowerCase()) {
+    case '.json':
+      return 'json';
+    case '.yaml':
+    case '.yml':
+      return 'yaml';
+    case '.toml':
+      return 'toml';
+    default:
+      return undefined;
+  }
+}
+
+/** The parse error of `text` as `format`, or undefined when it parses. */
+export async function syntaxError(text: string, format: OutputFormat): Promise<{ message: string; line?: number; column?: number } | undefined> {
+  try {
+    if (format === 'json') JSON.parse(text);
+    else if (format === 'yaml') {
+      const { parseAllDocuments } = await import('yaml');
+      for (const document of parseAllDocuments(text, { uniqueKeys: true })) {
+        const first = 'errors' in document ? document.errors[0] : undefined;
+        if (first) {
+          const [line, column] = first.linePos?.[0] ? [first.linePos[0].line, first.linePos[0].col] : [undefined, undefined];
+          return { message: `not valid YAML: ${firstLine(first.message)}`, line, column };
+        }
+      }
+    } else {
+      const { parse } = await import('smol-toml');
+      parse(text);
+    }
+    return undefined;
+  } catch (error) {
+    const e = error as Error & { line?: number; column?: number };
+    const label = format === 'json' ? 'JSON' : 'TOML';
+    const message = format === 'json' ? jsonMessage(e.message) : firstLine(e.message);
+    return { message: `not valid ${label}: ${message}`, line: e.line, column: e.column };
+  }
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? '').replace(/:\s*$/, '').trim();
+}
+
+/** V8 quotes the text around the error ("...") in JSON messages; drop the quote, keep the position. */
+function jsonMessage(message: string): string {
+  return firstLine(message).replace(/, "(?:[^"\\]|\\.)*"(?= is not valid JSON)/, '').replace(/ in JSON at position/, ' at position');
+}
+
+/**
+ * The check command: a JSON array of words, or words split on whitespace. No shell is involved and no
+ * value is interpolated; `{}` is replaced by the rendered file's path, else the path is appended.
+ */
+export function parseCheckCommand(text: string): string[] {
+  let words: unknown;
+  if (text.trimStart().startsWith('[')) {
+    try {
+      words = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`--check-command: not a valid JSON array of words: ${(error as Error).message}`, { cause: error });
+    }
+  } else {
+    words = text.trim().split(/\s+/).filter((w) => w !== '');
+  }
+  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string' && w !== '')) {
+    throw new UsageError('--check-command: expected a command and its arguments, e.g. "nginx -t -c {}" or ["jq","empty","{}"]');
+  }
+  return words as string[];
+}
+
+export interface CheckRejection {
+  message: string;
+}
+
+/** Runs the check command on `path`; resolves to a rejection when it fails, undefined when it accepts. */
+export function runCheckCommand(command: readonly string[], path: string, timeoutMs: number, signal: AbortSignal): Promise<CheckRejection | undefined> {
+  const [program, ...rest] = command as [string, ...string[]];
+  const args = rest.includes('{}') ? rest.map((word) => (word === '{}' ? path : word)) : [...rest, path];
+  return new Promise((resolve) => {
+    execFile(program, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal, windowsHide: true }, (error, _stdout, stderr) => {
+      if (!error) return resolve(undefined);
+      const code = (error as NodeJS.ErrnoException).code;
+      const detail =
+        code === 'ENOENT'
+          ? `cannot run ${program}: not found`
+          : error.killed && !signal.aborted
+            ? `${program} did not finish within ${timeoutMs}ms`
+            : `${program} exited with ${typeof code === 'number' ? code : (error.signal ?? code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''}`;
+      resolve({ message: `rejected by the check command: ${detail}` });
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return (lines[lines.length - 1] ?? '').slice(0, 300);
+}

@@ -1,0 +1,164 @@
+// The values templates see, merged in one documented order (later wins):
+//   1. environment variables selected by --env-vars (never the tool's own RENDER_CONFIG_* settings);
+//   2. each --values file in the order given (YAML, JSON or dotenv), mappings deep-merged;
+//   3. the files of --secrets-dir (one value per file; NAME.json also as the object NAME).
+// Secret values are registered with the redactor as soon as they are read, before anything is logged.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, matchesGlob } from 'node:path';
+import { parseEnv } from 'node:util';
+import { UsageError } from '../core/errors.ts';
+import { envPrefix } from '../core/options.ts';
+import { redactor } from '../core/redact.ts';
+
+export type Values = Record<string, unknown>;
+
+export interface LoadedValues {
+  /** Top-level names and their merged values (null prototype: no inherited names). */
+  values: Values;
+  /** Top-level names whose value is secret. */
+  secretNames: ReadonlySet<string>;
+}
+
+export interface ValueSources {
+  env: NodeJS.ProcessEnv;
+  /** Globs of env var names to pass; ["none"] passes none. */
+  envVars: readonly string[];
+  valuesFiles: readonly string[];
+  secretsDir: string | undefined;
+  /** Names from env or values files to treat as secrets. */
+  secretVars: readonly string[];
+  toolName: string;
+  maxSize: number;
+}
+
+export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
+  const values: Values = Object.create(null);
+  const secretNames = new Set<string>();
+
+  for (const [name, value] of Object.entries(selectEnv(sources.env, sources.envVars, sources.toolName))) values[name] = value;
+  for (const file of sources.valuesFiles) deepMerge(values, await readValuesFile(file, sources.maxSize));
+  if (sources.secretsDir !== undefined) {
+    for (const [name, value] of Object.entries(await readSecretsDir(sources.secretsDir, sources.maxSize))) {
+      values[name] = value;
+      secretNames.add(name);
+    }
+  }
+  for (const name of sources.secretVars) {
+    if (Object.hasOwn(values, name)) {
+      registerSecret(values[name]);
+      secretNames.add(name);
+    }
+  }
+  return { values, secretNames };
+}
+
+export function selectEnv(env: NodeJS.ProcessEnv, globs: readonly string[], toolName: string): Record<string, string> {
+  const own = envPrefix(toolName);
+  const selected: Record<string, string> = Object.create(null);
+  if (globs.length === 1 && globs[0] === 'none') return selected;
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || name.startsWith(own)) continue;
+    if (globs.some((glob) => glob === name || matchesGlob(name, glob))) selected[name] = value;
+  }
+  return selected;
+}
+
+/** Mappings merge key by key; any other value (list, scalar) replaces the earlier one. */
+export function deepMerge(target: Values, source: Values): Values {
+  for (const [key, value] of Object.entries(source)) {
+    const current = target[key];
+    if (isMapping(current) && isMapping(value)) deepMerge(current, value);
+    else target[key] = isMapping(value) ? deepMerge(Object.create(null) as Values, value) : value;
+  }
+  return target;
+}
+
+export function isMapping(value: unknown): value is Values {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readText(path: string, what: string, maxSize: number): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (info.size > maxSize) throw new UsageError(`${what} ${path} is ${info.size} bytes, more than --max-size ${maxSize}`);
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+}
+
+/** .env (and *.env) files are dotenv; everything else is YAML, which includes JSON. */
+async function readValuesFile(path: string, maxSize: number): Promise<Values> {
+  const text = await readText(path, 'values file', maxSize);
+  if (path.endsWith('.env')) return Object.assign(Object.create(null) as Values, parseEnv(text));
+  let document: unknown;
+  try {
+    document = extname(path) === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (error) {
+    const first = ((error as Error).message.split('\n')[0] ?? '').trim();
+    throw new UsageError(`values file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${first}`, { cause: error });
+  }
+  if (document === null || document === undefined) return Object.create(null) as Values;
+  if (!isMapping(document)) throw new UsageError(`values file ${path}: expected a mapping of names to values at the top level`);
+  return deepMerge(Object.create(null) as Values, document);
+}
+
+/**
+ * Every regular file of the directory (links followed, so the Kubernetes `..data` layout that
+ * copy-secrets writes reads like plain files) is a value named after the file; subdirectories are
+ * mappings. NAME.json whose content is JSON is also available as the parsed value NAME.
+ */
+export async function readSecretsDir(dir: string, maxSize: number): Promise<Values> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new UsageError(`cannot read --secrets-dir ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const out: Values = Object.create(null);
+  const parsed: Values = Object.create(null);
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('..')) continue;
+    const path = join(dir, entry.name);
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      out[entry.name] = await readSecretsDir(path, maxSize);
+      continue;
+    }
+    if (!info.isFile()) continue;
+    const text = await readText(path, 'secret file', maxSize);
+    registerSecret(text);
+    out[entry.name] = text;
+    if (entry.name.endsWith('.json') && entry.name.length > '.json'.length) {
+      try {
+        const value: unknown = JSON.parse(text);
+        registerSecret(value);
+        parsed[entry.name.slice(0, -'.json'.length)] = value;
+      } catch {
+        // Not JSON after all: the raw text under the full name is still there; a template asking
+        // for the object gets the "undefined variable" error that names it.
+      }
+    }
+  }
+  // A file named NAME (without .json) wins over the object from NAME.json.
+  for (const [name, value] of Object.entries(parsed)) if (!Object.hasOwn(out, name)) out[name] = value;
+  return out;
+}
+
+/** Registers every string inside a value, and its base64 form (what b64enc would print). */
+export function registerSecret(value: unknown): void {
+  if (typeof value === 'string') {
+    redactor.add(value);
+    // Files often end with a newline that the template then trims away.
+    redactor.add(value.trim());
+    if (value.length >= 3) redactor.add(Buffer.from(value, 'utf8').toString('base64'));
+  } else if (typeof value === 'number' || typeof value === 'boolean') {
+    redactor.add(String(value));
+  } else if (Array.isArray(value)) {
+    for (const item of value) registerSecret(item);
+  } else if (isMapping(value)) {
+    for (const item of Object.values(value)) registerSecret(item);
+  }
+}
