@@ -41,8 +41,9 @@ data:
 
 {{/*
 Pod annotation with a hash of the generated ConfigMaps, so a change of a tool's config or
-of a template rolls the pods (init containers only run when a pod starts).
+of a template rolls the pods (init containers only run when a pod starts). 32 hex digits are plenty
+to detect a change, and `podman kube play` refuses annotation values longer than 63 characters.
 */}}
 {{- define "init-toolkit.podAnnotations" -}}
-checksum/init-toolkit: {{ include "init-toolkit.configMaps" . | sha256sum }}
+checksum/init-toolkit: {{ include "init-toolkit.configMaps" . | sha256sum | trunc 32 }}
 {{- end -}}

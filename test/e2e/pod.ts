@@ -1,0 +1,151 @@
+// Runs the example chart's pod in podman the way a kubelet would: `helm template` with the e2e values,
+// the Deployment's pod template turned into a Pod (what its ReplicaSet would create, restartPolicy
+// Never so a failed init container ends the pod), its ConfigMaps alongside, then `podman kube play`.
+// Two kubelet duties that podman does not do are emulated, in the harness only: each container gets a
+// writable /dev/termination-log (a host file the test reads, like the kubelet's per-container file),
+// and init containers are kept after they ran (podman's `always` init type) so their logs can be read.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { chartsCopy, parseManifests, repoRoot, goTool, KUBE_VERSION, type Obj } from '../chart/helm.ts';
+
+const env = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF || join(repoRoot, 'scripts', 'containers.conf') };
+
+export interface ContainerResult {
+  name: string;
+  /** podman's state: created (never started), running, exited. */
+  state: string;
+  exitCode: number;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  logs: string;
+  /** What the container wrote to /dev/termination-log (empty when nothing). */
+  terminationMessage: string;
+}
+
+export interface PodRun {
+  name: string;
+  /** Exit status and stderr of `podman kube play` (125 when an init container failed). */
+  playStatus: number;
+  playStderr: string;
+  /** Wall-clock milliseconds `podman kube play` took (it returns once the init containers ran). */
+  playMs: number;
+  /** The pod manifest that was played, for messages. */
+  manifest: string;
+  /** Init containers in the order of the pod spec, then the main container. */
+  initContainers: string[];
+  inspect(container: string): ContainerResult;
+  remove(): void;
+}
+
+export function podman(args: readonly string[], input?: string): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync('podman', args, { encoding: 'utf8', env, input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Renders the example chart for release `name` with the e2e values plus `values`, as a Pod and its ConfigMaps. */
+export function renderPod(name: string, values: Obj, workDir: string): { documents: Obj[]; pod: Obj } {
+  const charts = chartsCopy();
+  try {
+    const valuesFile = join(workDir, 'values.yaml');
+    writeFileSync(valuesFile, stringify(values));
+    const rendered = execFileSync(
+      goTool('helm'),
+      ['template', name, join(charts.dir, 'example-app'), '--kube-version', KUBE_VERSION, '--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const objects = parseManifests(rendered);
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    if (!deployment) throw new Error('the example chart rendered no Deployment');
+    const template = deployment.spec.template;
+    const spec: Obj = { ...template.spec, restartPolicy: 'Never' };
+    delete spec.serviceAccountName; // podman has no service accounts
+    const pod: Obj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels: template.metadata.labels, annotations: { ...template.metadata.annotations, 'io.podman.annotations.init.container.type': 'always' } },
+      spec,
+    };
+    const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
+    return { documents: [...configMaps, pod], pod };
+  } finally {
+    charts.cleanup();
+  }
+}
+
+/** Gives every container a host file mounted at /dev/termination-log, writable by the pod's user. */
+function addTerminationLogs(pod: Obj, workDir: string): void {
+  const containers: Obj[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  for (const container of containers) {
+    const file = join(workDir, `termination-log-${container.name}`);
+    writeFileSync(file, '');
+    chmodSync(file, 0o666);
+    const volume = `termination-log-${container.name}`;
+    pod.spec.volumes.push({ name: volume, hostPath: { path: file, type: 'File' } });
+    container.volumeMounts = [...(container.volumeMounts ?? []), { name: volume, mountPath: '/dev/termination-log' }];
+  }
+}
+
+function parseDate(text: string): Date | undefined {
+  const date = new Date(text.replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() < 2000 ? undefined : date;
+}
+
+/** Renders and plays the pod; the caller removes it (remove()) in a finally or after hook. */
+export function playPod(name: string, values: Obj): PodRun {
+  const workDir = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
+  const { documents, pod } = renderPod(name, values, workDir);
+  addTerminationLogs(pod, workDir);
+  const manifest = documents.map((d) => stringify(d)).join('---\n');
+  const file = join(workDir, 'pod.yaml');
+  writeFileSync(file, manifest);
+  const started = performance.now();
+  const play = podman(['kube', 'play', file]);
+  const playMs = performance.now() - started;
+  return {
+    name,
+    playStatus: play.status,
+    playStderr: play.stderr,
+    playMs,
+    manifest,
+    initContainers: (pod.spec.initContainers ?? []).map((c: Obj) => c.name),
+    inspect(container: string): ContainerResult {
+      const id = `${name}-${container}`;
+      const info = podman(['inspect', '--type', 'container', '--format', '{{.State.Status}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.State.FinishedAt}}', id]);
+      if (info.status !== 0) throw new Error(`podman inspect ${id}: ${info.stderr.trim()}`);
+      const [state = '', exitCode = '', startedAt = '', finishedAt = ''] = info.stdout.trim().split('|');
+      const logs = podman(['logs', id]);
+      return {
+        name: container,
+        state,
+        exitCode: Number(exitCode),
+        startedAt: parseDate(startedAt),
+        finishedAt: parseDate(finishedAt),
+        logs: logs.stdout + logs.stderr,
+        terminationMessage: readFileSync(join(workDir, `termination-log-${container}`), 'utf8'),
+      };
+    },
+    remove(): void {
+      podman(['kube', 'down', file]);
+      podman(['pod', 'rm', '--force', '--ignore', name]);
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON log lines of a container's output (non-JSON lines skipped). */
+export function jsonLines(text: string): Obj[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Obj];
+      } catch {
+        return [];
+      }
+    });
+}
