@@ -1,0 +1,257 @@
+// Runs the plan: jobs with bounded concurrency inside the overall deadline; each job streams
+// source -> verify -> conversions -> an atomic sink (a file renamed into place, or a directory staged
+// and swapped in whole), then writes its manifest. The first failing job stops the others.
+
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { publishDirectory, writeFileAtomic } from '../core/atomic.ts';
+import { DeadlineError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { formatDuration } from '../core/duration.ts';
+import { Budget } from './budget.ts';
+import { asInputError, conversionStages } from './convert.ts';
+import { untar, unzip } from './extract.ts';
+import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
+import { safeRelativePath } from './paths.ts';
+import type { Job, Plan, Settings } from './plan.ts';
+import { formatSize } from './size.ts';
+import { openSource, type SourceData } from './source.ts';
+import { deriveName, isArchiveChain } from './steps.ts';
+import { VerifyStream, type Verified } from './verify.ts';
+
+interface RunContext {
+  settings: Settings;
+  budget: Budget;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+interface JobResult {
+  skipped: boolean;
+  bytes: number;
+}
+
+export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise<void> {
+  const started = performance.now();
+  const { settings } = plan;
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(new DeadlineError(`not done within --timeout ${formatDuration(settings.timeoutMs)}`)), settings.timeoutMs);
+  timer.unref();
+  const run: RunContext = {
+    settings,
+    budget: new Budget(settings.limits.maxFiles, settings.limits.maxTotalBytes),
+    signal: AbortSignal.any([signal, stop.signal]),
+    log,
+  };
+  try {
+    const results = await runBounded(plan.jobs, settings.concurrency, stop, (job) => runJob(job, run));
+    const skipped = results.filter((r) => r.skipped).length;
+    const written = run.budget.written;
+    log.info(`done: ${plan.jobs.length - skipped} fetched, ${skipped} up to date, ${formatSize(written.bytes)} written`, {
+      jobs: plan.jobs.length,
+      fetched: plan.jobs.length - skipped,
+      skipped,
+      sourceBytes: results.reduce((sum, r) => sum + r.bytes, 0),
+      writtenBytes: written.bytes,
+      writtenFiles: written.files,
+      durationMs: Math.round(performance.now() - started),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `work` over the items, `limit` at a time; the first failure aborts `stop` and is rethrown. */
+async function runBounded<T, R>(items: readonly T[], limit: number, stop: AbortController, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failure ??= { error };
+        if (!stop.signal.aborted) stop.abort(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
+
+async function runJob(job: Job, run: RunContext): Promise<JobResult> {
+  const log = run.log.child({ job: job.label, source: job.display });
+  await fs.mkdir(job.out, { recursive: true });
+  const reason = await upToDate(job);
+  if (reason) {
+    log.info(`up to date, download skipped: ${reason}`, { output: join(job.out, job.name) });
+    return { skipped: true, bytes: 0 };
+  }
+  await removeManifest(job);
+  const started = performance.now();
+  try {
+    const result = job.prefix ? await runPrefix(job, run, log) : await runSingle(job, run, log);
+    log.info(`fetched ${formatSize(result.bytes)} -> ${join(job.out, job.name)}`, {
+      output: join(job.out, job.name),
+      bytes: result.bytes,
+      convert: job.steps,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return result;
+  } catch (error) {
+    if (run.signal.aborted) throw run.signal.reason;
+    throw asInputError(error, job.display);
+  }
+}
+
+/** Counts and hashes what is written, and charges it to the run's byte budget. */
+function outputMeter(what: string, budget: Budget): Transform & { bytes: number; sha256: () => string } {
+  const hash = createHash('sha256');
+  const meter = new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      try {
+        budget.addBytes(chunk.length, what);
+      } catch (error) {
+        return callback(error as Error);
+      }
+      meter.bytes += chunk.length;
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  }) as Transform & { bytes: number; sha256: () => string };
+  meter.bytes = 0;
+  meter.sha256 = () => hash.digest('hex');
+  return meter;
+}
+
+function verifier(job: Job, source: SourceData, run: RunContext, what = job.display): VerifyStream {
+  return new VerifyStream(
+    what,
+    { sha256: job.sha256, sha512: job.sha512, remote: source.checksum, maxBytes: run.settings.limits.maxSourceBytes, size: source.size },
+    run.log.child({ job: job.label }),
+    run.settings.progressIntervalMs,
+  );
+}
+
+function sourceRecord(source: SourceData, verified: Verified | undefined, url: string): Manifest['source'] {
+  if (!verified) throw new Error(`internal: ${url} finished without verification`);
+  const record: Manifest['source'] = { url, bytes: verified.bytes, sha256: verified.sha256 };
+  if (verified.sha512) record.sha512 = verified.sha512;
+  if (verified.remoteChecked) record.remoteChecksum = verified.remoteChecked;
+  if (Object.keys(source.metadata).length > 0) record.metadata = source.metadata;
+  return record;
+}
+
+/** Waits for the producing pipeline and the consuming sink; reports the producer's error first (the root cause). */
+async function both(producer: Promise<unknown>, consumer: Promise<unknown>): Promise<void> {
+  const [produced, consumed] = await Promise.allSettled([producer, consumer]);
+  if (produced.status === 'rejected') throw produced.reason;
+  if (consumed.status === 'rejected') throw consumed.reason;
+}
+
+async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobResult> {
+  const { settings } = run;
+  const source = await openSource(job, settings, run.signal, log);
+  const verify = verifier(job, source, run);
+  const head = [Readable.from(source.body), verify, ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter })];
+  const target = join(job.out, job.name);
+
+  if (isArchiveChain(job.steps)) {
+    let files = 0;
+    let bytes = 0;
+    const options = { what: job.display, limits: settings.limits, budget: run.budget, allowLinks: settings.allowLinks, mode: settings.mode, dirMode: settings.dirMode };
+    await publishDirectory(
+      target,
+      async (staging) => {
+        const stats = job.steps.at(-1) === 'untar' ? await untar(head, { ...options, staging }) : await unzip(head, join(job.out, `.${job.name}.zip-spool-${process.pid}`), { ...options, staging });
+        files = stats.files + stats.links;
+        bytes = stats.bytes;
+      },
+      { dirMode: settings.dirMode },
+    );
+    await writeManifest(job, { source: sourceRecord(source, verify.result, job.display), convert: job.steps, output: { name: job.name, type: 'directory', bytes, files } }, settings.mode);
+    return { skipped: false, bytes: verify.result?.bytes ?? 0 };
+  }
+
+  const meter = outputMeter(job.display, run.budget);
+  const tail = new PassThrough();
+  run.budget.addFiles(1, job.display);
+  await both(pipeline([...head, meter, tail] as unknown as [Readable, PassThrough]), writeFileAtomic(target, tail, { mode: settings.mode }));
+  await writeManifest(
+    job,
+    { source: sourceRecord(source, verify.result, job.display), convert: job.steps, output: { name: job.name, type: 'file', bytes: meter.bytes, sha256: meter.sha256() } },
+    settings.mode,
+  );
+  return { skipped: false, bytes: verify.result?.bytes ?? 0 };
+}
+
+/** s3://bucket/prefix/: every object below, converted one by one, published together as one directory. */
+async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobResult> {
+  const { settings } = run;
+  const { S3Source } = await import('./s3-source.ts');
+  const s3 = await S3Source.create(settings, run.signal, log);
+  const { bucket, key: prefix } = S3Source.parse(job.source);
+  const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
+  const objects: NonNullable<Manifest['objects']> = [];
+  let bytes = 0;
+  let written = 0;
+  // Names are checked before anything is fetched: one bad key fails the job up front.
+  const planned = listed.map((object) => {
+    const parts = safeRelativePath(object.key.slice(prefix.length), settings.limits.maxDepth, `s3://${bucket}/${prefix}: key`);
+    parts[parts.length - 1] = deriveName(parts.at(-1) as string, job.steps);
+    return { ...object, path: parts.join('/') };
+  });
+  await publishDirectory(
+    join(job.out, job.name),
+    async (staging) => {
+      const stop = new AbortController();
+      await runBounded(planned, settings.partConcurrency, stop, async (object) => {
+        const what = `s3://${bucket}/${object.key}`;
+        const source = await s3.open(bucket, object.key);
+        const verify = verifier(job, source, run, what);
+        const meter = outputMeter(what, run.budget);
+        const path = join(staging, object.path);
+        await fs.mkdir(dirname(path), { recursive: true, mode: settings.dirMode });
+        run.budget.addFiles(1, what);
+        try {
+          await pipeline([
+            Readable.from(source.body),
+            verify,
+            ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
+            meter,
+            createWriteStream(path, { flags: 'wx', mode: settings.mode }),
+          ] as unknown as [Readable, NodeJS.WritableStream]);
+        } catch (error) {
+          throw asInputError(error, what);
+        }
+        await fs.chmod(path, settings.mode);
+        bytes += verify.result?.bytes ?? 0;
+        written += meter.bytes;
+        objects.push({ key: object.key, path: object.path, bytes: verify.result?.bytes ?? 0, sha256: verify.result?.sha256 ?? '' });
+      });
+    },
+    { dirMode: settings.dirMode },
+  );
+  objects.sort((a, b) => a.key.localeCompare(b.key));
+  await writeManifest(
+    job,
+    { source: { url: job.display, bytes, sha256: listingDigest(objects) }, convert: job.steps, output: { name: job.name, type: 'directory', bytes: written, files: objects.length }, objects },
+    settings.mode,
+  );
+  return { skipped: false, bytes };
+}
+
+/** One hash over the prefix's objects (key and content hash), so a manifest names the whole set. */
+function listingDigest(objects: ReadonlyArray<{ key: string; sha256: string }>): string {
+  const hash = createHash('sha256');
+  for (const object of objects) hash.update(`${object.key}\0${object.sha256}\n`);
+  return hash.digest('hex');
+}

@@ -1,0 +1,390 @@
+// The byte-to-byte conversion steps as streams. Decompression, CSV and NDJSON work chunk by chunk or
+// record by record with bounded memory; JSON and YAML documents are parsed whole (no output format
+// could use a partial document), bounded by --max-document-bytes. Every parse error becomes an
+// InvalidInputError that names the source and the line.
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
+import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { InvalidInputError } from '../core/errors.ts';
+import type { Limits } from './plan.ts';
+import { formatSize } from './size.ts';
+import type { StepName } from './steps.ts';
+
+export interface ConvertContext {
+  /** The source, for messages. */
+  what: string;
+  limits: Limits;
+  delimiter: string;
+}
+
+type Stage = NodeJS.ReadWriteStream;
+
+/** Output is pushed in batches of about this size: one push per record would dominate the run time. */
+const BATCH_CHARS = 64 * 1024;
+
+/** The streams of a chain of byte steps (archive steps are sinks, see extract.ts). */
+export function conversionStages(chain: readonly StepName[], context: ConvertContext): Stage[] {
+  return chain.flatMap((step) => stagesOf(step, context));
+}
+
+function stagesOf(step: StepName, context: ConvertContext): Stage[] {
+  switch (step) {
+    case 'gunzip':
+      return decompress(createGunzip({ chunkSize: 64 * 1024 }), context);
+    case 'zstd':
+      return decompress(createZstdDecompress({ chunkSize: 64 * 1024 }), context);
+    case 'csv:json':
+    case 'csv:ndjson':
+      return [
+        parseCsv({
+          bom: true,
+          delimiter: context.delimiter,
+          max_record_size: context.limits.maxRecordBytes,
+          skip_empty_lines: true,
+        }),
+        new CsvRecordsToJson(step === 'csv:json', context),
+      ];
+    case 'ndjson:csv':
+      return [new NdjsonTo('csv', context)];
+    case 'ndjson:yaml':
+      return [new NdjsonTo('yaml', context)];
+    case 'json:csv':
+    case 'json:yaml':
+    case 'json:dotenv':
+    case 'yaml:json':
+    case 'yaml:ndjson':
+      return [new WholeDocument(step, context)];
+    case 'untar':
+    case 'unzip':
+      return [];
+  }
+}
+
+/** Errors of the parsers and inflaters as exit-4 errors naming the source; anything else unchanged. */
+export function asInputError(error: unknown, what: string): unknown {
+  if (error instanceof InvalidInputError || !(error instanceof Error)) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
+    return new InvalidInputError(`${what}: invalid or truncated compressed data: ${error.message}`, { cause: error });
+  }
+  if (code.startsWith('CSV_')) return new InvalidInputError(`${what}: invalid CSV: ${error.message}`, { cause: error });
+  return error;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Decompression, with the compression ratio counted on the stream: a bomb fails as it inflates.
+
+/** Below this much output any ratio is fine: a small file of zeros is not a bomb. */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+function decompress(inflater: Transform, context: ConvertContext): Stage[] {
+  let input = 0;
+  let output = 0;
+  const countIn = new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      input += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const guard = new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      output += chunk.length;
+      if (output > RATIO_FLOOR_BYTES && output / Math.max(1, input) > context.limits.maxRatio) {
+        callback(
+          new InvalidInputError(
+            `${context.what}: decompressing ${formatSize(input)} gave more than ${formatSize(output)}, above --max-ratio ${context.limits.maxRatio}: a decompression bomb? raise --max-ratio if this is expected`,
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  return [countIn, inflater, guard];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CSV records (arrays from csv-parse, the first one is the header) to NDJSON or a JSON array.
+
+class CsvRecordsToJson extends Transform {
+  private keys: string[] | undefined;
+  private batch = '';
+  private count = 0;
+  private readonly array: boolean;
+  private readonly context: ConvertContext;
+
+  constructor(array: boolean, context: ConvertContext) {
+    super({ writableObjectMode: true });
+    this.array = array;
+    this.context = context;
+  }
+
+  override _transform(record: string[], _e: BufferEncoding, callback: TransformCallback): void {
+    if (!this.keys) {
+      const seen = new Set<string>();
+      for (const name of record) {
+        if (name === '') return callback(new InvalidInputError(`${this.context.what}: invalid CSV: the header row has an empty column name`));
+        if (seen.has(name)) return callback(new InvalidInputError(`${this.context.what}: invalid CSV: duplicate column name "${name}" in the header row`));
+        seen.add(name);
+      }
+      this.keys = record.map((name, i) => `${i === 0 ? '{' : ','}${JSON.stringify(name)}:`);
+      if (this.array) this.batch = '[';
+      return callback();
+    }
+    let line = this.array ? (this.count === 0 ? '\n' : ',\n') : '';
+    for (let i = 0; i < record.length; i++) line += (this.keys[i] as string) + JSON.stringify(record[i]);
+    this.batch += this.array ? `${line}}` : `${line}}\n`;
+    this.count++;
+    if (this.batch.length >= BATCH_CHARS) {
+      this.push(this.batch);
+      this.batch = '';
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (!this.keys) return callback(new InvalidInputError(`${this.context.what}: invalid CSV: no header row (the input is empty)`));
+    if (this.array) this.batch += this.count === 0 ? ']\n' : '\n]\n';
+    callback(null, this.batch);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rows for CSV output from JSON objects.
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+class CsvRows {
+  private header: string[] | undefined;
+  private readonly context: ConvertContext;
+  constructor(context: ConvertContext, header?: string[]) {
+    this.context = context;
+    this.header = header;
+  }
+
+  /** CSV text of the rows, with the header row first the first time. */
+  format(values: ReadonlyArray<{ value: unknown; where: string }>): string {
+    const rows: string[][] = [];
+    for (const { value, where } of values) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new InvalidInputError(`${this.context.what}: ${where}: expected a JSON object for a CSV row, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+      }
+      const record = value as Record<string, unknown>;
+      if (!this.header) {
+        this.header = Object.keys(record);
+        rows.push(this.header);
+      }
+      for (const key of Object.keys(record)) {
+        if (!this.header.includes(key)) throw new InvalidInputError(`${this.context.what}: ${where}: key "${key}" is not a column of the first record (${this.header.join(', ')})`);
+      }
+      rows.push(this.header.map((key) => cell(record[key])));
+    }
+    return rows.length === 0 ? '' : stringifyCsv(rows, { delimiter: this.context.delimiter });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// NDJSON input, line by line, with the line length bounded.
+
+class NdjsonTo extends Transform {
+  private rest: Buffer = Buffer.alloc(0);
+  private lineNo = 0;
+  private pending: Array<{ value: unknown; where: string }> = [];
+  private readonly target: 'csv' | 'yaml';
+  private readonly context: ConvertContext;
+  private readonly rows: CsvRows;
+  private documents = 0;
+
+  constructor(target: 'csv' | 'yaml', context: ConvertContext) {
+    super();
+    this.target = target;
+    this.context = context;
+    this.rows = new CsvRows(context);
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+      let start = 0;
+      for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
+        this.line(data.subarray(start, end));
+        start = end + 1;
+      }
+      data = data.subarray(start);
+      if (data.length > this.context.limits.maxRecordBytes) {
+        throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo + 1} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
+      }
+      this.rest = Buffer.from(data);
+      this.emitPending(false);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      if (this.rest.length > 0) this.line(this.rest);
+      this.emitPending(true);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  private line(bytes: Buffer): void {
+    this.lineNo++;
+    if (bytes.length > this.context.limits.maxRecordBytes) {
+      throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
+    }
+    let text = bytes.toString('utf8');
+    if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim() === '') return;
+    const where = `line ${this.lineNo}`;
+    this.pending.push({ value: parseJson(text, this.context.what, where), where });
+  }
+
+  private emitPending(final: boolean): void {
+    if (this.pending.length === 0 || (!final && this.pending.length < 512)) return;
+    const values = this.pending;
+    this.pending = [];
+    if (this.target === 'csv') {
+      this.push(this.rows.format(values));
+      return;
+    }
+    let text = '';
+    for (const { value } of values) text += `${this.documents++ === 0 ? '' : '---\n'}${stringifyYaml(value)}`;
+    this.push(text);
+  }
+}
+
+function parseJson(text: string, what: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** "line 3 column 7" for a JSON.parse error that only gives a character position. */
+function jsonErrorPlace(text: string, error: Error): string {
+  const line = /line (\d+) column (\d+)/.exec(error.message);
+  if (line) return `line ${line[1]} column ${line[2]}`;
+  const position = /position (\d+)/.exec(error.message);
+  if (!position) return 'the document';
+  const before = text.slice(0, Number(position[1]));
+  const lineNo = before.split('\n').length;
+  return `line ${lineNo} column ${before.length - before.lastIndexOf('\n')}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Whole JSON or YAML documents.
+
+class WholeDocument extends Transform {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private readonly step: StepName;
+  private readonly context: ConvertContext;
+
+  constructor(step: StepName, context: ConvertContext) {
+    super();
+    this.step = step;
+    this.context = context;
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.context.limits.maxDocumentBytes) {
+      callback(new InvalidInputError(`${this.context.what}: document larger than --max-document-bytes ${formatSize(this.context.limits.maxDocumentBytes)} (JSON and YAML are parsed whole)`));
+      return;
+    }
+    this.chunks.push(chunk);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      let text = Buffer.concat(this.chunks).toString('utf8');
+      this.chunks = [];
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      callback(null, this.convert(text));
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  private convert(text: string): string {
+    const what = this.context.what;
+    if (this.step.startsWith('yaml:')) {
+      const documents = parseYaml(text, what, this.context.limits.maxYamlAliases);
+      if (this.step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
+      return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new InvalidInputError(`${what}: invalid JSON at ${jsonErrorPlace(text, error as Error)}: ${(error as Error).message}`, { cause: error });
+    }
+    switch (this.step) {
+      case 'json:yaml':
+        return stringifyYaml(value);
+      case 'json:dotenv':
+        return toDotenv(value, what);
+      default: {
+        if (!Array.isArray(value)) throw new InvalidInputError(`${what}: json:csv needs a JSON array of objects, got ${value === null ? 'null' : typeof value}`);
+        const header: string[] = [];
+        for (const row of value) {
+          if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) if (!header.includes(key)) header.push(key);
+        }
+        const rows = new CsvRows(this.context, header);
+        const body = rows.format(value.map((v, i) => ({ value: v, where: `element ${i}` })));
+        return header.length === 0 ? body : stringifyCsv([header], { delimiter: this.context.delimiter }) + body;
+      }
+    }
+  }
+}
+
+function parseYaml(text: string, what: string, maxAliasCount: number): unknown[] {
+  const documents = parseAllDocuments(text, { uniqueKeys: true });
+  if (!Array.isArray(documents)) throw new InvalidInputError(`${what}: contains no YAML document`);
+  return documents.map((document, i) => {
+    const error = document.errors[0];
+    if (error) {
+      const at = error.linePos?.[0];
+      throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, { cause: error });
+    }
+    try {
+      return document.toJS({ maxAliasCount });
+    } catch (cause) {
+      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${(cause as Error).message} (limit --max-yaml-aliases ${maxAliasCount})`, { cause });
+    }
+  });
+}
+
+const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOTENV_BARE = /^[A-Za-z0-9_./:@%+,=-]*$/;
+
+/** A flat JSON object as KEY=value lines; values that need it are double-quoted with escapes. */
+function toDotenv(value: unknown, what: string): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(`${what}: json:dotenv needs a JSON object of names to values`);
+  let out = '';
+  for (const [key, raw] of Object.entries(value)) {
+    if (!DOTENV_KEY.test(key)) throw new InvalidInputError(`${what}: "${key}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
+    if (typeof raw === 'object' && raw !== null) throw new InvalidInputError(`${what}: value of "${key}" is ${Array.isArray(raw) ? 'an array' : 'an object'}; dotenv holds only strings, numbers and booleans`);
+    const text = raw === null ? '' : String(raw);
+    const quoted = DOTENV_BARE.test(text)
+      ? text
+      : `"${text.replace(/[\\"$`\n\r\t]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\${c}`)}"`;
+    out += `${key}=${quoted}\n`;
+  }
+  return out;
+}

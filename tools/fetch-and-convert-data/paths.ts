@@ -1,0 +1,42 @@
+// Names that come from remote data (archive entries, S3 keys) become paths below the target directory
+// only after these checks: relative, no "..", no empty or "." parts, no NUL or backslash, not the
+// reserved "..name" of the atomic layout at the top, and not deeper than the limit.
+
+import { InvalidInputError } from '../core/errors.ts';
+
+/** Checks a remote name and returns its parts; throws InvalidInputError naming the entry and the rule. */
+export function safeRelativePath(name: string, maxDepth: number, what: string): string[] {
+  const fail = (why: string): never => {
+    throw new InvalidInputError(`${what} "${name}" rejected: ${why}`);
+  };
+  if (name === '') fail('empty name');
+  if (name.includes('\0')) fail('NUL character in the name');
+  if (name.includes('\\')) fail('backslash in the name (a Windows path?)');
+  if (name.startsWith('/') || /^[a-z]:/i.test(name)) fail('absolute path');
+  const parts = name.replace(/\/+$/, '').split('/');
+  for (const part of parts) {
+    if (part === '..') fail('".." leaves the target directory');
+    if (part === '' || part === '.') fail('empty or "." path component');
+  }
+  if ((parts[0] as string).startsWith('..')) fail('names starting with ".." are reserved for the atomic directory layout');
+  if (parts.length > maxDepth) fail(`path depth ${parts.length} exceeds the limit --max-depth ${maxDepth}`);
+  return parts;
+}
+
+/**
+ * Where a relative symlink target ends up, resolved lexically from the link's own directory; undefined
+ * when it leaves the root. Links below other links are refused separately, so the lexical answer is the
+ * real one.
+ */
+export function resolveLinkTarget(linkParts: readonly string[], target: string): string[] | undefined {
+  if (target.startsWith('/') || target === '' || target.includes('\0')) return undefined;
+  const resolved = linkParts.slice(0, -1);
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (resolved.length === 0) return undefined;
+      resolved.pop();
+    } else resolved.push(part);
+  }
+  return resolved;
+}

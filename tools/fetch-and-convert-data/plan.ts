@@ -1,0 +1,238 @@
+// Options, arguments and the config file's `jobs` become a validated plan: the jobs to run and the
+// settings they share. Everything a user can get wrong is caught here, before any download, as a
+// UsageError (exit 2) that names the input and the fix.
+
+import { posix } from 'node:path';
+import { UsageError } from '../core/errors.ts';
+import type { OptionValues } from '../core/options.ts';
+import { maskUrlCredentials, redactor } from '../core/redact.ts';
+import { parseSize } from './size.ts';
+import type { Spec } from './spec.ts';
+import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
+
+export interface Limits {
+  maxSourceBytes: number;
+  maxTotalBytes: number;
+  maxFiles: number;
+  maxDepth: number;
+  maxRatio: number;
+  maxRecordBytes: number;
+  maxDocumentBytes: number;
+  maxYamlAliases: number;
+}
+
+export interface Settings {
+  limits: Limits;
+  concurrency: number;
+  partSize: number;
+  partConcurrency: number;
+  retries: number;
+  timeoutMs: number;
+  readTimeoutMs: number;
+  progressIntervalMs: number;
+  mode: number;
+  dirMode: number;
+  csvDelimiter: string;
+  allowedSchemes: ReadonlySet<string>;
+  maxRedirects: number;
+  allowLinkLocal: boolean;
+  allowHttpsDowngrade: boolean;
+  allowLinks: boolean;
+}
+
+export interface Job {
+  /** "job 1", or "job 2 (config jobs[1])": names the job in messages. */
+  label: string;
+  source: URL;
+  /** The source with any URL password masked, for logs and the manifest. */
+  display: string;
+  /** s3://bucket/prefix/ : every object below the prefix. */
+  prefix: boolean;
+  out: string;
+  /** File (or directory, for archives and prefixes) name inside out. */
+  name: string;
+  steps: StepName[];
+  sha256?: string;
+  sha512?: string;
+}
+
+export interface Plan {
+  jobs: Job[];
+  settings: Settings;
+}
+
+interface JobInput {
+  source: string;
+  out?: string | undefined;
+  name?: string | undefined;
+  convert?: string[] | undefined;
+  sha256?: string | undefined;
+  sha512?: string | undefined;
+}
+
+const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512']);
+
+export function buildPlan(options: OptionValues<Spec>, args: string[], config: Record<string, unknown>, configPath: string | undefined): Plan {
+  const settings = buildSettings(options);
+  const inputs: Array<{ input: JobInput; label: string }> = [];
+  const perSourceFlags = ['name', 'sha256', 'sha512'] as const;
+  const configJobs = readConfigJobs(config.jobs, configPath);
+  if (args.length > 1 || configJobs.length > 0) {
+    for (const flag of perSourceFlags) {
+      if (options[flag] !== undefined) throw new UsageError(`--${flag} applies to one source only; with several sources put "${flag}" into each entry of the config file's "jobs"`);
+    }
+  }
+  args.forEach((source, i) =>
+    inputs.push({ label: `job ${i + 1}`, input: { source, name: options.name, sha256: options.sha256, sha512: options.sha512 } }),
+  );
+  configJobs.forEach((input, i) => inputs.push({ label: `job ${args.length + i + 1} (${configPath} jobs[${i}])`, input }));
+  if (inputs.length === 0) throw new UsageError('no source given: pass SOURCE_URL (or FETCH_AND_CONVERT_DATA_SOURCE), or a --config file with "jobs"');
+
+  const jobs = inputs.map(({ input, label }) => buildJob(input, label, options, settings));
+  const seen = new Map<string, string>();
+  for (const job of jobs) {
+    const path = posix.join(job.out, job.name);
+    const other = seen.get(path);
+    if (other) throw new UsageError(`${job.label} and ${other} both write ${path}; give one of them another "name"`);
+    seen.set(path, job.label);
+  }
+  return { jobs, settings };
+}
+
+function buildSettings(options: OptionValues<Spec>): Settings {
+  const size = (flag: string, text: string): number => {
+    const bytes = parseSize(text);
+    if (bytes === undefined || bytes < 1) throw new UsageError(`invalid value "${text}" for --${flag}: expected a size such as 1048576, 512KiB, 8MiB or 2GiB`);
+    return bytes;
+  };
+  const delimiter = options.csvDelimiter === 'tab' ? '\t' : options.csvDelimiter;
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new UsageError(`invalid value "${options.csvDelimiter}" for --csv-delimiter: expected one character other than a quote or newline, or "tab"`);
+  }
+  const partSize = size('part-size', options.partSize);
+  if (partSize < 1024 * 1024) throw new UsageError(`--part-size ${options.partSize} is too small: use at least 1MiB`);
+  const schemes = new Set(options.allowedSchemes.map((s) => s.toLowerCase().replace(/:$/, '')));
+  for (const scheme of schemes) {
+    if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: s3, https, http, file`);
+  }
+  return {
+    limits: {
+      maxSourceBytes: size('max-source-bytes', options.maxSourceBytes),
+      maxTotalBytes: size('max-total-bytes', options.maxTotalBytes),
+      maxFiles: options.maxFiles,
+      maxDepth: options.maxDepth,
+      maxRatio: options.maxRatio,
+      maxRecordBytes: size('max-record-bytes', options.maxRecordBytes),
+      maxDocumentBytes: size('max-document-bytes', options.maxDocumentBytes),
+      maxYamlAliases: options.maxYamlAliases,
+    },
+    concurrency: options.concurrency,
+    partSize,
+    partConcurrency: options.partConcurrency,
+    retries: options.retries,
+    timeoutMs: options.timeout,
+    readTimeoutMs: options.readTimeout,
+    progressIntervalMs: options.progressInterval,
+    mode: options.mode,
+    dirMode: options.dirMode,
+    csvDelimiter: delimiter,
+    allowedSchemes: schemes,
+    maxRedirects: options.maxRedirects,
+    allowLinkLocal: options.allowLinkLocal,
+    allowHttpsDowngrade: options.allowHttpsDowngrade,
+    allowLinks: options.allowLinks,
+  };
+}
+
+function readConfigJobs(value: unknown, configPath: string | undefined): JobInput[] {
+  if (value === undefined) return [];
+  const where = `config file ${configPath}`;
+  if (!Array.isArray(value)) throw new UsageError(`${where}: "jobs" must be a list of {source, name, convert, sha256, sha512, out}`);
+  return value.map((entry, i) => {
+    const at = `${where} jobs[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${at}: expected a mapping with at least "source"`);
+    const record = entry as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!JOB_KEYS.has(key)) throw new UsageError(`${at}: unknown key "${key}"; known keys: ${[...JOB_KEYS].join(', ')}`);
+    }
+    const text = (key: string): string | undefined => {
+      const v = record[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string' || v === '') throw new UsageError(`${at}: "${key}" must be a non-empty string`);
+      return v;
+    };
+    const source = text('source');
+    if (source === undefined) throw new UsageError(`${at}: "source" is missing`);
+    const convert = record.convert;
+    let steps: string[] | undefined;
+    if (typeof convert === 'string') steps = convert.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (Array.isArray(convert) && convert.every((s) => typeof s === 'string')) steps = convert as string[];
+    else if (convert !== undefined && convert !== null) throw new UsageError(`${at}: "convert" must be a list of steps or a comma-separated string`);
+    return { source, out: text('out'), name: text('name'), convert: steps, sha256: text('sha256'), sha512: text('sha512') };
+  });
+}
+
+function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, settings: Settings): Job {
+  const source = parseSource(input.source, label, settings);
+  const display = maskUrlCredentials(source.href);
+  const out = input.out ?? options.out;
+  if (!out) throw new UsageError(`${label}: no output directory: pass --out DIR (or FETCH_AND_CONVERT_DATA_OUT)`);
+  const prefix = source.protocol === 's3:' && (source.pathname === '/' || source.pathname.endsWith('/'));
+  const sourceName = sourceBaseName(source);
+  const requested = input.convert ?? (options.convert.length > 0 ? options.convert : []);
+  let steps: StepName[];
+  if (requested.length === 1 && requested[0] === 'auto') {
+    if (!sourceName) throw new UsageError(`${label}: --convert auto needs a file name in the source URL ${display}`);
+    steps = inferChain(sourceName, input.name, label);
+  } else steps = checkChain(requested, label);
+  if (prefix && steps.some((s) => STEPS[s].kind === 'archive')) throw new UsageError(`${label}: archive steps cannot be applied to an S3 prefix (${display}); list the archives as separate jobs`);
+
+  const name = input.name ?? (prefix ? prefixName(source) : sourceName ? deriveName(sourceName, steps) : undefined);
+  if (!name) throw new UsageError(`${label}: cannot derive an output name from ${display}; pass --name FILE (or "name" in the job)`);
+  if (name.includes('/') || name === '.' || name === '..' || name.startsWith('..') || name.includes('\0')) {
+    throw new UsageError(`${label}: invalid output name "${name}": a plain file name without "/" and not starting with ".."`);
+  }
+  if (name.endsWith('.manifest.json')) throw new UsageError(`${label}: output name "${name}" ends with .manifest.json, which is reserved for the manifests`);
+  const job: Job = { label, source, display, prefix, out, name, steps };
+  if (input.sha256 !== undefined) job.sha256 = checkHex(input.sha256, 64, 'sha256', label);
+  if (input.sha512 !== undefined) job.sha512 = checkHex(input.sha512, 128, 'sha512', label);
+  if (prefix && (job.sha256 || job.sha512)) throw new UsageError(`${label}: --sha256/--sha512 cannot check an S3 prefix (many objects); list the objects as separate jobs`);
+  return job;
+}
+
+function parseSource(text: string, label: string, settings: Settings): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${label}: invalid source URL "${maskUrlCredentials(text)}": expected s3://bucket/key, https://..., http://... or file:///path`);
+  }
+  if (url.password) redactor.add(decodeURIComponent(url.password));
+  const scheme = url.protocol.slice(0, -1);
+  if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${maskUrlCredentials(url.href)}: use s3, https, http or file`);
+  if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
+  if (scheme === 's3' && !url.hostname) throw new UsageError(`${label}: ${url.href} has no bucket: expected s3://bucket/key`);
+  if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${url.href}: file URLs name a local path (file:///path)`);
+  return url;
+}
+
+function sourceBaseName(url: URL): string | undefined {
+  const last = url.pathname.split('/').pop();
+  if (!last) return undefined;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+function prefixName(url: URL): string {
+  const parts = url.pathname.split('/').filter(Boolean);
+  return decodeURIComponent(parts.at(-1) ?? url.hostname);
+}
+
+function checkHex(text: string, length: number, flag: string, label: string): string {
+  const hex = text.trim().toLowerCase();
+  if (!new RegExp(`^[0-9a-f]{${length}}$`).test(hex)) throw new UsageError(`${label}: --${flag} must be ${length} hexadecimal characters, got "${text}"`);
+  return hex;
+}
