@@ -1,0 +1,56 @@
+// The example chart's values for a pod that does all four jobs against the shared test services: the
+// same shape a user writes for a real cluster, with the emulator's endpoint and test credentials.
+import type { Obj } from '../chart/helm.ts';
+import { testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../helpers/services.ts';
+import type { Fixtures } from './fixtures.ts';
+
+// The liquid template render-config turns into /config/app.json, from the files copy-secrets wrote
+// (db.json is also the object `db`) and an env var.
+export const APP_TEMPLATE = `{
+  "service": "{{ APP_NAME }}",
+  "database": { "url": {{ "postgres://" | append: db.username | append: ":" | append: db.password | append: "@127.0.0.1:55432/toolkit" | toJson }} },
+  "apiKey": {{ api_key | toJson }},
+  "dataFile": "/data/countries.ndjson"
+}
+`;
+
+export interface PodValuesOptions {
+  port: number;
+  /** wait-for-db targets; default: the shared PostgreSQL and Redis. */
+  targets?: string[];
+  waitTimeout?: string;
+  /** Secret selectors for copy-secrets; default: the two fixtures. */
+  secrets?: string[];
+}
+
+export function podValues(fixtures: Fixtures, options: PodValuesOptions): Obj {
+  const aws = [
+    { name: 'AWS_ACCESS_KEY_ID', value: process.env.AWS_ACCESS_KEY_ID || 'test' },
+    { name: 'AWS_SECRET_ACCESS_KEY', value: process.env.AWS_SECRET_ACCESS_KEY || 'test' },
+  ];
+  return {
+    app: {
+      port: options.port,
+      expect: { secrets: ['db.json', 'api_key'], data: ['countries.ndjson'], config: ['app.json'] },
+    },
+    initToolkit: {
+      aws: { region: process.env.AWS_REGION || 'us-east-1', endpointUrl: testAwsEndpointUrl() },
+      tools: {
+        'wait-for-db': { settings: { targets: options.targets ?? [testPgUrl(), testRedisUrl()], timeout: options.waitTimeout ?? '30s' } },
+        'copy-secrets': {
+          settings: { secrets: options.secrets ?? [`${fixtures.dbSecret}?as=db.json`, `${fixtures.apiKeySecret}?as=api_key`], timeout: '30s' },
+          env: aws,
+        },
+        'fetch-and-convert-data': {
+          settings: { source: `s3://${fixtures.bucket}/${fixtures.csvKey}`, name: 'countries.ndjson', convert: 'csv:ndjson', timeout: '60s' },
+          env: aws,
+        },
+        'render-config': {
+          settings: { syntax: 'liquid' },
+          env: [{ name: 'APP_NAME', value: `example-${fixtures.id}` }],
+        },
+      },
+      templates: { files: { 'app.json': APP_TEMPLATE } },
+    },
+  };
+}
