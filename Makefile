@@ -80,6 +80,26 @@ bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures
 	for file in $$(find bench -name '*.bench.ts' | sort); do echo "== $$file"; $(NODE) "$$file"; done
 
 # ---- images (OCI archives, issue: images) --------------------------------------------------------------
+# Owned by the images work (images/, test/images/, docs/images.md). Needs the arm64 Debian package lists
+# and binutils-aarch64-linux-gnu (scripts/install-deps.sh) and crane (scripts/install-go-tools.sh).
+IMAGES_DIR ?= dist/images
+
+.PHONY: images push test-images
+
+images: build ## build the four tools' OCI images (amd64+arm64 index, layout + archive) into dist/images
+	$(NODE) images/cli.ts --out $(IMAGES_DIR)
+
+push: images ## push the images with crane to REGISTRY=host[:port][/prefix], checking the pushed digests
+	@[ -n "$(REGISTRY)" ] || { echo "push: set REGISTRY, e.g. make push REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit" >&2; exit 2; }
+	scripts/install-go-tools.sh crane
+	$(NODE) images/push.ts $(REGISTRY) $(IMAGES_DIR)
+
+test-images: build services ## image tests: build twice, validate, podman runs, arm64 under qemu, push, buildah
+	scripts/install-go-tools.sh crane
+	$(call run-tests,test/images/**/*.test.ts)
+
+bench: images
+
 
 # ---- chart (helm library + example chart, issue: chart) ------------------------------------------------
 # Owned by the chart developer. Kubernetes version of the offline schemas: scripts/chart-k8s-schemas.mjs.

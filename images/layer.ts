@@ -9,7 +9,7 @@ import type { Entry } from './archive.ts';
 import { ImageUsageError } from './errors.ts';
 import { sha256Hex } from './fetch.ts';
 
-export const compressions = ['zstd', 'gzip'] as const;
+export const compressions = ['gzip', 'zstd'] as const;
 export type Compression = (typeof compressions)[number];
 
 export interface Layer {
@@ -23,8 +23,8 @@ export interface Layer {
   data: Buffer;
 }
 
-/** zstd level 10: within 1 % of level 12's size at a third of the time; level 19 saves 12 % more but
- *  takes ~1 min per architecture (bench/images-compression.ts measures all of them). */
+/** zstd level 10: within 1 % of level 12's size at a third of the time (level 19 takes a minute per
+ *  architecture). gzip level 9, the default: see docs/images.md for why (crane validate reads no zstd). */
 const zstdLevel = 10;
 
 function compress(tarball: Buffer, compression: Compression): Buffer {
