@@ -57,7 +57,7 @@ as_pg_user() {
 # ---- readiness probes (they log in, so a foreign server on the same port does not count) ----
 pg_answers() { PGCONNECT_TIMEOUT=3 psql "$pg_url" -XAtqc 'select 1' >/dev/null 2>&1; }
 redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2>/dev/null)" = PONG ]; }
-moto_answers() { curl -fsS -m 3 -o /dev/null "$moto_url/moto-api/data.json" 2>/dev/null; }
+moto_answers() { curl -fsS -m 3 "$moto_url/moto-api/" 2>/dev/null | grep -i moto >/dev/null; }  # no -q: SIGPIPE would fail the pipe
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Polls "$2..." every 0.2 s for up to $1 seconds.
@@ -112,8 +112,8 @@ EOF
   # 9>&-: the server must not inherit our lock, or the next services.sh would wait forever.
   as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t 60 start </dev/null >/dev/null 9>&- \
     || die "PostgreSQL did not start within 60s, see $pg_log"
-  if ! PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p $PG_PORT -U $PG_USER -d postgres -Atqc \
-      "select 1 from pg_database where datname = '$PG_DB'" | grep -q 1; then
+  if [ "$(PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p $PG_PORT -U $PG_USER -d postgres -Atqc \
+      "select count(*) from pg_database where datname = '$PG_DB'")" = 0 ]; then
     PGPASSWORD=$PG_PASSWORD createdb -h 127.0.0.1 -p $PG_PORT -U $PG_USER "$PG_DB"
   fi
   wait_until 30 pg_answers || die "PostgreSQL started but $PG_USER cannot query $PG_DB, see $pg_log"

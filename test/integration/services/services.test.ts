@@ -45,10 +45,13 @@ test('TEST_REDIS_URL answers PING; a wrong password gets WRONGPASS', () => {
   assert.match(redisCli(testRedisUrl().replace(':redis-pass@', ':wrong@'), 'ping'), /WRONGPASS/);
 });
 
-test('TEST_AWS_ENDPOINT_URL is a moto server', async () => {
-  const response = await fetch(`${testAwsEndpointUrl()}/moto-api/data.json`);
-  assert.equal(response.status, 200);
-  assert.equal(typeof (await response.json()), 'object');
+test('TEST_AWS_ENDPOINT_URL is a moto server that speaks S3', async () => {
+  const dashboard = await fetch(`${testAwsEndpointUrl()}/moto-api/`);
+  assert.equal(dashboard.status, 200);
+  assert.match(await dashboard.text(), /moto/i);
+  const listBuckets = await fetch(`${testAwsEndpointUrl()}/`);
+  assert.equal(listBuckets.status, 200);
+  assert.match(await listBuckets.text(), /<ListAllMyBucketsResult/);
 });
 
 test('startPostgres with delayMs: nothing listens before the delay, queries work after', async () => {
