@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   podman runc uidmap fuse-overlayfs       # running the images and the chart's pods without a Docker engine
   skopeo buildah                          # inspecting and checking OCI image archives
   qemu-user-static                        # running arm64 binaries (image checks for Graviton)
+  binutils binutils-aarch64-linux-gnu     # images: strip the amd64 and arm64 node binaries
   python3-venv curl ca-certificates       # moto's venv, readiness probes
 )
 
@@ -84,6 +85,15 @@ mkdir -p "$root/.cache"
 # One install-deps at a time on this machine (apt and the venv are shared).
 exec 9>"$root/.cache/install-deps.lock"
 flock 9
+# images: `apt-get download libc6:arm64` (the arm64 image base) needs the arm64 package lists.
+enable_arm64_packages() {
+  dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+  log "adding the arm64 architecture to apt (image base packages)"
+  sudo_if_needed dpkg --add-architecture arm64
+  sudo_if_needed apt-get -o DPkg::Lock::Timeout=600 -q update >"$root/.cache/apt.log" 2>&1 || { tail -n 30 "$root/.cache/apt.log" >&2; exit 1; }
+}
+
+enable_arm64_packages
 install_debian_packages
 install_moto
 install_npm_packages
