@@ -77,7 +77,8 @@ function fail(log: Logger, error: unknown): number {
   const code = exitCodeOf(error);
   const message = error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
   const fields: Record<string, unknown> = { exitCode: code };
-  if (error instanceof ToolError && error.cause !== undefined) fields.cause = oneLine(error.cause);
+  const cause = error instanceof ToolError && error.cause !== undefined ? oneLine(error.cause) : undefined;
+  if (cause && !message.includes(cause)) fields.cause = cause;
   if (!(error instanceof ToolError) && error instanceof Error && log.isEnabled('debug')) fields.stack = error.stack;
   log.error(message, fields);
   writeTerminationMessage(redactor.redact(message));

@@ -3,7 +3,7 @@
 import { FatalRemoteError, type InterruptedError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { backoffDelay, sleep, type BackoffPolicy, type Deadline } from '../core/retry.ts';
-import { CheckFailure, attemptTimedOut, type CheckResult } from './outcome.ts';
+import { CheckFailure, attemptTimedOut, classifyNetworkError, type CheckResult } from './outcome.ts';
 import type { Probe } from './probe.ts';
 import type { Target } from './target.ts';
 
@@ -41,7 +41,7 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
       result = await attempt(probe, timeoutMs, settings.signal);
     } catch (error) {
       if (settings.signal.aborted) throw settings.signal.reason as InterruptedError;
-      result = error instanceof CheckFailure ? error : new CheckFailure('error', String(error), false, { cause: error });
+      result = toFailure(error);
     }
     const latencyMs = Math.round(performance.now() - started);
     if (result instanceof CheckFailure) {
@@ -82,4 +82,10 @@ async function attempt(probe: Probe, timeoutMs: number, signal: AbortSignal): Pr
     if (timeout.aborted && !signal.aborted) throw attemptTimedOut(timeoutMs);
     throw error;
   }
+}
+
+/** Protocol checks classify their own errors; plain transport errors (TCP, HTTP) are classified here. */
+function toFailure(error: unknown): CheckFailure {
+  if (error instanceof CheckFailure) return error;
+  return classifyNetworkError(error) ?? new CheckFailure('error', error instanceof Error ? error.message : String(error), false, { cause: error });
 }

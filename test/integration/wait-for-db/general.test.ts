@@ -1,0 +1,148 @@
+// wait-for-db behaviour that does not depend on one protocol: parallel targets, TCP/HTTP/IPv6/TLS,
+// success threshold, signals and usage errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTool, tempDir } from '../../helpers/run.ts';
+import { freePort, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
+
+function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {
+  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as { port: number }).port)));
+}
+
+test('several targets are checked in parallel; the run ends when the slow one is ready', async () => {
+  const slow = await startPostgres({ delayMs: 2000 });
+  try {
+    const result = await runTool('wait-for-db', ['--timeout', '40s', testPgUrl(), testRedisUrl(), slow.url]);
+    assert.equal(result.code, 0, result.stderr);
+    const readyLines = result.logs.filter((l) => l.msg === 'ready');
+    assert.equal(readyLines.length, 3);
+    // The fast targets were ready long before the slow one.
+    assert.ok(readyLines[0]?.target !== readyLines.at(-1)?.target);
+    assert.match(String(readyLines.at(-1)?.target), new RegExp(`:${slow.port}/`));
+  } finally {
+    await slow.stop();
+  }
+});
+
+test('TCP and HTTP targets on IPv6 literals, with status ranges and a body match', async () => {
+  const http = createHttpServer((req, res) => {
+    if (req.url === '/healthz') res.end('{"status":"ok"}');
+    else if (req.url === '/starting') res.end('{"status":"starting"}');
+    else res.writeHead(503).end('no');
+  });
+  const port = await listen(http, '::1');
+  try {
+    const ok = await runTool('wait-for-db', [`tcp://[::1]:${port}`, `http://[::1]:${port}/healthz`, '--http-body-match', '"status":"ok"']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const wrongBody = await runTool('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/starting`, '--http-body-match', '"status":"ok"']);
+    assert.equal(wrongBody.code, 124);
+    assert.match(wrongBody.stderr, /body does not match/);
+    const unavailable = await runTool('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/other`]);
+    assert.equal(unavailable.code, 124);
+    assert.match(unavailable.stderr, /HTTP 503 is not an expected status/);
+    const accepted = await runTool('wait-for-db', ['--http-status', '200,500-503', `http://[::1]:${port}/other`]);
+    assert.equal(accepted.code, 0, accepted.stderr);
+  } finally {
+    http.close();
+  }
+});
+
+test('HTTPS with an untrusted certificate fails fast; --ca-file or an explicit --insecure-skip-verify work', async () => {
+  const dir = tempDir('wfd-tls-');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('ok'));
+  const port = await listen(https as unknown as Server, '127.0.0.1');
+  try {
+    const url = `https://127.0.0.1:${port}/`;
+    const untrusted = await runTool('wait-for-db', ['--timeout', '30s', url]);
+    assert.equal(untrusted.code, 3, untrusted.stderr);
+    assert.match(untrusted.stderr, /TLS certificate verification failed.*--ca-file/);
+    const trusted = await runTool('wait-for-db', ['--ca-file', join(dir, 'cert.pem'), url]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const insecure = await runTool('wait-for-db', ['--insecure-skip-verify', url]);
+    assert.equal(insecure.code, 0, insecure.stderr);
+    assert.ok(insecure.logs.some((l) => l.level === 'warn' && /verification is disabled/.test(String(l.msg))));
+  } finally {
+    https.close();
+  }
+});
+
+test('--success-threshold needs that many good checks in a row', async () => {
+  const tcp = createTcpServer((socket) => socket.destroy());
+  const port = await listen(tcp, '127.0.0.1');
+  try {
+    const result = await runTool('wait-for-db', ['--success-threshold', '3', `tcp://127.0.0.1:${port}`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.logs.filter((l) => l.msg === 'ready').map((l) => l.successes), [1, 2, 3]);
+  } finally {
+    tcp.close();
+  }
+});
+
+test('targets and flags come from env vars and from a config file', async () => {
+  const fromEnv = await runTool('wait-for-db', [], { env: { WAIT_FOR_DB_TARGETS: `${testPgUrl()}\n${testRedisUrl()}`, WAIT_FOR_DB_TIMEOUT: '20s' } });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.equal(fromEnv.logs[0]?.timeout, '20s');
+  const dir = tempDir('wfd-config-');
+  const config = join(dir, 'wait.yaml');
+  execFileSync('sh', ['-c', `printf 'timeout: 15s\\ntargets:\\n  - ${testPgUrl()}\\n' > ${config}`]);
+  const fromFile = await runTool('wait-for-db', ['--config', config]);
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  assert.equal(fromFile.logs[0]?.timeout, '15s');
+});
+
+test('SIGTERM while waiting exits 143 quickly', async () => {
+  const port = await freePort();
+  let sent = 0;
+  const result = await runTool('wait-for-db', ['--timeout', '60s', `tcp://127.0.0.1:${port}`], {
+    onSpawn: (child) => {
+      setTimeout(() => {
+        sent = performance.now();
+        child.kill('SIGTERM');
+      }, 800);
+    },
+  });
+  assert.equal(result.code, 143, result.stderr);
+  assert.ok(performance.now() - sent < 1000, 'exited within a second of SIGTERM');
+  assert.match(String(result.logs.at(-1)?.msg), /interrupted by SIGTERM/);
+});
+
+test('malformed URLs and flags exit 2 with one clear line', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['not a url'], /invalid target "not a url": not a URL/],
+    [['mysql://db:3306'], /unsupported scheme "mysql:"/],
+    [['tcp://host-without-port'], /a tcp target needs a host and a port/],
+    [['postgres://u:pw@db/x?schema=public'], /unsupported parameter "schema"/],
+    [['--timeout', 'soon', 'tcp://a:1'], /invalid value "soon" for --timeout/],
+    [['--pg-qery', 'SELECT 1', 'tcp://a:1'], /unknown flag --pg-qery \(did you mean --pg-query\?\)/],
+    [['--http-status', '2xx', 'http://a/'], /invalid --http-status "2xx"/],
+    [[], /no target given/],
+    [['redis://a:6379/x'], /the path of a redis URL is the database number/],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await runTool('wait-for-db', args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.logs.length, 1, result.stderr);
+    assert.match(String(result.logs[0]?.msg), expected);
+  }
+  const typoEnv = await runTool('wait-for-db', ['tcp://a:1'], { env: { WAIT_FOR_DB_TIMOUT: '5s' } });
+  assert.equal(typoEnv.code, 2);
+  assert.match(typoEnv.stderr, /unknown environment variable WAIT_FOR_DB_TIMOUT \(did you mean WAIT_FOR_DB_TIMEOUT\?\)/);
+});
+
+test('--help lists every flag with its env var; --version prints the version', async () => {
+  const help = await runTool('wait-for-db', ['--help']);
+  assert.equal(help.code, 0);
+  for (const needle of ['--timeout', 'WAIT_FOR_DB_TIMEOUT', '--pg-query', 'WAIT_FOR_DB_PG_QUERY', 'WAIT_FOR_DB_TARGETS', '--success-threshold']) {
+    assert.ok(help.stdout.includes(needle), needle);
+  }
+  const version = await runTool('wait-for-db', ['--version']);
+  assert.match(version.stdout, /^wait-for-db \d+\.\d+\.\d+/);
+});
