@@ -10,7 +10,7 @@ import { spec } from './spec.ts';
 
 runTool(spec, async (ctx) => {
   const started = performance.now();
-  const plan = buildPlan({ args: ctx.args, config: ctx.config, configPath: ctx.configPath, options: ctx.options });
+  const plan = buildPlan({ args: ctx.args, options: ctx.options });
   const deadline = new Deadline(plan.timeoutMs);
 
   const sources: SourceSecret[] = [];

@@ -86,14 +86,14 @@ function decodeOption(text: string, where: string): string {
   }
 }
 
-function applyOption(ref: SecretRef, name: string, value: string | boolean | undefined, where: string): void {
+function applyOption(ref: SecretRef, name: string, value: string | undefined, where: string): void {
   const needText = (): string => {
-    if (typeof value !== 'string' || value === '') throw new UsageError(`${where}: ${name} needs a value, e.g. ${name}=...`);
+    if (value === undefined || value === '') throw new UsageError(`${where}: ${name} needs a value, e.g. ${name}=...`);
     return value;
   };
   const flag = (): boolean => {
-    if (value === undefined || value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
+    if (value === undefined || value === 'true') return true;
+    if (value === 'false') return false;
     throw new UsageError(`${where}: ${name} is true or false, not ${JSON.stringify(value)}`);
   };
   switch (name) {
@@ -137,22 +137,6 @@ function validateRef(ref: SecretRef): SecretRef {
   return ref;
 }
 
-/** A config file entry: a reference string, or {id, key, stage, version, optional, keys, as}. */
-export function parseConfigSecret(entry: unknown, index: number, configPath: string): SecretRef {
-  const where = `config ${configPath} secrets[${index}]`;
-  if (typeof entry === 'string') return parseSecretRef(entry);
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${where}: expected a string or a mapping with "id"`);
-  const fields = entry as Record<string, unknown>;
-  if (typeof fields.id !== 'string') throw new UsageError(`${where}: "id" (the secret name or ARN) is required and must be a string`);
-  const ref: SecretRef = { text: fields.id, id: fields.id, expandKeys: false, optional: false };
-  for (const [name, value] of Object.entries(fields)) {
-    if (name === 'id') continue;
-    if (typeof value !== 'string' && typeof value !== 'boolean') throw new UsageError(`${where}: "${name}" must be a string or boolean`);
-    applyOption(ref, name, value, where);
-  }
-  return validateRef(ref);
-}
-
 /** Parses one --tag KEY=VALUE. */
 export function parseTag(text: string): TagFilter {
   const eq = text.indexOf('=');
@@ -161,9 +145,8 @@ export function parseTag(text: string): TagFilter {
 }
 
 export interface PlanInput {
+  /** References from the arguments, COPY_SECRETS_SECRETS or the config file's `secrets` list. */
   args: string[];
-  config: Record<string, unknown>;
-  configPath: string | undefined;
   options: {
     out: string | undefined;
     prefix: string | undefined;
@@ -189,7 +172,7 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput): Plan {
   const { options } = input;
-  const refs = input.args.length > 0 ? input.args.map(parseSecretRef) : configRefs(input.config, input.configPath);
+  const refs = input.args.map(parseSecretRef);
   const tags = options.tag.map(parseTag);
   const filter =
     options.prefix !== undefined || tags.length > 0
@@ -229,11 +212,4 @@ export function buildPlan(input: PlanInput): Plan {
     requestTimeoutMs: options.requestTimeout,
     concurrency: options.concurrency,
   };
-}
-
-function configRefs(config: Record<string, unknown>, configPath: string | undefined): SecretRef[] {
-  const list = config.secrets;
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new UsageError(`config ${configPath ?? ''} "secrets": expected a list`);
-  return list.map((entry, index) => parseConfigSecret(entry, index, configPath ?? ''));
 }

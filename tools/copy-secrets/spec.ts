@@ -13,7 +13,6 @@ export const spec = {
     env: 'SECRETS',
     split: /[\s,]+/,
   },
-  configKeys: ['secrets'],
   options: {
     out: { type: 'string', placeholder: 'DIR', description: 'Directory the set of files is published into (required unless --explain)' },
     prefix: { type: 'string', placeholder: 'PREFIX', description: 'Also select every secret whose name starts with PREFIX (exact, case-sensitive)' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, parseConfigSecret, parseSecretRef, parseTag, type PlanInput } from '../../../tools/copy-secrets/selection.ts';
+import { buildPlan, parseSecretRef, parseTag, type PlanInput } from '../../../tools/copy-secrets/selection.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
 
 test('a reference: name or ARN, options after ?, a key after #', () => {
@@ -29,14 +29,6 @@ test('bad references are usage errors with the reason', () => {
   assert.throws(() => parseSecretRef('app/db?as=%E0'), /percent-encoding/);
 });
 
-test('config file entries: strings or mappings', () => {
-  const ref = parseConfigSecret({ id: 'app/db', key: 'password', stage: 'AWSPENDING', optional: true, as: 'pw' }, 0, 'c.yaml');
-  assert.deepEqual(ref, { text: 'app/db', id: 'app/db', key: 'password', versionStage: 'AWSPENDING', optional: true, as: 'pw', expandKeys: false });
-  assert.equal(parseConfigSecret('app/x#k', 1, 'c.yaml').key, 'k');
-  assert.throws(() => parseConfigSecret({ key: 'x' }, 2, 'c.yaml'), /secrets\[2\]: "id"/);
-  assert.throws(() => parseConfigSecret({ id: 'a', optional: 3 }, 3, 'c.yaml'), /"optional" must be a string or boolean/);
-});
-
 test('tags are KEY=VALUE, the value may contain =', () => {
   assert.deepEqual(parseTag('team=pay=ments'), { key: 'team', value: 'pay=ments' });
   assert.deepEqual(parseTag('empty='), { key: 'empty', value: '' });
@@ -47,8 +39,6 @@ test('tags are KEY=VALUE, the value may contain =', () => {
 function input(options: Partial<PlanInput['options']>, args: string[] = []): PlanInput {
   return {
     args,
-    config: {},
-    configPath: undefined,
     options: {
       out: '/out', prefix: undefined, tag: [], stripPrefix: false, fromDir: undefined, expandJson: false, qualifyKeys: false,
       mode: 0o400, dirMode: 0o755, uid: undefined, gid: undefined, jsonFile: undefined, dotenvFile: undefined,
@@ -67,10 +57,4 @@ test('the plan needs something to copy and somewhere to put it', () => {
   assert.throws(() => buildPlan(input({ jsonFile: 'manifest.json' }, ['a'])), /--json-file/);
   const plan = buildPlan(input({ prefix: 'app/', tag: ['team=a', 'env=prod'] }));
   assert.deepEqual(plan.filter?.tags, [{ key: 'team', value: 'a' }, { key: 'env', value: 'prod' }]);
-});
-
-test('config secrets are used when no argument names one', () => {
-  const plan = buildPlan({ ...input({}), config: { secrets: [{ id: 'a/b', keys: true }] }, configPath: 'c.yaml' });
-  assert.equal(plan.refs[0]?.expandKeys, true);
-  assert.throws(() => buildPlan({ ...input({}), config: { secrets: 'a/b' }, configPath: 'c.yaml' }), /expected a list/);
 });
