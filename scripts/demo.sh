@@ -126,6 +126,9 @@ step_wait_for_db() {
 }
 
 STEPS=(step_install step_build step_wait_for_db)
+# ---- added by the chart work (scripts/demo-pod.sh owns this step) ----
+step_pod() { heading "The example chart's pod in podman: four init containers, then the app"; scripts/demo-pod.sh; }
+STEPS+=(step_pod)
 
 trap stop_demo_servers EXIT
 for step in "${STEPS[@]}"; do "$step"; done
