@@ -248,8 +248,7 @@ class NdjsonTo extends Transform {
     let text = bytes.toString('utf8');
     if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') return;
-    const where = `line ${this.lineNo}`;
-    this.pending.push({ value: parseJson(text, this.context.what, where), where });
+    this.pending.push({ value: parseJson(text, this.context.what, this.lineNo), where: `line ${this.lineNo}` });
   }
 
   private emitPending(final: boolean): void {
@@ -266,23 +265,55 @@ class NdjsonTo extends Transform {
   }
 }
 
-function parseJson(text: string, what: string, where: string): unknown {
+/** JSON.parse with an exit-4 error that says where: `line` is the NDJSON line, else the document's own lines count. */
+function parseJson(text: string, what: string, line?: number): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${(error as Error).message}`, { cause: error });
+    const place = jsonErrorPlace(text, error as Error);
+    const where = line === undefined ? (place ? `line ${place.line} column ${place.column}` : 'the document') : `line ${line}${place ? ` column ${place.column}` : ''}`;
+    throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${jsonReason(error as Error)}`, { cause: error });
   }
 }
 
-/** "line 3 column 7" for a JSON.parse error that only gives a character position. */
-function jsonErrorPlace(text: string, error: Error): string {
-  const line = /line (\d+) column (\d+)/.exec(error.message);
-  if (line) return `line ${line[1]} column ${line[2]}`;
-  const position = /position (\d+)/.exec(error.message);
-  if (!position) return 'the document';
-  const before = text.slice(0, Number(position[1]));
-  const lineNo = before.split('\n').length;
-  return `line ${lineNo} column ${before.length - before.lastIndexOf('\n')}`;
+/** V8's reason without the excerpt of the input it quotes (data stays out of logs). */
+function jsonReason(error: Error): string {
+  return error.message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+}
+
+/** Longest document for which the error position is searched (a few parses of prefixes). */
+const LOCATE_MAX_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Line and column of a JSON.parse error. V8 gives a position for some errors only; for the others the
+ * shortest failing prefix is found by bisection: a prefix that ends before the bad character fails
+ * only at its end.
+ */
+function jsonErrorPlace(text: string, error: Error): { line: number; column: number } | undefined {
+  const lineCol = /line (\d+) column (\d+)/.exec(error.message);
+  if (lineCol) return { line: Number(lineCol[1]), column: Number(lineCol[2]) };
+  let position = Number(/position (\d+)/.exec(error.message)?.[1] ?? -1);
+  if (position < 0 && text.length <= LOCATE_MAX_CHARS) {
+    let low = 0;
+    let high = text.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const prefix = text.slice(0, mid + 1);
+      let endOnly = true;
+      try {
+        JSON.parse(prefix);
+      } catch (e) {
+        const message = (e as Error).message;
+        endOnly = /end of JSON input/.test(message) || Number(/position (\d+)/.exec(message)?.[1] ?? -1) >= prefix.length;
+      }
+      if (endOnly) low = mid + 1;
+      else high = mid;
+    }
+    position = low;
+  }
+  if (position < 0) return undefined;
+  const before = text.slice(0, position);
+  return { line: before.split('\n').length, column: position - before.lastIndexOf('\n') };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -328,12 +359,7 @@ class WholeDocument extends Transform {
       if (this.step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
       return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidInputError(`${what}: invalid JSON at ${jsonErrorPlace(text, error as Error)}: ${(error as Error).message}`, { cause: error });
-    }
+    const value = parseJson(text, what);
     switch (this.step) {
       case 'json:yaml':
         return stringifyYaml(value);

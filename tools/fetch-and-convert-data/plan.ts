@@ -111,7 +111,7 @@ function buildSettings(options: OptionValues<Spec>): Settings {
   }
   const partSize = size('part-size', options.partSize);
   if (partSize < 1024 * 1024) throw new UsageError(`--part-size ${options.partSize} is too small: use at least 1MiB`);
-  const schemes = new Set(options.allowedSchemes.map((s) => s.toLowerCase().replace(/:$/, '')));
+  const schemes = new Set(splitCommas(options.allowedSchemes).map((s) => s.toLowerCase().replace(/:$/, '')));
   for (const scheme of schemes) {
     if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: s3, https, http, file`);
   }
@@ -179,7 +179,7 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   if (!out) throw new UsageError(`${label}: no output directory: pass --out DIR (or FETCH_AND_CONVERT_DATA_OUT)`);
   const prefix = source.protocol === 's3:' && (source.pathname === '/' || source.pathname.endsWith('/'));
   const sourceName = sourceBaseName(source);
-  const requested = input.convert ?? (options.convert.length > 0 ? options.convert : []);
+  const requested = input.convert ?? splitCommas(options.convert);
   let steps: StepName[];
   if (requested.length === 1 && requested[0] === 'auto') {
     if (!sourceName) throw new UsageError(`${label}: --convert auto needs a file name in the source URL ${display}`);
@@ -229,6 +229,11 @@ function sourceBaseName(url: URL): string | undefined {
 function prefixName(url: URL): string {
   const parts = url.pathname.split('/').filter(Boolean);
   return decodeURIComponent(parts.at(-1) ?? url.hostname);
+}
+
+/** A repeated list flag may also hold commas (`--convert gunzip,csv:ndjson`). */
+function splitCommas(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
 function checkHex(text: string, length: number, flag: string, label: string): string {

@@ -91,7 +91,7 @@ export class S3Source {
     if (etag) metadata.etag = etag;
     if (head.VersionId) metadata.versionId = head.VersionId;
     const data: SourceData = { body: this.parts(bucket, key, size, etag), size, metadata };
-    const checksum = fullObjectChecksum(head);
+    const checksum = fullObjectChecksum(head, etag);
     if (checksum) data.checksum = checksum;
     return data;
   }
@@ -100,7 +100,7 @@ export class S3Source {
   private async *parts(bucket: string, key: string, size: number, etag: string | undefined): AsyncGenerator<Buffer> {
     const partSize = this.settings.partSize;
     const count = Math.max(1, Math.ceil(size / partSize));
-    const inFlight: Array<Promise<Buffer>> = [];
+    const inFlight: Array<Promise<Buffer[]>> = [];
     let next = 0;
     const start = () => {
       const index = next++;
@@ -112,9 +112,10 @@ export class S3Source {
     try {
       while (next < count && inFlight.length < this.settings.partConcurrency) start();
       while (inFlight.length > 0) {
-        const buffer = await (inFlight.shift() as Promise<Buffer>);
+        const chunks = await (inFlight.shift() as Promise<Buffer[]>);
         if (next < count) start();
-        yield buffer;
+        // Chunk by chunk, not one concatenated copy: a part's memory is released as it is written.
+        while (chunks.length > 0) yield chunks.shift() as Buffer;
       }
     } finally {
       // On an early exit (a failed part, a consumer error) the remaining parts still settle; their
@@ -123,7 +124,7 @@ export class S3Source {
     }
   }
 
-  private part(bucket: string, key: string, index: number, count: number, size: number, etag: string | undefined): Promise<Buffer> {
+  private part(bucket: string, key: string, index: number, count: number, size: number, etag: string | undefined): Promise<Buffer[]> {
     const first = index * this.settings.partSize;
     const last = Math.min(size, first + this.settings.partSize) - 1;
     const what = count > 1 ? `s3://${bucket}/${key} part ${index + 1}/${count}` : `s3://${bucket}/${key}`;
@@ -148,7 +149,7 @@ export class S3Source {
         throw new TransientError(`${what}: body cut after ${received} of ${expected} bytes: ${(error as Error).message}`, { cause: error });
       }
       if (received !== expected) throw new TransientError(`${what}: got ${received} bytes, expected ${expected}`);
-      return Buffer.concat(chunks, received);
+      return chunks;
     }, this.retryOptions(what));
   }
 }
@@ -178,10 +179,16 @@ function asToolError(what: string, error: unknown, signal: AbortSignal): unknown
 /**
  * The whole-object checksum S3 stored, when there is one we can recompute on the stream. Composite
  * checksums (multipart uploads, "<base64>-<parts>") are checksums of part checksums: they cannot be
- * checked without the original part boundaries, so they are skipped.
+ * checked without the original part boundaries, so they are skipped. A multipart object (ETag
+ * "<md5>-<parts>") counts as composite unless S3 says FULL_OBJECT: older S3 answers and emulators omit
+ * the type and the "-<parts>" suffix of the checksum.
  */
-function fullObjectChecksum(head: { ChecksumSHA256?: string | undefined; ChecksumSHA1?: string | undefined; ChecksumCRC32?: string | undefined; ChecksumType?: string | undefined }): RemoteChecksum | undefined {
+function fullObjectChecksum(
+  head: { ChecksumSHA256?: string | undefined; ChecksumSHA1?: string | undefined; ChecksumCRC32?: string | undefined; ChecksumType?: string | undefined },
+  etag: string | undefined,
+): RemoteChecksum | undefined {
   if (head.ChecksumType === 'COMPOSITE') return undefined;
+  if (head.ChecksumType !== 'FULL_OBJECT' && etag?.includes('-')) return undefined;
   const candidates: Array<[RemoteChecksum['algorithm'], string | undefined]> = [
     ['sha256', head.ChecksumSHA256],
     ['sha1', head.ChecksumSHA1],

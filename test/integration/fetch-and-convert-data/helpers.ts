@@ -1,0 +1,100 @@
+// Shared by the fetch-and-convert-data integration tests: the tool run against the shared moto server,
+// buckets with unique names, a local HTTP server the test controls, and checks that nothing was left
+// under the output directory.
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { runTool, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { testAwsEndpointUrl } from '../../helpers/services.ts';
+
+export const TOOL = 'fetch-and-convert-data';
+
+export function s3Client(endpoint = testAwsEndpointUrl()): S3Client {
+  return new S3Client({ endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' });
+}
+
+/** A fresh bucket with a unique name. */
+export async function makeBucket(s3: S3Client, label: string): Promise<string> {
+  const bucket = `fcd-${label}-${randomBytes(4).toString('hex')}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+export async function putObject(s3: S3Client, bucket: string, key: string, body: PutObjectCommandInput['Body'], extra: Partial<PutObjectCommandInput> = {}): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extra }));
+}
+
+/** Runs the built tool with the moto endpoint (unless overridden) and JSON logs. */
+export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runTool(TOOL, args, { timeoutMs: 120_000, ...options, env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), ...options.env } });
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Every entry below dir (relative paths, sorted), hidden ones included. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      out.push(rel);
+      if (entry.isDirectory()) walk(rel);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** The error log line of a failed run. */
+export function errorLine(result: RunResult): string {
+  const line = result.logs.find((l) => l.level === 'error');
+  return String(line?.msg ?? result.stderr);
+}
+
+export interface TestServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A local HTTP server on a random port that answers with `handler`. */
+export async function startHttp(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
+  const server = createServer(handler);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** Serves fixed files by path, with Content-Length, ETag and Range support. */
+export function serveFiles(files: Record<string, Buffer | string>): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const body = files[request.url ?? ''];
+    if (body === undefined) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    const data = Buffer.from(body);
+    const range = /^bytes=(\d+)-$/.exec(String(request.headers.range ?? ''));
+    const etag = `"${sha256(data).slice(0, 16)}"`;
+    if (range) {
+      const start = Number(range[1]);
+      response.writeHead(206, { 'content-length': data.length - start, 'content-range': `bytes ${start}-${data.length - 1}/${data.length}`, etag, 'accept-ranges': 'bytes' });
+      response.end(data.subarray(start));
+      return;
+    }
+    response.writeHead(200, { 'content-length': data.length, etag, 'accept-ranges': 'bytes' });
+    response.end(data);
+  };
+}
