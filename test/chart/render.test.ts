@@ -78,7 +78,9 @@ describe('defaults', () => {
     assert.equal(env['render-config']!.RENDER_CONFIG_OUT, '/config');
     assert.equal(env['render-config']!.RENDER_CONFIG_SECRETS_DIR, '/secrets');
     assert.equal(env['render-config']!.RENDER_CONFIG_TEMPLATES, '/templates');
-    assert.equal(env['wait-for-db']!.WAIT_FOR_DB_TIMEOUT, '60s');
+    assert.equal(env['wait-for-db']!.WAIT_FOR_DB_TIMEOUT, '2m');
+    assert.equal(env['wait-for-db']!.WAIT_FOR_DB_TARGETS, 'postgres://app@postgres:5432/app\nredis://redis:6379/0');
+    assert.equal(env['copy-secrets']!.COPY_SECRETS_SECRETS, 'example-app/db?as=db.json\nexample-app/api-key?as=api_key');
   });
 
   it('keeps secrets in memory and limits every shared volume', () => {

@@ -36,7 +36,8 @@ export function podValues(fixtures: Fixtures, options: PodValuesOptions): Obj {
     initToolkit: {
       aws: { region: process.env.AWS_REGION || 'us-east-1', endpointUrl: testAwsEndpointUrl() },
       tools: {
-        'wait-for-db': { settings: { targets: options.targets ?? [testPgUrl(), testRedisUrl()], timeout: options.waitTimeout ?? '30s' } },
+        // env: [] drops the example's PGPASSWORD from a Kubernetes Secret: the test URL carries the password.
+        'wait-for-db': { settings: { targets: options.targets ?? [testPgUrl(), testRedisUrl()], timeout: options.waitTimeout ?? '30s' }, env: [] },
         'copy-secrets': {
           settings: { secrets: options.secrets ?? [`${fixtures.dbSecret}?as=db.json`, `${fixtures.apiKeySecret}?as=api_key`], timeout: '30s' },
           env: aws,
