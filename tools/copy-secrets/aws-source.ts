@@ -113,7 +113,7 @@ function toRunError(error: unknown, what: string, context: AwsRunContext): Error
   const { kind, code } = classifyAwsError(error);
   const detail = describeAwsError(error);
   if (kind === 'retryable') return new TransientAwsError(`${what}: ${detail}`, { cause: error });
-  if (/region is missing/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
+  if (/region is missing|region not accepted/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
   if (code === 'CredentialsProviderError') {
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
   }

@@ -1,0 +1,83 @@
+// --from-dir on a mounted Kubernetes secret volume: the ..data layout, a version the kubelet is still
+// preparing, modes and owner for the app user, links that leave the volume.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+
+/** Lays out `files` the way the kubelet mounts a secret volume. */
+function secretVolume(files: Record<string, string>, stamp = '..2026_01_01_00_00_00.000000001'): string {
+  const dir = tempDir('cs-volume-');
+  mkdirSync(join(dir, stamp));
+  for (const [name, value] of Object.entries(files)) {
+    writeFileSync(join(dir, stamp, name), value);
+    symlinkSync(`..data/${name}`, join(dir, name));
+  }
+  symlinkSync(stamp, join(dir, '..data'));
+  return dir;
+}
+
+test('the ..data layout: files read from the current version, re-published 0600 for the app user', async () => {
+  const volume = secretVolume({ id_rsa: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n', '.dockerconfigjson': '{"auths":{}}', known_hosts: 'github.com ssh-ed25519 AAAA' });
+  // A newer version the kubelet has written but not swapped in yet must not be read.
+  mkdirSync(join(volume, '..2026_01_02_00_00_00.000000002'));
+  writeFileSync(join(volume, '..2026_01_02_00_00_00.000000002', 'id_rsa'), 'NEWER-NOT-YET-CURRENT');
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', volume, '--mode', '0600', '--uid', '1000', '--gid', '1000']);
+  assert.equal(run.code, 0, run.stderr);
+  const files = readPublished(out);
+  assert.deepEqual([...files.keys()].sort(), ['_dockerconfigjson', 'id_rsa', 'known_hosts', 'manifest.json']);
+  assert.equal(files.get('id_rsa')?.toString(), '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n');
+  const info = statSync(join(out, 'id_rsa'));
+  assert.equal(info.mode & 0o7777, 0o600);
+  assert.equal(info.uid, 1000);
+  assert.equal(info.gid, 1000);
+  const entry = manifestOf(out).files.find((f) => f.name === 'id_rsa');
+  assert.equal(entry?.source, 'dir');
+  assert.equal(entry?.path, join(volume, 'id_rsa'));
+  assert.equal(lastLog(run).apiCalls, 0, 'no AWS call for a directory');
+});
+
+test('a plain directory works too; JSON keys can be expanded; AWS and a directory combine', async () => {
+  const dir = tempDir('cs-plain-');
+  writeFileSync(join(dir, 'creds.json'), '{"user":"u","password":"p-9876"}');
+  mkdirSync(join(dir, 'nested'));
+  const client = secretsClient();
+  const p = uniquePrefix('fromdir');
+  await createSecret(client, `${p}token`, 'tok-aws-1');
+  client.destroy();
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', dir, '--expand-json', `${p}token?as=token`]);
+  // --expand-json applies to every secret: the raw AWS token is not JSON, so this fails with exit 4.
+  assert.equal(run.code, 4, run.stderr);
+  const ok = await copySecrets(['--out', out, '--from-dir', dir, `${p}token?as=token`]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual([...readPublished(out).keys()].sort(), ['creds.json', 'manifest.json', 'token']);
+  assert.ok(ok.logs.some((l) => l.level === 'warn' && String(l.msg).includes('skipping the subdirectory "nested"')));
+  const keys = await copySecrets(['--out', tempDir(), '--from-dir', dir, '--expand-json', '--explain']);
+  assert.equal(keys.code, 0, keys.stderr);
+  assert.deepEqual(lastLog(keys).files, ['user', 'password']);
+});
+
+test('a link that leaves the mounted directory is refused (exit 4); a missing directory is a usage error', async () => {
+  const volume = secretVolume({ ok: 'fine' });
+  symlinkSync('/etc/passwd', join(volume, 'evil'));
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', volume]);
+  // The link is beside ..data, not inside the version directory: the listing comes from ..data, so it is
+  // not even seen. A link inside the version directory is.
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual([...readPublished(out).keys()].sort(), ['manifest.json', 'ok']);
+  symlinkSync('/etc/passwd', join(volume, '..data', 'evil'));
+  const escaped = await copySecrets(['--out', tempDir(), '--from-dir', volume]);
+  assert.equal(escaped.code, 4, escaped.stderr);
+  assert.match(String(lastLog(escaped).msg), /"evil" points outside the directory/);
+  const plain = tempDir('cs-plain-');
+  symlinkSync('../../etc/passwd', join(plain, 'up'));
+  assert.equal((await copySecrets(['--out', tempDir(), '--from-dir', plain])).code, 4);
+  const missing = await copySecrets(['--out', tempDir(), '--from-dir', join(plain, 'nope')]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(String(lastLog(missing).msg), /--from-dir .*cannot open it \(ENOENT\)/);
+  assert.deepEqual(readdirSync(out).filter((n) => !n.startsWith('..')).sort(), ['manifest.json', 'ok']);
+});
