@@ -5,12 +5,15 @@
 // an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
 
 import {
+  AssignTag,
   Liquid,
   LiquidError,
   ParseError,
   TokenizationError,
   UndefinedVariableError,
+  type Context,
   type FS,
+  type Value,
 } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
 import type { Problem, ProblemKind } from './problems.ts';
@@ -60,6 +63,16 @@ const NO_FILES: FS = {
   resolve: (_dir, file) => file,
 };
 
+const MEMORY_LIMIT = 32 * 1024 * 1024;
+
+/** assign that reports a missing value (unless the expression starts with the default filter). */
+class StrictAssignTag extends AssignTag {
+  override *render(ctx: Context): Generator<unknown, void, unknown> {
+    const self = this as unknown as { key: string; value: Value };
+    ctx.bottom()[self.key] = yield self.value.value(ctx, false);
+  }
+}
+
 export function createLiquid(settings: LiquidSettings): Liquid {
   const engine = new Liquid({
     strictVariables: settings.strict,
@@ -77,8 +90,11 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     cache: false,
     renderLimit: settings.renderLimitMs,
     parseLimit: settings.maxSize,
-    memoryLimit: settings.maxSize,
+    // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once.
+    memoryLimit: Math.min(settings.maxSize, MEMORY_LIMIT),
   });
+  // lenientIf also makes {% assign x = missing %} silently empty; strict mode wants that to fail too.
+  if (settings.strict) engine.registerTag('assign', StrictAssignTag);
   for (const tag of ['include', 'render', 'layout', 'block']) {
     engine.registerTag(tag, {
       parse() {
@@ -158,7 +174,9 @@ function toProblem(error: unknown, file: string): Problem {
   if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: String((error as Error)?.message ?? error) };
   const [line, column] = error.token.getPosition();
   const original = (error as { originalError?: unknown }).originalError;
-  const message = error.message.replace(/, line:\d+, col:\d+$/, '');
+  let message = error.message.replace(/(, file:[^,]*)?(, line:\d+, col:\d+)?$/, '');
+  // The same words as the envsubst syntax, so one grep finds missing values of both.
+  if (error instanceof UndefinedVariableError) message = message.replace(/^undefined variable: (.*)$/, 'variable $1 is not set');
   return { kind: kindOf(error, original), file, line, column, message };
 }
 

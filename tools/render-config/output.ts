@@ -17,7 +17,7 @@ export interface RenderedFile {
   name: string;
   /** Output path relative to the output directory. */
   output: string;
-  text: string;
+  content: string | Uint8Array;
   mode: number;
 }
 
@@ -53,14 +53,14 @@ async function writeSingle(file: RenderedFile, settings: WriteSettings): Promise
     const probe = join(settings.out, `.${randomBytes(4).toString('hex')}.check-${basename(file.output)}`);
     const forget = onCleanup(() => rmSync(probe, { force: true }));
     try {
-      await writeFile(probe, file.text, { mode: 0o600, flag: 'wx' });
+      await writeFile(probe, file.content, { mode: 0o600, flag: 'wx' });
       await check(file, probe, settings);
     } finally {
       await rm(probe, { force: true });
       forget();
     }
   }
-  await writeFileAtomic(target, file.text, { mode: file.mode, uid: settings.uid, gid: settings.gid });
+  await writeFileAtomic(target, file.content, { mode: file.mode, uid: settings.uid, gid: settings.gid });
 }
 
 async function fillStaging(staging: string, files: readonly RenderedFile[], settings: WriteSettings): Promise<void> {
@@ -69,7 +69,7 @@ async function fillStaging(staging: string, files: readonly RenderedFile[], sett
     settings.signal.throwIfAborted();
     const path = join(staging, file.output);
     await makeParents(dirname(path), made, settings);
-    await writeFile(path, file.text, { mode: 0o600, flag: 'wx' });
+    await writeFile(path, file.content, { mode: 0o600, flag: 'wx' });
     if (settings.checkCommand) await check(file, path, settings);
     await applyOwnership(path, { mode: file.mode, uid: settings.uid, gid: settings.gid });
   }

@@ -31,20 +31,21 @@ export function problemsError(problems: readonly Problem[], summary?: string): T
   return problems.every((p) => p.kind === 'missing') ? new UsageError(message) : new InvalidInputError(message);
 }
 
-/** 1-based line and column of each offset (offsets in any order), counting newlines once. */
-export function positions(text: string, offsets: readonly number[]): Array<{ line: number; column: number }> {
+/** 1-based line and column (in characters) of each byte offset (offsets in any order), counting newlines once. */
+export function positions(text: Uint8Array, offsets: readonly number[]): Array<{ line: number; column: number }> {
   const order = offsets.map((offset, index) => ({ offset, index })).sort((a, b) => a.offset - b.offset);
   const result = new Array<{ line: number; column: number }>(offsets.length);
   let line = 1;
   let lineStart = 0;
   let scanned = 0;
   for (const { offset, index } of order) {
-    for (let nl = text.indexOf('\n', scanned); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
+    for (let nl = text.indexOf(0x0a, scanned); nl !== -1 && nl < offset; nl = text.indexOf(0x0a, nl + 1)) {
       line++;
       lineStart = nl + 1;
     }
     scanned = Math.max(scanned, offset);
-    result[index] = { line, column: offset - lineStart + 1 };
+    const column = Buffer.from(text.buffer, text.byteOffset + lineStart, offset - lineStart).toString('utf8').length + 1;
+    result[index] = { line, column };
   }
   return result;
 }

@@ -23,7 +23,7 @@ export interface RunContext {
 
 interface Rendered {
   file: TemplateFile;
-  text: string;
+  content: string | Uint8Array;
   usedSecret: boolean;
   problems: Problem[];
 }
@@ -66,7 +66,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   const files: RenderedFile[] = results.map((r) => ({
     name: r.file.name,
     output: r.file.output,
-    text: r.text,
+    content: r.content,
     mode: r.usedSecret ? plan.secretMode : plan.mode,
   }));
   await writeOutputs(files, {
@@ -98,19 +98,27 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, e
   const onSecret = (): void => {
     usedSecret = true;
   };
-  const { text, problems } =
-    file.syntax === 'envsubst' ? renderEnvsubst(source, file, plan, loaded, onSecret) : await renderWithLiquid(source, file, loaded, engine as Liquid, onSecret);
-  if (problems.length === 0) problems.push(...(await outputProblems(source, text, file, plan)));
-  return { file, text, usedSecret, problems };
+  const { content, problems } =
+    file.syntax === 'envsubst'
+      ? renderEnvsubst(source, file, plan, loaded, onSecret)
+      : await renderWithLiquid(source.toString('utf8'), file, loaded, engine as Liquid, onSecret);
+  if (problems.length === 0) problems.push(...(await outputProblems(source, content, file, plan)));
+  return { file, content, usedSecret, problems };
 }
 
-async function readTemplate(file: TemplateFile, maxSize: number): Promise<string> {
+async function readTemplate(file: TemplateFile, maxSize: number): Promise<Buffer> {
   const info = await stat(file.source);
   if (info.size > maxSize) throw new InvalidInputError(`template ${file.name} is ${info.size} bytes, more than --max-size ${maxSize}`);
-  return readFile(file.source, 'utf8');
+  return readFile(file.source);
 }
 
-function renderEnvsubst(source: string, file: TemplateFile, plan: Plan, loaded: LoadedValues, onSecret: () => void): { text: string; problems: Problem[] } {
+function renderEnvsubst(
+  source: Uint8Array,
+  file: TemplateFile,
+  plan: Plan,
+  loaded: LoadedValues,
+  onSecret: () => void,
+): { content: Uint8Array; problems: Problem[] } {
   const { values, secretNames } = loaded;
   const result = envsubst(source, {
     lookup: (name) => {
@@ -134,7 +142,7 @@ function renderEnvsubst(source: string, file: TemplateFile, plan: Plan, loaded: 
       : p.message;
     return { kind: structured ? 'invalid' : p.kind, file: file.name, line: where[i]?.line, column: where[i]?.column, message };
   });
-  return { text: result.text, problems };
+  return { content: result.output, problems };
 }
 
 async function renderWithLiquid(
@@ -143,9 +151,10 @@ async function renderWithLiquid(
   loaded: LoadedValues,
   engine: Liquid,
   onSecret: () => void,
-): Promise<{ text: string; problems: Problem[] }> {
+): Promise<{ content: string; problems: Problem[] }> {
   const { renderLiquid } = await import('./liquid.ts');
-  return renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
+  const { text, problems } = await renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
+  return { content: text, problems };
 }
 
 /** The values as a liquid scope; reading a secret name marks the file as using a secret. */
@@ -168,17 +177,27 @@ function scopeFor(loaded: LoadedValues, onSecret: () => void): object {
 }
 
 /** An empty result of a non-empty template, or a .json/.yaml/.toml output that does not parse. */
-async function outputProblems(source: string, text: string, file: TemplateFile, plan: Plan): Promise<Problem[]> {
-  if (source.trim() !== '' && text.trim() === '' && !plan.allowEmpty(file.output)) {
+async function outputProblems(source: Uint8Array, content: string | Uint8Array, file: TemplateFile, plan: Plan): Promise<Problem[]> {
+  if (!isBlank(source) && isBlank(content) && !plan.allowEmpty(file.output)) {
     const message = `rendered to empty output from a non-empty template; allow it with --allow-empty ${file.output}`;
     return [{ kind: 'invalid', file: file.name, message }];
   }
   const format = formatOf(file.output);
   if (format === undefined || plan.skipValidation(file.output)) return [];
+  const text = typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.length).toString('utf8');
   const error = await syntaxError(text, format);
   if (!error) return [];
   const message = `rendered output (from template ${file.name}) is ${error.message}; fix the template or skip with --skip-validation ${file.output}`;
   return [{ kind: 'invalid', file: file.output, line: error.line, column: error.column, message }];
+}
+
+/** True for nothing but spaces, tabs and line breaks (stops at the first other character). */
+function isBlank(content: string | Uint8Array): boolean {
+  for (let i = 0; i < content.length; i++) {
+    const c = typeof content === 'string' ? content.charCodeAt(i) : (content[i] as number);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
 }
 
 /** Maps items with at most `limit` promises pending; results keep the input order. */
