@@ -12,6 +12,8 @@ export GOBIN="$GOPATH/bin"
 # Writable module cache, so `make clean` (or rm -rf .cache) can delete it.
 export GOFLAGS=-modcacherw
 export CGO_ENABLED=0
+# The build cache stays in the user's cache (shared by clones); inside .cache/go when there is none (no HOME).
+case "$(go env GOCACHE 2>/dev/null)" in '' | off) export GOCACHE="$GOPATH/build-cache" ;; esac
 
 # name -> module path, command package inside it, pinned version
 declare -A module=(

@@ -11,19 +11,21 @@
 #   status  says which ones answer; exit 1 when one does not
 #   env     prints the connection settings (KEY=VALUE lines), for `set -a; . file` or `env $(...)`
 # Safe to run from several shells at once: one start/stop at a time through a lock.
+# SERVICES_PG_PORT, SERVICES_REDIS_PORT, SERVICES_MOTO_PORT move them (e.g. to try a cold start beside
+# running ones); the tests read whatever `env` prints.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state="$root/.cache/services"
 
 PG_BIN=/usr/lib/postgresql/15/bin
-PG_PORT=55432
+PG_PORT=${SERVICES_PG_PORT:-55432}
 PG_USER=toolkit
 PG_PASSWORD=toolkit-pass
 PG_DB=toolkit
-REDIS_PORT=56379
+REDIS_PORT=${SERVICES_REDIS_PORT:-56379}
 REDIS_PASSWORD=redis-pass
-MOTO_PORT=55000
+MOTO_PORT=${SERVICES_MOTO_PORT:-55000}
 MOTO="$root/.cache/venv/bin/moto_server"
 
 # PostgreSQL refuses to run as root: as root, its processes run as the `postgres` system user.
@@ -98,7 +100,6 @@ start_pg() {
     # Test data only: durability off for speed; enough connections for parallel test files.
     as_pg_user tee -a "$pg_data/postgresql.conf" >/dev/null <<EOF
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
 unix_socket_directories = '$pg_base'
 unix_socket_permissions = 0700
 max_connections = 200
@@ -110,7 +111,7 @@ EOF
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $pg_log)"
   # 9>&-: the server must not inherit our lock, or the next services.sh would wait forever.
-  as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t 60 start </dev/null >/dev/null 9>&- \
+  as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $PG_PORT" -w -t 60 start </dev/null >/dev/null 9>&- \
     || die "PostgreSQL did not start within 60s, see $pg_log"
   if [ "$(PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p $PG_PORT -U $PG_USER -d postgres -Atqc \
       "select count(*) from pg_database where datname = '$PG_DB'")" = 0 ]; then
