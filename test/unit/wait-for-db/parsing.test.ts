@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseTarget, parseTargets } from '../../../tools/wait-for-db/target.ts';
+import { parseStatusSet } from '../../../tools/wait-for-db/settings.ts';
+import { UsageError } from '../../../tools/core/errors.ts';
+import { redactor } from '../../../tools/core/redact.ts';
+
+test('targets of every scheme parse, IPv6 brackets stripped, default ports applied', () => {
+  assert.deepEqual(
+    ['postgres://u@db:5432/app', 'postgresql://[::1]/app', 'redis://cache', 'rediss://cache:6380/2', 'tcp://[fe80::1]:9092', 'https://api/healthz'].map((t) => {
+      const p = parseTarget(t);
+      return [p.kind, p.host, p.port, p.tls];
+    }),
+    [
+      ['postgres', 'db', 5432, false],
+      ['postgres', '::1', undefined, false],
+      ['redis', 'cache', 6379, false],
+      ['redis', 'cache', 6380, true],
+      ['tcp', 'fe80::1', 9092, false],
+      ['http', 'api', 443, true],
+    ],
+  );
+});
+
+test('a password in a target is masked in its display form and registered for redaction', () => {
+  const target = parseTarget('postgres://app:Pa%24%24w0rd-x@db/app');
+  assert.equal(target.display, 'postgres://app:***@db/app');
+  assert.equal(redactor.redact('Pa$$w0rd-x'), '***');
+});
+
+test('bad targets are usage errors', () => {
+  assert.throws(() => parseTarget('db:5432'), (e: unknown) => e instanceof UsageError && /unsupported scheme "db:"/.test(e.message));
+  assert.throws(() => parseTargets(['tcp://a:1', 'tcp://a:1']), /given twice/);
+  assert.throws(() => parseTargets([]), /no target given/);
+});
+
+test('status sets accept codes and ranges', () => {
+  const accepts = parseStatusSet('200,204,300-399');
+  assert.deepEqual([200, 204, 301, 399, 201, 400].map(accepts), [true, true, true, true, false, false]);
+  assert.throws(() => parseStatusSet('299-200'), UsageError);
+  assert.throws(() => parseStatusSet('99'), UsageError);
+});
