@@ -1,4 +1,4 @@
-// Typed errors and the exit codes every tool shares (documented in docs/exit-codes.md).
+// Typed errors and the exit codes every tool shares (documented in docs/conventions.md).
 
 export const ExitCode = {
   ok: 0,
