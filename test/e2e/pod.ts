@@ -30,7 +30,8 @@ export interface PodRun {
   /** Exit status and stderr of `podman kube play` (125 when an init container failed). */
   playStatus: number;
   playStderr: string;
-  /** Wall-clock milliseconds `podman kube play` took (it returns once the init containers ran). */
+  /** When `podman kube play` was started (after rendering), and how long it took (it returns once the init containers ran). */
+  playStartedAt: Date;
   playMs: number;
   /** The pod manifest that was played, for messages. */
   manifest: string;
@@ -102,12 +103,14 @@ export function playPod(name: string, values: Obj): PodRun {
   const manifest = documents.map((d) => stringify(d)).join('---\n');
   const file = join(workDir, 'pod.yaml');
   writeFileSync(file, manifest);
+  const playStartedAt = new Date();
   const started = performance.now();
   const play = podman(['kube', 'play', file]);
   const playMs = performance.now() - started;
   return {
     name,
     playStatus: play.status,
+    playStartedAt,
     playStderr: play.stderr,
     playMs,
     manifest,
