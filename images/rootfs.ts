@@ -121,7 +121,9 @@ function systemFiles(inputs: BaseInputs): Entry[] {
       `PRETTY_NAME="init-toolkit node base (Debian ${inputs.debian.versionId} libraries)"\nNAME="Debian GNU/Linux"\nID=debian\n` +
         `VERSION_ID="${inputs.debian.versionId}"\nVERSION_CODENAME=${inputs.debian.release}\n`,
     ),
-    { path: home.slice(1), type: 'directory', mode: 0o700, uid, gid },
+    // Root-owned like everything else: the root file system is read-only at run time anyway, and a
+    // Containerfile COPY (images/Containerfile) gives the very same tree.
+    { path: home.slice(1), type: 'directory', mode: 0o755, uid: 0, gid: 0 },
   ];
 }
 

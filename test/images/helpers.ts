@@ -1,5 +1,6 @@
 // Helpers of the image tests: run the builder, read layers, run podman/skopeo/crane/qemu.
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,17 +63,31 @@ export interface TarHeader {
   mtime: number;
   linkname: string | null;
   size: number;
+  sha256?: string;
 }
 
-/** The headers of a gzip-compressed layer, in archive order. */
-export async function layerHeaders(path: string): Promise<TarHeader[]> {
+/** The headers (and, with `hash`, each file's SHA-256) of a layer blob, gzip or uncompressed, in order. */
+export async function layerHeaders(path: string, hash = false): Promise<TarHeader[]> {
+  const data = readFileSync(path);
   const extract = tar.extract();
-  Readable.from([readFileSync(path)]).pipe(createGunzip()).pipe(extract);
+  const raw = Readable.from([data]);
+  (data[0] === 0x1f && data[1] === 0x8b ? raw.pipe(createGunzip()) : raw).pipe(extract);
   const headers: TarHeader[] = [];
   for await (const entry of extract) {
     const h = entry.header;
-    headers.push({ name: h.name, type: h.type ?? '', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: (h.mtime?.getTime() ?? 0) / 1000, linkname: h.linkname ?? null, size: h.size ?? 0 });
-    entry.resume();
+    const digest = createHash('sha256');
+    for await (const chunk of entry) if (hash) digest.update(chunk as Buffer);
+    headers.push({
+      name: h.name,
+      type: h.type ?? '',
+      mode: h.mode ?? 0,
+      uid: h.uid ?? -1,
+      gid: h.gid ?? -1,
+      mtime: (h.mtime?.getTime() ?? 0) / 1000,
+      linkname: h.linkname ?? null,
+      size: h.size ?? 0,
+      ...(hash && h.type === 'file' ? { sha256: digest.digest('hex') } : {}),
+    });
   }
   return headers;
 }

@@ -1,0 +1,52 @@
+// `node images/context.ts --arch amd64|arm64 --out DIR`: writes the build context of images/Containerfile:
+// DIR/base/ (the base layer's tree for that architecture, the same entries `make images` packs) and
+// DIR/app/ (package.json and every bundle in dist/). Then: `buildah build --target TOOL -f images/Containerfile DIR`.
+import { chmodSync, existsSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Entry } from './archive.ts';
+import { allTools, appEntries } from './build.ts';
+import { ImageUsageError } from './errors.ts';
+import { architectures, readBaseInputs, type Arch } from './inputs.ts';
+import { withParents } from './layer.ts';
+import { baseEntries } from './rootfs.ts';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** Creates `entries` under `dir` with their modes, owners and link targets (run as root for the owners). */
+export function materialise(entries: Entry[], dir: string): void {
+  for (const entry of withParents(entries)) {
+    const path = join(dir, entry.path);
+    mkdirSync(dirname(path), { recursive: true });
+    if (entry.type === 'directory') mkdirSync(path, { recursive: true });
+    else if (entry.type === 'symlink') symlinkSync(entry.linkname!, path);
+    else writeFileSync(path, entry.content!);
+    if (entry.type !== 'symlink') chmodSync(path, entry.mode);
+    lchownSync(path, entry.uid, entry.gid);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      arch: { type: 'string', default: 'amd64' },
+      out: { type: 'string' },
+      dist: { type: 'string', default: join(root, 'dist') },
+      cache: { type: 'string', default: join(root, '.cache', 'images') },
+    },
+  });
+  if (!architectures.includes(values.arch as Arch)) throw new ImageUsageError(`--arch ${values.arch} is not supported: use amd64 or arm64`);
+  if (values.out === undefined) throw new ImageUsageError('--out DIR is required: the directory to write the build context to');
+  const tools = allTools.filter((tool) => existsSync(join(values.dist, `${tool}.js`)));
+  if (tools.length === 0) throw new ImageUsageError(`no bundle in ${values.dist}: run \`npm run build\``);
+  rmSync(values.out, { recursive: true, force: true });
+  materialise(await baseEntries(readBaseInputs(), values.arch as Arch, values.cache), join(values.out, 'base'));
+  const app = new Map(tools.flatMap((tool) => appEntries(tool, values.dist)).map((e) => [e.path, e]));
+  materialise([...app.values()], values.out);
+  console.log(`context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --target TOOL -f images/Containerfile ${values.out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`context: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = error instanceof ImageUsageError ? 2 : 1;
+});
