@@ -30,35 +30,43 @@ type podTemplate struct {
 	spec *corev1.PodSpec
 }
 
+// decode unmarshals raw into a T and picks its pod template with get.
+func decode[T any](raw []byte, get func(*T) (*metav1.ObjectMeta, *corev1.PodSpec)) (podTemplate, bool, error) {
+	var o T
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return podTemplate{}, true, err
+	}
+	meta, spec := get(&o)
+	return podTemplate{meta, spec}, true, nil
+}
+
 // podTemplateOf returns the pod metadata and spec carried by a workload kind,
 // or ok=false for kinds that hold no pod.
 func podTemplateOf(kind string, raw []byte) (podTemplate, bool, error) {
 	switch kind {
 	case "Pod":
-		var o corev1.Pod
-		err := json.Unmarshal(raw, &o)
-		return podTemplate{&o.ObjectMeta, &o.Spec}, true, err
+		return decode(raw, func(o *corev1.Pod) (*metav1.ObjectMeta, *corev1.PodSpec) { return &o.ObjectMeta, &o.Spec })
 	case "Deployment":
-		var o appsv1.Deployment
-		err := json.Unmarshal(raw, &o)
-		return podTemplate{&o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}, true, err
+		return decode(raw, func(o *appsv1.Deployment) (*metav1.ObjectMeta, *corev1.PodSpec) {
+			return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec
+		})
 	case "StatefulSet":
-		var o appsv1.StatefulSet
-		err := json.Unmarshal(raw, &o)
-		return podTemplate{&o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}, true, err
+		return decode(raw, func(o *appsv1.StatefulSet) (*metav1.ObjectMeta, *corev1.PodSpec) {
+			return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec
+		})
 	case "DaemonSet":
-		var o appsv1.DaemonSet
-		err := json.Unmarshal(raw, &o)
-		return podTemplate{&o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}, true, err
+		return decode(raw, func(o *appsv1.DaemonSet) (*metav1.ObjectMeta, *corev1.PodSpec) {
+			return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec
+		})
 	case "Job":
-		var o batchv1.Job
-		err := json.Unmarshal(raw, &o)
-		return podTemplate{&o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}, true, err
+		return decode(raw, func(o *batchv1.Job) (*metav1.ObjectMeta, *corev1.PodSpec) {
+			return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec
+		})
 	case "CronJob":
-		var o batchv1.CronJob
-		err := json.Unmarshal(raw, &o)
-		t := &o.Spec.JobTemplate.Spec.Template
-		return podTemplate{&t.ObjectMeta, &t.Spec}, true, err
+		return decode(raw, func(o *batchv1.CronJob) (*metav1.ObjectMeta, *corev1.PodSpec) {
+			t := &o.Spec.JobTemplate.Spec.Template
+			return &t.ObjectMeta, &t.Spec
+		})
 	}
 	return podTemplate{}, false, nil
 }
