@@ -42,9 +42,11 @@ export async function syntaxError(text: string, format: OutputFormat): Promise<{
     return undefined;
   } catch (error) {
     const e = error as Error & { line?: number; column?: number };
-    const label = format === 'json' ? 'JSON' : 'TOML';
-    const message = format === 'json' ? jsonMessage(e.message) : firstLine(e.message);
-    return { message: `not valid ${label}: ${message}`, line: e.line, column: e.column };
+    if (format === 'json') {
+      const json = jsonError(e.message);
+      return { ...json, message: `not valid JSON: ${json.message}` };
+    }
+    return { message: `not valid TOML: ${firstLine(e.message)}`, line: e.line, column: e.column };
   }
 }
 
@@ -52,9 +54,11 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? '').replace(/:\s*$/, '').trim();
 }
 
-/** V8 quotes the text around the error ("...") in JSON messages; drop the quote, keep the position. */
-function jsonMessage(message: string): string {
-  return firstLine(message).replace(/, "(?:[^"\\]|\\.)*"(?= is not valid JSON)/, '').replace(/ in JSON at position/, ' at position');
+/** V8 quotes the text around the error ("...") in JSON messages: drop the quote, keep the position. */
+function jsonError(message: string): { message: string; line?: number; column?: number } {
+  const at = /\(line (\d+) column (\d+)\)/.exec(message);
+  const text = firstLine(message.replace(/, "[\s\S]*"(\.\.\.)? is not valid JSON$/, '').replace(/ \(line \d+ column \d+\)/, ''));
+  return at ? { message: text, line: Number(at[1]), column: Number(at[2]) } : { message: text };
 }
 
 /**

@@ -1,0 +1,136 @@
+// Values: env, YAML/JSON/dotenv files and a copy-secrets directory merged in the documented order;
+// secret values never appear in logs, errors or the termination message.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicLayoutDir, errorMessage, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+
+test('merge order: env < values files in order (deep-merged) < secrets dir', async () => {
+  const dir = writeTree(tempDir('rc-merge-'), {
+    'base.yaml': 'NAME: from-base\napp:\n  port: 80\n  tls: {enabled: false, cert: none}\nlist: [1, 2]\n',
+    'override.json': '{"app": {"tls": {"enabled": true}}, "list": [3]}',
+    'extra.env': 'NAME=from-dotenv\nQUOTED="a b # c"\n',
+    't/out.json.liquid': '{"NAME": {{ NAME | quote }}, "SHADOWED": {{ SHADOWED | quote }}, "ONLY_ENV": {{ ONLY_ENV | quote }}, "QUOTED": {{ QUOTED | quote }}, "app": {{ app | toJson }}, "list": {{ list | toJson }}}\n',
+  });
+  const secrets = atomicLayoutDir({ SHADOWED: 'from-secret' });
+  const out = tempDir('rc-merge-out-');
+  const result = await renderConfig(
+    ['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'base.yaml'), '--values', join(dir, 'override.json'), '--values', join(dir, 'extra.env'), '--secrets-dir', secrets],
+    { NAME: 'from-env', SHADOWED: 'from-env', ONLY_ENV: 'env-only' },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'out.json'), 'utf8')), {
+    NAME: 'from-dotenv',
+    SHADOWED: 'from-secret',
+    ONLY_ENV: 'env-only',
+    QUOTED: 'a b # c',
+    app: { port: 80, tls: { enabled: true, cert: 'none' } },
+    list: [3],
+  });
+});
+
+test('a database URL built from the files copy-secrets writes (the docs example), JSON secrets as objects', async () => {
+  // copy-secrets layout: one file per secret (raw value) and NAME.json for a JSON secret, behind ..data.
+  const secrets = atomicLayoutDir({
+    'db.json': '{"username": "app", "password": "p@ss:w/rd-DBURL-9", "host": "db.internal", "port": 5432}',
+    DB_PASSWORD: 'raw-DBURL-secret-7\n',
+  });
+  const templates = writeTree(tempDir('rc-dburl-'), {
+    'database.env.liquid':
+      'DATABASE_URL=postgres://{{ db.username }}:{{ db.password | url_encode }}@{{ db.host }}:{{ db.port }}/{{ DB_NAME | default: "app" }}\n',
+    'raw.conf': 'password=${DB_PASSWORD}',
+  });
+  const out = tempDir('rc-dburl-out-');
+  const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(readFileSync(join(out, 'database.env'), 'utf8'), 'DATABASE_URL=postgres://app:p%40ss%3Aw%2Frd-DBURL-9@db.internal:5432/app\n');
+  assert.equal(readFileSync(join(out, 'raw.conf'), 'utf8'), 'password=raw-DBURL-secret-7\n');
+  assert.equal(modeOf(join(out, 'database.env')), 0o440);
+  assert.doesNotMatch(result.stderr, /DBURL/);
+});
+
+const CANARY = 'canary-S3cr3t-value-0xDEADBEEF';
+
+test('a secret value never appears in any log line, error or termination message', async () => {
+  const secrets = atomicLayoutDir({ API_TOKEN: CANARY, 'creds.json': JSON.stringify({ token: CANARY }) });
+  const termination = join(tempDir('rc-term-'), 'termination-log');
+  const base = { TERMINATION_LOG_PATH: termination, LOG_LEVEL: 'debug' };
+  const cases: Array<{ name: string; files: Record<string, string>; args?: string[]; code: number }> = [
+    { name: 'success', files: { 'a.conf': 'token=$API_TOKEN\n' }, code: 0 },
+    // The secret lands in a JSON file that does not parse: the parser error must not quote it.
+    { name: 'invalid json', files: { 'a.json': '{"token": $API_TOKEN}\n' }, code: 4 },
+    { name: 'invalid yaml', files: { 'a.yaml': 'token: $API_TOKEN\n bad: [\n' }, code: 4 },
+    { name: 'invalid toml', files: { 'a.toml': 'token = $API_TOKEN\n' }, code: 4 },
+    // The check command prints the file (and so the secret) on stderr before failing.
+    { name: 'check command echoes', files: { 'a.conf': 'token=$API_TOKEN\n' }, args: ['--check-command', 'sh -c "cat $0 >&2; exit 1"'], code: 4 },
+    { name: 'required message', files: { 'a.conf.liquid': '{{ creds.token | append: MISSING_X }}\n' }, code: 2 },
+    { name: 'fromJson of a secret', files: { 'a.conf.liquid': '{{ API_TOKEN | fromJson }}\n' }, code: 4 },
+    { name: 'b64 of a secret in bad json', files: { 'a.json.liquid': '{{ API_TOKEN | b64enc }}\n' }, code: 4 },
+  ];
+  for (const c of cases) {
+    const templates = writeTree(tempDir('rc-canary-'), c.files);
+    const out = tempDir('rc-canary-out-');
+    const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets, ...(c.args ?? [])], base);
+    assert.equal(result.code, c.code, `${c.name}: ${result.stderr}`);
+    const termText = existsSync(termination) ? readFileSync(termination, 'utf8') : '';
+    for (const text of [result.stdout, result.stderr, termText]) {
+      assert.ok(!text.includes(CANARY), `${c.name}: the canary leaked: ${text}`);
+      assert.ok(!text.includes(Buffer.from(CANARY).toString('base64')), `${c.name}: the canary leaked in base64`);
+    }
+    if (c.code !== 0) assert.deepEqual(readdirSync(out), [], `${c.name}: nothing written`);
+  }
+});
+
+test('--secret-vars marks env or values entries as secrets: masked and written with --secret-mode', async () => {
+  const templates = writeTree(tempDir('rc-secretvars-'), { 'a.json': '{"p": $DB_PASS}\n', 'b.conf': 'p=$DB_PASS\n' });
+  const out = tempDir('rc-secretvars-out-');
+  const env = { DB_PASS: 'env-secret-pw-31337' };
+  const failed = await renderConfig(['--templates', templates, '--out', out, '--secret-vars', 'DB_PASS'], env);
+  assert.equal(failed.code, 4);
+  assert.doesNotMatch(failed.stderr, /env-secret-pw-31337/);
+  const ok = await renderConfig(['--templates', templates, '--out', out, '--secret-vars', 'DB_PASS', '--skip-validation', 'a.json'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(modeOf(join(out, 'b.conf')), 0o440);
+});
+
+test('bad values files and secrets dirs: exit 2 with the file named', async () => {
+  const dir = writeTree(tempDir('rc-badvalues-'), {
+    'bad.yaml': 'a: [1, 2\n',
+    'bad.json': '{"a": }',
+    'list.yaml': '- a\n- b\n',
+    't/a.conf': 'x\n',
+  });
+  const cases: Array<[string[], RegExp]> = [
+    [['--values', join(dir, 'bad.yaml')], /values file .*bad\.yaml is not valid YAML/],
+    [['--values', join(dir, 'bad.json')], /values file .*bad\.json is not valid JSON/],
+    [['--values', join(dir, 'list.yaml')], /list\.yaml: expected a mapping of names to values/],
+    [['--values', join(dir, 'nope.yaml')], /cannot read values file .*nope\.yaml: ENOENT/],
+    [['--secrets-dir', join(dir, 'no-secrets')], /cannot read --secrets-dir .*no-secrets: ENOENT/],
+    [['--templates', join(dir, 'missing-templates')], /cannot read --templates .*missing-templates: ENOENT/],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await renderConfig(['--templates', join(dir, 't'), '--out', tempDir(), ...args]);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(errorMessage(result), expected);
+  }
+});
+
+test('the whole tree of the docs nginx example keeps $host and friends', async () => {
+  const templates = writeTree(tempDir('rc-nginx-'), {
+    'default.conf':
+      'server {\n  listen ${PORT};\n  server_name ${SERVER_NAME};\n  location / {\n    proxy_set_header Host $host;\n    proxy_set_header X-Real-IP $remote_addr;\n    proxy_pass http://${UPSTREAM}$request_uri;\n  }\n}\n',
+  });
+  const out = tempDir('rc-nginx-out-');
+  const result = await renderConfig(['--templates', templates, '--out', out, '--vars', 'PORT,SERVER_NAME,UPSTREAM'], {
+    PORT: '8080',
+    SERVER_NAME: 'shop.example.com',
+    UPSTREAM: 'app:3000',
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(readTree(out), {
+    'default.conf':
+      'server {\n  listen 8080;\n  server_name shop.example.com;\n  location / {\n    proxy_set_header Host $host;\n    proxy_set_header X-Real-IP $remote_addr;\n    proxy_pass http://app:3000$request_uri;\n  }\n}\n',
+  });
+});
