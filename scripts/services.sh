@@ -17,8 +17,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state="$root/.cache/services"
+# shellcheck source=lib/servers.sh
+. "$root/scripts/lib/servers.sh"
 
-PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${SERVICES_PG_PORT:-55432}
 PG_USER=toolkit
 PG_PASSWORD=toolkit-pass
@@ -27,9 +28,6 @@ REDIS_PORT=${SERVICES_REDIS_PORT:-56379}
 REDIS_PASSWORD=redis-pass
 MOTO_PORT=${SERVICES_MOTO_PORT:-55000}
 MOTO="$root/.cache/venv/bin/moto_server"
-
-# PostgreSQL refuses to run as root: as root, its processes run as the `postgres` system user.
-if [ "$(id -u)" -eq 0 ]; then PG_RUN_AS=postgres; else PG_RUN_AS=; fi
 
 pg_url="postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
 redis_url="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
@@ -52,15 +50,10 @@ TEST_PG_RUN_AS=$PG_RUN_AS
 EOF
 }
 
-as_pg_user() {
-  if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
-}
-
 # ---- readiness probes (they log in, so a foreign server on the same port does not count) ----
 pg_answers() { PGCONNECT_TIMEOUT=3 psql "$pg_url" -XAtqc 'select 1' >/dev/null 2>&1; }
 redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2>/dev/null)" = PONG ]; }
 moto_answers() { curl -fsS -m 3 "$moto_url/moto-api/" 2>/dev/null | grep -i moto >/dev/null; }  # no -q: SIGPIPE would fail the pipe
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Polls "$2..." every 0.2 s for up to $1 seconds.
 wait_until() {
@@ -81,32 +74,15 @@ start_pg() {
   ! port_taken $PG_PORT || wait_until 30 pg_answers \
     || die "port $PG_PORT is taken by something that does not accept $PG_USER's login; stop it (see $pg_log if it is ours)"
   [ -x "$PG_BIN/postgres" ] || die "$PG_BIN/postgres not found: run scripts/install-deps.sh"
-  mkdir -p "$pg_base"
-  if [ -n "$PG_RUN_AS" ]; then
-    chown "$PG_RUN_AS:" "$pg_base"
-    as_pg_user test -w "$pg_base" \
-      || die "user $PG_RUN_AS cannot write $pg_base (a parent directory is not searchable by it); clone the repository elsewhere, e.g. under /work or /srv"
-  fi
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     log "initdb $pg_data"
-    local pwfile="$pg_base/.pwfile"
-    printf '%s\n' "$PG_PASSWORD" >"$pwfile"
-    [ -z "$PG_RUN_AS" ] || chown "$PG_RUN_AS:" "$pwfile"
-    as_pg_user rm -rf "$pg_data"
-    as_pg_user "$PG_BIN/initdb" -D "$pg_data" -U "$PG_USER" --pwfile="$pwfile" -E UTF8 --locale=C \
-      --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$pg_base/initdb.log" 2>&1 \
-      || { rm -f "$pwfile"; die "initdb failed, see $pg_base/initdb.log"; }
-    rm -f "$pwfile"
+    pg_initdb "$pg_base" "$PG_USER" "$PG_PASSWORD" || die "initdb failed, see $pg_base/initdb.log"
     # Test data only: durability off for speed; enough connections for parallel test files.
     as_pg_user tee -a "$pg_data/postgresql.conf" >/dev/null <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$pg_base'
-unix_socket_permissions = 0700
 max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-password_encryption = 'scram-sha-256'
 EOF
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $pg_log)"
@@ -133,20 +109,7 @@ start_redis() {
   if redis_answers; then log "Redis already answers on 127.0.0.1:$REDIS_PORT (reused)"; return 0; fi
   ! port_taken $REDIS_PORT || die "port $REDIS_PORT is taken by something that does not answer PING with our password"
   command -v redis-server >/dev/null || die "redis-server not found: run scripts/install-deps.sh"
-  mkdir -p "$redis_dir"
-  # A config file rather than arguments, so the password does not show in `ps`.
-  cat >"$redis_dir/redis.conf" <<EOF
-bind 127.0.0.1
-port $REDIS_PORT
-requirepass $REDIS_PASSWORD
-save ""
-appendonly no
-daemonize yes
-pidfile $redis_dir/redis.pid
-logfile $redis_dir/redis.log
-dir $redis_dir
-EOF
-  chmod 600 "$redis_dir/redis.conf"
+  redis_config "$redis_dir" "$REDIS_PORT" "$REDIS_PASSWORD"
   log "starting Redis on 127.0.0.1:$REDIS_PORT (log: $redis_dir/redis.log)"
   redis-server "$redis_dir/redis.conf" </dev/null >/dev/null 2>&1 9>&- \
     || die "redis-server failed to start, see $redis_dir/redis.log"
@@ -175,8 +138,12 @@ start_moto() {
   [ -x "$MOTO" ] || die "$MOTO not found: run scripts/install-deps.sh"
   log "starting moto on $moto_url (log: $moto_log)"
   setsid "$MOTO" -H 127.0.0.1 -p $MOTO_PORT </dev/null >>"$moto_log" 2>&1 9>&- &
-  echo $! >"$moto_pidfile"
-  wait_until 60 moto_answers || die "moto did not answer within 60s, see $moto_log"
+  local pid=$!
+  echo "$pid" >"$moto_pidfile"
+  # Stop waiting as soon as it answers or has exited (a port taken meanwhile, a broken venv).
+  moto_answers_or_exited() { moto_answers || ! kill -0 "$pid" 2>/dev/null; }
+  wait_until 60 moto_answers_or_exited || die "moto did not answer within 60s, see $moto_log"
+  kill -0 "$pid" 2>/dev/null || die "moto exited at start, see $moto_log"
 }
 
 status() {
