@@ -28,6 +28,25 @@ sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Runs apt-get quietly: its output goes to .cache/apt.log, whose tail is shown when it fails.
+# DPkg::Lock::Timeout waits for another apt run (a colleague's, unattended) instead of failing on the lock.
+apt_get() {
+  local aptlog="$root/.cache/apt.log"
+  if ! sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -q "$@" >>"$aptlog" 2>&1; then
+    tail -n 30 "$aptlog" >&2
+    log "apt-get $1 failed (full output: $aptlog)"
+    exit 1
+  fi
+}
+
+# images: `apt-get download libc6:arm64` (the arm64 image base) needs the arm64 package lists.
+enable_arm64_packages() {
+  dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+  log "adding the arm64 architecture to apt (image base packages)"
+  sudo_if_needed dpkg --add-architecture arm64
+  apt_get update
+}
+
 install_debian_packages() {
   local missing=() pkg
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -35,17 +54,8 @@ install_debian_packages() {
   done
   [ ${#missing[@]} -gt 0 ] || return 0
   log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # Wait for another apt run (a colleague's, or unattended) instead of failing on the dpkg lock.
-  local apt_opts=(-o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
-  local aptlog="$root/.cache/apt.log"
-  # apt's progress goes to a log; on failure its tail is shown.
-  if ! { sudo_if_needed apt-get -o DPkg::Lock::Timeout=600 -q update \
-      && sudo_if_needed apt-get "${apt_opts[@]}" install "${missing[@]}"; } >"$aptlog" 2>&1; then
-    tail -n 30 "$aptlog" >&2
-    log "apt-get failed (full output: $aptlog)"
-    exit 1
-  fi
+  apt_get update
+  apt_get install -y --no-install-recommends "${missing[@]}"
 }
 
 install_moto() {
@@ -85,14 +95,6 @@ mkdir -p "$root/.cache"
 # One install-deps at a time on this machine (apt and the venv are shared).
 exec 9>"$root/.cache/install-deps.lock"
 flock 9
-# images: `apt-get download libc6:arm64` (the arm64 image base) needs the arm64 package lists.
-enable_arm64_packages() {
-  dpkg --print-foreign-architectures | grep -qx arm64 && return 0
-  log "adding the arm64 architecture to apt (image base packages)"
-  sudo_if_needed dpkg --add-architecture arm64
-  sudo_if_needed apt-get -o DPkg::Lock::Timeout=600 -q update >"$root/.cache/apt.log" 2>&1 || { tail -n 30 "$root/.cache/apt.log" >&2; exit 1; }
-}
-
 enable_arm64_packages
 install_debian_packages
 install_moto
