@@ -92,6 +92,23 @@ describe('the example pod in podman', () => {
     });
 
     assertNoLeak(run, [...run.initContainers, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
+
+    // The chart's `helm test` hook pod agrees.
+    const hook = run.runTestHook(port);
+    assert.equal(hook.exitCode, 0, hook.logs);
+    assert.match(hook.logs, /ok: the app found every expected file \(4\)/);
+  });
+
+  it('fails the helm test hook when an expected file is missing', async (t) => {
+    const port = await freePort();
+    const values = podValues(fixtures, { port });
+    values.app.expect.config = ['app.json', 'not-rendered.yaml'];
+    const run = playPod(`${fixtures.id}-hook`, values);
+    t.after(() => run.remove());
+    assert.equal(run.playStatus, 0, run.playStderr);
+    const hook = run.runTestHook(port);
+    assert.equal(hook.exitCode, 1, hook.logs);
+    assert.match(hook.logs, /the app lacks config:not-rendered\.yaml/);
   });
 
   it('stops at wait-for-db when the database never comes: exit 124, the target named, the app never started', async (t) => {

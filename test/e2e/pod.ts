@@ -37,6 +37,12 @@ export interface PodRun {
   manifest: string;
   /** Init containers in the order of the pod spec, then the main container. */
   initContainers: string[];
+  /**
+   * Runs the chart's `helm test` hook pod against the app, as `helm test` would. podman has no cluster
+   * DNS, so the hook pod shares the host network and calls the app on 127.0.0.1:port instead of the
+   * Service name. Returns the hook container's exit code and logs.
+   */
+  runTestHook(port: number): { exitCode: number; logs: string };
   inspect(container: string): ContainerResult;
   remove(): void;
 }
@@ -48,7 +54,7 @@ export function podman(args: readonly string[], input?: string): { status: numbe
 }
 
 /** Renders the example chart for release `name` with the e2e values plus `values`, as a Pod and its ConfigMaps. */
-export function renderPod(name: string, values: Obj, workDir: string): { documents: Obj[]; pod: Obj } {
+export function renderPod(name: string, values: Obj, workDir: string): { documents: Obj[]; pod: Obj; testHook: Obj | undefined } {
   const charts = chartsCopy();
   try {
     const valuesFile = join(workDir, 'values.yaml');
@@ -71,7 +77,8 @@ export function renderPod(name: string, values: Obj, workDir: string): { documen
       spec,
     };
     const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
-    return { documents: [...configMaps, pod], pod };
+    const testHook = objects.find((o) => o.kind === 'Pod' && o.metadata?.annotations?.['helm.sh/hook'] === 'test');
+    return { documents: [...configMaps, pod], pod, testHook };
   } finally {
     charts.cleanup();
   }
@@ -98,7 +105,7 @@ function parseDate(text: string): Date | undefined {
 /** Renders and plays the pod; the caller removes it (remove()) in a finally or after hook. */
 export function playPod(name: string, values: Obj): PodRun {
   const workDir = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
-  const { documents, pod } = renderPod(name, values, workDir);
+  const { documents, pod, testHook } = renderPod(name, values, workDir);
   addTerminationLogs(pod, workDir);
   const manifest = documents.map((d) => stringify(d)).join('---\n');
   const file = join(workDir, 'pod.yaml');
@@ -130,6 +137,28 @@ export function playPod(name: string, values: Obj): PodRun {
         logs: logs.stdout + logs.stderr,
         terminationMessage: readFileSync(join(workDir, `termination-log-${container}`), 'utf8'),
       };
+    },
+    runTestHook(port: number): { exitCode: number; logs: string } {
+      if (!testHook) throw new Error('the chart rendered no helm test hook pod (tests.enabled and service.enabled must be true)');
+      const hook = structuredClone(testHook);
+      hook.metadata.name = `${name}-test`;
+      hook.spec.hostNetwork = true;
+      for (const variable of hook.spec.containers[0].env) {
+        if (variable.name === 'APP_URL') variable.value = `http://127.0.0.1:${port}/found`;
+      }
+      const hookFile = join(workDir, 'test-hook.yaml');
+      // The hook's ConfigMaps travel with it: podman resolves configMap volumes within the played file.
+      const volumes = new Set((hook.spec.volumes ?? []).map((v: Obj) => v.configMap?.name));
+      const configMaps = documents.filter((d) => d.kind === 'ConfigMap' && volumes.has(d.metadata.name));
+      writeFileSync(hookFile, [...configMaps, hook].map((d) => stringify(d)).join('---\n'));
+      const play = podman(['kube', 'play', hookFile]);
+      if (play.status !== 0) throw new Error(`podman kube play of the test hook: ${play.stderr.trim()}`);
+      const container = `${hook.metadata.name}-${hook.spec.containers[0].name}`;
+      podman(['wait', container]);
+      const exit = podman(['inspect', '--type', 'container', '--format', '{{.State.ExitCode}}', container]);
+      const logs = podman(['logs', container]);
+      podman(['kube', 'down', hookFile]);
+      return { exitCode: Number(exit.stdout.trim()), logs: logs.stdout + logs.stderr };
     },
     remove(): void {
       podman(['kube', 'down', file]);
