@@ -2,8 +2,9 @@
 // the manifests, the way a reviewer reads `helm template` output.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartsCopy, envOf, find, parseManifests, podSpec, render, template, type Obj } from './helm.ts';
+import { chartsCopy, envOf, find, goTool, parseManifests, podSpec, render, run, template, type Obj } from './helm.ts';
 
 let charts: { dir: string; cleanup: () => void };
 let chart: string;
@@ -141,6 +142,11 @@ describe('full production-like values', () => {
     assert.equal(fetchData.resources.limits.memory, '256Mi');
   });
 
+  it('lists the image pull secrets', () => {
+    const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['initToolkit.imagePullSecrets[0]=ecr-pull'])));
+    assert.deepEqual(spec.imagePullSecrets, [{ name: 'ecr-pull' }]);
+  });
+
   it('annotates the service account for IRSA', () => {
     const account = find(objects(), 'ServiceAccount');
     assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/example-app-init');
@@ -174,6 +180,29 @@ describe('order and selection', () => {
     assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['init-secrets', 'init-data', 'init-config', 'app-code']);
     assert.equal(spec.serviceAccountName, 'default');
     assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment']);
+  });
+});
+
+describe('a consumer without the alias', () => {
+  it('reads the library values under `init-toolkit:`', () => {
+    const copy = chartsCopy();
+    try {
+      const chartDir = join(copy.dir, 'example-app');
+      const chartYaml = join(chartDir, 'Chart.yaml');
+      writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace(/^\s*alias: initToolkit\n/m, ''));
+      const valuesYaml = join(chartDir, 'values.yaml');
+      writeFileSync(valuesYaml, readFileSync(valuesYaml, 'utf8').replace(/^initToolkit:/m, 'init-toolkit:'));
+      const schema = join(chartDir, 'values.schema.json');
+      writeFileSync(schema, readFileSync(schema, 'utf8').replace('"initToolkit": { "type": "object" }', '"init-toolkit": { "type": "object" }'));
+      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', '1.35.4', '--set', 'init-toolkit.tools.wait-for-db.settings.timeout=7s']);
+      assert.equal(result.status, 0, result.stderr);
+      const spec = podSpec(parseManifests(result.stdout));
+      assert.deepEqual(names(spec.initContainers), ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config']);
+      assert.equal(envOf(spec.initContainers[0]).WAIT_FOR_DB_TIMEOUT, '7s');
+      assert.equal(spec.initContainers[0].image, 'init-toolkit/wait-for-db:0.1.0');
+    } finally {
+      copy.cleanup();
+    }
   });
 });
 

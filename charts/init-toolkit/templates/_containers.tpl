@@ -7,6 +7,7 @@ its failure reason through the termination message, and mounts only what it uses
 {{- include "init-toolkit.initContainersItems" . | trim -}}
 {{- end -}}
 
+{{/* The list items with a leading newline; the public template trims it. */}}
 {{- define "init-toolkit.initContainersItems" -}}
 {{- $root := . -}}
 {{- range $name := include "init-toolkit.orderedTools" . | fromJsonArray }}
@@ -18,11 +19,6 @@ its failure reason through the termination message, and mounts only what it uses
 {{- define "init-toolkit.initContainer" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
 {{- $tool := index $cfg.tools .name -}}
-{{- range $key, $mount := $tool.mounts -}}
-{{- if and (eq $key "templates") $mount.write -}}
-{{- fail (printf "init-toolkit: tools.%s.mounts.templates cannot be written (it is a ConfigMap)" $.name) -}}
-{{- end -}}
-{{- end -}}
 name: {{ .name }}
 image: {{ include "init-toolkit.image" (dict "root" .root "image" $tool.image) | quote }}
 imagePullPolicy: {{ $cfg.image.pullPolicy }}

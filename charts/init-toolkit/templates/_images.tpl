@@ -18,3 +18,11 @@ chart's appVersion. Called with (dict "root" $ "image" $tool.image).
 {{- printf "%s:%s" $name ($image.tag | default $cfg.image.tag | default (include "init-toolkit.appVersion" .root)) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The pod's `imagePullSecrets` items from `imagePullSecrets` (names); empty when none. */}}
+{{- define "init-toolkit.imagePullSecrets" -}}
+{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
+{{- range $cfg.imagePullSecrets }}
+- name: {{ . }}
+{{- end }}
+{{- end -}}

@@ -1,8 +1,3 @@
-{{/* Names of the shared volumes a tool may mount (`tools.<tool>.mounts` keys). */}}
-{{- define "init-toolkit.sharedVolumes" -}}
-{{- toJson (list "secrets" "data" "config" "templates") -}}
-{{- end -}}
-
 {{/* Whether any enabled tool mounts the given volume: (list $ "templates") -> "true" or "". */}}
 {{- define "init-toolkit.volumeUsed" -}}
 {{- $cfg := include "init-toolkit.cfg" (index . 0) | fromJson -}}
