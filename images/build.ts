@@ -78,6 +78,12 @@ const summariseLayer = (l: Layer): LayerSummary => ({ digest: l.digest, diffId: 
 interface ImagePlan {
   name: string;
   description: string;
+  /** Tag and `version` annotation. */
+  version: string;
+  /** `created` of the image, seconds since the epoch. */
+  created: number;
+  /** Commit of the sources; absent for the base image, which is defined by its inputs, not by a commit. */
+  revision: string | undefined;
   entrypoint: string[];
   /** The app layer, absent for the base image. */
   app: Layer | undefined;
@@ -85,20 +91,25 @@ interface ImagePlan {
   baseDigests: Record<Arch, string> | undefined;
 }
 
+/** The base image's tag: the Node version and the day its inputs were pinned, e.g. 24.21.0-20261126. Its
+ *  digest depends only on images/base-inputs.json (and the builder), so the tag can be pushed immutable. */
+export function baseVersion(inputs: BaseInputs): string {
+  return `${inputs.node.version}-${iso(inputs.sourceDateEpoch).slice(0, 10).replaceAll('-', '')}`;
+}
+
 async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: BuildOptions, staging: string): Promise<{ summary: ImageSummary; manifests: Record<Arch, string> }> {
-  const created = iso(options.sourceDateEpoch);
+  const created = iso(plan.created);
   const baseCreated = iso(options.inputs.sourceDateEpoch);
   const annotations: Annotations = {
     'org.opencontainers.image.title': plan.name,
     'org.opencontainers.image.description': plan.description,
     ...(options.source !== undefined ? { 'org.opencontainers.image.source': options.source } : {}),
-    'org.opencontainers.image.revision': options.revision,
-    'org.opencontainers.image.version': plan.app === undefined ? options.inputs.node.version : options.version,
+    ...(plan.revision !== undefined ? { 'org.opencontainers.image.revision': plan.revision } : {}),
+    'org.opencontainers.image.version': plan.version,
     'org.opencontainers.image.created': created,
     'org.opencontainers.image.licenses': options.licenses,
-    'org.opencontainers.image.base.name': `${repositoryPrefix}/${baseImageName}:${options.inputs.node.version}`,
+    ...(plan.app !== undefined ? { 'org.opencontainers.image.base.name': `${repositoryPrefix}/${baseImageName}:${baseVersion(options.inputs)}` } : {}),
   };
-  if (plan.app === undefined) delete annotations['org.opencontainers.image.base.name'];
   const blobs: Blob[] = [];
   const manifests: Array<{ arch: Arch; manifest: Blob }> = [];
   const platforms = {} as ImageSummary['platforms'];
@@ -123,7 +134,7 @@ async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: 
     platforms[arch] = { manifest: manifest.descriptor.digest, config: config.descriptor.digest, layers: layers.map(summariseLayer) };
   }
   const index = imageIndex(manifests, annotations);
-  const ref = `${repositoryPrefix}/${plan.name}:${annotations['org.opencontainers.image.version']}`;
+  const ref = `${repositoryPrefix}/${plan.name}:${plan.version}`;
   const unique = [...new Map(blobs.map((b) => [b.descriptor.digest, b])).values()];
   writeLayout(join(staging, plan.name), index, unique, ref, join(staging, '.blobs'));
   await writeArchive(join(staging, plan.name), join(staging, `${plan.name}.oci.tar`), options.sourceDateEpoch);
@@ -145,7 +156,16 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
       bases[arch] = await buildLayer(await baseEntries(options.inputs, arch, options.cacheDir), options.inputs.sourceDateEpoch, options.compression);
     }
     const base = await writeImage(
-      { name: baseImageName, description: `Node.js ${options.inputs.node.version} runtime on Debian ${options.inputs.debian.versionId} libraries, user ${nonroot.uid}, no shell`, entrypoint: [nodePath], app: undefined, baseDigests: undefined },
+      {
+        name: baseImageName,
+        description: `Node.js ${options.inputs.node.version} runtime on Debian ${options.inputs.debian.versionId} libraries, user ${nonroot.uid}, no shell`,
+        version: baseVersion(options.inputs),
+        created: options.inputs.sourceDateEpoch,
+        revision: undefined,
+        entrypoint: [nodePath],
+        app: undefined,
+        baseDigests: undefined,
+      },
       bases,
       options,
       staging,
@@ -153,7 +173,16 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     const images: ImageSummary[] = [base.summary];
     for (const tool of options.tools) {
       const app = await buildLayer(appEntries(tool, options.distDir), options.sourceDateEpoch, options.compression);
-      const plan = { name: tool, description: toolDescriptions[tool]!, entrypoint: [nodePath, `/app/${tool}.js`], app, baseDigests: base.manifests };
+      const plan = {
+        name: tool,
+        description: toolDescriptions[tool]!,
+        version: options.version,
+        created: options.sourceDateEpoch,
+        revision: options.revision,
+        entrypoint: [nodePath, `/app/${tool}.js`],
+        app,
+        baseDigests: base.manifests,
+      };
       images.push((await writeImage(plan, bases, options, staging)).summary);
     }
     const summary: BuildSummary = { version: options.version, compression: options.compression, images };

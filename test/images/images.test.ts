@@ -8,7 +8,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { allTools, type BuildSummary, type ImageSummary } from '../../images/build.ts';
+import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
 import { readBaseInputs } from '../../images/inputs.ts';
 import { blobPath, buildInto, layerHeaders, readBlobJson, repoRoot, run, unpack, type TarHeader } from './helpers.ts';
 
@@ -83,6 +83,15 @@ describe('build', () => {
         assert.deepEqual(config.rootfs.diff_ids, image.platforms[arch].layers.map((l) => l.diffId));
       }
     }
+  });
+
+  test('the base image is defined by its inputs: created at the pin date, no revision, tagged node-date', () => {
+    const inputs = readBaseInputs();
+    const index = readBlobJson<{ annotations: Record<string, string> }>(outDir, 'node-base', base().index);
+    assert.equal(index.annotations['org.opencontainers.image.created'], new Date(inputs.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z'));
+    assert.equal(index.annotations['org.opencontainers.image.revision'], undefined);
+    assert.equal(base().ref, `init-toolkit/node-base:${baseVersion(inputs)}`);
+    for (const image of tools()) assert.equal(readBlobJson<{ annotations: Record<string, string> }>(outDir, image.name, image.index).annotations['org.opencontainers.image.base.name'], base().ref);
   });
 
   test('skopeo (an independent reader) reads every archive and layout, for both platforms', async () => {
