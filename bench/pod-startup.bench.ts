@@ -19,6 +19,8 @@ interface Sample {
   containersMs: number;
   /** Sum of the durationMs / elapsedMs the tools report in their summary lines (the work itself). */
   workMs: number;
+  /** Per init container: [lifetime ms, reported work ms]. */
+  perTool: Record<string, [number, number]>;
 }
 
 async function sample(id: string, withInit: boolean, fixtures: Awaited<ReturnType<typeof createFixtures>>): Promise<Sample> {
@@ -31,13 +33,17 @@ async function sample(id: string, withInit: boolean, fixtures: Awaited<ReturnTyp
     if (!app.startedAt) throw new Error(`pod ${id}: the app did not start`);
     let containersMs = 0;
     let workMs = 0;
+    const perTool: Record<string, [number, number]> = {};
     for (const name of run.initContainers) {
       const result = run.inspect(name);
-      containersMs += result.finishedAt!.getTime() - result.startedAt!.getTime();
+      const lifetime = result.finishedAt!.getTime() - result.startedAt!.getTime();
       const summary = jsonLines(result.logs).at(-1) ?? {};
-      workMs += Number(summary.durationMs ?? summary.elapsedMs ?? 0);
+      const work = Number(summary.durationMs ?? summary.elapsedMs ?? 0);
+      perTool[name] = [lifetime, work];
+      containersMs += lifetime;
+      workMs += work;
     }
-    return { toMainMs: app.startedAt.getTime() - run.playStartedAt.getTime(), containersMs, workMs };
+    return { toMainMs: app.startedAt.getTime() - run.playStartedAt.getTime(), containersMs, workMs, perTool };
   } finally {
     run.remove();
   }
@@ -75,6 +81,11 @@ async function main(): Promise<void> {
   row('  inside the tools\' containers (start -> exit, 4 containers)', `${containers} ms`, pct(containers));
   row('    of which the tools\' own work (reported durationMs)', `${work} ms`, `${pct(work)}  (the rest: node start-up, module loading, exit)`);
   row('  container runtime (create, start, sequence, reap)', `${overhead - containers} ms`, pct(overhead - containers));
+  for (const tool of TOOLS) {
+    const lifetimes = withInit.map((s) => s.perTool[tool]![0]);
+    const works = withInit.map((s) => s.perTool[tool]![1]);
+    row(`  ${tool}: container start -> exit / reported work`, `${median(lifetimes)} ms`, `/ ${median(works)} ms`);
+  }
   console.log(`raw with: ${JSON.stringify(withInit)}`);
   console.log(`raw without: ${JSON.stringify(without)}`);
 }

@@ -142,6 +142,13 @@ describe('full production-like values', () => {
     assert.equal(fetchData.resources.limits.memory, '256Mi');
   });
 
+  it('drops a default setting set to null', () => {
+    const spec = podSpec(parseManifests(render(chart, [], ['initToolkit.tools.fetch-and-convert-data.settings.source=null'])));
+    const env = envOf((spec.initContainers as Obj[]).find((c) => c.name === 'fetch-and-convert-data')!);
+    assert.equal('FETCH_AND_CONVERT_DATA_SOURCE' in env, false);
+    assert.equal(env.FETCH_AND_CONVERT_DATA_NAME, 'countries.ndjson');
+  });
+
   it('lists the image pull secrets', () => {
     const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['initToolkit.imagePullSecrets[0]=ecr-pull'])));
     assert.deepEqual(spec.imagePullSecrets, [{ name: 'ecr-pull' }]);

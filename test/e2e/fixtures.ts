@@ -1,6 +1,6 @@
 // What the e2e pods work on, created per test with unique names in the shared moto server: two
 // secrets in Secrets Manager and a CSV object in S3.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { testAwsEndpointUrl } from '../helpers/services.ts';
@@ -22,6 +22,7 @@ export interface Fixtures {
   apiKey: string;
   bucket: string;
   csvKey: string;
+  csvSha256: string;
   cleanup(): Promise<void>;
 }
 
@@ -52,6 +53,7 @@ export async function createFixtures(): Promise<Fixtures> {
     apiKey,
     bucket,
     csvKey,
+    csvSha256: createHash('sha256').update(COUNTRIES_CSV).digest('hex'),
     async cleanup() {
       for (const name of [dbSecret, apiKeySecret]) await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: csvKey }));

@@ -78,7 +78,9 @@ describe('the example pod in podman', () => {
     assert.equal(inApp(run, "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), fixtures.apiKey);
     assert.match(inApp(run, "try { require('fs').writeFileSync('/secrets/x', '') } catch (e) { process.stdout.write(e.code) }"), /EROFS/);
 
-    // The CSV from S3, converted to NDJSON.
+    // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
+    const fetchData = run.inspect('fetch-and-convert-data');
+    assert.match(fetchData.logs, /"job":"job 1 \(\/etc\/init-toolkit\/fetch-and-convert-data\.yaml jobs\[0\]\)"/);
     const ndjson = inApp(run, "process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))");
     assert.deepEqual(ndjson.trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
 

@@ -42,8 +42,11 @@ export function podValues(fixtures: Fixtures, options: PodValuesOptions): Obj {
           settings: { secrets: options.secrets ?? [`${fixtures.dbSecret}?as=db.json`, `${fixtures.apiKeySecret}?as=api_key`], timeout: '30s' },
           env: aws,
         },
+        // Through the generated config file (the `config` mechanism), with a checksum; null drops the
+        // example's single-source settings so the config's job is the only one.
         'fetch-and-convert-data': {
-          settings: { source: `s3://${fixtures.bucket}/${fixtures.csvKey}`, name: 'countries.ndjson', convert: 'csv:ndjson', timeout: '60s' },
+          settings: { source: null, name: null, convert: null, timeout: '60s' },
+          config: { jobs: [{ source: `s3://${fixtures.bucket}/${fixtures.csvKey}`, name: 'countries.ndjson', convert: ['csv:ndjson'], sha256: fixtures.csvSha256 }] },
           env: aws,
         },
         'render-config': {

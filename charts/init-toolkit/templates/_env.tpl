@@ -2,7 +2,8 @@
 A tool's environment, in this order (Kubernetes lets a later duplicate win, so the
 chart refuses duplicates instead): LOG_LEVEL/LOG_FORMAT, AWS settings, one variable per
 mounted volume that names a flag, the config file, `settings`, then the global and the
-tool's own `env` lists. Called with (dict "root" $ "name" "wait-for-db").
+tool's own `env` lists; a setting set to null (to remove a default) is skipped.
+Called with (dict "root" $ "name" "wait-for-db").
 */}}
 {{- define "init-toolkit.toolEnv" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
@@ -22,8 +23,10 @@ tool's own `env` lists. Called with (dict "root" $ "name" "wait-for-db").
 {{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $name "config")) "value" (printf "%s/%s.yaml" $cfg.volumes.configFiles.mountPath $name)) -}}
 {{- end -}}
 {{- range $flag, $value := $tool.settings -}}
+{{- if not (kindIs "invalid" $value) -}}
 {{- $text := ternary (join "\n" $value) (toString $value) (kindIs "slice" $value) -}}
 {{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $name $flag)) "value" $text) -}}
+{{- end -}}
 {{- end -}}
 {{- $env = concat $env ($cfg.env | default list) ($tool.env | default list) -}}
 {{- $seen := list -}}
