@@ -1,9 +1,9 @@
 // copy-secrets: parse -> plan -> fetch (AWS and/or a mounted directory) -> shape -> publish -> report.
+// Everything past the plan is imported lazily: --help and --version load neither the AWS SDK nor
+// node:crypto and node:fs/promises (each costs milliseconds of cold start).
 
 import { runTool } from '../core/cli.ts';
 import { Deadline } from '../core/retry.ts';
-import { readFromDir } from './dir-source.ts';
-import { assembleSet, explainText, publishSet } from './publish.ts';
 import { buildPlan } from './selection.ts';
 import type { SourceSecret } from './shape.ts';
 import { spec } from './spec.ts';
@@ -16,14 +16,17 @@ runTool(spec, async (ctx) => {
   const sources: SourceSecret[] = [];
   let apiCalls = 0;
   if (plan.refs.length > 0 || plan.filter !== undefined) {
-    // The AWS SDK is loaded only now, after parsing: --help and --version stay fast.
     const { fetchFromAws } = await import('./aws-source.ts');
     const fetched = await fetchFromAws(plan, { log: ctx.log, signal: ctx.signal, deadline, env: ctx.env });
     sources.push(...fetched.secrets);
     apiCalls = fetched.calls;
   }
-  if (plan.fromDir !== undefined) sources.push(...(await readFromDir(plan.fromDir, ctx.log)));
+  if (plan.fromDir !== undefined) {
+    const { readFromDir } = await import('./dir-source.ts');
+    sources.push(...(await readFromDir(plan.fromDir, ctx.log)));
+  }
 
+  const { assembleSet, explainText, publishSet } = await import('./publish.ts');
   const set = assembleSet(sources, plan.output);
   const summary = { secrets: sources.length, files: set.map((f) => f.name), apiCalls };
   if (plan.explain) {

