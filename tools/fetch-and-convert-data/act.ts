@@ -165,11 +165,13 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const target = join(job.out, job.name);
 
   if (isArchiveChain(job.steps)) {
+    const existed = await exists(target);
     let files = 0;
     let bytes = 0;
     const options = { what: job.display, limits: settings.limits, budget: run.budget, allowLinks: settings.allowLinks, mode: settings.mode, dirMode: settings.dirMode };
-    await publishDirectory(
+    await publishOrClean(
       target,
+      existed,
       async (staging) => {
         const stats = job.steps.at(-1) === 'untar' ? await untar(head, { ...options, staging }) : await unzip(head, join(job.out, `.${job.name}.zip-spool-${process.pid}`), { ...options, staging });
         files = stats.files + stats.links;
@@ -200,6 +202,8 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const s3 = await S3Source.create(settings, run.signal, log);
   const { bucket, key: prefix } = S3Source.parse(job.source);
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
+  const target = join(job.out, job.name);
+  const existed = await exists(target);
   const objects: NonNullable<Manifest['objects']> = [];
   let bytes = 0;
   let written = 0;
@@ -209,8 +213,9 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     parts[parts.length - 1] = deriveName(parts.at(-1) as string, job.steps);
     return { ...object, path: parts.join('/') };
   });
-  await publishDirectory(
-    join(job.out, job.name),
+  await publishOrClean(
+    target,
+    existed,
     async (staging) => {
       const stop = new AbortController();
       await runBounded(planned, settings.partConcurrency, stop, async (object) => {
@@ -247,6 +252,23 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     settings.mode,
   );
   return { skipped: false, bytes };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** publishDirectory, and on failure the target directory removed again when this run created it (it is empty then). */
+async function publishOrClean(target: string, existed: boolean, fill: (staging: string) => Promise<void>, options: { dirMode: number }): Promise<void> {
+  try {
+    await publishDirectory(target, fill, options);
+  } catch (error) {
+    if (!existed) await fs.rmdir(target).catch(() => {});
+    throw error;
+  }
 }
 
 /** One hash over the prefix's objects (key and content hash), so a manifest names the whole set. */
