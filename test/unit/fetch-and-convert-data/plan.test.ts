@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCli } from '../../../tools/core/options.ts';
+import { buildPlan } from '../../../tools/fetch-and-convert-data/plan.ts';
+import { spec } from '../../../tools/fetch-and-convert-data/spec.ts';
+
+async function plan(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const parsed = await parseCli(spec, argv, env);
+  if (parsed.kind !== 'run') throw new Error('expected a run');
+  return buildPlan(parsed.options, parsed.args, parsed.config, parsed.configPath);
+}
+
+test('one job from flags: name derived from the chain, hash normalised, env vars honoured', async () => {
+  const { jobs, settings } = await plan(['--convert', 'gunzip,csv:ndjson', '--sha256', 'AB'.repeat(32), 's3://bucket/dir/users.csv.gz'], { FETCH_AND_CONVERT_DATA_OUT: '/data' });
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0]?.name, 'users.ndjson');
+  assert.equal(jobs[0]?.out, '/data');
+  assert.equal(jobs[0]?.sha256, 'ab'.repeat(32));
+  assert.deepEqual(jobs[0]?.steps, ['gunzip', 'csv:ndjson']);
+  assert.equal(settings.partSize, 8 * 2 ** 20);
+  assert.equal(settings.limits.maxSourceBytes, 8 * 2 ** 30);
+});
+
+test('an S3 prefix is a directory job; hashes and archive steps do not apply to it', async () => {
+  const { jobs } = await plan(['--out', '/d', 's3://bucket/exports/2024/']);
+  assert.equal(jobs[0]?.prefix, true);
+  assert.equal(jobs[0]?.name, '2024');
+  await assert.rejects(plan(['--out', '/d', '--sha256', 'a'.repeat(64), 's3://bucket/p/']), /cannot check an S3 prefix/);
+  await assert.rejects(plan(['--out', '/d', '--convert', 'untar', 's3://bucket/p/']), /archive steps cannot be applied to an S3 prefix/);
+});
+
+test('usage errors name the fix', async () => {
+  await assert.rejects(plan(['--out', '/d', '--name', 'a', 'file:///x', 'file:///y']), /--name applies to one source only/);
+  await assert.rejects(plan(['--out', '/d', 'file:///a', 'file:///b/a']), /both write \/d\/a/);
+  await assert.rejects(plan(['--out', '/d', '--allowed-schemes', 's3', 'https://h/x']), /not in --allowed-schemes/);
+  await assert.rejects(plan(['--out', '/d', '--part-size', '10KiB', 's3://b/k']), /too small/);
+  await assert.rejects(plan(['--out', '/d', '--csv-delimiter', '"', 'file:///a.csv']), /--csv-delimiter/);
+  await assert.rejects(plan(['--out', '/d', '--name', '../up', 'file:///a']), /invalid output name/);
+  await assert.rejects(plan(['--out', '/d', 'http://h/']), /cannot derive an output name/);
+  await assert.rejects(plan([]), /no source given/);
+});
