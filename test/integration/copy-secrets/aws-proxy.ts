@@ -14,6 +14,9 @@ export interface AwsProxy {
   /** Calls seen per operation, e.g. { BatchGetSecretValue: 5 }. */
   calls: Record<string, number>;
   total(): number;
+  /** Most requests the proxy had open at once since the last resetInFlight(). */
+  maxInFlight(): number;
+  resetInFlight(): void;
   /** Decides, per call, whether to answer with a fault instead of forwarding. */
   inject(decide: ((operation: string, callNumber: number) => Fault | undefined) | undefined): void;
   close(): Promise<void>;
@@ -28,8 +31,13 @@ async function body(request: IncomingMessage): Promise<Buffer> {
 export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
   const calls: Record<string, number> = {};
   let count = 0;
+  let inFlight = 0;
+  let most = 0;
   let decide: ((operation: string, callNumber: number) => Fault | undefined) | undefined;
   const server: Server = createServer(async (request, response) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    response.on('close', () => inFlight--);
     try {
       const payload = await body(request);
       const target = String(request.headers['x-amz-target'] ?? '');
@@ -67,6 +75,10 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
     url: `http://127.0.0.1:${port}`,
     calls,
     total: () => count,
+    maxInFlight: () => most,
+    resetInFlight() {
+      most = inFlight;
+    },
     inject(next) {
       decide = next;
     },

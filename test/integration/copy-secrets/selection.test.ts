@@ -84,8 +84,14 @@ test('a selection that matches nothing fails (exit 3) unless --allow-empty', asy
 test('many explicit secrets are fetched 20 per call with a bounded number in flight', async () => {
   const ids = Array.from({ length: COUNT }, (_, i) => `${p}svc/s${String(i).padStart(2, '0')}`);
   const before = proxy.calls.BatchGetSecretValue ?? 0;
+  proxy.resetInFlight();
   const run = await copySecrets(['--out', tempDir(), '--concurrency', '2', ...ids], { endpoint: proxy.url });
   assert.equal(run.code, 0, run.stderr);
   assert.equal((proxy.calls.BatchGetSecretValue ?? 0) - before, Math.ceil(COUNT / 20));
+  assert.ok(proxy.maxInFlight() <= 2, `in flight at once: ${proxy.maxInFlight()}`);
+  proxy.resetInFlight();
+  const one = await copySecrets(['--out', tempDir(), '--concurrency', '1', ...ids], { endpoint: proxy.url });
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(proxy.maxInFlight(), 1);
   assert.equal((lastLog(run).files as string[]).length, COUNT);
 });

@@ -63,3 +63,16 @@ test('SIGKILL at any moment leaves the old set or the new set, nothing mixed', a
   assert.equal(wholeSet(out), last);
   assert.equal(readdirSync(out).filter((n) => n.startsWith('..')).length, 2, '..data and the one current version');
 });
+
+test('SIGTERM mid-publish: exit 143, the old set stays, no staging directory is left behind', async () => {
+  const sources = { A: sourceDir('A'), B: sourceDir('B') };
+  const out = tempDir();
+  const first = await copySecrets(['--out', out, '--from-dir', sources.A]);
+  assert.equal(first.code, 0, first.stderr);
+  const run = await copySecrets(['--out', out, '--from-dir', sources.B], {
+    onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), first.durationMs * 0.5),
+  });
+  assert.equal(run.code, 143, run.stderr);
+  assert.equal(wholeSet(out), 'A');
+  assert.equal(readdirSync(out).filter((n) => n.startsWith('..')).length, 2, '..data and the current version only');
+});

@@ -58,3 +58,14 @@ test('the plan needs something to copy and somewhere to put it', () => {
   const plan = buildPlan(input({ prefix: 'app/', tag: ['team=a', 'env=prod'] }));
   assert.deepEqual(plan.filter?.tags, [{ key: 'team', value: 'a' }, { key: 'env', value: 'prod' }]);
 });
+
+test('tags are re-checked exactly: key and value on the same tag, no prefix match', async () => {
+  const { hasAllTags } = await import('../../../tools/copy-secrets/aws-source.ts');
+  const tags = (pairs: Record<string, string>) => ({ Tags: Object.entries(pairs).map(([Key, Value]) => ({ Key, Value })) });
+  const want = [{ key: 'team', value: 'pay' }, { key: 'env', value: 'prod' }];
+  assert.equal(hasAllTags(tags({ team: 'pay', env: 'prod', x: 'y' }), want), true);
+  assert.equal(hasAllTags(tags({ team: 'payments', env: 'prod' }), want), false);
+  assert.equal(hasAllTags(tags({ team: 'other', env: 'pay', owner: 'prod' }), want), false);
+  assert.equal(hasAllTags(tags({ team: 'pay' }), want), false);
+  assert.equal(hasAllTags({}, []), true);
+});
