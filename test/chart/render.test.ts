@@ -90,7 +90,7 @@ describe('defaults', () => {
     assert.deepEqual(volumes['init-data'].emptyDir, { sizeLimit: '1Gi' });
     assert.deepEqual(volumes['init-config'].emptyDir, { sizeLimit: '16Mi' });
     assert.equal(volumes['init-templates'].configMap.name, 'demo-example-app-templates');
-    assert.equal(volumes['init-tool-config'], undefined, 'no tool config volume without config');
+    assert.equal(Object.keys(volumes).some((name) => name.startsWith('init-tool-config')), false, 'no tool config volume without config');
   });
 
   it('renders the templates ConfigMap and a helm test hook pod', () => {
@@ -133,12 +133,14 @@ describe('full production-like values', () => {
     const spec = podSpec(all);
     const fetchData = (spec.initContainers as Obj[]).find((c) => c.name === 'fetch-and-convert-data')!;
     assert.equal(envOf(fetchData).FETCH_AND_CONVERT_DATA_CONFIG, '/etc/init-toolkit/fetch-and-convert-data.yaml');
-    assert.deepEqual(mountsOf(fetchData)['init-tool-config'], { path: '/etc/init-toolkit', readOnly: true });
+    assert.deepEqual(mountsOf(fetchData)['init-tool-config-fetch-and-convert-data'], { path: '/etc/init-toolkit', readOnly: true });
+    const volume = spec.volumes.find((v: Obj) => v.name === 'init-tool-config-fetch-and-convert-data');
+    assert.deepEqual(volume.configMap.items, [{ key: 'fetch-and-convert-data.yaml', path: 'fetch-and-convert-data.yaml' }], 'a tool sees only its own file');
     const configMap = find(all, 'ConfigMap', '-tool-config');
     assert.deepEqual(Object.keys(configMap.data).sort(), ['copy-secrets.yaml', 'fetch-and-convert-data.yaml']);
     assert.match(configMap.data['fetch-and-convert-data.yaml'], /convert: csv:ndjson/);
     const waitForDb = (spec.initContainers as Obj[])[0]!;
-    assert.equal(mountsOf(waitForDb)['init-tool-config'], undefined, 'a tool without config does not mount the file');
+    assert.deepEqual(Object.keys(mountsOf(waitForDb)), [], 'a tool without config mounts no config file');
     assert.equal(fetchData.resources.limits.memory, '256Mi');
   });
 

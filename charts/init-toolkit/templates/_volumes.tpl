@@ -30,8 +30,8 @@ emptyDir:
 
 {{/*
 The pod's volumes (a YAML list to put under `spec.volumes`): the three shared emptyDirs,
-always (the main container mounts them), plus the templates and tool config ConfigMaps
-when a tool uses them.
+always (the main container mounts them), plus the templates ConfigMap when a tool uses
+it, and one volume per tool with a config, projecting only that tool's file.
 */}}
 {{- define "init-toolkit.volumes" -}}
 {{- include "init-toolkit.volumesItems" . | trim -}}
@@ -49,10 +49,15 @@ when a tool uses them.
   configMap:
     name: {{ $cfg.templates.existingConfigMap | default (include "init-toolkit.resourceName" (list . "templates")) }}
 {{- end }}
-{{- if include "init-toolkit.hasToolConfig" . }}
-- name: {{ $cfg.volumes.configFiles.name }}
+{{- range $name, $tool := $cfg.tools }}
+{{- if and $tool.enabled $tool.config }}
+- name: {{ printf "%s-%s" $cfg.volumes.configFiles.name $name | trunc 63 | trimSuffix "-" }}
   configMap:
-    name: {{ include "init-toolkit.resourceName" (list . "tool-config") }}
+    name: {{ include "init-toolkit.resourceName" (list $ "tool-config") }}
+    items:
+      - key: {{ $name }}.yaml
+        path: {{ $name }}.yaml
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -71,7 +76,7 @@ when a tool uses them.
 {{- end }}
 {{- end -}}
 
-{{/* A tool's mounts: the volumes in its `mounts` (read-only unless `write`), and its config file. */}}
+{{/* A tool's mounts: the volumes in its `mounts` (read-only unless `write`), and its own config file only. */}}
 {{- define "init-toolkit.toolVolumeMounts" -}}
 {{- include "init-toolkit.toolVolumeMountsItems" . | trim -}}
 {{- end -}}
@@ -86,7 +91,7 @@ when a tool uses them.
   readOnly: {{ not $mount.write }}
 {{- end }}
 {{- if $tool.config }}
-- name: {{ $cfg.volumes.configFiles.name }}
+- name: {{ printf "%s-%s" $cfg.volumes.configFiles.name .name | trunc 63 | trimSuffix "-" }}
   mountPath: {{ $cfg.volumes.configFiles.mountPath }}
   readOnly: true
 {{- end }}
