@@ -10,7 +10,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { readTar, readTgz, type Entry } from '../images/archive.ts';
 import type { BuildSummary } from '../images/build.ts';
 import { readBaseInputs } from '../images/inputs.ts';
 
@@ -37,16 +39,17 @@ function sizes(): void {
   console.log('published uncompressed sizes of reference images: distroless nodejs22-debian12 141 MB, node:22-alpine 155 MB, node:22-slim 220 MB');
 }
 
-function floor(): void {
+async function floor(): Promise<void> {
   const inputs = readBaseInputs();
   const base = summary.images.find((i) => i.name === 'node-base')!;
+  const sizeOf = (entries: Entry[]) => entries[0]?.content?.length ?? NaN;
   console.log('\nbase layer versus its floor (the node binary)');
   for (const arch of ['amd64', 'arm64'] as const) {
     const tarball = gunzipOrRaw(blob('node-base', base.platforms[arch].layers[0]!.digest));
-    const listing = execFileSync('tar', ['-tvf', '-'], { input: tarball, encoding: 'utf8', maxBuffer: 16 << 20 });
-    const nodeSize = Number(/\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+nodejs\/bin\/node$/m.exec(listing)?.[1]);
-    const tgz = readFileSync(join(root, '.cache', 'images', 'npm', `${inputs.node.byArch[arch].package}-${inputs.node.version}.tgz`));
-    const shipped = Number(/\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+package\/bin\/node$/m.exec(execFileSync('tar', ['-tvzf', '-'], { input: tgz, encoding: 'utf8' }))?.[1]);
+    const nodeSize = sizeOf(await readTar(Readable.from([tarball]), (p) => p === 'nodejs/bin/node', 'base layer'));
+    const { package: pkg } = inputs.node.byArch[arch];
+    const tgz = readFileSync(join(root, '.cache', 'images', 'npm', `${pkg}-${inputs.node.version}.tgz`));
+    const shipped = sizeOf(await readTgz(tgz, (p) => p === 'package/bin/node', pkg));
     console.log(
       `${arch.padEnd(6)} base ${mb(tarball.length)} uncompressed = node ${mb(nodeSize)} (stripped; ${mb(shipped)} as shipped) + ${mb(tarball.length - nodeSize)} libraries, certificates, licences, tar headers ` +
         `(${((tarball.length / nodeSize - 1) * 100).toFixed(1)} % over the floor)`,
@@ -103,6 +106,6 @@ function startup(): void {
 }
 
 sizes();
-floor();
+await floor();
 compression();
 startup();

@@ -18,6 +18,11 @@ export interface Entry {
   linkname?: string;
 }
 
+/** A root-owned regular file entry. */
+export function fileEntry(path: string, content: string | Buffer, mode = 0o644): Entry {
+  return { path, type: 'file', mode, uid: 0, gid: 0, content: Buffer.from(content) };
+}
+
 export function normalisePath(name: string): string {
   return name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
 }

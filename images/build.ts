@@ -3,7 +3,7 @@
 // and an index per tool, written as an OCI layout directory and an OCI archive under the output dir.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Entry } from './archive.ts';
+import { fileEntry, type Entry } from './archive.ts';
 import { ImageUsageError } from './errors.ts';
 import { architectures, type Arch, type BaseInputs } from './inputs.ts';
 import { buildLayer, type Compression, type Layer } from './layer.ts';
@@ -58,13 +58,12 @@ export interface BuildSummary {
 /** The app layer: /app/<tool>.js, esbuild's extracted legal comments if any, and a package.json that
  *  pins the CommonJS module type (so Node does not search for one or guess). */
 export function appEntries(tool: string, distDir: string): Entry[] {
-  const file = (path: string, content: Buffer): Entry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, content });
   const entries = [
-    file(`app/${tool}.js`, readFileSync(join(distDir, `${tool}.js`))),
-    file('app/package.json', Buffer.from('{"type":"commonjs"}\n')),
+    fileEntry(`app/${tool}.js`, readFileSync(join(distDir, `${tool}.js`))),
+    fileEntry('app/package.json', '{"type":"commonjs"}\n'),
   ];
   const legal = join(distDir, `${tool}.js.LEGAL.txt`);
-  if (existsSync(legal)) entries.push(file(`app/${tool}.js.LEGAL.txt`, readFileSync(legal)));
+  if (existsSync(legal)) entries.push(fileEntry(`app/${tool}.js.LEGAL.txt`, readFileSync(legal)));
   return entries;
 }
 

@@ -8,16 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allTools, buildImages, missingBundles } from './build.ts';
-import { ImageInputError, ImageUsageError } from './errors.ts';
+import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 import { readBaseInputs } from './inputs.ts';
 import { compressions, type Compression } from './layer.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--compression gzip|zstd] [TOOL...]';
 
 function git(args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return undefined;
   }
@@ -41,9 +40,9 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      out: { type: 'string', default: join(root, 'dist', 'images') },
-      dist: { type: 'string', default: join(root, 'dist') },
-      cache: { type: 'string', default: join(root, '.cache', 'images') },
+      out: { type: 'string', default: join(repoRoot, 'dist', 'images') },
+      dist: { type: 'string', default: join(repoRoot, 'dist') },
+      cache: { type: 'string', default: join(repoRoot, '.cache', 'images') },
       compression: { type: 'string', default: process.env.IMAGE_COMPRESSION || 'gzip' },
       'allow-missing': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -64,7 +63,7 @@ async function main(): Promise<void> {
   const tools = requested.filter((t) => !missing.includes(t));
   if (missing.length > 0) console.error(`images: skipping ${missing.join(', ')} (no bundle in ${values.dist})`);
   if (tools.length === 0) throw new ImageUsageError(`no bundle to build in ${values.dist}: run \`npm run build\``);
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; license: string; repository?: string | { url?: string } };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; license: string; repository?: string | { url?: string } };
   const source = repositoryUrl(pkg);
   if (source === undefined) console.error('images: org.opencontainers.image.source left out: set IMAGE_SOURCE or "repository" in package.json');
   const started = Date.now();
@@ -92,9 +91,4 @@ async function main(): Promise<void> {
   console.log(`images: wrote ${summary.images.length} images to ${values.out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main().catch((error: unknown) => {
-  const code = error instanceof ImageUsageError ? 2 : error instanceof ImageInputError ? 4 : 1;
-  console.error(`images: ${error instanceof Error ? error.message : String(error)}`);
-  if (code === 1 && error instanceof Error) console.error(error.stack);
-  process.exitCode = code;
-});
+main().catch((error: unknown) => exitWith('images', error));

@@ -2,16 +2,14 @@
 // DIR/base/ (the base layer's tree for that architecture, the same entries `make images` packs) and
 // DIR/app/ (package.json and every bundle in dist/). Then: `buildah build --target TOOL -f images/Containerfile DIR`.
 import { chmodSync, existsSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Entry } from './archive.ts';
 import { allTools, appEntries } from './build.ts';
-import { ImageUsageError } from './errors.ts';
+import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 import { architectures, readBaseInputs, type Arch } from './inputs.ts';
 import { withParents } from './layer.ts';
 import { baseEntries } from './rootfs.ts';
-
-const root = resolve(import.meta.dirname, '..');
 
 /** Creates `entries` under `dir` with their modes, owners and link targets (run as root for the owners). */
 export function materialise(entries: Entry[], dir: string): void {
@@ -31,8 +29,8 @@ async function main(): Promise<void> {
     options: {
       arch: { type: 'string', default: 'amd64' },
       out: { type: 'string' },
-      dist: { type: 'string', default: join(root, 'dist') },
-      cache: { type: 'string', default: join(root, '.cache', 'images') },
+      dist: { type: 'string', default: join(repoRoot, 'dist') },
+      cache: { type: 'string', default: join(repoRoot, '.cache', 'images') },
     },
   });
   if (!architectures.includes(values.arch as Arch)) throw new ImageUsageError(`--arch ${values.arch} is not supported: use amd64 or arm64`);
@@ -46,7 +44,4 @@ async function main(): Promise<void> {
   console.log(`context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --target TOOL -f images/Containerfile ${values.out}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(`context: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = error instanceof ImageUsageError ? 2 : 1;
-});
+main().catch((error: unknown) => exitWith('context', error));

@@ -3,11 +3,9 @@
 // reads the digest back from the registry and fails unless it is the one the build recorded.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BuildSummary } from './build.ts';
-import { ImageUsageError } from './errors.ts';
-
-const root = resolve(import.meta.dirname, '..');
+import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 
 function crane(args: string[]): string {
   try {
@@ -20,7 +18,7 @@ function crane(args: string[]): string {
 }
 
 function main(): void {
-  const [registry, outDir = join(root, 'dist', 'images')] = process.argv.slice(2);
+  const [registry, outDir = join(repoRoot, 'dist', 'images')] = process.argv.slice(2);
   if (registry === undefined || registry === '' || registry.includes('://')) {
     throw new ImageUsageError('usage: node images/push.ts REGISTRY[/PREFIX] [IMAGES_DIR] (a host, no scheme: e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)');
   }
@@ -39,6 +37,5 @@ function main(): void {
 try {
   main();
 } catch (error) {
-  console.error(`push: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = error instanceof ImageUsageError ? 2 : 1;
+  exitWith('push', error);
 }

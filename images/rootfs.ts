@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { readDeb, readTgz, type Entry } from './archive.ts';
+import { fileEntry, readDeb, readTgz, type Entry } from './archive.ts';
 import { ImageInputError, ImageUsageError } from './errors.ts';
 import { debFile, nodeTarball, sha256Hex } from './fetch.ts';
 import type { Arch, BaseInputs } from './inputs.ts';
@@ -36,10 +36,6 @@ const keepFromDeb: Record<string, string[]> = {
 };
 
 const mozillaCerts = 'usr/share/ca-certificates/mozilla/';
-
-function file(path: string, content: string | Buffer, mode = 0o644): Entry {
-  return { path, type: 'file', mode, uid: 0, gid: 0, content: Buffer.from(content) };
-}
 
 /** `strip --strip-all` of the official binary: drops 18 MB of symbols that nothing at run time reads. */
 export function stripNode(binary: Buffer, arch: Arch): Buffer {
@@ -78,7 +74,7 @@ export async function nodeEntries(inputs: BaseInputs, arch: Arch, cacheDir: stri
         'strip differs from the one the inputs were pinned with (binutils 2.40, Debian 12); re-pin with `node images/update-inputs.ts` if that is intended',
     );
   }
-  return [file(nodePath.slice(1), stripped, 0o755), file('nodejs/LICENSE', licence)];
+  return [fileEntry(nodePath.slice(1), stripped, 0o755), fileEntry('nodejs/LICENSE', licence)];
 }
 
 /** dpkg-style status record, one file per package in /var/lib/dpkg/status.d/ (the distroless convention). */
@@ -96,7 +92,7 @@ export async function debEntries(inputs: BaseInputs, arch: Arch, cacheDir: strin
     const path = debFile(deb, arch, cacheDir);
     const kept = await readDeb(path, (p) => keep.some((glob) => posix.matchesGlob(p, glob)));
     for (const entry of kept) (entry.path.startsWith(mozillaCerts) ? certs : entries).push(entry);
-    entries.push(file(`var/lib/dpkg/status.d/${deb.name}`, statusRecord(path)));
+    entries.push(fileEntry(`var/lib/dpkg/status.d/${deb.name}`, statusRecord(path)));
   }
   const bundle = certs
     .sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
@@ -105,18 +101,18 @@ export async function debEntries(inputs: BaseInputs, arch: Arch, cacheDir: strin
       return pem.endsWith('\n') ? pem : `${pem}\n`;
     });
   if (bundle.length === 0) throw new ImageInputError('ca-certificates gave no certificates under /usr/share/ca-certificates/mozilla');
-  entries.push(file(caBundlePath.slice(1), bundle.join('')));
+  entries.push(fileEntry(caBundlePath.slice(1), bundle.join('')));
   return entries;
 }
 
 function systemFiles(inputs: BaseInputs): Entry[] {
   const { uid, gid, name, home } = nonroot;
   return [
-    file('etc/passwd', `root:x:0:0:root:/root:/sbin/nologin\n${name}:x:${uid}:${gid}:${name}:${home}:/sbin/nologin\n`),
-    file('etc/group', `root:x:0:\n${name}:x:${gid}:\n`),
+    fileEntry('etc/passwd', `root:x:0:0:root:/root:/sbin/nologin\n${name}:x:${uid}:${gid}:${name}:${home}:/sbin/nologin\n`),
+    fileEntry('etc/group', `root:x:0:\n${name}:x:${gid}:\n`),
     // Kubernetes mounts /etc/hosts; look there before DNS, as the usual Debian default does.
-    file('etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files dns\n'),
-    file(
+    fileEntry('etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files dns\n'),
+    fileEntry(
       'etc/os-release',
       `PRETTY_NAME="init-toolkit node base (Debian ${inputs.debian.versionId} libraries)"\nNAME="Debian GNU/Linux"\nID=debian\n` +
         `VERSION_ID="${inputs.debian.versionId}"\nVERSION_CODENAME=${inputs.debian.release}\n`,

