@@ -48,7 +48,8 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
     log,
   };
   try {
-    const results = await runBounded(plan.jobs, settings.concurrency, stop, (job) => runJob(job, run));
+    // The deadline ends the run at once, even while a step that does not watch the signal is busy.
+    const results = await Promise.race([runBounded(plan.jobs, settings.concurrency, stop, (job) => runJob(job, run)), rejectOnAbort(stop.signal)]);
     const skipped = results.filter((r) => r.skipped).length;
     const written = run.budget.written;
     log.info(`done: ${plan.jobs.length - skipped} fetched, ${skipped} up to date, ${formatSize(written.bytes)} written`, {
@@ -64,6 +65,13 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /** Runs `work` over the items, `limit` at a time; the first failure aborts `stop` and is rethrown. */

