@@ -5,7 +5,7 @@
 // compression ratio are limited on the stream. After extraction every symlink is resolved for real and
 // must land inside the staging directory.
 
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Headers } from 'tar-stream';
 import * as yauzl from 'yauzl';
 import { InvalidInputError } from '../core/errors.ts';
+import { onCleanup } from '../core/signals.ts';
 import type { Budget } from './budget.ts';
 import { resolveLinkTarget, safeRelativePath } from './paths.ts';
 import type { Limits } from './plan.ts';
@@ -203,6 +204,8 @@ export async function untar(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
  * (counted against the limits, removed afterwards), then read entry by entry with yauzl.
  */
 export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream>, spoolPath: string, options: ExtractOptions): Promise<ExtractStats> {
+  await fs.rm(spoolPath, { force: true });
+  const forget = onCleanup(() => rmSync(spoolPath, { force: true }));
   try {
     await pipeline([...stages, createWriteStream(spoolPath, { flags: 'wx', mode: 0o600 })] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
     const extractor = new Extractor(options);
@@ -226,6 +229,7 @@ export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
     await extractor.verifyLinks();
     return extractor.stats;
   } finally {
+    forget();
     await fs.rm(spoolPath, { force: true });
   }
 }
