@@ -77,6 +77,9 @@ describe('the example pod in podman', () => {
     assert.deepEqual(db, { username: 'app', password: fixtures.dbPassword });
     assert.equal(inApp(run, "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), fixtures.apiKey);
     assert.match(inApp(run, "try { require('fs').writeFileSync('/secrets/x', '') } catch (e) { process.stdout.write(e.code) }"), /EROFS/);
+    const mounts = inApp(run, "process.stdout.write(require('fs').readFileSync('/proc/mounts', 'utf8'))");
+    assert.match(mounts, /^\S+ \/secrets tmpfs ro,/m, 'the secrets volume is in memory');
+    assert.match(mounts, /^\S+ \/data (?!tmpfs)\S+ ro,/m, 'the data volume is on disk, read-only for the app');
 
     // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
     const fetchData = run.inspect('fetch-and-convert-data');

@@ -1,11 +1,13 @@
 // Runs the example chart's pod in podman the way a kubelet would: `helm template` with the e2e values,
 // the Deployment's pod template turned into a Pod (what its ReplicaSet would create, restartPolicy
 // Never so a failed init container ends the pod), its ConfigMaps alongside, then `podman kube play`.
-// Two kubelet duties that podman does not do are emulated, in the harness only: each container gets a
-// writable /dev/termination-log (a host file the test reads, like the kubelet's per-container file),
-// and init containers are kept after they ran (podman's `always` init type) so their logs can be read.
+// Three kubelet duties that podman 4.3 does not do are emulated, in the harness only: each container gets
+// a writable /dev/termination-log (a host file the test reads, like the kubelet's per-container file);
+// an emptyDir with `medium: Memory` is a tmpfs of its sizeLimit (podman would use disk); each pod's
+// emptyDirs are its own (podman names their volumes after the pod's volume names, see uniqueVolumeNames).
+// And init containers are kept after they ran (podman's `always` init type) so their logs can be read.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -102,11 +104,52 @@ function parseDate(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) || date.getUTCFullYear() < 2000 ? undefined : date;
 }
 
+/**
+ * Pod-unique names for the shared emptyDir volumes. podman kube play backs an emptyDir with a named volume
+ * of the same name, so two pods with the chart's default names (init-secrets, ...) would share them; in
+ * Kubernetes an emptyDir belongs to its pod. The names are values of the chart, so nothing else changes.
+ */
+function uniqueVolumeNames(name: string, values: Obj): { values: Obj; volumes: string[] } {
+  const names = { secrets: `${name}-secrets`, data: `${name}-data`, config: `${name}-config` };
+  const initToolkit = values.initToolkit ?? {};
+  const volumes = { ...(initToolkit.volumes ?? {}) };
+  for (const [key, volumeName] of Object.entries(names)) volumes[key] = { ...(volumes[key] ?? {}), name: volumeName };
+  return { values: { ...values, initToolkit: { ...initToolkit, volumes } }, volumes: Object.values(names) };
+}
+
+const BINARY_UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/**
+ * podman 4.3 backs every emptyDir with a disk volume, ignoring `medium: Memory`. The kubelet mounts a tmpfs
+ * of the volume's sizeLimit on the node for the pod's lifetime and bind-mounts it into the containers; the
+ * harness does the same (a tmpfs under the pod's work dir, given to podman as a hostPath; needs root, as
+ * rootful podman does). Returns the mount points, for remove().
+ */
+function mountMemoryVolumes(pod: Obj, workDir: string): string[] {
+  const mounted: string[] = [];
+  for (const volume of pod.spec.volumes as Obj[]) {
+    if (volume.emptyDir?.medium !== 'Memory') continue;
+    const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(String(volume.emptyDir.sizeLimit ?? '64Mi'));
+    if (!match) throw new Error(`e2e harness: cannot read sizeLimit ${volume.emptyDir.sizeLimit} of volume ${volume.name}`);
+    const bytes = Number(match[1]) * BINARY_UNITS[match[2] ?? '']!;
+    const dir = join(workDir, 'volumes', volume.name);
+    mkdirSync(dir, { recursive: true });
+    const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0777,nosuid,nodev`, 'tmpfs', dir], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`e2e harness: mount -t tmpfs for emptyDir ${volume.name} failed (root needed): ${result.stderr.trim()}`);
+    mounted.push(dir);
+    delete volume.emptyDir;
+    volume.hostPath = { path: dir, type: 'Directory' };
+  }
+  return mounted;
+}
+
 /** Renders and plays the pod; the caller removes it (remove()) in a finally or after hook. */
-export function playPod(name: string, values: Obj): PodRun {
+export function playPod(name: string, podValues: Obj): PodRun {
   const workDir = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
+  const { values, volumes } = uniqueVolumeNames(name, podValues);
   const { documents, pod, testHook } = renderPod(name, values, workDir);
   addTerminationLogs(pod, workDir);
+  const memoryMounts = mountMemoryVolumes(pod, workDir);
   const manifest = documents.map((d) => stringify(d)).join('---\n');
   const file = join(workDir, 'pod.yaml');
   writeFileSync(file, manifest);
@@ -163,6 +206,10 @@ export function playPod(name: string, values: Obj): PodRun {
     remove(): void {
       podman(['kube', 'down', file]);
       podman(['pod', 'rm', '--force', '--ignore', name]);
+      // kube down leaves the volumes that back emptyDirs and ConfigMaps behind.
+      const configMaps = documents.filter((d) => d.kind === 'ConfigMap').map((d) => d.metadata.name);
+      podman(['volume', 'rm', '--force', ...volumes, ...configMaps]);
+      for (const dir of memoryMounts) spawnSync('umount', [dir]);
       rmSync(workDir, { recursive: true, force: true });
     },
   };
