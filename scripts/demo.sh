@@ -19,6 +19,7 @@ DEMO_REDIS_PORT=${DEMO_REDIS_PORT:-56380}
 DEMO_PASSWORD=demo-pass
 DEMO_START_DELAY=${DEMO_START_DELAY:-4}
 demo_dir="$root/.cache/demo"
+demo_pg=$(pg_reachable_dir "$demo_dir/pg")
 
 bold=; reset=
 if [ -t 1 ]; then bold=$'\e[1m'; reset=$'\e[0m'; fi
@@ -34,7 +35,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 start_demo_postgres() {
   note "starting PostgreSQL on 127.0.0.1:$DEMO_PG_PORT"
-  as_pg_user "$PG_BIN/pg_ctl" -D "$demo_dir/pg/data" -l "$demo_dir/pg/postgres.log" -o "-p $DEMO_PG_PORT" \
+  as_pg_user "$PG_BIN/pg_ctl" -D "$demo_pg/data" -l "$demo_pg/postgres.log" -o "-p $DEMO_PG_PORT" \
     start -W >/dev/null </dev/null
 }
 
@@ -44,8 +45,8 @@ start_demo_redis() {
 }
 
 stop_demo_servers() {
-  if [ -f "$demo_dir/pg/data/postmaster.pid" ]; then
-    as_pg_user "$PG_BIN/pg_ctl" -D "$demo_dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  if [ -f "$demo_pg/data/postmaster.pid" ]; then
+    as_pg_user "$PG_BIN/pg_ctl" -D "$demo_pg/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   if [ -f "$demo_dir/redis/redis.pid" ]; then
     kill "$(cat "$demo_dir/redis/redis.pid")" 2>/dev/null || true
@@ -59,7 +60,7 @@ prepare_demo_servers() {
     ! port_taken "$port" || die "port $port is in use; pick others with DEMO_PG_PORT=... DEMO_REDIS_PORT=..."
   done
   rm -rf "$demo_dir"
-  pg_initdb "$demo_dir/pg" toolkit "$DEMO_PASSWORD" || die "initdb failed, see $demo_dir/pg/initdb.log"
+  pg_initdb "$demo_pg" toolkit "$DEMO_PASSWORD" || die "initdb failed, see $demo_pg/initdb.log"
   redis_config "$demo_dir/redis" "$DEMO_REDIS_PORT" "$DEMO_PASSWORD"
 }
 

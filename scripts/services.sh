@@ -65,7 +65,7 @@ wait_until() {
 }
 
 # ---- PostgreSQL ----
-pg_base="$state/pg"
+pg_base=$(pg_reachable_dir "$state/pg")
 pg_data="$pg_base/data"
 pg_log="$pg_base/postgres.log"
 
@@ -74,6 +74,9 @@ start_pg() {
   ! port_taken $PG_PORT || wait_until 30 pg_answers \
     || die "port $PG_PORT is taken by something that does not accept $PG_USER's login; stop it (see $pg_log if it is ours)"
   [ -x "$PG_BIN/postgres" ] || die "$PG_BIN/postgres not found: run scripts/install-deps.sh"
+  if [ -f "$pg_data/postmaster.pid" ] && as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+    die "the PostgreSQL of $pg_data runs but $PG_USER cannot query $PG_DB on 127.0.0.1:$PG_PORT (see $pg_log); restart it: scripts/services.sh stop; scripts/services.sh start"
+  fi
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     log "initdb $pg_data"
     pg_initdb "$pg_base" "$PG_USER" "$PG_PASSWORD" || die "initdb failed, see $pg_base/initdb.log"

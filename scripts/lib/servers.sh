@@ -5,8 +5,21 @@ PG_BIN=/usr/lib/postgresql/15/bin
 # PostgreSQL refuses to run as root: as root, its processes run as the `postgres` system user.
 if [ "$(id -u)" -eq 0 ]; then PG_RUN_AS=postgres; else PG_RUN_AS=; fi
 
+# From / : the run-as user may not be allowed into the current directory (a clone under /root).
 as_pg_user() {
-  if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
+  if [ -n "$PG_RUN_AS" ]; then (cd / && runuser -u "$PG_RUN_AS" -- "$@"); else "$@"; fi
+}
+
+# pg_reachable_dir DIR: DIR when the run-as user can reach it, else (a clone under /root, mode 0700) a
+# directory named after DIR's hash in that user's home, so PostgreSQL still starts.
+pg_reachable_dir() {
+  local dir=$1
+  mkdir -p "$(dirname "$dir")"
+  if [ -z "$PG_RUN_AS" ] || as_pg_user test -x "$(dirname "$dir")"; then
+    echo "$dir"
+  else
+    echo "$(getent passwd "$PG_RUN_AS" | cut -d: -f6)/init-toolkit-$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
+  fi
 }
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -19,9 +32,8 @@ pg_initdb() {
   mkdir -p "$base"
   if [ -n "$PG_RUN_AS" ]; then
     chown "$PG_RUN_AS:" "$base"
-    # Every parent directory must be searchable by the run-as user, or initdb fails obscurely.
     as_pg_user test -w "$base" || {
-      echo "user $PG_RUN_AS cannot write $base (a parent directory is not searchable by it); clone the repository elsewhere, e.g. under /work or /srv" >"$base/initdb.log"
+      echo "user $PG_RUN_AS cannot write $base; use pg_reachable_dir" >"$base/initdb.log"
       return 1
     }
   fi

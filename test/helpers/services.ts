@@ -1,7 +1,8 @@
 // Endpoints of the shared test services (started by `scripts/services.sh start`, exported by `make test`),
 // and private throwaway servers for tests that need one of their own: a PostgreSQL that starts late or
 // stays in startup, a Redis with another password or acting as a replica.
-import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,12 +79,24 @@ export interface StartPostgresOptions {
 
 const PG_USER = 'toolkit';
 const PG_PASSWORD = 'toolkit-pass';
-const templateDir = join(repoRoot, '.cache/services/pg-template');
 
-/** Runs initdb once per machine into .cache/services/pg-template; copies of it make new servers cheap. */
+/**
+ * .cache/services/pg-template, or when the run-as user cannot reach the repository (a clone under /root),
+ * the same in that user's home, as scripts/lib/servers.sh does for the shared server.
+ */
+function pgTemplateDir(owner: { uid: number; gid: number } | undefined): string {
+  const services = join(repoRoot, '.cache/services');
+  mkdirSync(services, { recursive: true });
+  if (!owner || spawnSync('test', ['-x', services], { ...owner }).status === 0) return join(services, 'pg-template');
+  const home = execFileSync('getent', ['passwd', String(owner.uid)], { encoding: 'utf8' }).split(':')[5]?.trim();
+  if (!home) throw new Error(`no home directory for uid ${owner.uid}, and it cannot reach ${services}`);
+  return join(home, `init-toolkit-${createHash('sha256').update(services).digest('hex').slice(0, 16)}-pg-template`);
+}
+
+/** Runs initdb once per machine into the template directory; copies of it make new servers cheap. */
 function ensurePgTemplate(owner: { uid: number; gid: number } | undefined): string {
+  const templateDir = pgTemplateDir(owner);
   if (existsSync(join(templateDir, 'PG_VERSION'))) return templateDir;
-  mkdirSync(join(repoRoot, '.cache/services'), { recursive: true });
   // Built beside the final name, then renamed: parallel test files race safely, the loser discards its copy.
   const staging = mkdtempSync(`${templateDir}.tmp-`);
   const pwfile = join(staging, 'pwfile');
