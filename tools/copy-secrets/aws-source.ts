@@ -21,7 +21,7 @@ import {
   type SecretValueEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { awsClientSettings, classifyAwsError, describeAwsError } from '../core/aws.ts';
-import { FatalRemoteError, UsageError } from '../core/errors.ts';
+import { DeadlineError, FatalRemoteError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redactor } from '../core/redact.ts';
 import { retry, type Deadline } from '../core/retry.ts';
@@ -70,19 +70,26 @@ interface Reader {
 
 export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<AwsResult> {
   const client = new SecretsManagerClient(awsClientSettings(context.env, { requestTimeoutMs: plan.requestTimeoutMs }));
+  // The deadline also cuts a request in flight, not only the waits between attempts.
+  const deadlineSignal = AbortSignal.timeout(Math.max(1, Math.ceil(context.deadline.remainingMs())));
+  const abortSignal = AbortSignal.any([context.signal, deadlineSignal]);
   let calls = 0;
   const reader: Reader = {
     get calls() {
       return calls;
     },
-    send: <T>(what: string, call: Call<T>, check?: (output: T) => void) =>
-      retry(
+    send: <T>(what: string, call: Call<T>, check?: (output: T) => void) => {
+      let lastError = '';
+      return retry(
         async () => {
           calls++;
           let output: T;
           try {
-            output = await call(client, { abortSignal: context.signal });
+            output = await call(client, { abortSignal });
           } catch (error) {
+            if (deadlineSignal.aborted && !context.signal.aborted) {
+              throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
+            }
             throw toRunError(error, what, context);
           }
           check?.(output);
@@ -93,10 +100,14 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
           backoff: BACKOFF,
           signal: context.signal,
           isRetryable: (error) => error instanceof TransientAwsError,
-          onRetry: (error, attempt, delayMs) => context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message }),
+          onRetry: (error, attempt, delayMs) => {
+            lastError = `; last error: ${(error as Error).message}`;
+            context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message });
+          },
           what,
         },
-      ),
+      );
+    },
   };
   try {
     const explicit = await fetchExplicit(plan.refs, reader, plan.concurrency, context.log);
@@ -112,7 +123,7 @@ function toRunError(error: unknown, what: string, context: AwsRunContext): Error
   if (context.signal.aborted) return context.signal.reason as Error;
   const { kind, code } = classifyAwsError(error);
   const detail = describeAwsError(error);
-  if (kind === 'retryable') return new TransientAwsError(`${what}: ${detail}`, { cause: error });
+  if (kind === 'retryable') return new TransientAwsError(detail, { cause: error });
   if (/region is missing|region not accepted/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
   if (code === 'CredentialsProviderError') {
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });

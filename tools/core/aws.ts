@@ -8,8 +8,12 @@ export interface AwsClientSettings {
   region?: string;
   /** 1: the SDK does not retry; our retry loop decides, inside the tool's overall deadline. */
   maxAttempts: number;
-  /** Options for the SDK's Node HTTP handler (it accepts a plain options object). */
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  /**
+   * Options for the SDK's Node HTTP handler (it accepts a plain options object). Without
+   * throwOnRequestTimeout, current SDKs only print a warning to the console when requestTimeout passes
+   * and keep waiting for ever.
+   */
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
 }
 
 export interface AwsClientOptions {
@@ -27,7 +31,11 @@ export interface AwsClientOptions {
 export function awsClientSettings(env: NodeJS.ProcessEnv, options: AwsClientOptions = {}): AwsClientSettings {
   const settings: AwsClientSettings = {
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 3_000, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+    requestHandler: {
+      connectionTimeout: options.connectTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      throwOnRequestTimeout: true,
+    },
   };
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (region) settings.region = region;

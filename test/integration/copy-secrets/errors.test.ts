@@ -59,8 +59,8 @@ test('throttling that outlasts the deadline ends with exit 124 naming the last e
   const out = tempDir();
   const run = await withFaults({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, 1_000_000, ['--out', out, '--timeout', '1500ms', `${p}db`]);
   assert.equal(run.code, 124, run.stderr);
-  assert.match(String(lastLog(run).msg), /deadline reached after \d+ attempts; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
-  assert.match(run.termination, /deadline reached/);
+  assert.match(String(lastLog(run).msg), /deadline .*reached.*; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
+  assert.match(run.termination, /deadline .*reached/);
   assert.ok(run.durationMs < 5_000, `stopped near the deadline (${run.durationMs} ms)`);
   assert.deepEqual(readdirSync(out), []);
 });
@@ -110,4 +110,25 @@ test('no region and no credentials are told apart too', async () => {
   });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
   assert.match(String(lastLog(noCredentials).msg), /no AWS credentials found/);
+});
+
+test('a server that accepts and never answers: each request times out and is retried, the deadline ends the run (exit 124)', async () => {
+  const { createServer } = await import('node:net');
+  const silent = createServer((socket) => socket.on('data', () => {}));
+  await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const retried = await copySecrets(['--out', tempDir(), '--timeout', '3s', '--request-timeout', '500ms', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
+    assert.equal(retried.code, 124, retried.stderr);
+    assert.ok(retried.logs.some((l) => String(l.msg).endsWith('retrying') && /requestTimeout/.test(String(l.error))), retried.stderr);
+    assert.ok(retried.durationMs < 6_000, `ended near the deadline (${retried.durationMs} ms)`);
+    // A deadline shorter than one request cuts the request in flight.
+    const cut = await copySecrets(['--out', tempDir(), '--timeout', '1s', '--request-timeout', '30s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
+    assert.equal(cut.code, 124, cut.stderr);
+    assert.match(String(lastLog(cut).msg), /deadline of 1000 ms reached while waiting for an answer/);
+    assert.ok(cut.durationMs < 4_000, `cut at the deadline (${cut.durationMs} ms)`);
+    assert.ok(!cut.stderr.includes('@smithy'), 'no SDK console warning');
+  } finally {
+    silent.close();
+  }
 });

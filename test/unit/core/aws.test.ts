@@ -18,7 +18,30 @@ test('client settings: region from AWS_REGION, else AWS_DEFAULT_REGION; SDK retr
   assert.equal('region' in awsClientSettings({}), false);
   const settings = awsClientSettings({}, { requestTimeoutMs: 1234, connectTimeoutMs: 99 });
   assert.equal(settings.maxAttempts, 1);
-  assert.deepEqual(settings.requestHandler, { connectionTimeout: 99, requestTimeout: 1234 });
+  assert.deepEqual(settings.requestHandler, { connectionTimeout: 99, requestTimeout: 1234, throwOnRequestTimeout: true });
+});
+
+test('a server that accepts but never answers: the request times out with a retryable error', async () => {
+  // Prepare: a TCP server that reads the request and never answers.
+  const server = createServer((socket) => socket.on('data', () => {}));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  const client = new SecretsManagerClient({
+    ...awsClientSettings({ AWS_REGION: 'us-east-1' }, { requestTimeoutMs: 300 }),
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  // Act
+  const started = performance.now();
+  const error = await client.send(new GetSecretValueCommand({ SecretId: 'x' })).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  client.destroy();
+  server.close();
+  // Assess
+  assert.ok(performance.now() - started < 5_000, 'gave up after the request timeout');
+  assert.equal(classifyAwsError(error).kind, 'retryable', describeAwsError(error));
 });
 
 test('throttling and 5xx are retryable, whatever the service calls them', () => {
