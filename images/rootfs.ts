@@ -37,7 +37,7 @@ const keepFromDeb: Record<string, string[]> = {
 
 const mozillaCerts = 'usr/share/ca-certificates/mozilla/';
 
-/** `strip --strip-all` of the official binary: drops 18 MB of symbols that nothing at run time reads. */
+/** `strip --strip-all` of the official binary: drops 18–20 MB of symbols that nothing at run time reads. */
 export function stripNode(binary: Buffer, arch: Arch): Buffer {
   const tool = arch === 'amd64' ? 'strip' : 'aarch64-linux-gnu-strip';
   const dir = mkdtempSync(join(tmpdir(), 'images-strip-'));
