@@ -104,6 +104,26 @@ describe('the example pod in podman', () => {
     assert.match(hook.logs, /ok: the app found every expected file \(4\)/);
   });
 
+  it('runs the tools in the order the values give', async (t) => {
+    const port = await freePort();
+    const values = podValues(fixtures, { port });
+    values.initToolkit.tools['fetch-and-convert-data'].order = 1;
+    values.initToolkit.tools['wait-for-db'].order = 50;
+    values.initToolkit.tools['copy-secrets'].dependsOn = ['wait-for-db'];
+    values.initToolkit.tools['render-config'].dependsOn = ['copy-secrets'];
+    const run = playPod(`${fixtures.id}-order`, values);
+    t.after(() => run.remove());
+    assert.equal(run.playStatus, 0, run.playStderr);
+    // wait-for-db's order (50) is above render-config's (40), but render-config waits for copy-secrets.
+    assert.deepEqual(run.initContainers, ['fetch-and-convert-data', 'wait-for-db', 'copy-secrets', 'render-config']);
+    const results = run.initContainers.map((name) => run.inspect(name));
+    for (let i = 1; i < results.length; i++) {
+      assert.equal(results[i - 1]!.exitCode, 0, results[i - 1]!.logs);
+      assert.ok(results[i - 1]!.finishedAt! <= results[i]!.startedAt!, `${results[i]!.name} started before ${results[i - 1]!.name} finished`);
+    }
+    await waitForReady(port);
+  });
+
   it('fails the helm test hook when an expected file is missing', async (t) => {
     const port = await freePort();
     const values = podValues(fixtures, { port });

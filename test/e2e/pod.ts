@@ -199,9 +199,15 @@ export function playPod(name: string, podValues: Obj): PodRun {
       const container = `${hook.metadata.name}-${hook.spec.containers[0].name}`;
       podman(['wait', container]);
       const exit = podman(['inspect', '--type', 'container', '--format', '{{.State.ExitCode}}', container]);
-      const logs = podman(['logs', container]);
+      // conmon may still be writing the last lines when `podman wait` returns: read until they are there.
+      let logs = '';
+      for (let i = 0; i < 20 && logs === ''; i++) {
+        if (i > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        const read = podman(['logs', container]);
+        logs = read.stdout + read.stderr;
+      }
       podman(['kube', 'down', hookFile]);
-      return { exitCode: Number(exit.stdout.trim()), logs: logs.stdout + logs.stderr };
+      return { exitCode: Number(exit.stdout.trim()), logs };
     },
     remove(): void {
       podman(['kube', 'down', file]);
