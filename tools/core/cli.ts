@@ -1,6 +1,7 @@
 // The entry every tool runs through: parse flags/env/config, set up logging and signals, run the tool's
 // main, and turn the outcome into one exit code, one log line and the termination message.
 
+import { writeSync } from 'node:fs';
 import { ExitCode, ToolError, exitCodeOf, oneLine } from './errors.ts';
 import { Logger, type LogFormat, type LogLevel } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
@@ -42,11 +43,11 @@ export async function runTool<S extends CliSpec>(
     try {
       const parsed = await parseCli(spec, argv, env);
       if (parsed.kind === 'help') {
-        process.stdout.write(parsed.text);
+        writeSync(1, parsed.text);
         return ExitCode.ok;
       }
       if (parsed.kind === 'version') {
-        process.stdout.write(`${spec.name} ${VERSION}\n`);
+        writeSync(1, `${spec.name} ${VERSION}\n`);
         return ExitCode.ok;
       }
       const common = parsed.options as unknown as { logLevel?: string; logFormat?: string };

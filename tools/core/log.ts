@@ -23,13 +23,14 @@ export interface LoggerOptions {
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export class Logger {
-  private readonly options: Required<LoggerOptions>;
+  /** `format` stays unset until the first line: reading process.stderr.isTTY builds the stderr stream,
+   * which costs milliseconds of cold start that `--version` and `--help` never need. */
+  private readonly options: Required<Omit<LoggerOptions, 'format'>> & { format?: LogFormat };
   private readonly fields: LogFields;
 
   constructor(options: LoggerOptions, fields: LogFields = {}) {
     this.options = {
       level: 'info',
-      format: process.stderr.isTTY ? 'text' : 'json',
       write: (line) => writeSync(2, line),
       redactor,
       now: () => new Date(),
@@ -64,6 +65,7 @@ export class Logger {
     if (!this.isEnabled(level)) return;
     const all = { ...this.fields, ...fields };
     const time = this.options.now();
+    this.options.format ??= process.stderr.isTTY ? 'text' : 'json';
     const line =
       this.options.format === 'json'
         ? JSON.stringify({ time: time.toISOString(), level, tool: this.options.tool, msg, ...all }, jsonSafe)
