@@ -85,8 +85,14 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
       });
     });
     request.on('response', resolve);
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => reject(isTlsError(error) ? new FatalRemoteError(`${shown}: TLS: ${error.message} (a private CA is trusted with NODE_EXTRA_CA_CERTS)`, { cause: error }) : error));
   });
+}
+
+/** Certificate problems: waiting does not fix them. */
+function isTlsError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? '';
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SIGNATURE|SELF_SIGNED/.test(code);
 }
 
 function statusError(url: string, status: number): Error {

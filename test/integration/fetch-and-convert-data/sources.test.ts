@@ -3,7 +3,9 @@
 // restarts that skip, and SIGTERM in the middle of a download.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
@@ -103,6 +105,42 @@ test('http: redirects are followed (each hop checked) and the body is verified',
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'app.json'), 'utf8')), { name: 'demo', port: 8080 });
   } finally {
     await server.close();
+  }
+});
+
+test('https: fetched with a certificate the tool trusts (NODE_EXTRA_CA_CERTS); a redirect down to http is refused', async () => {
+  const dir = tempDir();
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  const plain = await startHttp(serveFiles({ '/x.json': '{}' }));
+  const serve = serveFiles({ '/data.ndjson': '{"a":1}\n{"a":2}\n' });
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (request, response) => {
+    if (request.url === '/down') response.writeHead(302, { location: `${plain.url}/x.json` }).end();
+    else serve(request, response);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const env = { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
+  try {
+    const out = tempDir();
+    const ok = await run(['--out', out, '--convert', 'ndjson:csv', `${url}/data.ndjson`], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(readFileSync(join(out, 'data.csv'), 'utf8'), 'a\n1\n2\n');
+
+    const untrusted = await run(['--out', tempDir(), `${url}/data.ndjson`]);
+    assert.equal(untrusted.code, 3, untrusted.stderr);
+    assert.match(errorLine(untrusted), /TLS: self-signed certificate.*NODE_EXTRA_CA_CERTS/);
+
+    const down = await run(['--out', tempDir(), '--name', 'x.json', `${url}/down`], { env });
+    assert.equal(down.code, 2, down.stderr);
+    assert.match(errorLine(down), /redirect from https to http .* refused; pass --allow-https-downgrade/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((done) => server.close(() => done()));
+    await plain.close();
   }
 });
 
