@@ -86,6 +86,7 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
           let output: T;
           try {
             output = await call(client, { abortSignal });
+            registerAnswer(output);
           } catch (error) {
             if (deadlineSignal.aborted && !context.signal.aborted) {
               throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
@@ -115,6 +116,18 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
     return { secrets: [...explicit, ...selected], calls };
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Registers every value in an answer with the redactor the moment it arrives, also values that will be
+ * dropped (a name that only the server's broader filter matched), before anything else looks at them.
+ */
+function registerAnswer(output: unknown): void {
+  const answer = output as { SecretValues?: SecretValueEntry[] } & SecretValueEntry;
+  for (const entry of [answer, ...(answer.SecretValues ?? [])]) {
+    const value = entry.SecretBinary ?? entry.SecretString;
+    if (value !== undefined) registerValue(value, (v) => redactor.add(v));
   }
 }
 
@@ -164,7 +177,8 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
       if (entry) found.set(versionKey(task.ref), entry);
       return;
     }
-    const optional = new Set(task.ids.filter((id) => refs.some((r) => r.id === id && r.optional)));
+    // An id is optional only when every reference to it is: a required reference must not be skipped.
+    const optional = new Set(task.ids.filter((id) => refs.filter((r) => r.id === id).every((r) => r.optional)));
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
       `BatchGetSecretValue of ${task.ids.length} secrets`,
       (client, options) =>
@@ -231,8 +245,6 @@ function toSource(entry: SecretValueEntry, ref: SecretRef | undefined, baseName:
   const value = entry.SecretBinary ?? entry.SecretString;
   const name = entry.Name ?? ref?.id ?? baseName;
   if (value === undefined) throw new FatalRemoteError(`secret "${name}": the answer holds neither SecretString nor SecretBinary`);
-  // First thing done with a value: register it, before anything could log it.
-  registerValue(value, (v) => redactor.add(v));
   const origin: SourceSecret['origin'] = { kind: 'aws', name };
   if (entry.ARN !== undefined) origin.arn = entry.ARN;
   if (entry.VersionId !== undefined) origin.versionId = entry.VersionId;
@@ -261,7 +273,8 @@ async function fetchSelected(filter: Selection, reader: Reader, concurrency: num
   if (kept.length === 0 && !filter.allowEmpty) {
     throw new FatalRemoteError(`${describe} selected no secret; check the prefix, the tags and the region, or pass --allow-empty`);
   }
-  kept.sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
+  // Code-point order, not the locale's: the same secrets give the same files and manifest everywhere.
+  kept.sort((a, b) => ((a.Name as string) < (b.Name as string) ? -1 : 1));
   return kept.map((entry) => {
     const name = entry.Name as string;
     const base = filter.stripPrefix ? name.slice(prefix.length) : name;

@@ -149,6 +149,10 @@ test('an optional secret that is missing is skipped and logged; a required one f
   assert.match(String(lastLog(failed).msg), new RegExp(`secret "${p}absent": not found \\(ResourceNotFoundException`));
   assert.match(failed.termination, /not found/);
   assert.deepEqual(readPublished(out), before, 'the previous set is untouched');
+  // Named twice, once optional and once required: required wins.
+  const mixed = await copySecrets(['--out', out, `${p}absent?optional&as=a1`, `${p}absent?as=a2`]);
+  assert.equal(mixed.code, 3, mixed.stderr);
+  assert.deepEqual(readPublished(out), before);
   assert.equal((await import('node:fs')).readlinkSync(join(out, '..data')), link);
 });
 
