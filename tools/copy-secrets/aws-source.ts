@@ -259,12 +259,10 @@ type Selection = NonNullable<Plan['filter']>;
 async function fetchSelected(filter: Selection, reader: Reader, concurrency: number, log: Logger): Promise<SourceSecret[]> {
   const describe = describeSelection(filter);
   const prefix = filter.prefix ?? '';
-  // A leading "!" in a filter value means "not" to Secrets Manager: such a prefix is only checked here.
-  const serverPrefix = filter.prefix !== undefined && !filter.prefix.startsWith('!') ? filter.prefix : undefined;
   const entries =
-    filter.tags.length === 0 && serverPrefix !== undefined
-      ? await batchByPrefix(serverPrefix, reader, describe)
-      : await batchByArn(await listMatching(filter, serverPrefix, reader, describe), reader, concurrency, describe);
+    filter.tags.length === 0 && filter.prefix !== undefined
+      ? await batchByPrefix(filter.prefix, reader, describe)
+      : await batchByArn(await listMatching(filter, reader, describe), reader, concurrency, describe);
   const kept = entries.filter((entry) => {
     const ok = entry.Name !== undefined && entry.Name.startsWith(prefix);
     if (!ok) log.debug('not selected: the name does not start with the prefix exactly', { secret: entry.Name });
@@ -321,9 +319,9 @@ function failOnErrors(output: BatchGetSecretValueCommandOutput): void {
 }
 
 /** ListSecrets with the server-side filters, then the exact prefix and tag check on what it returns. */
-async function listMatching(filter: Selection, serverPrefix: string | undefined, reader: Reader, describe: string): Promise<string[]> {
+async function listMatching(filter: Selection, reader: Reader, describe: string): Promise<string[]> {
   const filters: Filter[] = [];
-  if (serverPrefix !== undefined) filters.push({ Key: 'name', Values: [serverPrefix] });
+  if (filter.prefix !== undefined) filters.push({ Key: 'name', Values: [filter.prefix] });
   const keys = serverValues(filter.tags.map((t) => t.key));
   const values = serverValues(filter.tags.map((t) => t.value));
   if (keys.length > 0) filters.push({ Key: 'tag-key', Values: keys });
@@ -344,7 +342,7 @@ async function listMatching(filter: Selection, serverPrefix: string | undefined,
   }
 }
 
-/** Filter values Secrets Manager takes literally (no "!" negation), deduplicated. */
+/** Filter values Secrets Manager takes literally (a leading "!" would mean "not"), deduplicated. */
 function serverValues(values: string[]): string[] {
   return [...new Set(values.filter((v) => v !== '' && !v.startsWith('!')))];
 }

@@ -55,6 +55,8 @@ export interface Plan {
 
 /** Secret names allow only these characters (AWS); an ARN adds ':'. Anything else is a typo. */
 const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]+$/;
+/** What a secret name may contain (AWS), so what a prefix may contain. */
+const SECRET_NAME_PART = /^[A-Za-z0-9/_+=.@-]+$/;
 /** Version stage labels and version ids: AWS allows 1-256 chars of this set. */
 const VERSION_TEXT = /^[A-Za-z0-9_+=.@:/-]{1,256}$/;
 
@@ -180,6 +182,10 @@ export function buildPlan(input: PlanInput): Plan {
       : undefined;
   if (options.stripPrefix && options.prefix === undefined) throw new UsageError('--strip-prefix needs --prefix');
   if (options.prefix === '') throw new UsageError('--prefix is empty; give the start of the secret names, e.g. --prefix app/prod/');
+  // Also keeps "!" (negation in Secrets Manager filters) out of the server-side filter.
+  if (options.prefix !== undefined && !SECRET_NAME_PART.test(options.prefix)) {
+    throw new UsageError(`--prefix ${JSON.stringify(options.prefix)}: secret names contain only letters, digits and /_+=.@-, so it can match nothing`);
+  }
   if (refs.length === 0 && filter === undefined && options.fromDir === undefined) {
     throw new UsageError('nothing to copy: name secrets as arguments (or COPY_SECRETS_SECRETS), or give --prefix, --tag or --from-dir');
   }

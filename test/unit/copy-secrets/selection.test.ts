@@ -55,6 +55,8 @@ test('the plan needs something to copy and somewhere to put it', () => {
   assert.throws(() => buildPlan(input({ stripPrefix: true }, ['a'])), /--strip-prefix needs --prefix/);
   assert.throws(() => buildPlan(input({ dotenvFile: '../app.env' }, ['a'])), /--dotenv-file/);
   assert.throws(() => buildPlan(input({ jsonFile: 'manifest.json' }, ['a'])), /--json-file/);
+  assert.throws(() => buildPlan(input({ prefix: '!app/' })), /can match nothing/);
+  assert.throws(() => buildPlan(input({ prefix: 'app prod' })), /can match nothing/);
   const plan = buildPlan(input({ prefix: 'app/', tag: ['team=a', 'env=prod'] }));
   assert.deepEqual(plan.filter?.tags, [{ key: 'team', value: 'a' }, { key: 'env', value: 'prod' }]);
 });
