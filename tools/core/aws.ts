@@ -17,7 +17,10 @@ export interface AwsClientSettings {
 }
 
 export interface AwsClientOptions {
-  /** Abort one HTTP request after this long; our retry loop then retries it if time is left. */
+  /**
+   * Abort one HTTP request when its answer's headers have not arrived after this long (a streamed body,
+   * such as an S3 download, is not cut); our retry loop then retries it if time is left.
+   */
   requestTimeoutMs?: number;
   /** Abort connecting after this long. */
   connectTimeoutMs?: number;
