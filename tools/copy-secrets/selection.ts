@@ -108,9 +108,6 @@ function applyOption(ref: SecretRef, name: string, value: string | undefined, wh
     case 'as':
       ref.as = needText();
       return;
-    case 'key':
-      ref.key = needText();
-      return;
     case 'optional':
       ref.optional = flag();
       return;
