@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copySecrets, manifestOf, readPublished, tempDir } from './fixtures.ts';
 
@@ -29,6 +30,21 @@ function wholeSet(out: string): string {
   return [...labels][0] as string;
 }
 
+/**
+ * Calls `act` once a new staging directory `..<stamp>` appears in `out` (the run is then writing the new
+ * set), polling every 2 ms, plus `afterMs`.
+ */
+function whenStaging(out: string, child: ChildProcess, afterMs: number, act: (child: ChildProcess) => void): void {
+  const current = readlinkSync(join(out, '..data'));
+  const timer = setInterval(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return clearInterval(timer);
+    if (readdirSync(out).some((n) => n.startsWith('..') && n !== '..data' && n !== current)) {
+      clearInterval(timer);
+      setTimeout(() => act(child), afterMs);
+    }
+  }, 2);
+}
+
 test('SIGKILL at any moment leaves the old set or the new set, nothing mixed', async () => {
   const sources = { A: sourceDir('A'), B: sourceDir('B') };
   const out = tempDir();
@@ -37,12 +53,13 @@ test('SIGKILL at any moment leaves the old set or the new set, nothing mixed', a
   let current = wholeSet(out);
   let killedMidway = 0;
   let killedAfterSwap = 0;
-  // Kills spread over the length of a whole run, so they land in reading, writing, fsync and the swap.
-  for (const fraction of [0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1]) {
-    const delay = first.durationMs * fraction;
+  // Kills from the moment the new set starts being written to well after a whole run: they land in
+  // writing, fsync, the swap, the clean-up, or after the exit.
+  const whole = first.durationMs;
+  for (const afterMs of [0, 5, 10, 20, 40, 80, whole * 0.3, whole * 0.5, whole * 0.7, whole * 0.85, whole, whole * 1.2]) {
     const next = current === 'A' ? 'B' : 'A';
     const run = await copySecrets(['--out', out, '--from-dir', sources[next]], {
-      onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), delay),
+      onSpawn: (child) => whenStaging(out, child, afterMs, (c) => c.kill('SIGKILL')),
     });
     const now = wholeSet(out);
     if (run.signal === 'SIGKILL') {
@@ -55,7 +72,7 @@ test('SIGKILL at any moment leaves the old set or the new set, nothing mixed', a
     }
     current = now;
   }
-  console.log(`killed mid-run: ${killedMidway} of 12 (${killedAfterSwap} after the swap); a whole run takes ${Math.round(first.durationMs)} ms`);
+  console.log(`killed mid-run: ${killedMidway} of 12 (${killedAfterSwap} after the swap)`);
   assert.ok(killedMidway >= 3, `the kill must land while the tool runs (${killedMidway} of 12 did)`);
   // The next complete run removes the staging directories the killed runs left behind.
   const last = current === 'A' ? 'B' : 'A';
@@ -70,7 +87,7 @@ test('SIGTERM mid-publish: exit 143, the old set stays, no staging directory is 
   const first = await copySecrets(['--out', out, '--from-dir', sources.A]);
   assert.equal(first.code, 0, first.stderr);
   const run = await copySecrets(['--out', out, '--from-dir', sources.B], {
-    onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), first.durationMs * 0.5),
+    onSpawn: (child) => whenStaging(out, child, 0, (c) => c.kill('SIGTERM')),
   });
   assert.equal(run.code, 143, run.stderr);
   assert.equal(wholeSet(out), 'A');
