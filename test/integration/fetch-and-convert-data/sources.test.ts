@@ -144,7 +144,7 @@ test('https: fetched with a certificate the tool trusts (NODE_EXTRA_CA_CERTS); a
   }
 });
 
-test('http: a redirect to a link-local address (instance metadata) is refused (exit 4) unless allowed', async () => {
+test('http: redirects to link-local addresses (IMDS v4 and v6, Pod Identity) are refused (exit 4) before connecting', async () => {
   const server = await startHttp((request, response) => {
     if (request.url === '/v4') response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }).end();
     else if (request.url === '/v6') response.writeHead(307, { location: 'http://[fd00:ec2::254]/latest/api/token' }).end();
