@@ -38,10 +38,12 @@ export class BlockedAddressError extends InvalidInputError {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A dns.lookup that fails when any resolved address is link-local. */
-function guardedLookup(url: string, allowLinkLocal: boolean) {
+type Resolver = (hostname: string, options: { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/** A dns.lookup (for the request's `lookup` option) that fails when any resolved address is link-local. */
+export function guardedLookup(url: string, allowLinkLocal: boolean, resolve: Resolver = dnsLookup) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '');
       const blocked = allowLinkLocal ? undefined : addresses.find((a) => isLinkLocal(a.address));
       if (blocked) return callback(new BlockedAddressError(url, blocked.address) as unknown as NodeJS.ErrnoException, '');
