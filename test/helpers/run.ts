@@ -77,3 +77,40 @@ export function parseLogs(stderr: string): Array<Record<string, unknown>> {
 export function tempDir(prefix = 'toolkit-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** A tool started in the background, with a way to wait until its stderr shows something. */
+export interface StartedTool {
+  result: Promise<RunResult>;
+  /** Resolves once stderr matches (e.g. the tool logged its first failed attempt); rejects if it exits first. */
+  stderrMatches(pattern: RegExp): Promise<void>;
+}
+
+export function startTool(tool: string, args: string[], options: RunOptions = {}): StartedTool {
+  let stderr = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const result = runTool(tool, args, {
+    ...options,
+    onSpawn: (child) => {
+      child.stderr?.on('data', (chunk: Buffer | string) => {
+        stderr += chunk.toString();
+        for (const waiter of [...waiters]) {
+          if (waiter.pattern.test(stderr)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve();
+          }
+        }
+      });
+      options.onSpawn?.(child);
+    },
+  });
+  return {
+    result,
+    stderrMatches: (pattern) =>
+      pattern.test(stderr)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push({ pattern, resolve });
+            result.then(() => reject(new Error(`the tool exited before its stderr matched ${pattern}:\n${stderr.slice(-2000)}`)), reject);
+          }),
+  };
+}

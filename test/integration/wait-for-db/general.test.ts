@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, tempDir } from '../../helpers/run.ts';
+import { runTool, startTool, tempDir } from '../../helpers/run.ts';
 import { freePort, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {
@@ -16,15 +16,18 @@ function listen(server: Server | ReturnType<typeof createTcpServer>, host: strin
 }
 
 test('several targets are checked in parallel; the run ends when the slow one is ready', async () => {
-  const slow = await startPostgres({ delayMs: 2000 });
+  const port = await freePort();
+  const slowUrl = `postgres://toolkit:toolkit-pass@127.0.0.1:${port}/postgres`;
+  const waiting = startTool('wait-for-db', ['--timeout', '40s', testPgUrl(), testRedisUrl(), slowUrl]);
+  // The fast targets are ready while the slow one is still refused; only then does it start.
+  await waiting.stderrMatches(/"msg":"ready".*\n(.*\n)*.*"msg":"ready"/);
+  const slow = await startPostgres({ port });
   try {
-    const result = await runTool('wait-for-db', ['--timeout', '40s', testPgUrl(), testRedisUrl(), slow.url]);
+    const result = await waiting.result;
     assert.equal(result.code, 0, result.stderr);
     const readyLines = result.logs.filter((l) => l.msg === 'ready');
     assert.equal(readyLines.length, 3);
-    // The fast targets were ready long before the slow one.
-    assert.ok(readyLines[0]?.target !== readyLines.at(-1)?.target);
-    assert.match(String(readyLines.at(-1)?.target), new RegExp(`:${slow.port}/`));
+    assert.equal(readyLines.at(-1)?.target, slowUrl.replace('toolkit-pass', '***'));
   } finally {
     await slow.stop();
   }

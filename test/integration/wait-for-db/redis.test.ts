@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTool } from '../../helpers/run.ts';
+import { runTool, startTool } from '../../helpers/run.ts';
 import { freePort, startRedis, testRedisUrl } from '../../helpers/services.ts';
 
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
@@ -75,12 +75,11 @@ test('--redis-role master waits while the server is a replica, and is ready once
     assert.equal(replica.code, 124, replica.stderr);
     assert.match(replica.stderr, /link to its master is down/);
 
-    const waiting = runTool('wait-for-db', ['--timeout', '30s', '--redis-role', 'master', server.url]);
-    await new Promise((r) => setTimeout(r, 800));
+    const waiting = startTool('wait-for-db', ['--timeout', '30s', '--redis-role', 'master', server.url]);
+    await waiting.stderrMatches(/role is slave, waiting for master/);
     cli(server.port, 'REPLICAOF', 'NO', 'ONE');
-    const result = await waiting;
+    const result = await waiting.result;
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.stderr.includes('role is slave, waiting for master'));
   } finally {
     await server.stop();
   }
