@@ -34,6 +34,7 @@ export interface Plan {
   gid: number | undefined;
   renderTimeoutMs: number;
   maxSize: number;
+  maxLiquidSize: number;
 }
 
 export function buildPlan(options: OptionValues<typeof spec>): Plan {
@@ -65,6 +66,7 @@ export function buildPlan(options: OptionValues<typeof spec>): Plan {
     gid: options.gid,
     renderTimeoutMs: options.renderTimeout,
     maxSize: options.maxSize,
+    maxLiquidSize: options.maxLiquidSize,
   };
 }
 

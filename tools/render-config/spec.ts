@@ -52,6 +52,7 @@ export const spec = {
     syntax: {
       type: 'string',
       default: 'envsubst',
+      placeholder: 'SYNTAX',
       choices: ['envsubst', 'liquid'],
       description: 'Syntax of templates without a .envsubst or .liquid suffix (that suffix picks the syntax and is removed)',
     },
@@ -108,6 +109,13 @@ export const spec = {
       min: 1,
       placeholder: 'BYTES',
       description: 'Largest template or rendered file, in bytes',
+    },
+    maxLiquidSize: {
+      type: 'integer',
+      default: '1048576',
+      min: 1,
+      placeholder: 'BYTES',
+      description: 'Largest liquid template, in bytes (LiquidJS parse time grows with the square of the tag count)',
     },
   },
   epilog: [

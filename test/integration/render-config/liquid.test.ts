@@ -193,3 +193,13 @@ test('--syntax liquid applies to files without suffix; .envsubst keeps a file on
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(readTree(out), { 'a.conf': 'name=n\n', 'b.conf': 'name=n {{ kept }}\n' });
 });
+
+test('a liquid template over --max-liquid-size fails at once (exit 4) instead of parsing for minutes', async () => {
+  const dir = writeTree(tempDir('rc-big-liquid-'), { 'big.conf.liquid': 'x={{ X }}\n'.repeat(150_000) });
+  const out = tempDir('rc-big-liquid-out-');
+  const result = await renderConfig(['--templates', dir, '--out', out], { X: '1' });
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(errorMessage(result), /big\.conf\.liquid: liquid template of 1500000 bytes, more than --max-liquid-size 1048576: .*use the envsubst syntax/);
+  assert.ok(result.durationMs < 10_000);
+  assert.deepEqual(readdirSync(out), []);
+});
