@@ -193,9 +193,10 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
       },
     );
     for (const error of output.Errors ?? []) missing.set(error.SecretId ?? '?', describeAwsError(errorEntryFault(error)));
-    for (const entry of output.SecretValues ?? []) {
-      const id = task.ids.find((candidate) => matchesId(candidate, entry));
-      if (id !== undefined) found.set(id, entry);
+    // Per requested id (a name, a full ARN and a partial ARN may all name the same secret).
+    for (const id of task.ids) {
+      const entry = (output.SecretValues ?? []).find((candidate) => matchesId(id, candidate));
+      if (entry !== undefined) found.set(id, entry);
     }
     for (const id of task.ids) {
       if (!found.has(id) && !missing.has(id)) throw new FatalRemoteError(`secret "${id}": BatchGetSecretValue returned neither its value nor an error for it`);

@@ -42,6 +42,19 @@ test('a single secret lands in one file named after it, 0400, listed in the mani
   assert.equal(lastLog(run).apiCalls, 1);
 });
 
+test('a secret named by full ARN, by ARN without its random suffix and by name, in one batch', async () => {
+  const p = uniquePrefix('arn');
+  const { arn } = await createSecret(client, `${p}db`, 'arn-value-1234');
+  const partial = arn.replace(/-[A-Za-z0-9]{6}$/, '');
+  assert.notEqual(partial, arn);
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, `${arn}?as=full`, `${partial}?as=partial`, `${p}db?as=name`]);
+  assert.equal(run.code, 0, run.stderr);
+  const files = readPublished(out);
+  for (const name of ['full', 'partial', 'name']) assert.equal(files.get(name)?.toString(), 'arn-value-1234', name);
+  assert.equal(lastLog(run).apiCalls, 1);
+});
+
 test('JSON secrets: one key, every key, nested values as JSON, numbers and booleans as text', async () => {
   const p = uniquePrefix('json');
   const json = '{"username":"app","password":"pw-Zx81!","port":5432,"ratio":1.50,"tls":true,"opts":{"a":[1,"b"]}}';
