@@ -4,7 +4,7 @@ import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
 
@@ -53,6 +53,30 @@ test('a secret named by full ARN, by ARN without its random suffix and by name, 
   const files = readPublished(out);
   for (const name of ['full', 'partial', 'name']) assert.equal(files.get(name)?.toString(), 'arn-value-1234', name);
   assert.equal(lastLog(run).apiCalls, 1);
+});
+
+test('the same run from env vars, and from a YAML config file (flags win over env, env over the file)', async () => {
+  const p = uniquePrefix('config');
+  await createSecret(client, `${p}a`, '{"user":"u-from-a"}');
+  await createSecret(client, `${p}b`, 'b-value');
+  const fromEnv = tempDir();
+  const env = await copySecrets([], {
+    env: { COPY_SECRETS_OUT: fromEnv, COPY_SECRETS_SECRETS: `${p}a#user\n${p}b?as=b`, COPY_SECRETS_MODE: '0440', COPY_SECRETS_DOTENV_FILE: 'app.env' },
+  });
+  assert.equal(env.code, 0, env.stderr);
+  assert.deepEqual([...readPublished(fromEnv).keys()], ['app.env', 'b', 'manifest.json', 'user']);
+  assert.equal(statSync(join(fromEnv, 'user')).mode & 0o777, 0o440);
+  const dir = tempDir();
+  const config = join(dir, 'copy-secrets.yaml');
+  writeFileSync(config, [`out: ${join(dir, 'wrong')}`, 'mode: "0600"', 'secrets:', `  - ${p}a?keys`, `  - "${p}b?as=b"`, ''].join('\n'));
+  const out = tempDir();
+  const file = await copySecrets(['--config', config, '--out', out], { env: { COPY_SECRETS_MODE: '0640' } });
+  assert.equal(file.code, 0, file.stderr);
+  assert.deepEqual([...readPublished(out).keys()], ['b', 'manifest.json', 'user']);
+  assert.equal(statSync(join(out, 'b')).mode & 0o777, 0o640, 'env wins over the file');
+  const typo = await copySecrets(['--config', config], { env: { COPY_SECRETS_MODES: '0640' } });
+  assert.equal(typo.code, 2);
+  assert.match(String(lastLog(typo).msg), /unknown environment variable COPY_SECRETS_MODES \(did you mean COPY_SECRETS_MODE\?\)/);
 });
 
 test('JSON secrets: one key, every key, nested values as JSON, numbers and booleans as text', async () => {
