@@ -63,7 +63,7 @@ class Output {
     this.reserve(n);
     const bytes = this.bytes;
     let at = this.length;
-    if (n < 64) for (let i = start; i < end; i++) bytes[at++] = source[i] as number;
+    if (n < 32) for (let i = start; i < end; i++) bytes[at++] = source[i] as number;
     else bytes.set(source.subarray(start, end), at);
     this.length += n;
   }
@@ -75,8 +75,11 @@ class Output {
   }
 }
 
+const RECENT_SLOTS = 1024;
+
 /** What one name resolves to, computed once per run. */
 interface Entry {
+  hash: number;
   bytes: Uint8Array;
   name: string;
   allowed: boolean;
@@ -90,14 +93,37 @@ interface Entry {
  */
 class Names {
   private readonly entries = new Map<number, Entry[]>();
+  /** Direct-mapped cache in front of the map: the few names of a file nearly always hit here. */
+  private readonly recent = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   private readonly options: EnvsubstOptions;
   constructor(options: EnvsubstOptions) {
     this.options = options;
   }
 
-  at(template: Uint8Array, start: number, stop: number): Entry {
-    let hash = stop - start;
-    for (let i = start; i < stop; i++) hash = (Math.imul(hash, 31) + (template[i] as number)) | 0;
+  /** End of the name scanned by the last call of `scan`. */
+  stop = 0;
+
+  /** The entry of the name starting at `start` (whose first character is known to be a name start). */
+  scan(template: Uint8Array, start: number, end: number): Entry {
+    // One pass finds the end of the name and hashes it.
+    let hash = 0;
+    let stop = start;
+    while (stop < end) {
+      const c = template[stop] as number;
+      if (!isNameChar(c)) break;
+      hash = (Math.imul(hash, 31) + c) | 0;
+      stop++;
+    }
+    this.stop = stop;
+    const slot = hash & (RECENT_SLOTS - 1);
+    const hit = this.recent[slot];
+    if (hit !== undefined && hit.hash === hash && sameBytes(hit.bytes, template, start, stop)) return hit;
+    const entry = this.find(hash, template, start, stop);
+    this.recent[slot] = entry;
+    return entry;
+  }
+
+  private find(hash: number, template: Uint8Array, start: number, stop: number): Entry {
     const bucket = this.entries.get(hash);
     if (bucket) {
       for (const entry of bucket) if (sameBytes(entry.bytes, template, start, stop)) return entry;
@@ -106,7 +132,7 @@ class Names {
     const name = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     const allowed = this.options.allowed === undefined || this.options.allowed(name);
     const text = allowed ? this.options.lookup(name) : undefined;
-    const entry: Entry = { bytes, name, allowed, value: text === undefined ? undefined : Buffer.from(text, 'utf8') };
+    const entry: Entry = { hash, bytes, name, allowed, value: text === undefined ? undefined : Buffer.from(text, 'utf8') };
     if (bucket) bucket.push(entry);
     else this.entries.set(hash, [entry]);
     return entry;
@@ -132,12 +158,6 @@ interface State {
   problems: EnvsubstProblem[];
 }
 
-function nameEnd(template: Uint8Array, from: number, end: number): number {
-  let stop = from;
-  while (stop < end && isNameChar(template[stop] as number)) stop++;
-  return stop;
-}
-
 /** Expands template[start, end) into out; offsets in problems are absolute. */
 function expand(template: Uint8Array, start: number, end: number, out: Output, state: State): void {
   let copied = start;
@@ -151,8 +171,8 @@ function expand(template: Uint8Array, start: number, end: number, out: Output, s
       continue;
     }
     if (isNameStart(next)) {
-      const stop = nameEnd(template, at + 2, end);
-      const entry = state.names.at(template, at + 1, stop);
+      const entry = state.names.scan(template, at + 1, end);
+      const stop = state.names.stop;
       if (entry.allowed) {
         out.copy(template, copied, at);
         plain(entry, at, out, state);
@@ -199,8 +219,8 @@ function operatorAt(template: Uint8Array, at: number, end: number): Operator | u
 function braced(template: Uint8Array, at: number, end: number, copied: number, out: Output, state: State): number | undefined {
   const nameStart = at + 2;
   if (nameStart >= end || !isNameStart(template[nameStart] as number)) return undefined;
-  const stop = nameEnd(template, nameStart + 1, end);
-  const entry = state.names.at(template, nameStart, stop);
+  const entry = state.names.scan(template, nameStart, end);
+  const stop = state.names.stop;
   if (!entry.allowed) return undefined;
   const name = entry.name;
   const c = stop < end ? (template[stop] as number) : -1;
