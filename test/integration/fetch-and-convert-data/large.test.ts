@@ -120,5 +120,6 @@ test('ranged download: a part cut mid-body is retried alone and the object verif
     assert.equal(await fileSha256(join(out, 'parts.bin')), sha256(data));
   } finally {
     await proxy.close();
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'parts.bin' }));
   }
 });
