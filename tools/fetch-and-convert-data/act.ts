@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { publishDirectory, writeFileAtomic } from '../core/atomic.ts';
-import { DeadlineError } from '../core/errors.ts';
+import { DeadlineError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDuration } from '../core/duration.ts';
 import { Budget } from './budget.ts';
@@ -97,7 +97,13 @@ async function runBounded<T, R>(items: readonly T[], limit: number, stop: AbortC
 
 async function runJob(job: Job, run: RunContext): Promise<JobResult> {
   const log = run.log.child({ job: job.label, source: job.display });
-  await fs.mkdir(job.out, { recursive: true });
+  try {
+    await fs.mkdir(job.out, { recursive: true });
+    await fs.access(job.out, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`${job.label}: cannot write into the output directory ${job.out} (${code}): is the volume mounted and writable by this user?`, { cause: error });
+  }
   const reason = await upToDate(job);
   if (reason) {
     log.info(`up to date, download skipped: ${reason}`, { output: join(job.out, job.name) });

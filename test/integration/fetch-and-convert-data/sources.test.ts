@@ -345,13 +345,16 @@ test('--timeout: a stalled download ends with exit 124 and leaves nothing', asyn
   }
 });
 
-test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported scheme', async () => {
+test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported scheme, unusable --out', async () => {
+  const aFile = join(tempDir(), 'a-file');
+  writeFileSync(aFile, 'x');
   const cases: Array<[string[], RegExp]> = [
     [['--out', '/tmp/x', '--convert', 'gunzip,csv:xml', 'file:///a.csv.gz'], /unknown conversion step "csv:xml"/],
     [['--out', '/tmp/x', '--sha256', 'xyz', 'file:///a'], /--sha256 must be 64 hexadecimal characters/],
     [['file:///a'], /no output directory: pass --out DIR/],
     [['--out', '/tmp/x', 'ftp://host/a'], /unsupported scheme "ftp:"/],
     [['--out', '/tmp/x', '--convert', 'untar,gunzip', 'file:///a'], /"untar" extracts files, so it must be the last step/],
+    [['--out', join(aFile, 'sub'), `file://${aFile}`], /cannot write into the output directory .*a-file\/sub \(ENOTDIR\)/],
   ];
   for (const [args, message] of cases) {
     const result = await run(args);
