@@ -195,3 +195,32 @@ test('SIGKILL in the middle of a run leaves the old set intact; the next run cle
   assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('..')).length, 2, '..data and one set: the killed stage was removed');
   for (const content of Object.values(readTree(out))) assert.match(content, /v=new\n/);
 });
+
+test('SIGTERM during a run: exit 143, the staging directory removed, the old set kept', async () => {
+  const templates = writeTree(tempDir('rc-term-'), { 'a.conf': 'v=$VERSION\n', 'b/c.conf': 'c\n' });
+  const out = tempDir('rc-term-out-');
+  const first = await renderConfig(['--templates', templates, '--out', out], { VERSION: 'old' });
+  assert.equal(first.code, 0, first.stderr);
+  const oldData = isLink(join(out, '..data'));
+
+  // The check command holds the run inside the staging phase until the signal arrives.
+  const result = await renderConfig(['--templates', templates, '--out', out, '--check-command', JSON.stringify(['sh', '-c', 'sleep 20', '{}'])], { VERSION: 'new' }, {
+    onSpawn: (child) => {
+      const poll = async (): Promise<void> => {
+        for (let i = 0; i < 2000 && child.exitCode === null; i++) {
+          if (readdirSync(out).some((n) => n.startsWith('..') && n !== '..data' && n !== oldData)) {
+            await sleep(100);
+            child.kill('SIGTERM');
+            return;
+          }
+          await sleep(5);
+        }
+      };
+      void poll();
+    },
+  });
+  assert.equal(result.code, 143, result.stderr);
+  assert.match(errorMessage(result), /interrupted by SIGTERM/);
+  assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('..')).sort(), ['..data', oldData].sort());
+  assert.deepEqual(readTree(out), { 'a.conf': 'v=old\n', 'b/c.conf': 'c\n' });
+});
