@@ -1,9 +1,22 @@
 // Real files for the render-config tests: template trees, values files, and secrets directories in the
 // Kubernetes `..data` layout that copy-secrets writes (dir/name -> ..data/name, ..data -> ..<stamp>).
 
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { after } from 'node:test';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runTool, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { runTool, tempDir as makeTempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+
+const created: string[] = [];
+after(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory, removed when the test file is done. */
+export function tempDir(prefix = 'rc-test-'): string {
+  const dir = makeTempDir(prefix);
+  created.push(dir);
+  return dir;
+}
 
 /** Writes files (relative path -> content) under dir, creating parents. */
 export function writeTree(dir: string, files: Record<string, string>): string {
@@ -59,5 +72,3 @@ export function errorMessage(result: RunResult): string {
   const line = result.logs.find((l) => l.level === 'error');
   return String(line?.msg ?? '');
 }
-
-export { tempDir };

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactor } from '../../../tools/core/redact.ts';
@@ -10,7 +10,15 @@ import { discoverTemplates, templateFile } from '../../../tools/render-config/te
 import { formatOf, parseCheckCommand, syntaxError } from '../../../tools/render-config/validate.ts';
 import { deepMerge, readSecretsDir, selectEnv } from '../../../tools/render-config/values.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'rc-unit-'));
+const created: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-unit-'));
+  created.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 
 test('the syntax suffix picks the syntax and is removed from the output name', () => {
   assert.deepEqual(templateFile('/t/app.json.liquid', 'app.json.liquid', 'envsubst'), {
