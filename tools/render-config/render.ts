@@ -175,7 +175,7 @@ async function renderWithLiquid(
   onSecret: () => void,
 ): Promise<{ content: string; problems: Problem[] }> {
   const { renderLiquid } = await import('./liquid.ts');
-  const { text, problems } = await renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
+  const { text, problems } = renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
   return { content: text, problems };
 }
 

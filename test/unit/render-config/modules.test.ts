@@ -112,15 +112,15 @@ test('problems: exit 2 when every problem is a missing value, 4 as soon as one i
 
 test('liquid strict mode: assign from a missing value fails, assign with default does not; --no-strict renders empty', async () => {
   const strict = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
-  const failed = await renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
+  const failed = renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
   // Rendering goes on to list every problem, so the use of x is reported too.
   assert.deepEqual(failed.problems.map((p) => [p.kind, p.line, p.message]), [
     ['missing', 2, 'variable missing is not set'],
     ['missing', 2, 'variable x is not set'],
   ]);
-  const defaulted = await renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
+  const defaulted = renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
   assert.deepEqual(defaulted, { text: 'd', problems: [] });
 
   const lenient = createLiquid({ strict: false, renderLimitMs: 5000, maxSize: 1 << 20 });
-  assert.deepEqual(await renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
+  assert.deepEqual(renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
 });
