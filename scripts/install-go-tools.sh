@@ -2,8 +2,9 @@
 # Builds the Go-based tools with `go install` into .cache/go/bin, at pinned versions.
 # Usage: scripts/install-go-tools.sh [NAME...]   (no name: all of them)
 # A tool already built at its pinned version is skipped, so a second run takes well under a second.
-# Not here, because the Go module proxy refuses them (403): wait4x (wait4x.dev/v3 and older paths) and
-# gomplate (v4.3.3 needs inet.af/netaddr, refused; v3 refused).
+# Not here: wait4x, which the Go module proxy refuses (403 for wait4x.dev/v3 and the older paths); and
+# gomplate, whose `go install` fails on its refused dependency inet.af/netaddr: the render-config benchmark
+# builds it with that dependency replaced (bench/render-config-tools.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
