@@ -3,9 +3,8 @@
 
 import { writeSync } from 'node:fs';
 import { ExitCode, ToolError, exitCodeOf, oneLine } from './errors.ts';
-import { Logger, type LogFormat, type LogLevel } from './log.ts';
+import { LOG_FORMATS, LOG_LEVELS, Logger, type LogFormat, type LogLevel } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
-import { redactor } from './redact.ts';
 import { handleSignals, runCleanups } from './signals.ts';
 import { writeTerminationMessage } from './termination.ts';
 
@@ -82,7 +81,7 @@ function fail(log: Logger, error: unknown): number {
   if (cause && !message.includes(cause)) fields.cause = cause;
   if (!(error instanceof ToolError) && error instanceof Error && log.isEnabled('debug')) fields.stack = error.stack;
   log.error(message, fields);
-  writeTerminationMessage(redactor.redact(message));
+  writeTerminationMessage(message);
   return code;
 }
 
@@ -95,7 +94,7 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 
 function loggerSettings(level: string | undefined, format: string | undefined): { level?: LogLevel; format?: LogFormat } {
   const settings: { level?: LogLevel; format?: LogFormat } = {};
-  if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') settings.level = level;
-  if (format === 'json' || format === 'text') settings.format = format;
+  if (LOG_LEVELS.includes(level as LogLevel)) settings.level = level as LogLevel;
+  if (LOG_FORMATS.includes(format as LogFormat)) settings.format = format as LogFormat;
   return settings;
 }

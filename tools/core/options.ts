@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.ts';
 import { parseDuration } from './duration.ts';
+import { LOG_FORMATS, LOG_LEVELS } from './log.ts';
 
 export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'mode' | 'list';
 
@@ -77,11 +78,11 @@ export const COMMON_OPTIONS = {
     placeholder: 'FILE',
     description: 'YAML or JSON file with any of the flags below (by flag name) and the structured keys',
   },
-  logLevel: { type: 'string', default: 'info', env: 'LOG_LEVEL', choices: ['debug', 'info', 'warn', 'error'], description: 'Log level' },
+  logLevel: { type: 'string', default: 'info', env: 'LOG_LEVEL', choices: LOG_LEVELS, description: 'Log level' },
   logFormat: {
     type: 'string',
     env: 'LOG_FORMAT',
-    choices: ['json', 'text'],
+    choices: LOG_FORMATS,
     description: 'Log format; default json when stderr is not a terminal, text otherwise',
   },
 } as const satisfies Record<string, OptionSpec>;

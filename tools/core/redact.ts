@@ -45,7 +45,9 @@ export class Redactor {
   }
 }
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)([^\s/?#@]*)@/gi;
+// The password runs to the last "@" of the word: a malformed URL (a "/" or "#" in the password, which
+// new URL() rejects) is never registered, so this is what masks it. Masking too much is the safe side.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)(\S*)@/gi;
 
 /** Replaces the password of any `scheme://user:password@host` in the text with ***. */
 export function maskUrlCredentials(text: string): string {

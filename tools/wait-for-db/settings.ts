@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
+import { redactor } from '../core/redact.ts';
 
 export interface TlsSettings {
   /** Extra trusted CA certificates (PEM), from --ca-file. */
@@ -67,15 +68,18 @@ function parseBodyMatch(text: string | undefined): RegExp | undefined {
   }
 }
 
+/** Header values are often credentials (Authorization): registered for redaction, never echoed. */
 function parseHeaders(lines: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
     if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new UsageError(`invalid --http-header "${line.slice(0, 40)}": write it as "Name: value"`);
+      redactor.add(line);
+      throw new UsageError(`invalid --http-header number ${index + 1}: write it as "Name: value" (its text is not shown, it may hold a credential)`);
     }
     headers[name] = line.slice(colon + 1).trim();
+    redactor.add(headers[name]);
   }
   return headers;
 }

@@ -128,12 +128,15 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     [['--http-status', '2xx', 'http://a/'], /invalid --http-status "2xx"/],
     [[], /no target given/],
     [['redis://a:6379/x'], /the path of a redis URL is the database number/],
+    [['--http-header', 'Authorization Bearer hdr-secret-token', 'http://a/'], /invalid --http-header number 1: write it as "Name: value"/],
+    [['postgres://u:pa/ss#word@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
   ];
   for (const [args, expected] of cases) {
     const result = await runTool('wait-for-db', args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.equal(result.logs.length, 1, result.stderr);
     assert.match(String(result.logs[0]?.msg), expected);
+    assert.ok(!/hdr-secret-token|pa\/ss#word/.test(result.stderr), result.stderr);
   }
   const typoEnv = await runTool('wait-for-db', ['tcp://a:1'], { env: { WAIT_FOR_DB_TIMOUT: '5s' } });
   assert.equal(typoEnv.code, 2);

@@ -36,4 +36,5 @@ test('URL passwords are masked without registration', () => {
   assert.equal(maskUrlCredentials('redis://:s3cret@cache:6379'), 'redis://:***@cache:6379');
   assert.equal(maskUrlCredentials('http://host/path?a=b:c@d'), 'http://host/path?a=b:c@d');
   assert.equal(maskUrlCredentials('tcp://db:5432'), 'tcp://db:5432');
+  assert.equal(maskUrlCredentials('invalid target "postgres://u:pa/s#s@host:5432/db"'), 'invalid target "postgres://u:***@host:5432/db"');
 });
