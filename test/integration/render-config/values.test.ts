@@ -83,6 +83,17 @@ test('a secret value never appears in any log line, error or termination message
   }
 });
 
+test('--check prints its problem lines through the redactor: a secret used as a message shows as ***', async () => {
+  const secrets = atomicLayoutDir({ API_TOKEN: CANARY });
+  // `required` takes its message from the template; here the message is the secret itself.
+  const templates = writeTree(tempDir('rc-check-redact-'), { 'a.conf.liquid': '{{ EMPTY_Y | required: API_TOKEN }}\n' });
+  const result = await renderConfig(['--templates', templates, '--secrets-dir', secrets, '--check'], { EMPTY_Y: '' });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stdout, /^a\.conf\.liquid\S*: \*\*\*$/m);
+  assert.ok(!result.stdout.includes(CANARY), `the canary leaked on stdout: ${result.stdout}`);
+  assert.ok(!result.stderr.includes(CANARY), `the canary leaked on stderr: ${result.stderr}`);
+});
+
 test('--secret-vars marks env or values entries as secrets: masked and written with --secret-mode', async () => {
   const templates = writeTree(tempDir('rc-secretvars-'), { 'a.json': '{"p": $DB_PASS}\n', 'b.conf': 'p=$DB_PASS\n' });
   const out = tempDir('rc-secretvars-out-');
