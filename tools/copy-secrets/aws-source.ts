@@ -25,7 +25,7 @@ import { DeadlineError, FatalRemoteError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redactor } from '../core/redact.ts';
 import { retry, type Deadline } from '../core/retry.ts';
-import { mapLimit } from './limit.ts';
+import { mapLimit } from '../core/concurrency.ts';
 import type { Plan, SecretRef, TagFilter } from './selection.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { publishDirectory, writeFileAtomic } from '../core/atomic.ts';
+import { mapLimit } from '../core/concurrency.ts';
 import { DeadlineError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDuration } from '../core/duration.ts';
@@ -49,7 +50,7 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
   };
   try {
     // The deadline ends the run at once, even while a step that does not watch the signal is busy.
-    const results = await Promise.race([runBounded(plan.jobs, settings.concurrency, stop, (job) => runJob(job, run)), rejectOnAbort(stop.signal)]);
+    const results = await Promise.race([mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runJob(job, { ...run, signal: AbortSignal.any([run.signal, failed]) })), rejectOnAbort(stop.signal)]);
     const skipped = results.filter((r) => r.skipped).length;
     const written = run.budget.written;
     log.info(`done: ${plan.jobs.length - skipped} fetched, ${skipped} up to date, ${formatSize(written.bytes)} written`, {
@@ -72,27 +73,6 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-/** Runs `work` over the items, `limit` at a time; the first failure aborts `stop` and is rethrown. */
-async function runBounded<T, R>(items: readonly T[], limit: number, stop: AbortController, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index] as T);
-      } catch (error) {
-        failure ??= { error };
-        if (!stop.signal.aborted) stop.abort(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
 }
 
 async function runJob(job: Job, run: RunContext): Promise<JobResult> {
@@ -231,8 +211,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     target,
     existed,
     async (staging) => {
-      const stop = new AbortController();
-      await runBounded(planned, settings.partConcurrency, stop, async (object) => {
+      await mapLimit(planned, settings.partConcurrency, async (object) => {
         const what = `s3://${bucket}/${object.key}`;
         const source = await s3.open(bucket, object.key);
         const verify = verifier(job, source, run, what);

@@ -3,6 +3,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Liquid } from 'liquidjs';
+import { mapLimit } from '../core/concurrency.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { envsubst } from './envsubst.ts';
@@ -46,7 +47,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   const engine = set.files.some((f) => f.syntax === 'liquid') ? await createEngine(plan) : undefined;
   context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });
 
-  const results = await mapLimited(set.files, PARALLEL, async (file) => {
+  const results = await mapLimit(set.files, PARALLEL, async (file) => {
     context.signal.throwIfAborted();
     return renderOne(file, plan, loaded, engine);
   });
@@ -224,18 +225,4 @@ function isBlank(content: string | Uint8Array): boolean {
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
   }
   return true;
-}
-
-/** Maps items with at most `limit` promises pending; results keep the input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
