@@ -54,10 +54,10 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? '').replace(/:\s*$/, '').trim();
 }
 
-/** V8 quotes the text around the error ("...") in JSON messages: drop the quote, keep the position. */
-function jsonError(message: string): { message: string; line?: number; column?: number } {
+/** V8 quotes the text around the error in JSON messages ("..." or ..."..."... when cut): drop the quote, keep the position. */
+export function jsonError(message: string): { message: string; line?: number; column?: number } {
   const at = /\(line (\d+) column (\d+)\)/.exec(message);
-  const text = firstLine(message.replace(/, "[\s\S]*"(\.\.\.)? is not valid JSON$/, '').replace(/ \(line \d+ column \d+\)/, ''));
+  const text = firstLine(message.replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '').replace(/ \(line \d+ column \d+\)/, ''));
   return at ? { message: text, line: Number(at[1]), column: Number(at[2]) } : { message: text };
 }
 

@@ -10,6 +10,7 @@ import { parseEnv } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 import { envPrefix } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
+import { jsonError } from './validate.ts';
 
 export type Values = Record<string, unknown>;
 
@@ -93,16 +94,25 @@ async function readText(path: string, what: string, maxSize: number): Promise<st
 async function readValuesFile(path: string, maxSize: number): Promise<Values> {
   const text = await readText(path, 'values file', maxSize);
   if (path.endsWith('.env')) return Object.assign(Object.create(null) as Values, parseEnv(text));
+  const json = extname(path) === '.json';
   let document: unknown;
   try {
-    document = extname(path) === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text, { maxAliasCount: 100, uniqueKeys: true });
+    document = json ? JSON.parse(text) : (await import('yaml')).parse(text, { maxAliasCount: 100, uniqueKeys: true });
   } catch (error) {
-    const first = ((error as Error).message.split('\n')[0] ?? '').trim();
-    throw new UsageError(`values file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${first}`, { cause: error });
+    // This runs before --secret-vars are registered, so no input text may reach the message; the parser
+    // error is not kept as the cause either, since the runner logs a cause's message too.
+    throw new UsageError(`values file ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${parseReason((error as Error).message, json)}`);
   }
   if (document === null || document === undefined) return Object.create(null) as Values;
   if (!isMapping(document)) throw new UsageError(`values file ${path}: expected a mapping of names to values at the top level`);
   return deepMerge(Object.create(null) as Values, document);
+}
+
+/** V8 quotes the JSON input in its message (jsonError drops it); YAML's first line only describes the error. */
+function parseReason(message: string, json: boolean): string {
+  if (!json) return (message.split('\n')[0] ?? '').trim();
+  const reason = jsonError(message);
+  return reason.line === undefined ? reason.message : `${reason.message} (line ${reason.line} column ${reason.column})`;
 }
 
 /**

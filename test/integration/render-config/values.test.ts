@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicLayoutDir, errorMessage, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
 
@@ -92,6 +92,30 @@ test('--check prints its problem lines through the redactor: a secret used as a 
   assert.match(result.stdout, /^a\.conf\.liquid\S*: \*\*\*$/m);
   assert.ok(!result.stdout.includes(CANARY), `the canary leaked on stdout: ${result.stdout}`);
   assert.ok(!result.stderr.includes(CANARY), `the canary leaked on stderr: ${result.stderr}`);
+});
+
+test('a values file that does not parse: the error quotes none of its text (it may hold a secret)', async () => {
+  // Parsed before --secret-vars are registered, so the redactor cannot catch what the message echoes.
+  const dir = writeTree(tempDir('rc-badvalues-canary-'), {
+    'token.json': `{"DB_PASS": ${CANARY}}`,
+    'unclosed.json': `{"DB_PASS": "${CANARY}"`,
+    'token.yaml': `DB_PASS: [${CANARY}\n`,
+    't/a.conf': 'p=$DB_PASS\n',
+  });
+  const termination = join(tempDir('rc-badvalues-term-'), 'termination-log');
+  writeFileSync(termination, '');
+  for (const [file, expected] of [
+    ['token.json', /values file .*token\.json is not valid JSON: Unexpected token/],
+    ['unclosed.json', /values file .*unclosed\.json is not valid JSON: .*\(line 1 column \d+\)/],
+    ['token.yaml', /values file .*token\.yaml is not valid YAML/],
+  ] as const) {
+    const result = await renderConfig(['--templates', join(dir, 't'), '--out', tempDir(), '--values', join(dir, file), '--secret-vars', 'DB_PASS'], { TERMINATION_LOG_PATH: termination });
+    assert.equal(result.code, 2, `${file}: ${result.stderr}`);
+    assert.match(errorMessage(result), expected);
+    for (const text of [result.stdout, result.stderr, readFileSync(termination, 'utf8')]) {
+      assert.ok(!text.includes(CANARY.slice(0, 8)), `${file}: the canary leaked: ${text}`);
+    }
+  }
 });
 
 test('--secret-vars marks env or values entries as secrets: masked and written with --secret-mode', async () => {

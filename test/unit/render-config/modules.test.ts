@@ -95,6 +95,8 @@ test('output formats by extension, and their parse errors with positions', async
   assert.deepEqual(['a.json', 'b.YAML', 'c.yml', 'd.toml', 'e.conf'].map(formatOf), ['json', 'yaml', 'yaml', 'toml', undefined]);
   assert.equal(await syntaxError('{"a": [1]}', 'json'), undefined);
   assert.deepEqual(await syntaxError('{"a": 1,\n "b" }', 'json'), { message: "not valid JSON: Expected ':' after property name in JSON at position 14", line: 2, column: 6 });
+  // V8 cuts a long quote of the input to ..."..."...: none of it is kept.
+  assert.deepEqual(await syntaxError(`{"padding": "${'x'.repeat(40)}", "token": quoted-secret-text}`, 'json'), { message: "not valid JSON: Unexpected token 'q'" });
   assert.match((await syntaxError('a: 1\na: 2\n', 'yaml'))?.message ?? '', /not valid YAML: Map keys must be unique/);
   assert.equal(await syntaxError('---\na: 1\n---\nb: [2]\n', 'yaml'), undefined);
   const toml = await syntaxError('a = 1\nb = \n', 'toml');
