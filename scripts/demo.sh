@@ -19,7 +19,8 @@ DEMO_REDIS_PORT=${DEMO_REDIS_PORT:-56380}
 DEMO_PASSWORD=demo-pass
 DEMO_START_DELAY=${DEMO_START_DELAY:-4}
 demo_dir="$root/.cache/demo"
-demo_pg=$(pg_reachable_dir "$demo_dir/pg")
+# Known only once the postgres user exists (after the install step): set by prepare_demo_servers.
+demo_pg=
 
 bold=; reset=
 if [ -t 1 ]; then bold=$'\e[1m'; reset=$'\e[0m'; fi
@@ -45,7 +46,7 @@ start_demo_redis() {
 }
 
 stop_demo_servers() {
-  if [ -f "$demo_pg/data/postmaster.pid" ]; then
+  if [ -n "$demo_pg" ] && [ -f "$demo_pg/data/postmaster.pid" ]; then
     as_pg_user "$PG_BIN/pg_ctl" -D "$demo_pg/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   if [ -f "$demo_dir/redis/redis.pid" ]; then
@@ -60,6 +61,7 @@ prepare_demo_servers() {
     ! port_taken "$port" || die "port $port is in use; pick others with DEMO_PG_PORT=... DEMO_REDIS_PORT=..."
   done
   rm -rf "$demo_dir"
+  demo_pg=$(pg_reachable_dir "$demo_dir/pg")
   pg_initdb "$demo_pg" toolkit "$DEMO_PASSWORD" || die "initdb failed, see $demo_pg/initdb.log"
   redis_config "$demo_dir/redis" "$DEMO_REDIS_PORT" "$DEMO_PASSWORD"
 }

@@ -12,14 +12,16 @@ cd "$root"
 MOTO_VERSION=5.2.5
 # PostgreSQL 15 is Debian 12's; services.sh uses /usr/lib/postgresql/15/bin.
 DEBIAN_PACKAGES=(
-  postgresql postgresql-client            # test server, pg_isready (reference for benchmarks)
+  postgresql-15 postgresql-client-15      # test server, pg_isready (reference for benchmarks)
   redis-server redis-tools                # test server, redis-cli
   gettext-base miller awscli              # reference tools: envsubst, mlr, aws
   podman runc uidmap fuse-overlayfs       # running the images and the chart's pods without a Docker engine
+  catatonit slirp4netns                   # podman's Recommends: the pod infra container's pause binary
   skopeo buildah                          # inspecting and checking OCI image archives
   qemu-user-static                        # running arm64 binaries (image checks for Graviton)
   binutils binutils-aarch64-linux-gnu     # images: strip the amd64 and arm64 node binaries
   python3-venv curl ca-certificates       # moto's venv, readiness probes
+  time                                    # /usr/bin/time: peak memory of the reference tools in benchmarks
 )
 
 log() { echo "install-deps: $*" >&2; }

@@ -18,7 +18,10 @@ pg_reachable_dir() {
   if [ -z "$PG_RUN_AS" ] || as_pg_user test -x "$(dirname "$dir")"; then
     echo "$dir"
   else
-    echo "$(getent passwd "$PG_RUN_AS" | cut -d: -f6)/init-toolkit-$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
+    local home
+    home=$(getent passwd "$PG_RUN_AS" | cut -d: -f6)
+    [ -n "$home" ] || { echo "user $PG_RUN_AS does not exist: run scripts/install-deps.sh first" >&2; return 1; }
+    echo "$home/init-toolkit-$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
   fi
 }
 

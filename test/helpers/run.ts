@@ -81,6 +81,8 @@ export function tempDir(prefix = 'toolkit-test-'): string {
 /** A tool started in the background, with a way to wait until its stderr shows something. */
 export interface StartedTool {
   result: Promise<RunResult>;
+  /** The process, once spawned (to send it a signal). */
+  child: Promise<ChildProcess>;
   /** Resolves once stderr matches (e.g. the tool logged its first failed attempt); rejects if it exits first. */
   stderrMatches(pattern: RegExp): Promise<void>;
 }
@@ -88,9 +90,12 @@ export interface StartedTool {
 export function startTool(tool: string, args: string[], options: RunOptions = {}): StartedTool {
   let stderr = '';
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  let spawned: (child: ChildProcess) => void = () => undefined;
+  const child = new Promise<ChildProcess>((resolve) => (spawned = resolve));
   const result = runTool(tool, args, {
     ...options,
     onSpawn: (child) => {
+      spawned(child);
       child.stderr?.on('data', (chunk: Buffer | string) => {
         stderr += chunk.toString();
         for (const waiter of [...waiters]) {
@@ -105,6 +110,7 @@ export function startTool(tool: string, args: string[], options: RunOptions = {}
   });
   return {
     result,
+    child,
     stderrMatches: (pattern) =>
       pattern.test(stderr)
         ? Promise.resolve()

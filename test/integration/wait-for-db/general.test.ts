@@ -103,15 +103,13 @@ test('targets and flags come from env vars and from a config file', async () => 
 
 test('SIGTERM while waiting exits 143 quickly', async () => {
   const port = await freePort();
-  let sent = 0;
-  const result = await runTool('wait-for-db', ['--timeout', '60s', `tcp://127.0.0.1:${port}`], {
-    onSpawn: (child) => {
-      setTimeout(() => {
-        sent = performance.now();
-        child.kill('SIGTERM');
-      }, 800);
-    },
-  });
+  const waiting = startTool('wait-for-db', ['--timeout', '60s', `tcp://127.0.0.1:${port}`]);
+  // Signal only once the tool is waiting (its handlers are installed by then).
+  await waiting.stderrMatches(/"msg":"not ready"/);
+  const child = await waiting.child;
+  const sent = performance.now();
+  child.kill('SIGTERM');
+  const result = await waiting.result;
   assert.equal(result.code, 143, result.stderr);
   assert.ok(performance.now() - sent < 1000, 'exited within a second of SIGTERM');
   assert.match(String(result.logs.at(-1)?.msg), /interrupted by SIGTERM/);
