@@ -2,7 +2,9 @@
 // selection, the mounted directory and the output settings, validated into one Plan (UsageError if not).
 
 import { UsageError } from '../core/errors.ts';
+import type { OptionValues } from '../core/options.ts';
 import { MANIFEST_NAME, sanitizeFileName } from './names.ts';
+import type { spec } from './spec.ts';
 
 /** One explicitly named secret: `NAME_OR_ARN[?stage=L&version=ID&optional&keys&as=FILE][#KEY]`. */
 export interface SecretRef {
@@ -146,27 +148,7 @@ export function parseTag(text: string): TagFilter {
 export interface PlanInput {
   /** References from the arguments, COPY_SECRETS_SECRETS or the config file's `secrets` list. */
   args: string[];
-  options: {
-    out: string | undefined;
-    prefix: string | undefined;
-    tag: string[];
-    stripPrefix: boolean;
-    fromDir: string | undefined;
-    expandJson: boolean;
-    qualifyKeys: boolean;
-    mode: number;
-    dirMode: number;
-    uid: number | undefined;
-    gid: number | undefined;
-    jsonFile: string | undefined;
-    dotenvFile: string | undefined;
-    propertiesFile: string | undefined;
-    allowEmpty: boolean;
-    explain: boolean;
-    timeout: number;
-    requestTimeout: number;
-    concurrency: number;
-  };
+  options: OptionValues<typeof spec>;
 }
 
 export function buildPlan(input: PlanInput): Plan {
