@@ -35,6 +35,7 @@ describe('Kubernetes schemas (strict, offline)', () => {
   it('rejects a wrong type', () => {
     const result = kubeconform('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: 1\n');
     assert.notEqual(result.status, 0);
+    assert.match(result.stdout, /ConfigMap x is invalid: .*got number, want string/);
   });
 });
 
