@@ -30,7 +30,7 @@ import type { Plan, SecretRef, TagFilter } from './selection.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 
 /** BatchGetSecretValue takes at most 20 ids, and returns at most 20 values per page. */
-export const BATCH_SIZE = 20;
+const BATCH_SIZE = 20;
 /** ListSecrets returns at most 100 per page. */
 const LIST_PAGE_SIZE = 100;
 const BACKOFF = { initialMs: 200, maxMs: 5_000 };

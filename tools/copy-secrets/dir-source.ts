@@ -11,7 +11,7 @@ import { redactor } from '../core/redact.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 
 /** Kubernetes caps a Secret at 1 MiB; a bigger file is not a secret we should copy. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_FILE_BYTES = 1024 * 1024;
 
 export async function readFromDir(dir: string, log: Logger): Promise<SourceSecret[]> {
   let root: string;

@@ -45,7 +45,7 @@ function renderDotenv(files: readonly OutputFile[]): string {
     .join('');
 }
 
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -7,7 +7,7 @@ import { basename, join, matchesGlob } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 
 export type Syntax = 'envsubst' | 'liquid';
-export const SYNTAXES: readonly Syntax[] = ['envsubst', 'liquid'];
+const SYNTAXES: readonly Syntax[] = ['envsubst', 'liquid'];
 
 export interface TemplateFile {
   /** Absolute or given path of the template file, for reading. */

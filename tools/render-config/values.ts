@@ -158,7 +158,7 @@ export async function readSecretsDir(dir: string, maxSize: number): Promise<Valu
 }
 
 /** Registers every string inside a value, and its base64 form (what b64enc would print). */
-export function registerSecret(value: unknown): void {
+function registerSecret(value: unknown): void {
   if (typeof value === 'string') {
     redactor.add(value);
     // Files often end with a newline that the template then trims away.
