@@ -211,13 +211,14 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     target,
     existed,
     async (staging) => {
-      await mapLimit(planned, settings.partConcurrency, async (object) => {
+      // One failed object aborts the downloads of the others instead of letting them run to the end.
+      await mapLimit(planned, settings.partConcurrency, async (object, _index, failed) => {
         const what = `s3://${bucket}/${object.key}`;
         const source = await s3.open(bucket, object.key);
         const verify = verifier(job, source, run, what);
         const meter = outputMeter(what, run.budget);
         const path = join(staging, object.path);
-        await fs.mkdir(dirname(path), { recursive: true, mode: settings.dirMode });
+        await fs.mkdir(dirname(path), { recursive: true });
         run.budget.addFiles(1, what);
         try {
           await pipeline([
@@ -226,7 +227,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
             ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
             meter,
             createWriteStream(path, { flags: 'wx', mode: settings.mode }),
-          ] as unknown as [Readable, NodeJS.WritableStream]);
+          ] as unknown as [Readable, NodeJS.WritableStream], { signal: AbortSignal.any([run.signal, failed]) });
         } catch (error) {
           throw asInputError(error, what);
         }
@@ -235,6 +236,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
         written += meter.bytes;
         objects.push({ key: object.key, path: object.path, bytes: verify.result?.bytes ?? 0, sha256: verify.result?.sha256 ?? '' });
       });
+      await chmodSubdirectories(staging, settings.dirMode);
     },
     { dirMode: settings.dirMode },
   );
@@ -245,6 +247,16 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     settings.mode,
   );
   return { skipped: false, bytes };
+}
+
+/** Every directory below `dir` gets exactly `mode`: mkdir's mode is reduced by the umask, and done last so a mode without write access does not stop the writes. */
+async function chmodSubdirectories(dir: string, mode: number): Promise<void> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const path = join(dir, entry.name);
+    await chmodSubdirectories(path, mode);
+    await fs.chmod(path, mode);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

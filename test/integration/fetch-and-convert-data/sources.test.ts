@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -64,6 +64,24 @@ test('s3 prefix: every object below it, converted, published as one directory', 
   assert.equal(existsSync(join(out, 'data', 'c.ndjson')), false);
   const manifest = JSON.parse(readFileSync(join(out, 'data.manifest.json'), 'utf8'));
   assert.deepEqual(manifest.objects.map((o: { path: string }) => o.path), ['2024/a.ndjson', 'b.ndjson']);
+});
+
+test('s3 prefix: --dir-mode 0775 is applied exactly to every directory despite a umask of 022', async () => {
+  const s3 = s3Client();
+  const bucket = await makeBucket(s3, 'mode');
+  await putObject(s3, bucket, 'data/2024/05/a.txt', 'a');
+  await putObject(s3, bucket, 'data/b.txt', 'b');
+  const out = tempDir();
+  const previous = process.umask(0o022);
+  try {
+    const result = await run(['--out', out, '--dir-mode', '0775', `s3://${bucket}/data/`]);
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    process.umask(previous);
+  }
+  for (const dir of ['data/..data/', 'data/2024', 'data/2024/05']) {
+    assert.equal(statSync(join(out, dir)).mode & 0o777, 0o775, dir);
+  }
 });
 
 test('s3 prefix with a key that climbs out ("..") is rejected before anything is written (exit 4)', async () => {
