@@ -10,7 +10,7 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { publishDirectory, writeFileAtomic } from '../core/atomic.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import { DeadlineError, UsageError } from '../core/errors.ts';
+import { DeadlineError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDuration } from '../core/duration.ts';
 import { Budget } from './budget.ts';
@@ -204,7 +204,14 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   // Names are checked before anything is fetched: one bad key fails the job up front.
   const planned = listed.map((object) => {
     const parts = safeRelativePath(object.key.slice(prefix.length), settings.limits.maxDepth, `s3://${bucket}/${prefix}: key`);
-    parts[parts.length - 1] = deriveName(parts.at(-1) as string, job.steps);
+    const derived = deriveName(parts.at(-1) as string, job.steps);
+    // The conversions strip extensions: "a/...gz" would become "a/.." once gunzip removed ".gz".
+    if (derived === '' || derived === '.' || derived === '..') {
+      throw new InvalidInputError(
+        `s3://${bucket}/${object.key}: the converted name "${derived}" of this key is not a usable file name; rename the object or narrow the prefix`,
+      );
+    }
+    parts[parts.length - 1] = derived;
     return { ...object, path: parts.join('/') };
   });
   await publishOrClean(

@@ -98,6 +98,27 @@ test('s3 prefix with a key that climbs out ("..") is rejected before anything is
   assert.deepEqual(listTree(out), []);
 });
 
+test('s3 prefix with a key whose converted name would be ".." or "." is rejected up front (exit 4)', async () => {
+  const s3 = s3Client();
+  const bucket = await makeBucket(s3, 'dots');
+  await putObject(s3, bucket, 'data/a/ok.gz', gzipSync('fine'));
+  await putObject(s3, bucket, 'data/a/...gz', gzipSync('evil'));
+  const out = tempDir();
+
+  const result = await run(['--out', out, '--convert', 'gunzip', `s3://${bucket}/data/`]);
+
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(errorLine(result), new RegExp(`s3://${bucket}/data/a/\\.\\.\\.gz: the converted name "\\.\\." of this key is not a usable file name`));
+  assert.deepEqual(listTree(out), []);
+
+  const dot = await makeBucket(s3, 'dot');
+  await putObject(s3, dot, 'data/b/..gzip', gzipSync('x'));
+  const second = await run(['--out', out, '--convert', 'gunzip', `s3://${dot}/data/`]);
+  assert.equal(second.code, 4, second.stderr);
+  assert.match(errorLine(second), /data\/b\/\.\.gzip: the converted name "\." of this key/);
+  assert.deepEqual(listTree(out), []);
+});
+
 test('s3: a missing key is a fatal remote error (exit 3) naming the object', async () => {
   const s3 = s3Client();
   const bucket = await makeBucket(s3, 'miss');
