@@ -89,14 +89,36 @@ export interface PublishOptions {
 /**
  * Publishes a complete set of files into `target`: `fill` writes them into a staging directory, then the
  * set is swapped in as a whole. On any failure the previous set stays in place and the staging
- * directory is removed. Names starting with `..` are reserved for the layout.
+ * directory is removed; a target directory this call created is removed again (it is empty then), so a
+ * failed first run leaves nothing behind. Names starting with `..` are reserved for the layout.
  */
 export async function publishDirectory(
   target: string,
   fill: (staging: string) => Promise<void>,
   options: PublishOptions = {},
 ): Promise<void> {
-  await fs.mkdir(target, { recursive: true });
+  const created = await fs.mkdir(target, { recursive: true });
+  try {
+    await publishInto(target, fill, options);
+  } catch (error) {
+    if (created !== undefined) await removeEmptyChain(target, created);
+    throw error;
+  }
+}
+
+/** rmdir of `from` and its parents up to and including `upTo`; stops at the first one that is not empty. */
+async function removeEmptyChain(from: string, upTo: string): Promise<void> {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      await fs.rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === upTo || dirname(dir) === dir) return;
+  }
+}
+
+async function publishInto(target: string, fill: (staging: string) => Promise<void>, options: PublishOptions): Promise<void> {
   await removeStaleStages(target);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '_');
   const stageName = `..${stamp}.${randomBytes(4).toString('hex')}`;

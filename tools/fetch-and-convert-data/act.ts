@@ -159,13 +159,11 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const target = join(job.out, job.name);
 
   if (isArchiveChain(job.steps)) {
-    const existed = await exists(target);
     let files = 0;
     let bytes = 0;
     const options = { what: job.display, limits: settings.limits, budget: run.budget, allowLinks: settings.allowLinks, mode: settings.mode, dirMode: settings.dirMode };
-    await publishOrClean(
+    await publishDirectory(
       target,
-      existed,
       async (staging) => {
         const stats = job.steps.at(-1) === 'untar' ? await untar(head, { ...options, staging }) : await unzip(head, join(job.out, `.${job.name}.zip-spool-${process.pid}`), { ...options, staging });
         files = stats.files + stats.links;
@@ -197,7 +195,6 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const { bucket, key: prefix } = S3Source.parse(job.source);
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
   const target = join(job.out, job.name);
-  const existed = await exists(target);
   const objects: NonNullable<Manifest['objects']> = [];
   let bytes = 0;
   let written = 0;
@@ -214,9 +211,8 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     parts[parts.length - 1] = derived;
     return { ...object, path: parts.join('/') };
   });
-  await publishOrClean(
+  await publishDirectory(
     target,
-    existed,
     async (staging) => {
       // One failed object aborts the downloads of the others instead of letting them run to the end.
       await mapLimit(planned, settings.partConcurrency, async (object, _index, failed) => {
@@ -263,23 +259,6 @@ async function chmodSubdirectories(dir: string, mode: number): Promise<void> {
     const path = join(dir, entry.name);
     await chmodSubdirectories(path, mode);
     await fs.chmod(path, mode);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return fs.lstat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** publishDirectory, and on failure the target directory removed again when this run created it (it is empty then). */
-async function publishOrClean(target: string, existed: boolean, fill: (staging: string) => Promise<void>, options: { dirMode: number }): Promise<void> {
-  try {
-    await publishDirectory(target, fill, options);
-  } catch (error) {
-    if (!existed) await fs.rmdir(target).catch(() => {});
-    throw error;
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -67,6 +67,29 @@ test('a failing fill leaves the previous set untouched and no staging directory'
   );
   assert.deepEqual(readdirSync(dir).sort(), before);
   assert.equal(readFileSync(join(dir, 'one'), 'utf8'), '1');
+});
+
+test('a failed publish removes the target directories it created, and only those', async () => {
+  const root = tmp();
+  const target = join(root, 'new', 'set');
+  await assert.rejects(
+    publishDirectory(target, async () => {
+      throw new Error('source failed');
+    }),
+    /source failed/,
+  );
+  assert.deepEqual(readdirSync(root), [], 'both created levels are gone');
+
+  const existing = join(root, 'existing');
+  mkdirSync(existing);
+  await assert.rejects(
+    publishDirectory(existing, async () => {
+      throw new Error('source failed');
+    }),
+    /source failed/,
+  );
+  assert.deepEqual(readdirSync(existing), [], 'a target that was there before stays');
+  assert.deepEqual(readdirSync(root), ['existing']);
 });
 
 test('a file in the target not written by the layout is never replaced', async () => {
