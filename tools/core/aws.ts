@@ -3,6 +3,8 @@
 // Deliberately free of any SDK import: the types below are the few fields the classifier reads, so this
 // module stays cheap to load and easy to unit-test with plain objects.
 
+import { TRANSIENT_NETWORK_CODES } from './network.ts';
+
 export interface AwsClientSettings {
   /** AWS_REGION, else AWS_DEFAULT_REGION (the SDK itself only reads AWS_REGION and the profile). */
   region?: string;
@@ -96,23 +98,6 @@ const TRANSIENT = new Set([
   'IDPCommunicationError',
 ]);
 
-/** Node and undici error codes of a connection that may work on the next try. */
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_HTTP2_STREAM_ERROR',
-]);
-
 const ACCESS_DENIED = new Set([
   'AccessDenied',
   'AccessDeniedException',
@@ -151,7 +136,7 @@ export function classifyAwsError(error: unknown): AwsErrorClass {
   if (THROTTLING.has(code) || status === 429) return result('retryable');
   if (ACCESS_DENIED.has(code)) return result('accessDenied');
   if (NOT_FOUND.has(code)) return result('notFound');
-  if (TRANSIENT.has(code) || NETWORK.has(code)) return result('retryable');
+  if (TRANSIENT.has(code) || TRANSIENT_NETWORK_CODES.has(code)) return result('retryable');
   if (status !== undefined && status >= 500) return result('retryable');
   if (shape.$fault === 'server' || (typeof shape.$retryable === 'object' && shape.$retryable !== null)) return result('retryable');
   if (status === 401 || status === 403) return result('accessDenied');

@@ -10,10 +10,11 @@ import * as https from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { FatalRemoteError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { isTransientNetworkError } from '../core/network.ts';
 import { maskUrlCredentials } from '../core/redact.ts';
 import type { Settings } from './plan.ts';
 import type { SourceData } from './source.ts';
-import { isNetworkError, TransientError, withRetries } from './transient.ts';
+import { TransientError, withRetries } from './transient.ts';
 
 /** Link-local ranges: IPv4 169.254/16 (EC2 IMDS 169.254.169.254, ECS 169.254.170.2, EKS Pod Identity 169.254.170.23), IPv6 fe80::/10, and the IPv6 IMDS / Pod Identity addresses. */
 const LINK_LOCAL = new BlockList();
@@ -143,7 +144,7 @@ async function getFollowing(start: URL, headers: Record<string, string>, setting
 }
 
 function isRetryable(error: unknown): boolean {
-  return error instanceof TransientError || isNetworkError(error);
+  return error instanceof TransientError || isTransientNetworkError(error);
 }
 
 export async function openHttp(source: URL, display: string, settings: Settings, signal: AbortSignal, log: Logger): Promise<SourceData> {
@@ -178,7 +179,7 @@ export async function openHttp(source: URL, display: string, settings: Settings,
       } catch (error) {
         response = undefined;
         if (signal.aborted) throw signal.reason;
-        const transient = error instanceof TransientError || isNetworkError(error) || (error as Error).message === 'aborted';
+        const transient = error instanceof TransientError || isTransientNetworkError(error) || (error as Error).message === 'aborted';
         if (!transient) throw error;
         if (!resumable) throw new FatalRemoteError(`${display}: transfer cut after ${received} bytes and the server does not support resuming (Range): ${(error as Error).message}`, { cause: error });
         if (attempt > settings.retries) throw new FatalRemoteError(`${display}: transfer cut after ${received} of ${size} bytes; gave up after ${attempt} attempts`, { cause: error });
