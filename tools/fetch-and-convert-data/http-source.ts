@@ -11,7 +11,7 @@ import { BlockList, isIP } from 'node:net';
 import { FatalRemoteError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { isTransientNetworkError } from '../core/network.ts';
-import { maskUrlCredentials } from '../core/redact.ts';
+import { displayUrl } from '../core/url.ts';
 import type { Settings } from './plan.ts';
 import type { SourceData } from './source.ts';
 import { TransientError, withRetries } from './transient.ts';
@@ -67,7 +67,7 @@ function hostAddress(url: URL): string {
 
 /** One GET of one URL, no redirect handling; resolves with the response head. */
 function get(url: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal): Promise<http.IncomingMessage> {
-  const shown = maskUrlCredentials(url.href);
+  const shown = displayUrl(url);
   const literal = hostAddress(url);
   if (!settings.allowLinkLocal && isLinkLocal(literal)) return Promise.reject(new BlockedAddressError(shown, literal));
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
@@ -114,7 +114,7 @@ async function getFollowing(start: URL, headers: Record<string, string>, setting
     const status = message.statusCode ?? 0;
     if (status >= 300 && status < 400 && message.headers.location) {
       message.resume();
-      const shown = maskUrlCredentials(url.href);
+      const shown = displayUrl(url);
       if (hop >= settings.maxRedirects) throw new FatalRemoteError(`${shown}: more than --max-redirects ${settings.maxRedirects} redirects`);
       let next: URL;
       try {
@@ -127,7 +127,7 @@ async function getFollowing(start: URL, headers: Record<string, string>, setting
         throw new UsageError(`${shown}: redirect to scheme "${scheme}:" refused (allowed: http(s) within --allowed-schemes)`);
       }
       if (url.protocol === 'https:' && scheme === 'http' && !settings.allowHttpsDowngrade) {
-        throw new UsageError(`${shown}: redirect from https to http (${maskUrlCredentials(next.href)}) refused; pass --allow-https-downgrade if intended`);
+        throw new UsageError(`${shown}: redirect from https to http (${displayUrl(next)}) refused; pass --allow-https-downgrade if intended`);
       }
       // Credentials are never forwarded to another origin.
       if (next.origin !== url.origin) {
@@ -139,7 +139,7 @@ async function getFollowing(start: URL, headers: Record<string, string>, setting
     }
     if (status === 200 || status === 206) return { url, message };
     message.resume();
-    throw statusError(maskUrlCredentials(url.href), status);
+    throw statusError(displayUrl(url), status);
   }
 }
 
@@ -187,5 +187,5 @@ export async function openHttp(source: URL, display: string, settings: Settings,
       }
     }
   }
-  return { body: body(), size, metadata: { url: maskUrlCredentials(finalUrl.href), ...(validator ? { etag: validator } : {}) } };
+  return { body: body(), size, metadata: { url: displayUrl(finalUrl), ...(validator ? { etag: validator } : {}) } };
 }

@@ -5,7 +5,8 @@
 import { posix } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
-import { maskUrlCredentials, redactor } from '../core/redact.ts';
+import { maskUrlCredentials } from '../core/redact.ts';
+import { displayUrl } from '../core/url.ts';
 import { parseSize } from './size.ts';
 import type { Spec } from './spec.ts';
 import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
@@ -174,7 +175,7 @@ function readConfigJobs(value: unknown, configPath: string | undefined): JobInpu
 
 function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, settings: Settings): Job {
   const source = parseSource(input.source, label, settings);
-  const display = maskUrlCredentials(source.href);
+  const display = displayUrl(source);
   const out = input.out ?? options.out;
   if (!out) throw new UsageError(`${label}: no output directory: pass --out DIR (or FETCH_AND_CONVERT_DATA_OUT)`);
   const prefix = source.protocol === 's3:' && (source.pathname === '/' || source.pathname.endsWith('/'));
@@ -205,14 +206,17 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`${label}: invalid source URL "${maskUrlCredentials(text)}": expected s3://bucket/key, https://..., http://... or file:///path`);
+    // Unparsed, its query cannot be masked parameter by parameter: it may hold a signature, so it is left out.
+    const [base = ''] = text.split(/[?#]/, 1);
+    throw new UsageError(`${label}: invalid source URL "${maskUrlCredentials(base)}${base === text ? '' : '?...'}": expected s3://bucket/key, https://..., http://... or file:///path`);
   }
-  if (url.password) redactor.add(decodeURIComponent(url.password));
+  // Registers the password and signed query values with the redactor before anything can log them.
+  const shown = displayUrl(url);
   const scheme = url.protocol.slice(0, -1);
-  if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${maskUrlCredentials(url.href)}: use s3, https, http or file`);
+  if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use s3, https, http or file`);
   if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
-  if (scheme === 's3' && !url.hostname) throw new UsageError(`${label}: ${url.href} has no bucket: expected s3://bucket/key`);
-  if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${url.href}: file URLs name a local path (file:///path)`);
+  if (scheme === 's3' && !url.hostname) throw new UsageError(`${label}: ${shown} has no bucket: expected s3://bucket/key`);
+  if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
   return url;
 }
 

@@ -131,6 +131,41 @@ test('s3: a missing key is a fatal remote error (exit 3) naming the object', asy
   assert.deepEqual(listTree(out), []);
 });
 
+test('http: presigned URLs (before and after a redirect) never show their signature, credential or token in logs, errors or the manifest', async () => {
+  const presigned = (path: string, n: number) =>
+    `${path}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIATESTCRED${n}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=FwoGZXIvYXdzEToken${n}%2Fsecret%3D%3D&X-Amz-Signature=5d1f${n}aa0c0ffee${n}`;
+  const secrets = [1, 2].flatMap((n) => [`AKIATESTCRED${n}`, `FwoGZXIvYXdzEToken${n}`, `5d1f${n}aa0c0ffee${n}`]);
+  const server = await startHttp((request, response) => {
+    if (request.url?.startsWith('/start?')) {
+      response.writeHead(302, { location: presigned('/data.csv', 2) });
+      response.end();
+    } else if (request.url?.startsWith('/data.csv?')) {
+      response.writeHead(200, { 'content-type': 'text/csv' });
+      response.end(CSV);
+    } else {
+      response.writeHead(403);
+      response.end();
+    }
+  });
+  try {
+    const out = tempDir();
+    const ok = await run(['--out', out, '--name', 'data.csv', '--log-level', 'debug', `${server.url}${presigned('/start', 1)}`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const manifest = readFileSync(join(out, 'data.csv.manifest.json'), 'utf8');
+    assert.match(manifest, /data\.csv\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=\*\*\*/);
+
+    const denied = await run(['--out', out, '--name', 'other.csv', `${server.url}${presigned('/denied', 1)}`]);
+    assert.equal(denied.code, 3, denied.stderr);
+    assert.match(errorLine(denied), /\/denied\?.*X-Amz-Signature=\*\*\*: HTTP 403/);
+
+    for (const [where, text] of [['run log', ok.stderr + ok.stdout], ['manifest', manifest], ['error log', denied.stderr + denied.stdout]] as const) {
+      for (const secret of secrets) assert.equal(text.includes(secret), false, `${secret} in the ${where}`);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test('http: redirects are followed (each hop checked) and the body is verified', async () => {
   const server = await startHttp((request, response) => {
     if (request.url === '/start') response.writeHead(302, { location: '/middle' }).end();
