@@ -1,5 +1,7 @@
 // What one attempt tells: ready, not ready yet (retry), or a failure that waiting cannot fix.
 
+import { transientNetworkCode } from '../core/network.ts';
+
 /** The result of an attempt that reached the dependency without a transport or auth error. */
 export interface CheckResult {
   ready: boolean;
@@ -19,6 +21,7 @@ export class CheckFailure extends Error {
   }
 }
 
+/** Log class and text per transient code of core's list; a code without an entry here is "network". */
 const NETWORK_CLASSES: Record<string, { errorClass: string; text: string }> = {
   ECONNREFUSED: { errorClass: 'refused', text: 'connection refused' },
   ECONNRESET: { errorClass: 'reset', text: 'connection reset' },
@@ -49,13 +52,13 @@ const TLS_CODES = new Set([
 /** Classifies transport-level errors shared by every protocol; undefined when it is not one. */
 export function classifyNetworkError(error: unknown): CheckFailure | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
-  if (TLS_CODES.has(code)) {
+  if (typeof code === 'string' && TLS_CODES.has(code)) {
     return new CheckFailure('tls', `TLS certificate verification failed (${code}); pass the right CA with --ca-file`, false, { cause: error });
   }
-  const network = NETWORK_CLASSES[code];
-  if (network) return new CheckFailure(network.errorClass, network.text, true, { cause: error });
-  return undefined;
+  const transient = transientNetworkCode(error);
+  if (transient === undefined) return undefined;
+  const known = NETWORK_CLASSES[transient] ?? { errorClass: 'network', text: `network error ${transient}` };
+  return new CheckFailure(known.errorClass, known.text, true, { cause: error });
 }
 
 /** An attempt that ran out of its own time budget. */
