@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testAwsEndpointUrl } from '../test/helpers/services.ts';
 import { startAwsProxy } from '../test/integration/copy-secrets/aws-proxy.ts';
+import { median, printColdStart } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const node = process.execPath;
@@ -24,35 +25,6 @@ const COLD_RUNS = 60;
 /** `--cold-start-only` skips the 100-secret comparison (the awscli loop alone takes minutes). */
 const coldStartOnly = process.argv.includes('--cold-start-only');
 const SECRETS = 100;
-const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-
-function coldStart(): void {
-  const commands: Record<string, string[]> = {
-    'node -e 0': ['-e', '0'],
-    'copy-secrets --version': [bundle, '--version'],
-    'copy-secrets --help': [bundle, '--help'],
-  };
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let i = 0; i < COLD_RUNS; i++) {
-    for (const [name, args] of Object.entries(commands)) {
-      const started = performance.now();
-      const result = spawnSync(node, args, { stdio: 'ignore' });
-      if (result.status !== 0) throw new Error(`${name} exited ${result.status}`);
-      times[name]?.push(performance.now() - started);
-    }
-  }
-  // The minimum is shown beside the median: on a shared, loaded machine it is the steadier estimate.
-  const base = median(times['node -e 0'] as number[]);
-  const baseMin = Math.min(...(times['node -e 0'] as number[]));
-  console.log(`\ncold start (${COLD_RUNS} interleaved runs, Node ${process.version})`);
-  console.log(`${'command'.padEnd(26)} ${'median'.padStart(9)}  vs node -e 0  ${'min'.padStart(9)}  vs node -e 0`);
-  for (const [name, list] of Object.entries(times)) {
-    const least = Math.min(...list);
-    console.log(
-      `${name.padEnd(26)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2).padStart(11)}x  ${least.toFixed(1).padStart(7)}ms  ${(least / baseMin).toFixed(2).padStart(11)}x`,
-    );
-  }
-}
 
 /** Runs a command without blocking this process: the counting proxy lives in it and must keep answering. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; ms: number }> {
@@ -129,5 +101,5 @@ async function hundredSecrets(): Promise<void> {
   console.log(`copy-secrets / awscli wall time: ${(median(ours) / median(theirs)).toFixed(3)}x (target <= 0.2x); calls: ${ourCalls} (target <= ${Math.ceil(SECRETS / 20) + 1})`);
 }
 
-coldStart();
+printColdStart({ 'copy-secrets --version': [bundle, '--version'], 'copy-secrets --help': [bundle, '--help'] }, COLD_RUNS);
 if (!coldStartOnly) await hundredSecrets();
