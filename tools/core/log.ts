@@ -2,7 +2,6 @@
 // Every line passes through the redaction registry, after serialisation, so no field can leak a secret.
 
 import { writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { redactor, type Redactor } from './redact.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -24,8 +23,9 @@ export interface LoggerOptions {
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export class Logger {
-  /** `format` stays unset until the first line, and is then decided with isatty(2): reading
-   * process.stderr.isTTY would build the stderr stream, milliseconds of cold start no log line needs. */
+  /** `format` stays unset until the first line, and is then decided with tty.isatty(2), loaded only then:
+   * node:tty pulls in node:net, and process.stderr.isTTY would build the stderr stream, milliseconds of
+   * cold start that `--version` and `--help` never need. */
   private readonly options: Required<Omit<LoggerOptions, 'format'>> & { format?: LogFormat };
   private readonly fields: LogFields;
 
@@ -66,7 +66,7 @@ export class Logger {
     if (!this.isEnabled(level)) return;
     const all = { ...this.fields, ...fields };
     const time = this.options.now();
-    this.options.format ??= isatty(2) ? 'text' : 'json';
+    this.options.format ??= process.getBuiltinModule('node:tty').isatty(2) ? 'text' : 'json';
     const line =
       this.options.format === 'json'
         ? JSON.stringify({ time: time.toISOString(), level, tool: this.options.tool, msg, ...all }, jsonSafe)

@@ -6,7 +6,6 @@ import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
 import type { spec } from './spec.ts';
 import type { Syntax } from './templates.ts';
-import { parseCheckCommand } from './validate.ts';
 
 export interface Plan {
   templates: string;
@@ -99,4 +98,25 @@ export function allowlist(words: readonly string[]): (name: string) => boolean {
 
 function globMatcher(globs: readonly string[]): (path: string) => boolean {
   return (path) => globs.some((glob) => glob === '*' || glob === path || matchesGlob(path, glob));
+}
+
+/**
+ * The check command: a JSON array of words, or words split on whitespace. No shell is involved and no
+ * value is interpolated; `{}` is replaced by the rendered file's path, else the path is appended.
+ */
+export function parseCheckCommand(text: string): string[] {
+  let words: unknown;
+  if (text.trimStart().startsWith('[')) {
+    try {
+      words = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`--check-command: not a valid JSON array of words: ${(error as Error).message}`, { cause: error });
+    }
+  } else {
+    words = text.trim().split(/\s+/).filter((w) => w !== '');
+  }
+  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string' && w !== '')) {
+    throw new UsageError('--check-command: expected a command and its arguments, e.g. "nginx -t -c {}" or ["jq","empty","{}"]');
+  }
+  return words as string[];
 }

@@ -4,7 +4,6 @@
 
 import { execFile } from 'node:child_process';
 import { extname } from 'node:path';
-import { UsageError } from '../core/errors.ts';
 
 export type OutputFormat = 'json' | 'yaml' | 'toml';
 
@@ -59,27 +58,6 @@ export function jsonError(message: string): { message: string; line?: number; co
   const at = /\(line (\d+) column (\d+)\)/.exec(message);
   const text = firstLine(message.replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '').replace(/ \(line \d+ column \d+\)/, ''));
   return at ? { message: text, line: Number(at[1]), column: Number(at[2]) } : { message: text };
-}
-
-/**
- * The check command: a JSON array of words, or words split on whitespace. No shell is involved and no
- * value is interpolated; `{}` is replaced by the rendered file's path, else the path is appended.
- */
-export function parseCheckCommand(text: string): string[] {
-  let words: unknown;
-  if (text.trimStart().startsWith('[')) {
-    try {
-      words = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`--check-command: not a valid JSON array of words: ${(error as Error).message}`, { cause: error });
-    }
-  } else {
-    words = text.trim().split(/\s+/).filter((w) => w !== '');
-  }
-  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string' && w !== '')) {
-    throw new UsageError('--check-command: expected a command and its arguments, e.g. "nginx -t -c {}" or ["jq","empty","{}"]');
-  }
-  return words as string[];
 }
 
 export interface CheckRejection {

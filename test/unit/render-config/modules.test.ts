@@ -7,7 +7,8 @@ import { redactor } from '../../../tools/core/redact.ts';
 import { createLiquid, renderLiquid } from '../../../tools/render-config/liquid.ts';
 import { formatProblem, problemsError } from '../../../tools/render-config/problems.ts';
 import { discoverTemplates, templateFile } from '../../../tools/render-config/templates.ts';
-import { formatOf, parseCheckCommand, syntaxError } from '../../../tools/render-config/validate.ts';
+import { formatOf, syntaxError } from '../../../tools/render-config/validate.ts';
+import { parseCheckCommand } from '../../../tools/render-config/plan.ts';
 import { deepMerge, readSecretsDir, selectEnv } from '../../../tools/render-config/values.ts';
 
 const created: string[] = [];
