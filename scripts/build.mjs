@@ -19,7 +19,6 @@ const LAZY_PACKAGES = [
   '@aws-sdk/client-secrets-manager',
   'liquidjs',
   'smol-toml',
-  'csv-parse',
   'csv-stringify',
   'yauzl',
   'tar-stream',

@@ -5,10 +5,10 @@
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
-import { parse as parseCsv } from 'csv-parse';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
+import { csvToJsonStage } from './csv.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from './size.ts';
 import type { StepName } from './steps.ts';
@@ -21,9 +21,6 @@ export interface ConvertContext {
 }
 
 type Stage = NodeJS.ReadWriteStream;
-
-/** Output is pushed in batches of about this size: one push per record would dominate the run time. */
-const BATCH_CHARS = 64 * 1024;
 
 /** The streams of a chain of byte steps (archive steps are sinks, see extract.ts). */
 export function conversionStages(chain: readonly StepName[], context: ConvertContext): Stage[] {
@@ -38,15 +35,7 @@ function stagesOf(step: StepName, context: ConvertContext): Stage[] {
       return decompress(createZstdDecompress({ chunkSize: 64 * 1024 }), context);
     case 'csv:json':
     case 'csv:ndjson':
-      return [
-        parseCsv({
-          bom: true,
-          delimiter: context.delimiter,
-          max_record_size: context.limits.maxRecordBytes,
-          skip_empty_lines: true,
-        }),
-        new CsvRecordsToJson(step === 'csv:json', context),
-      ];
+      return [csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' })];
     case 'ndjson:csv':
       return [new NdjsonTo('csv', context)];
     case 'ndjson:yaml':
@@ -70,7 +59,6 @@ export function asInputError(error: unknown, what: string): unknown {
   if (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
     return new InvalidInputError(`${what}: invalid or truncated compressed data: ${error.message}`, { cause: error });
   }
-  if (code.startsWith('CSV_')) return new InvalidInputError(`${what}: invalid CSV: ${error.message}`, { cause: error });
   return error;
 }
 
@@ -104,52 +92,6 @@ function decompress(inflater: Transform, context: ConvertContext): Stage[] {
     },
   });
   return [countIn, inflater, guard];
-}
-
-// ---------------------------------------------------------------------------------------------------
-// CSV records (arrays from csv-parse, the first one is the header) to NDJSON or a JSON array.
-
-class CsvRecordsToJson extends Transform {
-  private keys: string[] | undefined;
-  private batch = '';
-  private count = 0;
-  private readonly array: boolean;
-  private readonly context: ConvertContext;
-
-  constructor(array: boolean, context: ConvertContext) {
-    super({ writableObjectMode: true });
-    this.array = array;
-    this.context = context;
-  }
-
-  override _transform(record: string[], _e: BufferEncoding, callback: TransformCallback): void {
-    if (!this.keys) {
-      const seen = new Set<string>();
-      for (const name of record) {
-        if (name === '') return callback(new InvalidInputError(`${this.context.what}: invalid CSV: the header row has an empty column name`));
-        if (seen.has(name)) return callback(new InvalidInputError(`${this.context.what}: invalid CSV: duplicate column name "${name}" in the header row`));
-        seen.add(name);
-      }
-      this.keys = record.map((name, i) => `${i === 0 ? '{' : ','}${JSON.stringify(name)}:`);
-      if (this.array) this.batch = '[';
-      return callback();
-    }
-    let line = this.array ? (this.count === 0 ? '\n' : ',\n') : '';
-    for (let i = 0; i < record.length; i++) line += (this.keys[i] as string) + JSON.stringify(record[i]);
-    this.batch += this.array ? `${line}}` : `${line}}\n`;
-    this.count++;
-    if (this.batch.length >= BATCH_CHARS) {
-      this.push(this.batch);
-      this.batch = '';
-    }
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (!this.keys) return callback(new InvalidInputError(`${this.context.what}: invalid CSV: no header row (the input is empty)`));
-    if (this.array) this.batch += this.count === 0 ? ']\n' : '\n]\n';
-    callback(null, this.batch);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ export async function openFile(url: URL, display: string): Promise<SourceData> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new FatalRemoteError(`${display}: not a regular file`);
-    return { body: createReadStream(path, { highWaterMark: 1024 * 1024 }), size: info.size, metadata: { path } };
+    return { body: createReadStream(path, { highWaterMark: 64 * 1024 }), size: info.size, metadata: { path } };
   } catch (error) {
     if (error instanceof FatalRemoteError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
