@@ -26,6 +26,9 @@ export interface BuildOptions {
   distDir: string;
   outDir: string;
   cacheDir: string;
+  /** Where compressed base layers are kept between builds (keyed by content and compressor); undefined:
+   *  always compress. */
+  layerCacheDir: string | undefined;
   compression: Compression;
   inputs: BaseInputs;
   /** Seconds since the epoch: mtime of the app layers and `created` of the images. */
@@ -152,7 +155,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   try {
     const bases = {} as Record<Arch, Layer>;
     for (const arch of architectures) {
-      bases[arch] = await buildLayer(await baseEntries(options.inputs, arch, options.cacheDir), options.inputs.sourceDateEpoch, options.compression);
+      bases[arch] = await buildLayer(await baseEntries(options.inputs, arch, options.cacheDir), options.inputs.sourceDateEpoch, options.compression, options.layerCacheDir);
     }
     const base = await writeImage(
       {

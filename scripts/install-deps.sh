@@ -20,6 +20,7 @@ DEBIAN_PACKAGES=(
   skopeo buildah                          # inspecting and checking OCI image archives
   qemu-user-static                        # running arm64 binaries (image checks for Graviton)
   binutils binutils-aarch64-linux-gnu     # images: strip the amd64 and arm64 node binaries
+  libdeflate-tools                        # images: libdeflate-gzip -12 compresses the layers (pinned 1.14)
   python3-venv curl ca-certificates       # moto's venv, readiness probes
   time                                    # /usr/bin/time: peak memory of the reference tools in benchmarks
 )

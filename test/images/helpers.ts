@@ -39,9 +39,10 @@ export async function run(command: string, args: string[], options: { env?: Node
 /** Fixed inputs, so two builds made minutes apart (while colleagues commit) must agree byte for byte. */
 export const buildEnv = { SOURCE_DATE_EPOCH: '1767225600', IMAGE_REVISION: '0123456789abcdef0123456789abcdef01234567', IMAGE_SOURCE: 'https://example.invalid/init-toolkit' };
 
-/** Builds the images of the bundles present in dist/ into `outDir` on this Node (24) and returns images.json. */
-export async function buildInto(outDir: string, extraArgs: string[] = []): Promise<{ summary: BuildSummary; stderr: string }> {
-  const result = await run(process.execPath, [join(repoRoot, 'images', 'cli.ts'), '--allow-missing', '--out', outDir, ...extraArgs], { env: buildEnv, timeoutMs: 300_000 });
+/** Builds the images of the bundles present in dist/ into `outDir` on this Node (24), with `buildEnv` and
+ *  `env`, and returns images.json. */
+export async function buildInto(outDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ summary: BuildSummary; stderr: string }> {
+  const result = await run(process.execPath, [join(repoRoot, 'images', 'cli.ts'), '--allow-missing', '--out', outDir, ...extraArgs], { env: { ...buildEnv, ...env }, timeoutMs: 300_000 });
   if (result.code !== 0) throw new Error(`image build failed (${result.code}): ${result.stderr}`);
   return { summary: JSON.parse(readFileSync(join(outDir, 'images.json'), 'utf8')) as BuildSummary, stderr: result.stderr };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
 import { readBaseInputs } from '../../images/inputs.ts';
+import { packageRepositoryUrl } from '../../images/source.ts';
 import { blobPath, buildInto, layerHeaders, readBlobJson, repoRoot, run, unpack, type TarHeader } from './helpers.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'images-test-'));
@@ -20,7 +21,8 @@ const tools = (): ImageSummary[] => summary.images.filter((i) => i.name !== 'nod
 const base = (): ImageSummary => summary.images.find((i) => i.name === 'node-base')!;
 const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const unique = (what: string) => `images-test-${what}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; repository?: string | { url?: string } };
+const version = packageJson.version;
 
 // A snapshot of dist/: colleagues rebuild bundles while this file runs, and both builds must see the same.
 const distDir = join(scratch, 'dist');
@@ -83,6 +85,38 @@ describe('build', () => {
         assert.deepEqual(config.rootfs.diff_ids, image.platforms[arch].layers.map((l) => l.diffId));
       }
     }
+  });
+
+  test('without IMAGE_SOURCE the source annotation is the git remote origin as an https URL, credentials removed', async () => {
+    // A remote configured through git's environment (GIT_CONFIG_*: the last value of a key wins), so the
+    // test does not depend on the checkout's own remote.
+    const out = join(scratch, 'from-git');
+    const tool = tools()[0]!.name;
+    const env = { IMAGE_SOURCE: '', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'remote.origin.url', GIT_CONFIG_VALUE_0: 'https://builder:s3cret-token@git.example.invalid/team/init-toolkit.git' };
+    const { summary: built } = await buildInto(out, ['--dist', distDir, tool], env);
+    // package.json `repository`, when the project sets one, comes before the git remote.
+    const expected = packageRepositoryUrl(packageJson.repository, repoRoot) ?? 'https://git.example.invalid/team/init-toolkit';
+    for (const image of built.images) {
+      const documents = [image.index, ...(['amd64', 'arm64'] as const).flatMap((a) => [image.platforms[a].manifest, image.platforms[a].config])];
+      for (const digest of documents) {
+        const text = readFileSync(blobPath(out, image.name, digest), 'utf8');
+        const doc = JSON.parse(text) as { annotations?: Record<string, string>; config?: { Labels?: Record<string, string> } };
+        assert.equal((doc.annotations ?? doc.config?.Labels)?.['org.opencontainers.image.source'], expected, `${image.name} ${digest}`);
+        assert.doesNotMatch(text, /s3cret-token|builder@/, `${image.name} ${digest} leaks the remote's credentials`);
+      }
+    }
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test('outside a git checkout, with no IMAGE_SOURCE and no package.json repository, it is left out with a warning', async () => {
+    const out = join(scratch, 'no-source');
+    const { summary: built, stderr } = await buildInto(out, ['--dist', distDir, tools()[0]!.name], { IMAGE_SOURCE: '', GIT_DIR: join(scratch, 'not-a-repository') });
+    const fromPackage = packageRepositoryUrl(packageJson.repository, repoRoot);
+    if (fromPackage === undefined) assert.match(stderr, /org\.opencontainers\.image\.source left out: set IMAGE_SOURCE/);
+    for (const image of built.images) {
+      assert.equal(readBlobJson<{ annotations: Record<string, string> }>(out, image.name, image.index).annotations['org.opencontainers.image.source'], fromPackage);
+    }
+    rmSync(out, { recursive: true, force: true });
   });
 
   test('the base image is defined by its inputs: created at the pin date, no revision, tagged node-date', () => {
@@ -266,9 +300,9 @@ test('the arm64 node runs under qemu-aarch64-static from the unpacked arm64 imag
   assert.match(tool.stdout, new RegExp(version.replaceAll('.', '\\.')));
 });
 
-test('a second build gives byte-identical blobs, layouts and archives', async () => {
+test('a second build, compressing afresh (no layer cache), gives byte-identical blobs, layouts and archives', async () => {
   const again = join(scratch, 'again');
-  const { summary: second } = await buildInto(again, ['--dist', distDir]);
+  const { summary: second } = await buildInto(again, ['--dist', distDir, '--no-layer-cache']);
   assert.deepEqual(second, summary);
   for (const image of summary.images) {
     assert.equal(sha256File(join(again, `${image.name}.oci.tar`)), sha256File(join(outDir, `${image.name}.oci.tar`)), `${image.name}.oci.tar`);

@@ -1,14 +1,15 @@
 // Unit tests of the image builder's pure parts: layer determinism and ordering, input checks.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Entry } from '../../../images/archive.ts';
 import { ImageInputError, ImageUsageError } from '../../../images/errors.ts';
 import { debFile, sha256Hex } from '../../../images/fetch.ts';
 import { readBaseInputs } from '../../../images/inputs.ts';
-import { buildLayer, withParents } from '../../../images/layer.ts';
+import { buildLayer, libdeflate, withParents } from '../../../images/layer.ts';
 
 const file = (path: string, content: string, mode = 0o644): Entry => ({ path, type: 'file', mode, uid: 0, gid: 0, content: Buffer.from(content) });
 
@@ -26,6 +27,28 @@ test('the same entries in any order give the same layer bytes, for gzip and zstd
     assert.equal(one.mediaType, `application/vnd.oci.image.layer.v1.tar+${compression}`);
     assert.notEqual(later.diffId, one.diffId, 'the mtime is part of the layer');
     assert.equal(one.digest, `sha256:${sha256Hex(one.data)}`);
+  }
+});
+
+test('a cached layer is reused only while it still unpacks to the same tar; a damaged one is replaced', async () => {
+  // Prepare: content large enough that libdeflate's strongest level matters.
+  const cache = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  const entries = [file('a/big.txt', Array.from({ length: 20_000 }, (_, i) => `line ${i} ${i % 7}\n`).join(''))];
+  // Act: a cold build fills the cache, a warm one reads it.
+  const cold = await buildLayer(entries, 1_700_000_000, 'gzip', cache);
+  const names = readdirSync(cache);
+  const warm = await buildLayer(entries, 1_700_000_000, 'gzip', cache);
+  // Assess: one entry named by the tar digest and the compressor; same bytes as an uncached build.
+  assert.deepEqual(names, [`${cold.diffId.slice(7)}-${libdeflate.program}-${libdeflate.version}-${libdeflate.level}`]);
+  assert.ok(warm.data.equals(cold.data));
+  assert.ok((await buildLayer(entries, 1_700_000_000, 'gzip')).data.equals(cold.data));
+  assert.equal(sha256Hex(gunzipSync(cold.data)), cold.diffId.slice(7));
+  // A damaged entry (valid gzip of other bytes, a truncated stream, garbage) is not used and gets rewritten.
+  for (const damage of [gzipSync('other bytes'), cold.data.subarray(0, 100), Buffer.from('not gzip')]) {
+    writeFileSync(join(cache, names[0]!), damage);
+    const repaired = await buildLayer(entries, 1_700_000_000, 'gzip', cache);
+    assert.ok(repaired.data.equals(cold.data));
+    assert.ok(readFileSync(join(cache, names[0]!)).equals(cold.data));
   }
 });
 
