@@ -22,7 +22,9 @@ export interface Ownership {
   gid?: number | undefined;
 }
 
-export type FileContent = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+/** A writer gets the open temporary file, e.g. to write parts at their offsets. */
+export type FileWriter = (file: fs.FileHandle) => Promise<void>;
+export type FileContent = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | FileWriter;
 
 const DATA_LINK = '..data';
 
@@ -35,10 +37,11 @@ export async function writeFileAtomic(path: string, content: FileContent, own: O
   const temp = tempName(path);
   const forget = onCleanup(() => rmSync(temp, { force: true }));
   try {
-    if (typeof content === 'string' || content instanceof Uint8Array) {
-      const handle = await fs.open(temp, 'wx', 0o600);
+    if (typeof content === 'string' || content instanceof Uint8Array || typeof content === 'function') {
+      // Readable too: a writer may read back what it wrote.
+      const handle = await fs.open(temp, 'wx+', 0o600);
       try {
-        await handle.writeFile(content);
+        await (typeof content === 'function' ? content(handle) : handle.writeFile(content));
         await handle.sync();
       } finally {
         await handle.close();

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,12 +18,12 @@ import { Budget } from './budget.ts';
 import { asInputError, conversionStages } from './convert.ts';
 import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
-import { safeRelativePath } from './paths.ts';
+import { checkDistinctPaths, safeRelativePath } from './paths.ts';
 import type { Job, Plan, Settings } from './plan.ts';
 import { formatSize } from './size.ts';
 import { openSource, type SourceData } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
-import { VerifyStream, type Verified } from './verify.ts';
+import { Verifier, VerifyStream, type Verified } from './verify.ts';
 
 interface RunContext {
   settings: Settings;
@@ -106,9 +107,9 @@ async function runJob(job: Job, run: RunContext): Promise<JobResult> {
   }
 }
 
-/** Counts and hashes what is written, and charges it to the run's byte budget. */
-function outputMeter(what: string, budget: Budget): Transform & { bytes: number; sha256: () => string } {
-  const hash = createHash('sha256');
+/** Counts what is written and charges it to the run's byte budget; hashes it unless it is the source itself (no conversion). */
+function outputMeter(what: string, budget: Budget, hash: boolean): Transform & { bytes: number; sha256: () => string | undefined } {
+  const sha256 = hash ? createHash('sha256') : undefined;
   const meter = new Transform({
     transform(chunk: Buffer, _e, callback) {
       try {
@@ -117,22 +118,37 @@ function outputMeter(what: string, budget: Budget): Transform & { bytes: number;
         return callback(error as Error);
       }
       meter.bytes += chunk.length;
-      hash.update(chunk);
+      sha256?.update(chunk);
       callback(null, chunk);
     },
-  }) as Transform & { bytes: number; sha256: () => string };
+  }) as Transform & { bytes: number; sha256: () => string | undefined };
   meter.bytes = 0;
-  meter.sha256 = () => hash.digest('hex');
+  meter.sha256 = () => sha256?.digest('hex');
   return meter;
 }
 
-function verifier(job: Job, source: SourceData, run: RunContext, what = job.display): VerifyStream {
-  return new VerifyStream(
+function verifier(job: Job, source: SourceData, run: RunContext, what = job.display): Verifier {
+  return new Verifier(
     what,
     { sha256: job.sha256, sha512: job.sha512, remote: source.checksum, maxBytes: run.settings.limits.maxSourceBytes, size: source.size },
     run.log.child({ job: job.label }),
     run.settings.progressIntervalMs,
   );
+}
+
+/**
+ * No conversion and a source that can write at offsets (S3): the download goes straight into `file`,
+ * verified in order on the way. The object's size is charged to the byte budget up front, since the
+ * parts reach the disk before the bytes before them are counted.
+ */
+async function writeDirect(source: SourceData & { writeTo: NonNullable<SourceData['writeTo']> }, check: Verifier, file: FileHandle, budget: Budget, what: string): Promise<Verified> {
+  try {
+    budget.addBytes(source.size ?? 0, what);
+    await source.writeTo(file, (chunk) => check.update(chunk));
+    return check.finish();
+  } finally {
+    check.close();
+  }
 }
 
 function sourceRecord(source: SourceData, verified: Verified | undefined, url: string): Manifest['source'] {
@@ -154,10 +170,21 @@ async function both(producer: Promise<unknown>, consumer: Promise<unknown>): Pro
 async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobResult> {
   const { settings } = run;
   const source = await openSource(job, settings, run.signal, log);
-  const verify = verifier(job, source, run);
-  const head = [Readable.from(source.body), verify, ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter })];
+  const check = verifier(job, source, run);
   const target = join(job.out, job.name);
 
+  if (job.steps.length === 0 && source.writeTo) {
+    const { writeTo } = source;
+    run.budget.addFiles(1, job.display);
+    let verified: Verified | undefined;
+    await writeFileAtomic(target, async (file) => void (verified = await writeDirect({ ...source, writeTo }, check, file, run.budget, job.display)), { mode: settings.mode });
+    const record = sourceRecord(source, verified, job.display);
+    await writeManifest(job, { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: record.bytes, sha256: record.sha256 } }, settings.mode);
+    return { skipped: false, bytes: record.bytes };
+  }
+
+  const verify = new VerifyStream(check);
+  const head = [Readable.from(source.body), verify, ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter })];
   if (isArchiveChain(job.steps)) {
     let files = 0;
     let bytes = 0;
@@ -175,16 +202,13 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
     return { skipped: false, bytes: verify.result?.bytes ?? 0 };
   }
 
-  const meter = outputMeter(job.display, run.budget);
+  const meter = outputMeter(job.display, run.budget, job.steps.length > 0);
   const tail = new PassThrough();
   run.budget.addFiles(1, job.display);
   await both(pipeline([...head, meter, tail] as unknown as [Readable, PassThrough]), writeFileAtomic(target, tail, { mode: settings.mode }));
-  await writeManifest(
-    job,
-    { source: sourceRecord(source, verify.result, job.display), convert: job.steps, output: { name: job.name, type: 'file', bytes: meter.bytes, sha256: meter.sha256() } },
-    settings.mode,
-  );
-  return { skipped: false, bytes: verify.result?.bytes ?? 0 };
+  const record = sourceRecord(source, verify.result, job.display);
+  await writeManifest(job, { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: meter.bytes, sha256: meter.sha256() ?? record.sha256 } }, settings.mode);
+  return { skipped: false, bytes: record.bytes };
 }
 
 /** s3://bucket/prefix/: every object below, converted one by one, published together as one directory. */
@@ -209,35 +233,58 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
       );
     }
     parts[parts.length - 1] = derived;
-    return { ...object, path: parts.join('/') };
+    return { ...object, path: parts.join('/'), name: `s3://${bucket}/${object.key}` };
   });
+  const renamed = job.steps.length > 0 ? ` (--convert ${job.steps.join(',')} renames the outputs)` : '';
+  checkDistinctPaths(planned, `rename one of the objects or narrow the prefix${renamed}`);
   await publishDirectory(
     target,
     async (staging) => {
       // One failed object aborts the downloads of the others instead of letting them run to the end.
       await mapLimit(planned, settings.partConcurrency, async (object, _index, failed) => {
         const what = `s3://${bucket}/${object.key}`;
-        const source = await s3.open(bucket, object.key);
-        const verify = verifier(job, source, run, what);
-        const meter = outputMeter(what, run.budget);
+        const signal = AbortSignal.any([run.signal, failed]);
+        const source = await s3.open(bucket, object.key, signal);
+        const check = verifier(job, source, run, what);
         const path = join(staging, object.path);
         await fs.mkdir(dirname(path), { recursive: true });
         run.budget.addFiles(1, what);
+        let verified: Verified | undefined;
+        let outputBytes: number;
         try {
-          await pipeline([
-            Readable.from(source.body),
-            verify,
-            ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
-            meter,
-            createWriteStream(path, { flags: 'wx', mode: settings.mode }),
-          ] as unknown as [Readable, NodeJS.WritableStream], { signal: AbortSignal.any([run.signal, failed]) });
+          if (job.steps.length === 0 && source.writeTo) {
+            const { writeTo } = source;
+            // Read back as well as written (s3-parts.ts).
+            const file = await fs.open(path, 'wx+', settings.mode);
+            try {
+              verified = await writeDirect({ ...source, writeTo }, check, file, run.budget, what);
+            } finally {
+              await file.close();
+            }
+            outputBytes = verified.bytes;
+          } else {
+            const verify = new VerifyStream(check);
+            const meter = outputMeter(what, run.budget, false);
+            await pipeline(
+              [
+                Readable.from(source.body),
+                verify,
+                ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
+                meter,
+                createWriteStream(path, { flags: 'wx', mode: settings.mode }),
+              ] as unknown as [Readable, NodeJS.WritableStream],
+              { signal },
+            );
+            verified = verify.result;
+            outputBytes = meter.bytes;
+          }
         } catch (error) {
           throw asInputError(error, what);
         }
         await fs.chmod(path, settings.mode);
-        bytes += verify.result?.bytes ?? 0;
-        written += meter.bytes;
-        objects.push({ key: object.key, path: object.path, bytes: verify.result?.bytes ?? 0, sha256: verify.result?.sha256 ?? '' });
+        bytes += verified?.bytes ?? 0;
+        written += outputBytes;
+        objects.push({ key: object.key, path: object.path, bytes: verified?.bytes ?? 0, sha256: verified?.sha256 ?? '' });
       });
       await chmodSubdirectories(staging, settings.dirMode);
     },

@@ -40,3 +40,26 @@ export function resolveLinkTarget(linkParts: readonly string[], target: string):
   }
   return resolved;
 }
+
+/**
+ * Fails when two sources would be written to the same path, or one would be a file where another needs
+ * a directory; `name` names a source in the message (e.g. its S3 URL).
+ */
+export function checkDistinctPaths(entries: ReadonlyArray<{ path: string; name: string }>, fix: string): void {
+  const files = new Map<string, string>();
+  const directories = new Map<string, string>();
+  for (const { path, name } of entries) {
+    const other = files.get(path);
+    if (other !== undefined) throw new InvalidInputError(`${other} and ${name} would both be written to "${path}"; ${fix}`);
+    const needing = directories.get(path);
+    if (needing !== undefined) throw new InvalidInputError(`${name} would be written to the file "${path}", but ${needing} needs a directory there; ${fix}`);
+    files.set(path, name);
+    const parts = path.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      const directory = parts.slice(0, depth).join('/');
+      const file = files.get(directory);
+      if (file !== undefined) throw new InvalidInputError(`${file} would be written to the file "${directory}", but ${name} needs a directory there; ${fix}`);
+      directories.set(directory, name);
+    }
+  }
+}

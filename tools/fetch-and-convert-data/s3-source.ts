@@ -1,21 +1,30 @@
 // s3:// sources through @aws-sdk/client-s3 (default credential chain, AWS_ENDPOINT_URL). The JS SDK has
-// no multipart download, so an object larger than --part-size is fetched as parallel ranged GETs,
-// reassembled in order with at most --part-concurrency parts in memory; each part is retried on its
-// own, and every part is pinned to the ETag seen first (If-Match), so a concurrent overwrite fails the
-// download instead of mixing two versions.
+// no multipart download, so an object larger than --part-size is fetched as parallel ranged GETs
+// (s3-parts.ts: in order for conversions, or written at their offsets when there is none). Each part is
+// retried on its own, resuming after the bytes it already delivered, and every part is pinned to the
+// ETag seen first (If-Match), so a concurrent overwrite fails the download instead of mixing two versions.
 
-import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { FileHandle } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client as Client } from '@aws-sdk/client-s3';
 import { awsClientSettings, classifyAwsError, describeAwsError } from '../core/aws.ts';
-import { FatalRemoteError, InvalidInputError } from '../core/errors.ts';
+import { FatalRemoteError, InvalidInputError, oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Settings } from './plan.ts';
+import { inOrder, splitParts, writeAtOffsets, type OrderedSink, type Part } from './s3-parts.ts';
 import type { RemoteChecksum, SourceData } from './source.ts';
 import { TransientError, withRetries } from './transient.ts';
 
 export interface S3ObjectInfo {
   key: string;
   size: number;
+}
+
+interface ObjectRef {
+  bucket: string;
+  key: string;
+  etag: string | undefined;
+  parts: Part[];
 }
 
 let shared: S3Client | undefined;
@@ -47,15 +56,15 @@ export class S3Source {
     return { bucket: url.hostname, key: decodeURIComponent(url.pathname.slice(1)) };
   }
 
-  private retryOptions(what: string) {
-    return { retries: this.settings.retries, signal: this.signal, log: this.log, what, isRetryable: isRetryable };
+  private retryOptions(what: string, signal: AbortSignal) {
+    return { retries: this.settings.retries, signal, log: this.log, what, isRetryable: isRetryable };
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      throw asToolError(what, error, this.signal);
+      throw asToolError(what, error, signal);
     }
   }
 
@@ -66,8 +75,8 @@ export class S3Source {
     const what = `s3://${bucket}/${prefix}`;
     do {
       const page = await withRetries(
-        () => this.call(what, () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal })),
-        this.retryOptions(`list ${what}`),
+        () => this.call(what, this.signal, () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal })),
+        this.retryOptions(`list ${what}`, this.signal),
       );
       for (const item of page.Contents ?? []) {
         if (!item.Key || item.Key.endsWith('/')) continue;
@@ -79,78 +88,68 @@ export class S3Source {
     return objects;
   }
 
-  async open(bucket: string, key: string): Promise<SourceData> {
+  /** Opens one object; `signal` (the run's by default) stops its requests, e.g. when a sibling object failed. */
+  async open(bucket: string, key: string, signal = this.signal): Promise<SourceData> {
     const what = `s3://${bucket}/${key}`;
     const head = await withRetries(
-      () => this.call(what, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: this.signal })),
-      this.retryOptions(what),
+      () => this.call(what, signal, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal })),
+      this.retryOptions(what, signal),
     );
     const size = head.ContentLength ?? 0;
     const etag = head.ETag;
     const metadata: Record<string, string> = {};
     if (etag) metadata.etag = etag;
     if (head.VersionId) metadata.versionId = head.VersionId;
-    const data: SourceData = { body: this.parts(bucket, key, size, etag), size, metadata };
+    const object: ObjectRef = { bucket, key, etag, parts: splitParts(size, this.settings.partSize) };
+    const fetch = (part: Part, onChunk: (chunk: Buffer) => void | Promise<void>, partSignal: AbortSignal) => this.fetchPart(object, part, onChunk, partSignal);
+    const concurrency = this.settings.partConcurrency;
+    const data: SourceData = {
+      body: inOrder(object.parts, concurrency, fetch, signal),
+      size,
+      metadata,
+      writeTo: (file: FileHandle, ordered: OrderedSink) => writeAtOffsets(object.parts, concurrency, fetch, file, ordered, signal),
+    };
     const checksum = fullObjectChecksum(head, etag);
     if (checksum) data.checksum = checksum;
     return data;
   }
 
-  /** The object's bytes in order: parts fetched ahead, at most partConcurrency in flight or waiting. */
-  private async *parts(bucket: string, key: string, size: number, etag: string | undefined): AsyncGenerator<Buffer> {
-    const partSize = this.settings.partSize;
-    const count = Math.max(1, Math.ceil(size / partSize));
-    const inFlight: Array<Promise<Buffer[]>> = [];
-    let next = 0;
-    const start = () => {
-      const index = next++;
-      const promise = this.part(bucket, key, index, count, size, etag);
-      // Rejections are observed when the part's turn comes; until then do not report them as unhandled.
-      promise.catch(() => {});
-      inFlight.push(promise);
-    };
-    try {
-      while (next < count && inFlight.length < this.settings.partConcurrency) start();
-      while (inFlight.length > 0) {
-        const chunks = await (inFlight.shift() as Promise<Buffer[]>);
-        if (next < count) start();
-        // Chunk by chunk, not one concatenated copy: a part's memory is released as it is written.
-        while (chunks.length > 0) yield chunks.shift() as Buffer;
-      }
-    } finally {
-      // On an early exit (a failed part, a consumer error) the remaining parts still settle; their
-      // results are dropped and the shared abort signal stops them on interruption.
-      inFlight.length = 0;
-    }
-  }
-
-  private part(bucket: string, key: string, index: number, count: number, size: number, etag: string | undefined): Promise<Buffer[]> {
-    const first = index * this.settings.partSize;
-    const last = Math.min(size, first + this.settings.partSize) - 1;
-    const what = count > 1 ? `s3://${bucket}/${key} part ${index + 1}/${count}` : `s3://${bucket}/${key}`;
-    const expected = size === 0 ? 0 : last - first + 1;
+  /** One part through GetObject, retried alone; a retry asks only for the bytes not delivered yet. */
+  private fetchPart(object: ObjectRef, part: Part, onChunk: (chunk: Buffer) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+    const { bucket, key, etag } = object;
+    const count = object.parts.length;
+    const what = count > 1 ? `s3://${bucket}/${key} part ${part.index + 1}/${count}` : `s3://${bucket}/${key}`;
+    const last = part.first + part.length - 1;
+    let received = 0;
     return withRetries(async () => {
-      const output: GetObjectCommandOutput = await this.call(what, () =>
+      const ranged = count > 1 || received > 0;
+      const output = await this.call(what, signal, () =>
         this.client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(count > 1 ? { Range: `bytes=${first}-${last}` } : {}) }),
-          { abortSignal: this.signal },
+          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
+          { abortSignal: signal },
         ),
       );
-      const chunks: Buffer[] = [];
-      let received = 0;
+      // Errors of the consumer (a write, a limit) are not the network's: they pass through unretried.
+      let consumerError: { error: unknown } | undefined;
       try {
         for await (const chunk of output.Body as AsyncIterable<Buffer>) {
-          chunks.push(chunk);
+          if (received + chunk.length > part.length) throw new TransientError(`${what}: the server sent more than the ${part.length} bytes asked for`);
+          try {
+            await onChunk(chunk);
+          } catch (error) {
+            consumerError = { error };
+            throw error;
+          }
           received += chunk.length;
-          if (received > expected) break;
         }
       } catch (error) {
-        if (this.signal.aborted) throw this.signal.reason;
-        throw new TransientError(`${what}: body cut after ${received} of ${expected} bytes: ${(error as Error).message}`, { cause: error });
+        if (consumerError) throw consumerError.error;
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof TransientError) throw error;
+        throw new TransientError(`${what}: body cut after ${received} of ${part.length} bytes: ${oneLine(error)}`, { cause: error });
       }
-      if (received !== expected) throw new TransientError(`${what}: got ${received} bytes, expected ${expected}`);
-      return chunks;
-    }, this.retryOptions(what));
+      if (received !== part.length) throw new TransientError(`${what}: got ${received} bytes, expected ${part.length}`);
+    }, this.retryOptions(what, signal));
   }
 }
 

@@ -2,7 +2,7 @@
 // it (ETag, S3 checksums) for verification and the manifest. Dispatches on the URL scheme.
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { FatalRemoteError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -15,10 +15,17 @@ export interface RemoteChecksum {
 }
 
 export interface SourceData {
+  /** The bytes in order; lazy: nothing is fetched unless it is read. */
   body: AsyncIterable<Buffer>;
   size: number | undefined;
   metadata: Record<string, string>;
   checksum?: RemoteChecksum;
+  /**
+   * Instead of `body`, when no conversion is chained: downloads straight into `file` (opened for reading
+   * and writing; S3 parts land at their offsets) and passes the bytes in order to `ordered`, each chunk
+   * valid only during the call.
+   */
+  writeTo?: (file: FileHandle, ordered: (chunk: Buffer) => void) => Promise<void>;
 }
 
 export async function openFile(url: URL, display: string): Promise<SourceData> {

@@ -1,6 +1,7 @@
-// The first stage after the source: counts and hashes the downloaded bytes as they pass, enforces the
-// source size limit, logs progress, and at the end compares against the expected hashes and the S3
-// checksum. A mismatch fails the stream, so the output is never renamed into place.
+// Checks on a source's bytes in order: counts and hashes them, enforces the source size limit, logs
+// progress, and at the end compares against the expected hashes and the S3 checksum. A mismatch fails
+// the job before the output is renamed into place. As a stream stage (VerifyStream) in front of the
+// conversions, or called directly when S3 parts are written at their offsets.
 
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -27,7 +28,8 @@ export interface Verified {
   remoteChecked?: string;
 }
 
-export class VerifyStream extends Transform {
+/** Counts, hashes and checks bytes passed in order; also used without a stream (parts written at their offsets). */
+export class Verifier {
   private readonly sha256 = createHash('sha256');
   private readonly sha512: Hash | undefined;
   private readonly remoteHash: Hash | undefined;
@@ -37,10 +39,8 @@ export class VerifyStream extends Transform {
   private readonly what: string;
   private readonly progress: NodeJS.Timeout;
   private readonly started = performance.now();
-  result: Verified | undefined;
 
   constructor(what: string, expect: Expectations, log: Logger, progressIntervalMs: number) {
-    super();
     this.what = what;
     this.expect = expect;
     if (expect.size !== undefined && expect.size > expect.maxBytes) {
@@ -64,32 +64,27 @@ export class VerifyStream extends Transform {
     log.info(`progress ${formatSize(this.bytes)}${this.expect.size !== undefined ? ` of ${formatSize(this.expect.size)}` : ''} at ${formatSize(rate)}/s`, fields);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** Throws InvalidInputError once more than the size limit arrived. */
+  update(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.bytes > this.expect.maxBytes) {
-      callback(new InvalidInputError(`${this.what}: more than --max-source-bytes ${formatSize(this.expect.maxBytes)} received; raise the limit if this is expected`));
-      return;
+      throw new InvalidInputError(`${this.what}: more than --max-source-bytes ${formatSize(this.expect.maxBytes)} received; raise the limit if this is expected`);
     }
     this.sha256.update(chunk);
     this.sha512?.update(chunk);
     this.remoteHash?.update(chunk);
     if (this.expect.remote?.algorithm === 'crc32') this.crc = crc32(chunk, this.crc);
-    callback(null, chunk);
   }
 
-  override _flush(callback: TransformCallback): void {
+  /** Stops the progress lines; every end (success or failure) must call it. */
+  close(): void {
     clearInterval(this.progress);
-    try {
-      this.result = this.check();
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    clearInterval(this.progress);
-    callback(error);
+  /** After the last byte: the hashes, or InvalidInputError on a size or checksum mismatch. */
+  finish(): Verified {
+    this.close();
+    return this.check();
   }
 
   private check(): Verified {
@@ -122,5 +117,40 @@ export class VerifyStream extends Transform {
       result.remoteChecked = `s3 ${remote.algorithm}`;
     }
     return result;
+  }
+}
+
+/** A Verifier as the first stage of a pipeline; `result` is set once the stream ended verified. */
+export class VerifyStream extends Transform {
+  private readonly verifier: Verifier;
+  result: Verified | undefined;
+
+  constructor(verifier: Verifier) {
+    super();
+    this.verifier = verifier;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.verifier.update(chunk);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.result = this.verifier.finish();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.verifier.close();
+    callback(error);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveLinkTarget, safeRelativePath } from '../../../tools/fetch-and-convert-data/paths.ts';
+import { checkDistinctPaths, resolveLinkTarget, safeRelativePath } from '../../../tools/fetch-and-convert-data/paths.ts';
 import { InvalidInputError } from '../../../tools/core/errors.ts';
 
 test('safeRelativePath accepts plain relative names and returns their parts', () => {
@@ -34,4 +34,15 @@ test('resolveLinkTarget resolves from the link directory and refuses what leaves
   assert.equal(resolveLinkTarget(['a', 'link'], '../../out'), undefined);
   assert.equal(resolveLinkTarget(['link'], '/etc/passwd'), undefined);
   assert.equal(resolveLinkTarget(['link'], ''), undefined);
+});
+
+test('checkDistinctPaths refuses two sources on one path and a file where a directory is needed', () => {
+  checkDistinctPaths([{ path: 'a/b', name: 'A' }, { path: 'a/c', name: 'B' }, { path: 'c', name: 'C' }], 'fix it');
+  assert.throws(() => checkDistinctPaths([{ path: 'x/a.csv', name: 'K1' }, { path: 'x/a.csv', name: 'K2' }], 'fix it'), (error: Error) => {
+    assert.ok(error instanceof InvalidInputError);
+    assert.equal(error.message, 'K1 and K2 would both be written to "x/a.csv"; fix it');
+    return true;
+  });
+  assert.throws(() => checkDistinctPaths([{ path: 'x', name: 'F' }, { path: 'x/y', name: 'D' }], 'fix it'), /F would be written to the file "x", but D needs a directory there; fix it/);
+  assert.throws(() => checkDistinctPaths([{ path: 'x/y/z', name: 'D' }, { path: 'x/y', name: 'F' }], 'fix it'), /F would be written to the file "x\/y", but D needs a directory there; fix it/);
 });

@@ -5,13 +5,13 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { Logger } from '../../../tools/core/log.ts';
-import { VerifyStream, type Expectations } from '../../../tools/fetch-and-convert-data/verify.ts';
+import { Verifier, VerifyStream, type Expectations } from '../../../tools/fetch-and-convert-data/verify.ts';
 
 const log = new Logger({ tool: 'test', write: () => {} });
 const data = Buffer.from('some bytes to verify\n');
 
 async function verify(expect: Partial<Expectations>) {
-  const stream = new VerifyStream('src', { maxBytes: 1024, ...expect }, log, 60_000);
+  const stream = new VerifyStream(new Verifier('src', { maxBytes: 1024, ...expect }, log, 60_000));
   await pipeline(Readable.from([data]), stream, new Writable({ write: (_c, _e, cb) => cb() }));
   return stream.result;
 }
@@ -37,5 +37,5 @@ test('expected hashes, announced size and the source size limit', async () => {
   await assert.rejects(verify({ sha512: '0'.repeat(128) }), /SHA-512 mismatch/);
   await assert.rejects(verify({ size: data.length + 1 }), /received \d+ bytes, the source announced/);
   await assert.rejects(verify({ maxBytes: 4 }), /more than --max-source-bytes/);
-  assert.throws(() => new VerifyStream('src', { maxBytes: 4, size: 5 }, log, 60_000), /exceeds --max-source-bytes/);
+  assert.throws(() => new Verifier('src', { maxBytes: 4, size: 5 }, log, 60_000), /exceeds --max-source-bytes/);
 });
