@@ -23,7 +23,6 @@ const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[3] ?? 1024);
 const only = process.argv[4];
 const AWS_CLI = '/usr/bin/aws';
-const SMALL_HEAP = '--max-semi-space-size=8';
 
 interface Measure {
   seconds: number;
@@ -88,16 +87,12 @@ function csvToNdjson(dir: string): void {
   const csv = join(dir, 'data.csv');
   const bytes = generateCsv(csv, sizeMiB * MiB);
   const tool = 'fetch-and-convert-data --convert csv:ndjson';
-  // V8 sizes its young generation by allocation rate; a smaller cap trades a little speed for memory.
-  const toolSmall = `${tool} (NODE_OPTIONS=${SMALL_HEAP})`;
-  const results: Record<string, Measure[]> = { [tool]: [], 'mlr --icsv --ojsonl cat': [], [toolSmall]: [] };
+  const results: Record<string, Measure[]> = { [tool]: [], 'mlr --icsv --ojsonl cat': [] };
   const env = { ...process.env, LOG_LEVEL: 'warn' };
   const args = (out: string) => [bundle, '--out', out, '--convert', 'csv:ndjson', `file://${csv}`];
   for (let i = 0; i < trials; i++) {
     const out = join(dir, `out-${i}`);
     results[tool]?.push(timed(process.execPath, args(out), env));
-    rmSync(out, { recursive: true, force: true });
-    results[toolSmall]?.push(timed(process.execPath, args(out), { ...env, NODE_OPTIONS: SMALL_HEAP }));
     rmSync(out, { recursive: true, force: true });
     results['mlr --icsv --ojsonl cat']?.push(timed('mlr', ['--icsv', '--ojsonl', 'cat', csv], env, join(dir, 'mlr.ndjson')));
     rmSync(join(dir, 'mlr.ndjson'), { force: true });
