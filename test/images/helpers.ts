@@ -1,6 +1,6 @@
 // Helpers of the image tests: run the builder, read layers, run podman/skopeo/crane/qemu.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,8 +36,19 @@ export async function run(command: string, args: string[], options: { env?: Node
   }
 }
 
-/** Fixed inputs, so two builds made minutes apart (while colleagues commit) must agree byte for byte. */
-export const buildEnv = { SOURCE_DATE_EPOCH: '1767225600', IMAGE_REVISION: '0123456789abcdef0123456789abcdef01234567', IMAGE_SOURCE: 'https://example.invalid/init-toolkit' };
+const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+/** Fixed inputs, so two builds made minutes apart (while colleagues commit) must agree byte for byte. The
+ *  version (the tags) and the source (in every config, so every image ID) are this run's own: `podman
+ *  load` then moves no tag the e2e pods run (init-toolkit/<tool>:<version>), and the run can remove exactly
+ *  the images it loaded, even while another run loads the same bundles. */
+export const buildEnv = {
+  SOURCE_DATE_EPOCH: '1767225600',
+  IMAGE_REVISION: '0123456789abcdef0123456789abcdef01234567',
+  IMAGE_SOURCE: `https://example.invalid/init-toolkit/test-${runId}`,
+  IMAGE_VERSION: `${packageVersion}-test.${runId}`,
+};
 
 /** Builds the images of the bundles present in dist/ into `outDir` on this Node (24), with `buildEnv` and
  *  `env`, and returns images.json. */

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
 import { readBaseInputs } from '../../images/inputs.ts';
 import { packageRepositoryUrl } from '../../images/source.ts';
-import { blobPath, buildInto, layerHeaders, readBlobJson, repoRoot, run, unpack, type TarHeader } from './helpers.ts';
+import { blobPath, buildEnv, buildInto, layerHeaders, readBlobJson, repoRoot, run, unpack, type TarHeader } from './helpers.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'images-test-'));
 const outDir = join(scratch, 'images');
@@ -73,7 +73,7 @@ describe('build', () => {
       const index = readBlobJson<{ manifests: Array<{ digest: string; platform: { architecture: string; os: string } }>; annotations: Record<string, string> }>(outDir, image.name, image.index);
       assert.deepEqual(index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`), ['linux/amd64', 'linux/arm64']);
       for (const key of required) assert.ok(index.annotations[key], `${image.name} index lacks ${key}`);
-      assert.equal(index.annotations['org.opencontainers.image.version'], version);
+      assert.equal(index.annotations['org.opencontainers.image.version'], buildEnv.IMAGE_VERSION);
       assert.equal(index.annotations['org.opencontainers.image.created'], '2026-01-01T00:00:00Z');
       for (const arch of ['amd64', 'arm64'] as const) {
         const manifest = readBlobJson<{ annotations: Record<string, string> }>(outDir, image.name, image.platforms[arch].manifest);
@@ -204,6 +204,16 @@ describe('podman', () => {
       const loaded = await run('podman', ['load', '-i', join(outDir, `${image.name}.oci.tar`)], { timeoutMs: 180_000 });
       assert.equal(loaded.code, 0, loaded.stderr);
     }
+  });
+  // The IDs are this run's own (helpers.ts buildEnv), so removing them touches no one else's image; the
+  // shared base layer stays while any other image uses it. Then the untagged tool images earlier loads left
+  // (each `podman load` of a rebuilt tool image, as the e2e tests do, untags the previous one): only
+  // dangling ones with this project's label, which no tag and no container refers to.
+  after(async () => {
+    const removed = await run('podman', ['rmi', ...summary.images.map(imageId)]);
+    assert.equal(removed.code, 0, removed.stderr);
+    const pruned = await run('podman', ['image', 'prune', '--force', '--filter', 'label=org.opencontainers.image.base.name']);
+    assert.equal(pruned.code, 0, pruned.stderr);
   });
 
   test('each image runs --version as 65532 with a read-only root, no capabilities and no network', async () => {
