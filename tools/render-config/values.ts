@@ -1,15 +1,17 @@
 // The values templates see, merged in one documented order (later wins):
 //   1. environment variables selected by --env-vars (never the tool's own RENDER_CONFIG_* settings);
 //   2. each --values file in the order given (YAML, JSON or dotenv), mappings deep-merged;
-//   3. the files of --secrets-dir (one value per file; NAME.json also as the object NAME).
+//   3. the files of --secrets-dir (one value per file; NAME.json also as the object NAME), read by the
+//      shared secret-volume reader: one version behind ..data, nothing outside the directory.
 // Secret values are registered with the redactor as soon as they are read, before anything is logged.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, matchesGlob } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, matchesGlob } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 import { envPrefix } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
+import { readSecretVolume, type SecretVolumeEntry } from '../core/secret-volume.ts';
 import { jsonError } from './validate.ts';
 
 export type Values = Record<string, unknown>;
@@ -116,29 +118,24 @@ function parseReason(message: string, json: boolean): string {
 }
 
 /**
- * Every regular file of the directory (links followed, so the Kubernetes `..data` layout that
- * copy-secrets writes reads like plain files) is a value named after the file; subdirectories are
- * mappings. NAME.json whose content is JSON is also available as the parsed value NAME.
+ * Every regular file of the volume's current version (the ..data layout of secret volumes and of what
+ * copy-secrets publishes; links that leave the directory are refused) is a value named after the file;
+ * subdirectories are mappings. NAME.json whose content is JSON is also available as the parsed value NAME.
  */
 export async function readSecretsDir(dir: string, maxSize: number): Promise<Values> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    throw new UsageError(`cannot read --secrets-dir ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-  }
+  const entries = await readSecretVolume(dir, { label: `--secrets-dir ${dir}`, maxFileBytes: maxSize, limitName: `--max-size ${maxSize}`, subdirectories: 'read' });
+  return secretValues(entries);
+}
+
+function secretValues(entries: readonly SecretVolumeEntry[]): Values {
   const out: Values = Object.create(null);
   const parsed: Values = Object.create(null);
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('..')) continue;
-    const path = join(dir, entry.name);
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      out[entry.name] = await readSecretsDir(path, maxSize);
+  for (const entry of entries) {
+    if (entry.kind === 'directory') {
+      out[entry.name] = secretValues(entry.entries ?? []);
       continue;
     }
-    if (!info.isFile()) continue;
-    const text = await readText(path, 'secret file', maxSize);
+    const text = entry.bytes.toString('utf8');
     registerSecret(text);
     out[entry.name] = text;
     if (entry.name.endsWith('.json') && entry.name.length > '.json'.length) {

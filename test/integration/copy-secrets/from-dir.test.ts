@@ -2,6 +2,7 @@
 // preparing, modes and owner for the app user, links that leave the volume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
@@ -78,6 +79,24 @@ test('a link that leaves the mounted directory is refused (exit 4); a missing di
   assert.equal((await copySecrets(['--out', tempDir(), '--from-dir', plain])).code, 4);
   const missing = await copySecrets(['--out', tempDir(), '--from-dir', join(plain, 'nope')]);
   assert.equal(missing.code, 2, missing.stderr);
-  assert.match(String(lastLog(missing).msg), /--from-dir .*cannot open it \(ENOENT\)/);
+  assert.match(String(lastLog(missing).msg), /cannot read --from-dir .*nope: ENOENT; mount the secret volume there/);
   assert.deepEqual(readdirSync(out).filter((n) => !n.startsWith('..')).sort(), ['manifest.json', 'ok']);
+});
+
+test('a ..data pointing outside the volume and a FIFO in it are refused (exit 4), nothing published', async () => {
+  const elsewhere = tempDir('cs-elsewhere-');
+  writeFileSync(join(elsewhere, 'key'), 'not-from-the-volume');
+  const away = tempDir('cs-away-');
+  symlinkSync(elsewhere, join(away, '..data'));
+  symlinkSync('..data/key', join(away, 'key'));
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', away]);
+  assert.equal(run.code, 4, run.stderr);
+  assert.match(String(lastLog(run).msg), /^--from-dir .*: "\.\.data" points outside the directory/);
+  const fifo = secretVolume({ ok: 'fine' });
+  execFileSync('mkfifo', [join(fifo, '..data', 'pipe')]);
+  const piped = await copySecrets(['--out', out, '--from-dir', fifo]);
+  assert.equal(piped.code, 4, piped.stderr);
+  assert.match(String(lastLog(piped).msg), /"pipe" is a FIFO, not a regular file/);
+  assert.deepEqual(readdirSync(out), []);
 });
