@@ -34,9 +34,10 @@ interface Compressor {
 }
 
 /** gzip by libdeflate at its strongest level (12, near-optimal parsing): 7 % smaller than zlib -9 on the
- *  base layer, what brings an image under 42 MB, in about 20 s per architecture (zopfli through `pigz -11`
- *  is 0.3 % smaller but 12 times slower; bench/README.md). Its output depends on the libdeflate version,
- *  so the version is pinned like binutils' strip: another one would silently give other digests. */
+ *  base layer, what brings an image under 42 MB, in 13–19 s per architecture on 2 cores (zopfli through
+ *  `pigz -11` is 0.3 % smaller and more than ten times slower; bench/README.md). Its output depends on the
+ *  libdeflate version, so the version is pinned like binutils' strip: another one would silently give other
+ *  digests (and it names the layer cache entries, which only that compressor writes). */
 export const libdeflate = { version: '1.14', level: 12, program: 'libdeflate-gzip' } as const;
 
 /** zstd level 10: within 1 % of level 12's size at a third of the time (level 19 takes a minute per
