@@ -10,7 +10,7 @@
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testAwsEndpointUrl } from '../test/helpers/services.ts';
@@ -123,18 +123,26 @@ async function s3Download(dir: string): Promise<void> {
   const awsConfig = join(dir, 'aws-config');
   writeFileSync(awsConfig, '[default]\ns3 =\n  multipart_chunksize = 64MB\n  multipart_threshold = 64MB\n');
   const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_CONFIG_FILE: awsConfig, LOG_LEVEL: 'warn' };
-  const tool = 'fetch-and-convert-data (64MiB parts x 2)';
-  const toolWide = 'fetch-and-convert-data (64MiB parts x 4)';
-  const aws = 'aws s3 cp (64MB parts x 10)';
+  const tool = 'fetch-and-convert-data (64MiB parts x 4, default)';
+  const toolWide = 'fetch-and-convert-data (64MiB parts x 10)';
+  const aws = 'aws s3 cp (64MB parts x 10, default)';
   const results: Record<string, Measure[]> = { [tool]: [], [aws]: [], [toolWide]: [] };
+  // The emulator runs on the same cores: its CPU per download shows how much of the time is the server's.
+  const serverCpu: Record<string, number[]> = { [tool]: [], [aws]: [], [toolWide]: [] };
+  const measure = (name: string, command: () => Measure) => {
+    const before = motoCpuSeconds();
+    results[name]?.push(command());
+    const after = motoCpuSeconds();
+    if (before !== undefined && after !== undefined) serverCpu[name]?.push(after - before);
+  };
   try {
     for (let i = 0; i < trials; i++) {
       const out = join(dir, `s3-${i}`);
-      results[tool]?.push(timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '2', `s3://${bucket}/${key}`], env));
+      measure(tool, () => timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', `s3://${bucket}/${key}`], env));
       rmSync(out, { recursive: true, force: true });
-      results[aws]?.push(timed(AWS_CLI, ['--endpoint-url', endpoint, 's3', 'cp', '--quiet', `s3://${bucket}/${key}`, join(dir, 'aws.bin')], env));
+      measure(aws, () => timed(AWS_CLI, ['--endpoint-url', endpoint, 's3', 'cp', '--quiet', `s3://${bucket}/${key}`, join(dir, 'aws.bin')], env));
       rmSync(join(dir, 'aws.bin'), { force: true });
-      results[toolWide]?.push(timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '4', `s3://${bucket}/${key}`], env));
+      measure(toolWide, () => timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '10', `s3://${bucket}/${key}`], env));
       rmSync(out, { recursive: true, force: true });
     }
   } finally {
@@ -143,6 +151,20 @@ async function s3Download(dir: string): Promise<void> {
     s3.destroy();
   }
   report(`S3 download from the moto server at ${endpoint}`, parts * partSize, results);
+  for (const [name, list] of Object.entries(serverCpu)) {
+    if (list.length > 0) console.log(`moto CPU during ${name}: ${median(list).toFixed(1)}s (median)`);
+  }
+}
+
+/** User + system CPU seconds of the moto server started by scripts/services.sh, when it runs here. */
+function motoCpuSeconds(): number | undefined {
+  try {
+    const pid = readFileSync(join(root, '.cache/services/moto.pid'), 'utf8').trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fcd-bench-'));

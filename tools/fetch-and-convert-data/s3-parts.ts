@@ -160,7 +160,8 @@ export async function writeAtOffsets(
       };
       await fetch(
         part,
-        async (chunk) => {
+        // Synchronous unless a batch is written: no promise (and no pause of the body) per chunk.
+        (chunk) => {
           if (!reading && cursor === hashed) {
             ordered(chunk);
             hashed += chunk.length;
@@ -168,7 +169,7 @@ export async function writeAtOffsets(
           cursor += chunk.length;
           batch.push(chunk);
           batchBytes += chunk.length;
-          if (batchBytes >= WRITE_BATCH) await flush();
+          return batchBytes >= WRITE_BATCH ? flush() : undefined;
         },
         failed,
       );
