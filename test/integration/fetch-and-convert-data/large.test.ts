@@ -3,6 +3,7 @@
 // where a proxy in front of moto cuts one part mid-body (only the rest of that part is fetched again,
 // the result is verified).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
@@ -67,11 +68,39 @@ test('a 1 GiB S3 object is streamed to disk with bounded memory and verified', {
     // for the runtime, the SDK and V8's young generation, plus less than one part. Seen: 156-170 MiB
     // (holding the parts, as before, gave 268-325 MiB).
     const bound = 128 + 64;
+    assert.ok(peak > 0 && peak < bound, `peak RSS ${peak} MiB must stay below ${bound} MiB, far below the 1024 MiB object`);
     assert.ok(result.logs.some((l) => String(l.msg).startsWith('progress ') && typeof l.etaSec === 'number'), 'progress lines with an ETA');
   } finally {
     rmSync(out, { recursive: true, force: true });
     // The shared emulator keeps objects in memory or its temp dir: do not leave a GiB behind.
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'big.bin' }));
+  }
+});
+
+test('through a conversion, at most --part-size x --part-concurrency of an S3 object waits in memory', { timeout: 300_000 }, async () => {
+  const s3 = s3Client();
+  const bucket = await makeBucket(s3, 'conv');
+  // 256 MiB of incompressible data in a stored (level 0) gzip: the conversion is cheap, the bytes are many.
+  // Made and uploaded by a child process (see upload-gzip-object.ts for why).
+  const made = spawnSync(process.execPath, [join(import.meta.dirname, 'upload-gzip-object.ts'), bucket, 'data.bin.gz', '256'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const { sourceSha256: expected, dataSha256 } = JSON.parse(made.stdout) as { sourceSha256: string; dataSha256: string };
+  const out = tempDir();
+  try {
+    const result = await run(['--out', out, '--sha256', expected, '--convert', 'gunzip', '--part-size', '16MiB', '--part-concurrency', '4', `s3://${bucket}/data.bin.gz`], {
+      timeoutMs: 240_000,
+    });
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await fileSha256(join(out, 'data.bin')), dataSha256);
+    const peak = Number(result.logs.find((l) => String(l.msg).startsWith('done:'))?.peakRssMiB);
+    // The bytes must reach gunzip in order, so parts that ran ahead wait in memory: at most 4 x 16 MiB,
+    // plus the same 128 MiB allowance for the runtime as above. Holding the object would need 256 MiB more.
+    const bound = 128 + 4 * 16;
+    assert.ok(peak > 0 && peak < bound, `peak RSS ${peak} MiB must stay below ${bound} MiB`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'data.bin.gz' }));
   }
 });
 
