@@ -21,7 +21,7 @@ import { removeManifest, upToDate, writeManifest, type Manifest } from './manife
 import { checkDistinctPaths, safeRelativePath } from './paths.ts';
 import type { Job, Plan, Settings } from './plan.ts';
 import { formatSize } from './size.ts';
-import { openSource, type SourceData } from './source.ts';
+import { openSource, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
 import { Verifier, VerifyStream, type Verified } from './verify.ts';
 
@@ -141,10 +141,10 @@ function verifier(job: Job, source: SourceData, run: RunContext, what = job.disp
  * verified in order on the way. The object's size is charged to the byte budget up front, since the
  * parts reach the disk before the bytes before them are counted.
  */
-async function writeDirect(source: SourceData & { writeTo: NonNullable<SourceData['writeTo']> }, check: Verifier, file: FileHandle, budget: Budget, what: string): Promise<Verified> {
+async function writeDirect(writeTo: WriteTo, size: number | undefined, check: Verifier, file: FileHandle, budget: Budget, what: string): Promise<Verified> {
   try {
-    budget.addBytes(source.size ?? 0, what);
-    await source.writeTo(file, (chunk) => check.update(chunk));
+    budget.addBytes(size ?? 0, what);
+    await writeTo(file, (chunk) => check.update(chunk));
     return check.finish();
   } finally {
     check.close();
@@ -177,7 +177,7 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
     const { writeTo } = source;
     run.budget.addFiles(1, job.display);
     let verified: Verified | undefined;
-    await writeFileAtomic(target, async (file) => void (verified = await writeDirect({ ...source, writeTo }, check, file, run.budget, job.display)), { mode: settings.mode });
+    await writeFileAtomic(target, async (file) => void (verified = await writeDirect(writeTo, source.size, check, file, run.budget, job.display)), { mode: settings.mode });
     const record = sourceRecord(source, verified, job.display);
     await writeManifest(job, { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: record.bytes, sha256: record.sha256 } }, settings.mode);
     return { skipped: false, bytes: record.bytes };
@@ -257,7 +257,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
             // Read back as well as written (s3-parts.ts).
             const file = await fs.open(path, 'wx+', settings.mode);
             try {
-              verified = await writeDirect({ ...source, writeTo }, check, file, run.budget, what);
+              verified = await writeDirect(writeTo, source.size, check, file, run.budget, what);
             } finally {
               await file.close();
             }

@@ -25,8 +25,10 @@ export interface SourceData {
    * and writing; S3 parts land at their offsets) and passes the bytes in order to `ordered`, each chunk
    * valid only during the call.
    */
-  writeTo?: (file: FileHandle, ordered: (chunk: Buffer) => void) => Promise<void>;
+  writeTo?: WriteTo;
 }
+
+export type WriteTo = (file: FileHandle, ordered: (chunk: Buffer) => void) => Promise<void>;
 
 export async function openFile(url: URL, display: string): Promise<SourceData> {
   const path = fileURLToPath(url);
