@@ -64,10 +64,10 @@ test('a 1 GiB S3 object is streamed to disk with bounded memory and verified', {
     const summary = result.logs.find((l) => String(l.msg).startsWith('done:'));
     const peak = Number(summary?.peakRssMiB);
     // Without a conversion the parts go straight to their offsets in the file: memory holds neither the
-    // object nor the 2 x 64 MiB parts in flight, only write batches and socket buffers. Allowance: 128 MiB
-    // for the runtime, the SDK and V8's young generation, plus less than one part. Seen: 156-170 MiB
-    // (holding the parts, as before, gave 268-325 MiB).
-    const bound = 128 + 64;
+    // object nor the 2 x 64 MiB parts in flight, only write batches and socket buffers. Seen: 156-175 MiB
+    // (holding the parts, as before, gave 268-325 MiB). The bound keeps room for V8's young generation,
+    // which grows with the allocation rate and differs from run to run, and stays a quarter of the object.
+    const bound = 256;
     assert.ok(peak > 0 && peak < bound, `peak RSS ${peak} MiB must stay below ${bound} MiB, far below the 1024 MiB object`);
     assert.ok(result.logs.some((l) => String(l.msg).startsWith('progress ') && typeof l.etaSec === 'number'), 'progress lines with an ETA');
   } finally {
