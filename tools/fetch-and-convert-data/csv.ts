@@ -34,6 +34,12 @@ function jsonString(value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
+/** Position of the first LF at or after `from`, or the length of `s` when there is none. */
+function lfAt(s: string, from: number): number {
+  const at = s.indexOf('\n', from);
+  return at < 0 ? s.length : at;
+}
+
 /** Why scanning stopped before the end of the text: the rest of the record is in the next chunk. */
 const INCOMPLETE = Symbol('incomplete');
 
@@ -52,7 +58,8 @@ export class CsvToJson {
   private recordText = '';
   /** Line number where the last record scanned starts. */
   private recordLine = 1;
-  /** Position of the next LF at or after the scan position, for counting lines inside quoted fields. */
+  /** Position of the next LF at or after the scan position (the text's length when there is none), for
+   * counting lines inside quoted fields; -1 before the first search. */
   private nextLf = -1;
 
   constructor(options: CsvToJsonOptions) {
@@ -194,10 +201,11 @@ export class CsvToJson {
 
   /** Adds the line feeds in s[from, to) to the line count. */
   private countLines(s: string, from: number, to: number): void {
-    if (this.nextLf < from) this.nextLf = s.indexOf('\n', from);
-    while (this.nextLf >= 0 && this.nextLf < to) {
+    // "None left" is remembered as the length: a -1 would search to the end again for every later quote.
+    if (this.nextLf < from) this.nextLf = lfAt(s, from);
+    while (this.nextLf < to) {
       this.line++;
-      this.nextLf = s.indexOf('\n', this.nextLf + 1);
+      this.nextLf = lfAt(s, this.nextLf + 1);
     }
   }
 
