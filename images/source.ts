@@ -28,7 +28,7 @@ export function sourceUrl(value: string, base: string, what: string): string {
     } catch (cause) {
       throw new ImageUsageError(`${what} is not a valid URL: set IMAGE_SOURCE to the repository's https URL`, { cause });
     }
-    if (url.protocol === 'file:') return url.href.replace(/\/+$/, '');
+    if (url.protocol === 'file:') return `file://${url.host}${url.pathname}`.replace(/\/+$/, '');
     if (!['http:', 'https:', 'ssh:', 'git:'].includes(url.protocol) || url.hostname === '') {
       throw new ImageUsageError(`${what} has scheme ${url.protocol} with no web address to derive: set IMAGE_SOURCE to the repository's https URL`);
     }

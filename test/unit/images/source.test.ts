@@ -27,6 +27,7 @@ test('a local path becomes the file:// URL of that path, relative ones resolved 
   assert.equal(url('/srv/git/init-toolkit.git'), 'file:///srv/git/init-toolkit.git');
   assert.equal(url('../upstream'), 'file:///work/upstream');
   assert.equal(url('file:///srv/git/toolkit/'), 'file:///srv/git/toolkit');
+  assert.equal(url('file:///srv/git/toolkit?token=abc#x'), 'file:///srv/git/toolkit');
   assert.equal(url('/srv/with space'), 'file:///srv/with%20space');
 });
 
