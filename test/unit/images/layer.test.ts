@@ -43,6 +43,10 @@ test('a cached layer is reused only while it still unpacks to the same tar; a da
   assert.ok(warm.data.equals(cold.data));
   assert.ok((await buildLayer(entries, 1_700_000_000, 'gzip')).data.equals(cold.data));
   assert.equal(sha256Hex(gunzipSync(cold.data)), cold.diffId.slice(7));
+  // A valid entry is used as it is, not compressed again: another gzip of the same tar comes back unchanged.
+  const other = gzipSync(gunzipSync(cold.data), { level: 1 });
+  writeFileSync(join(cache, names[0]!), other);
+  assert.ok((await buildLayer(entries, 1_700_000_000, 'gzip', cache)).data.equals(other), 'the warm build read the cache');
   // A damaged entry (valid gzip of other bytes, a truncated stream, garbage) is not used and gets rewritten.
   for (const damage of [gzipSync('other bytes'), cold.data.subarray(0, 100), Buffer.from('not gzip')]) {
     writeFileSync(join(cache, names[0]!), damage);
