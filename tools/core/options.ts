@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.ts';
 import { parseDuration } from './duration.ts';
+import { formatSize, parseSize } from './size.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log.ts';
 
-export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'mode' | 'list';
+export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'size' | 'mode' | 'list';
 
 export interface OptionSpec {
   type: OptionType;
@@ -23,7 +24,7 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** How an env var or config string splits into a list; commas and newlines by default. */
   split?: RegExp;
-  /** Smallest accepted value of an integer or duration. */
+  /** Smallest accepted value of an integer, duration (ms) or size (bytes). */
   min?: number;
 }
 
@@ -44,7 +45,7 @@ export interface CliSpec {
 
 type Scalar<T extends OptionType> = T extends 'boolean'
   ? boolean
-  : T extends 'integer' | 'duration' | 'mode'
+  : T extends 'integer' | 'duration' | 'size' | 'mode'
     ? number
     : T extends 'list'
       ? string[]
@@ -283,6 +284,12 @@ function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
       if (ms === undefined) return fail('a duration such as 500ms, 30s, 5m or 1h30m');
       if (option.min !== undefined && ms < option.min) return fail(`a duration of at least ${option.min}ms`);
       return ms;
+    }
+    case 'size': {
+      const bytes = parseSize(text);
+      if (bytes === undefined) return fail('a size such as 1048576, 512KiB, 8MiB or 2GiB');
+      if (option.min !== undefined && bytes < option.min) return fail(`a size of at least ${formatSize(option.min)}`);
+      return bytes;
     }
     case 'mode': {
       if (!/^0?[0-7]{3,4}$/.test(text)) return fail('an octal file mode such as 0400 or 0640');

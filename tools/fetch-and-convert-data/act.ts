@@ -20,7 +20,7 @@ import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
 import { checkDistinctPaths, safeRelativePath } from './paths.ts';
 import type { Job, Plan, Settings } from './plan.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 import { openSource, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
 import { Verifier, VerifyStream, type Verified } from './verify.ts';

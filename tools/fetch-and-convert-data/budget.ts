@@ -2,7 +2,7 @@
 // limit stops a job in the middle of a stream, before the disk fills.
 
 import { InvalidInputError } from '../core/errors.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 
 export class Budget {
   private files = 0;

@@ -10,7 +10,7 @@ import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
 import { csvToJsonStage } from './csv.ts';
 import type { Limits } from './plan.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
 
 export interface ConvertContext {

@@ -7,7 +7,7 @@
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { InvalidInputError } from '../core/errors.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 
 export interface CsvToJsonOptions {
   /** The source, for messages. */

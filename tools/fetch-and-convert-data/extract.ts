@@ -17,7 +17,7 @@ import { onCleanup } from '../core/signals.ts';
 import type { Budget } from './budget.ts';
 import { resolveLinkTarget, safeRelativePath } from './paths.ts';
 import type { Limits } from './plan.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 
 export interface ExtractOptions {
   what: string;

@@ -7,7 +7,6 @@ import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
 import { maskUrlCredentials } from '../core/redact.ts';
 import { displayUrl } from '../core/url.ts';
-import { parseSize } from './size.ts';
 import type { Spec } from './spec.ts';
 import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
 
@@ -101,34 +100,27 @@ export function buildPlan(options: OptionValues<Spec>, args: string[], config: R
 }
 
 function buildSettings(options: OptionValues<Spec>): Settings {
-  const size = (flag: string, text: string): number => {
-    const bytes = parseSize(text);
-    if (bytes === undefined || bytes < 1) throw new UsageError(`invalid value "${text}" for --${flag}: expected a size such as 1048576, 512KiB, 8MiB or 2GiB`);
-    return bytes;
-  };
   const delimiter = options.csvDelimiter === 'tab' ? '\t' : options.csvDelimiter;
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new UsageError(`invalid value "${options.csvDelimiter}" for --csv-delimiter: expected one character other than a quote or newline, or "tab"`);
   }
-  const partSize = size('part-size', options.partSize);
-  if (partSize < 1024 * 1024) throw new UsageError(`--part-size ${options.partSize} is too small: use at least 1MiB`);
   const schemes = new Set(splitCommas(options.allowedSchemes).map((s) => s.toLowerCase().replace(/:$/, '')));
   for (const scheme of schemes) {
     if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: s3, https, http, file`);
   }
   return {
     limits: {
-      maxSourceBytes: size('max-source-bytes', options.maxSourceBytes),
-      maxTotalBytes: size('max-total-bytes', options.maxTotalBytes),
+      maxSourceBytes: options.maxSourceBytes,
+      maxTotalBytes: options.maxTotalBytes,
       maxFiles: options.maxFiles,
       maxDepth: options.maxDepth,
       maxRatio: options.maxRatio,
-      maxRecordBytes: size('max-record-bytes', options.maxRecordBytes),
-      maxDocumentBytes: size('max-document-bytes', options.maxDocumentBytes),
+      maxRecordBytes: options.maxRecordBytes,
+      maxDocumentBytes: options.maxDocumentBytes,
       maxYamlAliases: options.maxYamlAliases,
     },
     concurrency: options.concurrency,
-    partSize,
+    partSize: options.partSize,
     partConcurrency: options.partConcurrency,
     retries: options.retries,
     timeoutMs: options.timeout,

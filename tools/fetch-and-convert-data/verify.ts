@@ -8,7 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { formatSize } from './size.ts';
+import { formatSize } from '../core/size.ts';
 import type { RemoteChecksum } from './source.ts';
 
 export interface Expectations {

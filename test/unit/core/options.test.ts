@@ -17,6 +17,7 @@ const spec = {
     pgQuery: { type: 'string', description: 'query' },
     mode: { type: 'mode', default: '0400', description: 'file mode' },
     threshold: { type: 'integer', default: '1', min: 1, description: 'n' },
+    maxSize: { type: 'size', default: '8MiB', min: 1024, description: 'limit' },
     explain: { type: 'boolean', description: 'dry run' },
     tag: { type: 'list', description: 'tags' },
   },
@@ -36,6 +37,17 @@ test('defaults apply when nothing is given', async () => {
   assert.equal(r.options.pgQuery, undefined);
   assert.equal(r.options.explain, false);
   assert.deepEqual(r.options.tag, []);
+  assert.equal(r.options.maxSize, 8 * 1024 * 1024);
+});
+
+test('sizes take bytes or units from flags, env and config numbers, with a floor', async () => {
+  assert.equal((await run(['--max-size', '512KiB'])).options.maxSize, 512 * 1024);
+  assert.equal((await run([], { DEMO_TOOL_MAX_SIZE: '2GB' })).options.maxSize, 2e9);
+  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  writeFileSync(join(dir, 'c.yaml'), 'max-size: 4096\n');
+  assert.equal((await run(['--config', join(dir, 'c.yaml')])).options.maxSize, 4096);
+  await assert.rejects(parseCli(spec, ['--max-size', '12 parsecs'], {}), (e: unknown) => e instanceof UsageError && /invalid value "12 parsecs" for --max-size .*expected a size such as 1048576, 512KiB/.test(e.message));
+  await assert.rejects(parseCli(spec, ['--max-size', '1000'], {}), /expected a size of at least 1\.00 KiB/);
 });
 
 test('flags override env, env overrides the config file', async () => {

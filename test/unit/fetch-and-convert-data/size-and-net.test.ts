@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSize, parseSize } from '../../../tools/fetch-and-convert-data/size.ts';
+import { formatSize, parseSize } from '../../../tools/core/size.ts';
 import { guardedLookup, isLinkLocal } from '../../../tools/fetch-and-convert-data/http-source.ts';
 
 test('parseSize reads bytes, binary and decimal units', () => {

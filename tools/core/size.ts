@@ -1,4 +1,4 @@
-// Byte sizes as users write them in flags and Helm values: "1048576", "512KiB", "8MiB", "16GiB", "1GB".
+// Byte sizes as users write them in flags, config files and Helm values (option type `size`): "1048576", "512KiB", "8MiB", "16GiB", "1GB".
 
 const UNITS: Record<string, number> = {
   '': 1,
