@@ -16,7 +16,7 @@ export async function readFromDir(dir: string, log: Logger): Promise<SourceSecre
   const entries = await readSecretVolume(dir, {
     label: `--from-dir ${dir}`,
     maxFileBytes: MAX_FILE_BYTES,
-    limitName: `the ${MAX_FILE_BYTES} a secret may have`,
+    limitName: `the 1 MiB (${MAX_FILE_BYTES} bytes) a Kubernetes Secret may hold`,
     subdirectories: 'list',
   });
   const secrets: SourceSecret[] = [];

@@ -100,3 +100,12 @@ test('a ..data pointing outside the volume and a FIFO in it are refused (exit 4)
   assert.match(String(lastLog(piped).msg), /"pipe" is a FIFO, not a regular file/);
   assert.deepEqual(readdirSync(out), []);
 });
+
+test('a file over 1 MiB (the size limit of a Kubernetes Secret) is refused (exit 4), size and limit named', async () => {
+  const volume = secretVolume({ ok: 'fine', 'big.bin': 'x'.repeat(1024 * 1024 + 1) });
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', volume]);
+  assert.equal(run.code, 4, run.stderr);
+  assert.equal(String(lastLog(run).msg), `--from-dir ${volume}: "big.bin" is 1048577 bytes, more than the 1 MiB (1048576 bytes) a Kubernetes Secret may hold`);
+  assert.deepEqual(readdirSync(out), []);
+});
