@@ -2,8 +2,8 @@
 //
 // Written for this tool rather than taken from csv-parse: scanning the decoded text with charCodeAt and
 // indexOf and building the JSON text directly, without an array per record, is about three times
-// faster than csv-parse (papaparse, 1.5x csv-parse on a sample, still half as fast; bench/README.md). The unit tests compare its records with
-// csv-parse's on generated input.
+// faster than csv-parse (papaparse, 1.5x csv-parse on a sample, is still half as fast; bench/README.md).
+// The unit tests compare its records with csv-parse's on generated input.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { InvalidInputError } from '../core/errors.ts';
