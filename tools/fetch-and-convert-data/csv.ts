@@ -58,6 +58,10 @@ export class CsvToJson {
   private recordText = '';
   /** Line number where the last record scanned starts. */
   private recordLine = 1;
+  /** Length `rest` must reach before it is scanned again: a record cut across many pieces is rescanned
+   * at doubling lengths, not at every piece, so its cost stays linear in its length (at most the record
+   * limit plus one, so a record over the limit is refused as soon as it is). */
+  private rescanAt = 0;
   /** Position of the next LF at or after the scan position (the text's length when there is none), for
    * counting lines inside quoted fields; -1 before the first search. */
   private nextLf = -1;
@@ -69,7 +73,12 @@ export class CsvToJson {
 
   /** JSON text for the records completed by `text`. */
   write(text: string): string {
-    return this.scan(this.rest + text, false);
+    const s = this.rest + text;
+    if (s.length < this.rescanAt) {
+      this.rest = s;
+      return '';
+    }
+    return this.scan(s, false);
   }
 
   /** JSON text for the last record and the closing of the array. */
@@ -85,6 +94,7 @@ export class CsvToJson {
     let out = '';
     let pos = 0;
     this.nextLf = -1;
+    this.rescanAt = 0;
     while (pos < n) {
       const c = s.charCodeAt(pos);
       if (c === LF) {
@@ -104,6 +114,7 @@ export class CsvToJson {
       if (end === INCOMPLETE) {
         this.line = startLine;
         if (n - start > this.options.maxRecordBytes) throw this.tooLong(startLine);
+        this.rescanAt = Math.min(2 * (n - start), this.options.maxRecordBytes + 1);
         break;
       }
       if (end - start > this.options.maxRecordBytes / 3 && Buffer.byteLength(s.slice(start, end)) > this.options.maxRecordBytes) {

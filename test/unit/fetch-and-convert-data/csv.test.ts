@@ -82,6 +82,18 @@ test('--max-record-bytes counts UTF-8 bytes and bounds the text held for a cut r
   assert.throws(() => converter.write('x'), /at line 2: the record is longer than --max-record-bytes/);
 });
 
+test('a record cut into many pieces is rescanned at doubling lengths, not at every piece (linear cost)', (t) => {
+  const converter = new CsvToJson({ ...defaults, maxRecordBytes: 4 * 1024 * 1024 });
+  const scan = t.mock.method(converter as unknown as { scan: (s: string, final: boolean) => string }, 'scan');
+  const value = 'x'.repeat(2 * 1024 * 1024);
+  let out = converter.write('a,b\n"');
+  for (let at = 0; at < value.length; at += 1024) out += converter.write(value.slice(at, at + 1024));
+  out += converter.write('",1\n') + converter.end();
+  assert.equal(out, ndjson([{ a: value, b: '1' }]));
+  // 2,050 pieces; scanning at every one would cost 2 MiB x 2,050 / 2 character reads.
+  assert.ok(scan.mock.callCount() < 40, `scanned ${scan.mock.callCount()} times`);
+});
+
 test('the stream stage drops a UTF-8 byte order mark and decodes characters cut between chunks', async () => {
   const bytes = Buffer.from('\uFEFFname\n"é😀, ok"\n');
   const chunks = [...bytes].map((byte) => Buffer.from([byte]));
