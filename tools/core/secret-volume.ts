@@ -146,6 +146,7 @@ async function resolveInside(walk: Walk, path: string, entry: string): Promise<s
   try {
     resolved = await realpath(path);
   } catch (error) {
+    if (codeOf(error) === 'ELOOP') throw unsafe(walk, entry, 'is a link loop (or a chain of more than 40 links); refusing to follow it');
     throw unreadable(walk, entry, error, 'a link to a missing file, or the volume changed while it was read');
   }
   const rel = relative(walk.root, resolved);

@@ -205,6 +205,11 @@ test('subdirectories: read as nested entries, or only listed; a link loop is ref
   await refused(dir, 'tls/deeper/loop', /"tls\/deeper\/loop" leads back to a directory that contains it/);
   // Only listed, the loop is never entered.
   assert.equal((await readSecretVolume(dir, options({ subdirectories: 'list' }))).length, 2);
+  // Links that lead to each other (ELOOP) are refused the same way, not reported as unreadable (exit 2).
+  const links = volume({ ok: 'fine' });
+  symlinkSync('ping', join(links, STAMP, 'pong'));
+  symlinkSync('pong', join(links, STAMP, 'ping'));
+  await refused(links, 'ping', /^--test-dir X: "ping" is a link loop/);
 });
 
 test('a volume that is missing or not a directory is a usage error naming it and the fix', async () => {
