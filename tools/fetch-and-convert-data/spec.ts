@@ -27,7 +27,7 @@ export const spec = {
     csvDelimiter: { type: 'string', placeholder: 'CHAR', default: ',', description: 'Field delimiter of CSV input and output (one character, or "tab")' },
     concurrency: { type: 'integer', placeholder: 'N', default: '2', min: 1, description: 'Jobs run at the same time' },
     partSize: { type: 'size', placeholder: 'SIZE', default: '8MiB', min: 1024 * 1024, description: 'S3: size of one ranged GET; objects larger than this are fetched in parallel parts' },
-    partConcurrency: { type: 'integer', placeholder: 'N', default: '4', min: 1, description: 'S3: ranged GETs in flight per object (memory: part size x this)' },
+    partConcurrency: { type: 'integer', placeholder: 'N', default: '4', min: 1, description: 'S3: ranged GETs in flight per object, and objects in flight for a prefix (with a conversion, memory: part size x this per object)' },
     retries: { type: 'integer', placeholder: 'N', default: '5', min: 0, description: 'Retries of one request or S3 part after a transient failure' },
     timeout: { type: 'duration', placeholder: 'DURATION', default: '30m', min: 1, description: 'Overall deadline of the run (exit 124 when reached)' },
     readTimeout: { type: 'duration', placeholder: 'DURATION', default: '30s', min: 1, description: 'Abort a request that sends no data for this long (then retried)' },
