@@ -71,6 +71,15 @@ export class CsvToJson {
     this.delimiter = options.delimiter.charCodeAt(0);
   }
 
+  /** Line number at the end of `text` if it were written next: where a decoding error is. */
+  lineAfter(text: string): number {
+    let line = this.line;
+    for (const piece of [this.rest, text]) {
+      for (let at = piece.indexOf('\n'); at >= 0; at = piece.indexOf('\n', at + 1)) line++;
+    }
+    return line;
+  }
+
   /** JSON text for the records completed by `text`. */
   write(text: string): string {
     const s = this.rest + text;
@@ -242,12 +251,26 @@ export class CsvToJson {
 /** The stream stage: UTF-8 bytes in (a byte order mark is dropped), JSON text out. */
 export function csvToJsonStage(options: CsvToJsonOptions): Transform {
   const converter = new CsvToJson(options);
-  const decoder = new TextDecoder('utf-8');
+  // Fatal: bytes in another encoding (Windows-1252 from a spreadsheet) would otherwise become U+FFFD silently.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes?: Buffer): string => {
+    try {
+      return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
+    } catch (cause) {
+      // The line of the first replacement character of a lossy decoding: the bad byte is there or later.
+      const lossy = bytes === undefined ? '' : new TextDecoder('utf-8').decode(bytes);
+      const line = converter.lineAfter(lossy.slice(0, Math.max(0, lossy.indexOf('\uFFFD'))));
+      throw new InvalidInputError(
+        `${options.what}: invalid CSV at or after line ${line}: the input is not valid UTF-8; convert it first (e.g. iconv -f WINDOWS-1252 -t UTF-8)`,
+        { cause },
+      );
+    }
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
         for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
-          const out = converter.write(decoder.decode(chunk.subarray(at, at + SLICE_BYTES), { stream: true }));
+          const out = converter.write(decode(chunk.subarray(at, at + SLICE_BYTES)));
           if (out !== '') this.push(out);
         }
         callback();
@@ -257,7 +280,7 @@ export function csvToJsonStage(options: CsvToJsonOptions): Transform {
     },
     flush(callback: TransformCallback) {
       try {
-        callback(null, converter.end(decoder.decode()));
+        callback(null, converter.end(decode()));
       } catch (error) {
         callback(error as Error);
       }

@@ -101,6 +101,14 @@ test('the stream stage drops a UTF-8 byte order mark and decodes characters cut 
   assert.equal(out, ndjson([{ name: 'é😀, ok' }]));
 });
 
+test('the stream stage refuses bytes that are not UTF-8, naming the line, instead of replacing them', async () => {
+  const convertBytes = (chunks: Buffer[]) => text(Readable.from(chunks).pipe(csvToJsonStage(defaults)));
+  const latin1 = Buffer.from('name\nok\ncaf\xe9\n', 'latin1');
+  await assert.rejects(convertBytes([latin1]), (e: unknown) => e instanceof InvalidInputError && /^in\.csv: invalid CSV at or after line 3: the input is not valid UTF-8; convert it first/.test(e.message));
+  const cutAtTheEnd = Buffer.from('name\nok\n\xc3', 'latin1');
+  await assert.rejects(convertBytes([cutAtTheEnd.subarray(0, 8), cutAtTheEnd.subarray(8)]), /invalid CSV at or after line 3: the input is not valid UTF-8/);
+});
+
 /** A random CSV document with well-formed quoting, from a small alphabet that hits every state. */
 function randomCsv(random: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
