@@ -37,8 +37,12 @@ export class Verifier {
   private bytes = 0;
   private readonly expect: Expectations;
   private readonly what: string;
-  private readonly progress: NodeJS.Timeout;
-  private readonly started = performance.now();
+  private readonly log: Logger;
+  private readonly progressIntervalMs: number;
+  /** Progress lines start with the first byte, so a job that fails before any transfer leaves no timer. */
+  private progress: NodeJS.Timeout | undefined;
+  private closed = false;
+  private started = 0;
 
   constructor(what: string, expect: Expectations, log: Logger, progressIntervalMs: number) {
     this.what = what;
@@ -48,7 +52,13 @@ export class Verifier {
     }
     if (expect.sha512) this.sha512 = createHash('sha512');
     if (expect.remote && expect.remote.algorithm !== 'crc32') this.remoteHash = expect.remote.algorithm === 'sha256' ? undefined : createHash(expect.remote.algorithm);
-    this.progress = setInterval(() => this.logProgress(log), progressIntervalMs);
+    this.log = log;
+    this.progressIntervalMs = progressIntervalMs;
+  }
+
+  private startProgress(): void {
+    this.started = performance.now();
+    this.progress = setInterval(() => this.logProgress(this.log), this.progressIntervalMs);
     this.progress.unref();
   }
 
@@ -66,6 +76,7 @@ export class Verifier {
 
   /** Throws InvalidInputError once more than the size limit arrived. */
   update(chunk: Buffer): void {
+    if (this.progress === undefined && !this.closed) this.startProgress();
     this.bytes += chunk.length;
     if (this.bytes > this.expect.maxBytes) {
       throw new InvalidInputError(`${this.what}: more than --max-source-bytes ${formatSize(this.expect.maxBytes)} received; raise the limit if this is expected`);
@@ -78,6 +89,7 @@ export class Verifier {
 
   /** Stops the progress lines; every end (success or failure) must call it. */
   close(): void {
+    this.closed = true;
     clearInterval(this.progress);
   }
 

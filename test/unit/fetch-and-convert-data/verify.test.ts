@@ -39,3 +39,21 @@ test('expected hashes, announced size and the source size limit', async () => {
   await assert.rejects(verify({ maxBytes: 4 }), /more than --max-source-bytes/);
   assert.throws(() => new Verifier('src', { maxBytes: 4, size: 5 }, log, 60_000), /exceeds --max-source-bytes/);
 });
+
+test('progress lines run only from the first byte to close(): a job that fails before any transfer leaves no timer', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const lines: string[] = [];
+  const counting = new Logger({ tool: 'test', write: (line: string) => void lines.push(line) });
+  const progress = () => lines.filter((line) => line.includes('progress ')).length;
+  const idle = new Verifier('idle', { maxBytes: 1024 }, counting, 1000);
+  t.mock.timers.tick(5000);
+  assert.equal(progress(), 0, 'nothing before the first byte');
+  const busy = new Verifier('busy', { maxBytes: 1024 }, counting, 1000);
+  busy.update(data);
+  t.mock.timers.tick(1000);
+  assert.equal(progress(), 1, 'a line per interval once bytes flow');
+  busy.finish();
+  t.mock.timers.tick(5000);
+  assert.equal(progress(), 1, 'none after finish');
+  idle.close();
+});
