@@ -95,8 +95,9 @@ test('through a conversion, at most --part-size x --part-concurrency of an S3 ob
     assert.equal(await fileSha256(join(out, 'data.bin')), dataSha256);
     const peak = Number(result.logs.find((l) => String(l.msg).startsWith('done:'))?.peakRssMiB);
     // The bytes must reach gunzip in order, so parts that ran ahead wait in memory: at most 4 x 16 MiB,
-    // plus the same 128 MiB allowance for the runtime as above. Holding the object would need 256 MiB more.
-    const bound = 128 + 4 * 16;
+    // plus 128 MiB for the runtime and a young generation that varies from run to run (seen: 138-173 MiB).
+    // Holding the object would need 256 MiB more than that.
+    const bound = 240;
     assert.ok(peak > 0 && peak < bound, `peak RSS ${peak} MiB must stay below ${bound} MiB`);
   } finally {
     rmSync(out, { recursive: true, force: true });
