@@ -36,7 +36,8 @@ interface Compressor {
 /** gzip by libdeflate at its strongest level (12, near-optimal parsing): 7 % smaller than zlib -9 on the
  *  base layer, what brings an image under 42 MB, in 13–19 s per architecture on 2 cores (zopfli through
  *  `pigz -11` is 0.3 % smaller and more than ten times slower; bench/README.md). Its output depends on the
- *  libdeflate version, so the version is pinned like binutils' strip: another one would silently give other
+ *  libdeflate version, so the version is pinned like binutils' strip, and a known-answer check of the output
+ *  catches a build with the same version that compresses differently: either would silently give other
  *  digests (and it names the layer cache entries, which only that compressor writes). */
 export const libdeflate = { version: '1.14', level: 12, program: 'libdeflate-gzip' } as const;
 
@@ -45,6 +46,34 @@ export const libdeflate = { version: '1.14', level: 12, program: 'libdeflate-gzi
 const zstdLevel = 10;
 
 let checkedLibdeflate = false;
+
+/** SHA-256 of `libdeflate-gzip -12 -c` of knownAnswerSample(): a patched build with the same version string
+ *  that compressed differently would change every digest without an error. */
+const knownAnswerSha256 = 'e7ed0eaf0150b8934e481f21ab63184ce6d5a9bdfda1a157945c95b29fd639ca';
+
+/** 256 KiB of text and pseudo-random bytes, enough to exercise matching, literals and block splitting. */
+function knownAnswerSample(): Buffer {
+  const sample = Buffer.alloc(256 * 1024);
+  let state = 2463534242;
+  for (let i = 0; i < sample.length; i++) {
+    // xorshift32: pseudo-random bytes that deflate cannot shrink, between runs of repetitive text.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    sample[i] = i % 4096 < 2048 ? 97 + ((i >> 3) % 26) : state & 0xff;
+  }
+  return sample;
+}
+
+function checkKnownAnswer(program: string, level: number): void {
+  const got = sha256Hex(execFileSync(program, [`-${level}`, '-c'], { input: knownAnswerSample(), stdio: ['pipe', 'pipe', 'pipe'] }));
+  if (got !== knownAnswerSha256) {
+    throw new ImageInputError(
+      `${program} -${level} compresses the reference sample to other bytes (sha256 ${got}, expected ${knownAnswerSha256}): ` +
+        'the layers would get other digests; install Debian 12\'s libdeflate-tools, or update knownAnswerSha256 in images/layer.ts if that is intended',
+    );
+  }
+}
 
 function libdeflateGzip(): Compressor {
   const { program, version, level } = libdeflate;
@@ -62,6 +91,7 @@ function libdeflateGzip(): Compressor {
           'another version compresses to other bytes and so other digests; update `libdeflate` in images/layer.ts if that is intended',
       );
     }
+    checkKnownAnswer(program, level);
     checkedLibdeflate = true;
   }
   return {

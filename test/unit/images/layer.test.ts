@@ -1,6 +1,7 @@
 // Unit tests of the image builder's pure parts: layer determinism and ordering, input checks.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,4 +95,18 @@ test('an inputs file without hashes is rejected with the command that regenerate
   const dir = mkdtempSync(join(tmpdir(), 'images-unit-'));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sourceDateEpoch: 1, node: { version: '24.0.0', byArch: {} }, debs: [{ name: 'libc6', version: '1', sha256: {} }] }));
   assert.throws(() => readBaseInputs(join(dir, 'bad.json')), /node\.byArch\.amd64 needs .*deb libc6 needs .*update-inputs\.ts/);
+});
+
+test('a libdeflate-gzip that reports the pinned version but compresses differently is refused', () => {
+  // Prepare: a stand-in with the right version banner whose output is GNU gzip's (valid, other bytes).
+  const bin = mkdtempSync(join(tmpdir(), 'fake-libdeflate-'));
+  writeFileSync(join(bin, libdeflate.program), '#!/bin/sh\nif [ "$1" = -V ]; then echo "gzip compression program v1.14"; exit 0; fi\nexec gzip -9 -n -c\n', { mode: 0o755 });
+  const layerModule = new URL('../../../images/layer.ts', import.meta.url).pathname;
+  const script = `import { buildLayer } from ${JSON.stringify(layerModule)};
+    await buildLayer([{ path: 'a', type: 'file', mode: 0o644, uid: 0, gid: 0, content: Buffer.from('a') }], 0, 'gzip');`;
+  // Act: in a child, since the check runs once per process.
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+  // Assess
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /libdeflate-gzip -12 compresses the reference sample to other bytes \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)/);
 });
