@@ -45,9 +45,10 @@ export class Redactor {
   }
 }
 
-// The password runs to the last "@" of the word: a malformed URL (a "/" or "#" in the password, which
-// new URL() rejects) is never registered, so this is what masks it. Masking too much is the safe side.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)(\S*)@/gi;
+// The password runs to the last "@" of the word before the next "scheme://": a malformed URL (a "/" or
+// "#" in the password, which new URL() rejects) is never registered, so this is what masks it. Masking
+// too much is the safe side, but not across URLs: a JSON list of targets has no spaces between them.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)((?:(?![a-z][a-z0-9+.-]*:\/\/)\S)*)@/gi;
 
 /** Replaces the password of any `scheme://user:password@host` in the text with ***. */
 export function maskUrlCredentials(text: string): string {

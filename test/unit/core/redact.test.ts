@@ -37,4 +37,11 @@ test('URL passwords are masked without registration', () => {
   assert.equal(maskUrlCredentials('http://host/path?a=b:c@d'), 'http://host/path?a=b:c@d');
   assert.equal(maskUrlCredentials('tcp://db:5432'), 'tcp://db:5432');
   assert.equal(maskUrlCredentials('invalid target "postgres://u:pa/s#s@host:5432/db"'), 'invalid target "postgres://u:***@host:5432/db"');
+  assert.equal(maskUrlCredentials('"postgres://u:p@ss@db:1/x"'), '"postgres://u:***@db:1/x"', 'an unencoded @ in the password');
+});
+
+test('URL passwords in a JSON list are masked URL by URL, not from the first to the last "@"', () => {
+  const line = JSON.stringify({ targets: ['postgres://app:pw1@db:5432/app', 'redis://:pw2@cache:6379/0', 'tcp://mq:5672'] });
+  assert.equal(maskUrlCredentials(line), '{"targets":["postgres://app:***@db:5432/app","redis://:***@cache:6379/0","tcp://mq:5672"]}');
+  assert.equal(maskUrlCredentials(maskUrlCredentials(line)), maskUrlCredentials(line), 'masking twice changes nothing');
 });
