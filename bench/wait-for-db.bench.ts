@@ -85,7 +85,8 @@ const waiters: Waiter[] = [
   {
     name: 'wait-for-db (defaults)',
     command: (port) => [node, [bundle, '--timeout', '60s', url(port)]],
-    attempts: (stderr) => stderr.split('\n').filter((l) => l.includes('"msg":"not ready"') || l.includes('"msg":"ready"')).length,
+    // Repeated identical failures are logged at debug level only; the ready line carries the attempt count.
+    attempts: (stderr) => Number(/"msg":"ready".*?"attempt":(\d+)/.exec(stderr)?.[1] ?? Number.NaN),
   },
   { name: 'pg_isready loop, sleep 1', command: (port) => ['sh', ['-c', `until pg_isready -q -h 127.0.0.1 -p ${port}; do sleep 1; done`]] },
   { name: 'pg_isready loop, sleep 0.1', command: (port) => ['sh', ['-c', `until pg_isready -q -h 127.0.0.1 -p ${port}; do sleep 0.1; done`]] },

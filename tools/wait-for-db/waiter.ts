@@ -7,6 +7,9 @@ import { CheckFailure, attemptTimedOut, classifyNetworkError, type CheckResult }
 import type { Probe } from './probe.ts';
 import type { Target } from './target.ts';
 
+/** While a target fails the same way, one info line per this interval; every attempt shows at debug level. */
+const REPEAT_LOG_MS = 10_000;
+
 export interface WaitSettings {
   deadline: Deadline;
   backoff: BackoffPolicy;
@@ -32,6 +35,18 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
   let retries = 0;
   let consecutive = 0;
   let lastError: string | undefined;
+  // A wait of minutes would otherwise log five identical lines a second per target.
+  let lastLogged: { reason: string; at: number } | undefined;
+  const notReady = (fields: { attempt: number; latencyMs: number; errorClass: string; error: string }): void => {
+    const reason = `${fields.errorClass}: ${fields.error}`;
+    const now = performance.now();
+    if (lastLogged === undefined || lastLogged.reason !== reason || now - lastLogged.at >= REPEAT_LOG_MS) {
+      log.info('not ready', fields);
+      lastLogged = { reason, at: now };
+    } else {
+      log.debug('not ready', fields);
+    }
+  };
   for (;;) {
     attempts++;
     const timeoutMs = Math.max(1, Math.ceil(Math.min(settings.attemptTimeoutMs, settings.deadline.remainingMs())));
@@ -47,7 +62,7 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
     if (result instanceof CheckFailure) {
       consecutive = 0;
       lastError = result.message;
-      log.info('not ready', { attempt: attempts, latencyMs, errorClass: result.errorClass, error: result.message });
+      notReady({ attempt: attempts, latencyMs, errorClass: result.errorClass, error: result.message });
       if (!result.retryable) throw new FatalRemoteError(`${target.display}: ${result.message}`, { cause: result });
     } else if (result.ready) {
       consecutive++;
@@ -58,7 +73,7 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
     } else {
       consecutive = 0;
       lastError = result.detail;
-      log.info('not ready', { attempt: attempts, latencyMs, errorClass: 'not-ready', error: result.detail });
+      notReady({ attempt: attempts, latencyMs, errorClass: 'not-ready', error: result.detail });
     }
     if (settings.deadline.expired()) {
       return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };

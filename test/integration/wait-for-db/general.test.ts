@@ -101,6 +101,22 @@ test('targets and flags come from env vars and from a config file', async () => 
   assert.equal(fromFile.logs[0]?.timeout, '15s');
 });
 
+test('a failure that repeats is logged once, then every 10 s; each attempt only at debug level', async () => {
+  const port = await freePort();
+  const target = `tcp://127.0.0.1:${port}`;
+  const info = await runTool('wait-for-db', ['--timeout', '11s', target]);
+  assert.equal(info.code, 124, info.stderr);
+  const lines = info.logs.filter((l) => l.msg === 'not ready');
+  assert.equal(lines.length, 2, `the first attempt and one ~10 s later: ${JSON.stringify(lines.map((l) => l.attempt))}`);
+  const attempts = Number(/\((\d+) attempts/.exec(String(info.logs.at(-1)?.msg))?.[1]);
+  assert.ok(attempts > 20, `${attempts} attempts in all, named in the final line`);
+
+  const debug = await runTool('wait-for-db', ['--timeout', '1s', target], { env: { LOG_LEVEL: 'debug' } });
+  const everyAttempt = debug.logs.filter((l) => l.msg === 'not ready').map((l) => l.attempt);
+  assert.ok(everyAttempt.length > 3, `debug: ${everyAttempt.join(',')}`);
+  assert.deepEqual(everyAttempt, everyAttempt.map((_, i) => i + 1), 'debug logs every attempt');
+});
+
 test('SIGTERM while waiting exits 143 quickly', async () => {
   const port = await freePort();
   const waiting = startTool('wait-for-db', ['--timeout', '60s', `tcp://127.0.0.1:${port}`]);
@@ -128,13 +144,16 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     [['redis://a:6379/x'], /the path of a redis URL is the database number/],
     [['--http-header', 'Authorization Bearer hdr-secret-token', 'http://a/'], /invalid --http-header number 1: write it as "Name: value"/],
     [['postgres://u:pa/ss#word@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
+    // A typo in the "://" leaves a password that URL masking does not see.
+    [['postgres//u:loose-canary@db:5432/x'], /invalid target "postgres\/\/u:\*\*\*@db:5432\/x": not a URL/],
+    [['redis:/:loose-canary@cache:6379'], /invalid target "redis:\*\*\*@cache:6379": the URL has no host/],
   ];
   for (const [args, expected] of cases) {
     const result = await runTool('wait-for-db', args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.equal(result.logs.length, 1, result.stderr);
     assert.match(String(result.logs[0]?.msg), expected);
-    assert.ok(!/hdr-secret-token|pa\/ss#word/.test(result.stderr), result.stderr);
+    assert.ok(!/hdr-secret-token|pa\/ss#word|loose-canary/.test(result.stderr), result.stderr);
   }
   const typoEnv = await runTool('wait-for-db', ['tcp://a:1'], { env: { WAIT_FOR_DB_TIMOUT: '5s' } });
   assert.equal(typoEnv.code, 2);

@@ -26,7 +26,8 @@ async function sql(url: string, text: string): Promise<void> {
 
 test('a PostgreSQL that starts after the tool began waiting is detected', async () => {
   const port = await freePort();
-  const waiting = startTool('wait-for-db', ['--timeout', '40s', `postgres://toolkit:toolkit-pass@127.0.0.1:${port}/postgres`]);
+  // Debug level: every attempt is logged, so the server starts only after a few refused ones.
+  const waiting = startTool('wait-for-db', ['--timeout', '40s', `postgres://toolkit:toolkit-pass@127.0.0.1:${port}/postgres`], { env: { LOG_LEVEL: 'debug' } });
   await waiting.stderrMatches(/"attempt":3,.*"errorClass":"refused"/);
   const server = await startPostgres({ port });
   try {
