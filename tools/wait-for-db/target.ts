@@ -27,12 +27,21 @@ const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: numb
   'https:': { kind: 'http', tls: true, defaultPort: 443 },
 };
 
+// Without "://" (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL masking of core does
+// not see a password: everything between the "user:" and the last "@" is masked instead.
+const LOOSE_CREDENTIALS = /(^|[\s/])([^\s/?#@:]*:)\S*@/g;
+
+/** The text of a target as errors and logs may show it. */
+function displayOf(text: string): string {
+  return text.includes('://') ? maskUrlCredentials(text) : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
+}
+
 export function parseTarget(text: string): Target {
   let url: URL;
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskUrlCredentials(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
+    throw new UsageError(`invalid target "${displayOf(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
       cause: error,
     });
   }
@@ -40,7 +49,7 @@ export function parseTarget(text: string): Target {
     redactor.add(url.password);
     redactor.add(decodeURIComponent(url.password));
   }
-  const display = maskUrlCredentials(url.href);
+  const display = displayOf(url.href);
   const known = KINDS[url.protocol];
   if (!known) {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
