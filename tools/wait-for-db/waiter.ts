@@ -61,7 +61,9 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
     const latencyMs = Math.round(performance.now() - started);
     if (result instanceof CheckFailure) {
       consecutive = 0;
-      lastError = result.message;
+      // The last attempt, cut short by the deadline ("no answer within 1ms"), would hide the real reason.
+      const cutByDeadline = result.errorClass === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
+      if (!cutByDeadline || lastError === undefined) lastError = result.message;
       notReady({ attempt: attempts, latencyMs, errorClass: result.errorClass, error: result.message });
       if (!result.retryable) throw new FatalRemoteError(`${target.display}: ${result.message}`, { cause: result });
     } else if (result.ready) {

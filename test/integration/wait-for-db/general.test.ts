@@ -56,6 +56,21 @@ test('TCP and HTTP targets on IPv6 literals, with status ranges and a body match
   }
 });
 
+test('the deadline names the last real reason, not the final attempt it cut short', async () => {
+  // Answers after 400 ms: the attempt started with less than that left is cut by the deadline.
+  const http = createHttpServer((_req, res) => setTimeout(() => res.writeHead(404).end('no'), 400));
+  const port = await listen(http, '127.0.0.1');
+  try {
+    const args = ['--timeout', '1s', '--interval', '50ms', '--max-interval', '50ms', `http://127.0.0.1:${port}/ready`];
+    const result = await runTool('wait-for-db', args);
+    assert.equal(result.code, 124, result.stderr);
+    assert.ok(result.logs.some((l) => l.errorClass === 'timeout'), `an attempt was cut short: ${result.stderr}`);
+    assert.match(String(result.logs.at(-1)?.msg), /last error: HTTP 404 is not an expected status\)$/);
+  } finally {
+    http.close();
+  }
+});
+
 test('HTTPS with an untrusted certificate fails fast; --ca-file or an explicit --insecure-skip-verify work', async () => {
   const dir = tempDir('wfd-tls-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
