@@ -100,13 +100,30 @@ export async function publishDirectory(
   fill: (staging: string) => Promise<void>,
   options: PublishOptions = {},
 ): Promise<void> {
-  const created = await fs.mkdir(target, { recursive: true });
+  const created = await fs.mkdir(target, { recursive: true }).catch((error: unknown) => {
+    throw unwritableTarget(target, error);
+  });
   try {
     await publishInto(target, fill, options);
   } catch (error) {
     if (created !== undefined) await removeEmptyChain(target, created);
     throw error;
   }
+}
+
+/** Why a target directory cannot be created or written into, per errno, and the fix. */
+const UNWRITABLE: Record<string, string> = {
+  EACCES: 'permission denied; mount a writable volume there (an emptyDir) or run as a user that may write it',
+  EPERM: 'operation not permitted; mount a writable volume there (an emptyDir) or run as a user that may write it',
+  EROFS: 'read-only file system; mount a writable volume there (an emptyDir)',
+  EEXIST: 'it is a file, not a directory; choose a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory; choose a directory',
+};
+
+/** A target that cannot be written is a configuration error (the volume, the mount, the user), not a bug. */
+function unwritableTarget(target: string, error: unknown): unknown {
+  const reason = UNWRITABLE[(error as NodeJS.ErrnoException | null)?.code ?? ''];
+  return reason === undefined ? error : new UsageError(`cannot write into ${target}: ${reason}`, { cause: error });
 }
 
 /** rmdir of `from` and its parents up to and including `upTo`; stops at the first one that is not empty. */
@@ -126,7 +143,9 @@ async function publishInto(target: string, fill: (staging: string) => Promise<vo
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '_');
   const stageName = `..${stamp}.${randomBytes(4).toString('hex')}`;
   const staging = join(target, stageName);
-  await fs.mkdir(staging, { mode: 0o700 });
+  await fs.mkdir(staging, { mode: 0o700 }).catch((error: unknown) => {
+    throw unwritableTarget(target, error);
+  });
   const forget = onCleanup(() => rmSync(staging, { recursive: true, force: true }));
   try {
     await fill(staging);

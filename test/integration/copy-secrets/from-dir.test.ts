@@ -109,3 +109,16 @@ test('a file over 1 MiB (the size limit of a Kubernetes Secret) is refused (exit
   assert.equal(String(lastLog(run).msg), `--from-dir ${volume}: "big.bin" is 1048577 bytes, more than the 1 MiB (1048576 bytes) a Kubernetes Secret may hold`);
   assert.deepEqual(readdirSync(out), []);
 });
+
+test('an --out that cannot be a directory is a usage error (exit 2) naming it and the fix, not a bug (exit 1)', async () => {
+  const volume = secretVolume({ ok: 'fine' });
+  const file = join(tempDir('cs-out-file-'), 'a-file');
+  writeFileSync(file, 'not a directory');
+  const isFile = await copySecrets(['--out', file, '--from-dir', volume]);
+  assert.equal(isFile.code, 2, isFile.stderr);
+  assert.equal(lastLog(isFile).msg, `cannot write into ${file}: it is a file, not a directory; choose a directory`);
+  assert.equal(isFile.termination, lastLog(isFile).msg);
+  const below = await copySecrets(['--out', join(file, 'out'), '--from-dir', volume]);
+  assert.equal(below.code, 2, below.stderr);
+  assert.match(String(lastLog(below).msg), /^cannot write into .*a-file\/out: a part of the path is a file, not a directory/);
+});
