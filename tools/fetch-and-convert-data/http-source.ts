@@ -65,9 +65,12 @@ function hostAddress(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** One GET of one URL, no redirect handling; resolves with the response head. */
-function get(url: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal): Promise<http.IncomingMessage> {
-  const shown = displayUrl(url);
+/**
+ * One GET of one URL, no redirect handling; resolves with the response head. `from` is the source a
+ * redirect started at: errors name it too, since the hop's URL is nowhere in the user's configuration.
+ */
+function get(url: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal, from?: URL): Promise<http.IncomingMessage> {
+  const shown = from === undefined ? displayUrl(url) : `${displayUrl(url)} (redirected from ${displayUrl(from)})`;
   const literal = hostAddress(url);
   if (!settings.allowLinkLocal && isLinkLocal(literal)) return Promise.reject(new BlockedAddressError(shown, literal));
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
@@ -110,7 +113,7 @@ function statusError(url: string, status: number): Error {
 async function getFollowing(start: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal): Promise<Response> {
   let url = start;
   for (let hop = 0; ; hop++) {
-    const message = await get(url, headers, settings, signal);
+    const message = await get(url, headers, settings, signal, hop > 0 ? start : undefined);
     const status = message.statusCode ?? 0;
     if (status >= 300 && status < 400 && message.headers.location) {
       message.resume();

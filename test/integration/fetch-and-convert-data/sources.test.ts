@@ -230,6 +230,8 @@ test('http: redirects to link-local addresses (IMDS v4 and v6, Pod Identity) are
       const result = await run(['--out', out, '--name', 'x', `${server.url}${path}`]);
       assert.equal(result.code, 4, `${path}: ${result.stderr}`);
       assert.match(errorLine(result), /link-local address .* refused: pass --allow-link-local/);
+      // The hop's URL is nowhere in the user's values: the source they gave is named too.
+      assert.ok(errorLine(result).includes(`(redirected from ${server.url}${path}) resolves to`), errorLine(result));
       assert.deepEqual(listTree(out), []);
     }
   } finally {
