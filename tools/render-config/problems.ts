@@ -23,11 +23,15 @@ export function formatProblem(problem: Problem): string {
 /** How many problems one error line lists; --check prints them all. */
 const LISTED = 10;
 
+/** Where a missing value can come from: the fix named in the error line the on-call engineer reads. */
+const MISSING_HINT = 'set each missing variable as an env var, in a --values file or as a file in --secrets-dir';
+
 /** One error for all problems: exit 2 when every problem is a missing value, else 4. */
 export function problemsError(problems: readonly Problem[], summary?: string): ToolError {
   const listed = problems.slice(0, LISTED).map(formatProblem);
   const more = problems.length > LISTED ? `; and ${problems.length - LISTED} more (run with --check to list all)` : '';
-  const message = summary ?? `${problems.length} problem${problems.length === 1 ? '' : 's'} in templates: ${listed.join('; ')}${more}`;
+  const hint = problems.some((p) => p.kind === 'missing') ? `; ${MISSING_HINT}` : '';
+  const message = summary ?? `${problems.length} problem${problems.length === 1 ? '' : 's'} in templates: ${listed.join('; ')}${more}${hint}`;
   return problems.every((p) => p.kind === 'missing') ? new UsageError(message) : new InvalidInputError(message);
 }
 

@@ -110,7 +110,13 @@ test('problems: exit 2 when every problem is a missing value, 4 as soon as one i
   assert.equal(problemsError([missing]).exitCode, 2);
   assert.equal(problemsError([missing, { kind: 'syntax', file: 'b', message: 'bad' }]).exitCode, 4);
   const many = Array.from({ length: 12 }, () => missing);
-  assert.match(problemsError(many).message, /^12 problems in templates: .*; and 2 more \(run with --check to list all\)$/);
+  assert.match(problemsError(many).message, /^12 problems in templates: .*; and 2 more \(run with --check to list all\); set each missing/);
+  // The fix of a missing value is named; a template error has no such hint.
+  assert.equal(
+    problemsError([missing]).message,
+    '1 problem in templates: a.conf:2:3: variable X is not set; set each missing variable as an env var, in a --values file or as a file in --secrets-dir',
+  );
+  assert.equal(problemsError([{ kind: 'syntax', file: 'b', message: 'bad' }]).message, '1 problem in templates: b: bad');
 });
 
 test('liquid strict mode: assign from a missing value fails, assign with default does not; --no-strict renders empty', async () => {
