@@ -160,5 +160,6 @@ export function describeAwsError(error: unknown): string {
   const raw = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : String(error ?? '');
   const message = raw.replace(/\s*\n\s*/g, ' ').trim();
   const head = status === undefined ? code : `${code} (HTTP ${status})`;
-  return message && message !== code ? `${head}: ${message}` : head;
+  // The SDK's stand-in when the answer has no body (a HEAD's 404): it tells nothing.
+  return message && message !== code && message !== 'UnknownError' ? `${head}: ${message}` : head;
 }

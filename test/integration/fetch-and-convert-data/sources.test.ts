@@ -129,6 +129,11 @@ test('s3: a missing key is a fatal remote error (exit 3) naming the object', asy
   assert.equal(result.code, 3, result.stderr);
   assert.match(errorLine(result), new RegExp(`s3://${bucket}/nope.csv: not found`));
   assert.deepEqual(listTree(out), []);
+  // A bucket that does not exist is told the same way, without the SDK's "UnknownError" stand-in.
+  const noBucket = await run(['--out', out, `s3://${bucket}-gone/nope.csv`]);
+  assert.equal(noBucket.code, 3, noBucket.stderr);
+  assert.equal(errorLine(noBucket), `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)): check the bucket and key`);
+  assert.doesNotMatch(errorLine(result), /UnknownError/);
 });
 
 test('http: presigned URLs (before and after a redirect) never show their signature, credential or token in logs, errors or the manifest', async () => {
