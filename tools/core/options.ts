@@ -309,7 +309,7 @@ function splitList(text: string, split: RegExp): string[] {
 }
 
 /** " (did you mean X?)" for the closest known name within a small edit distance. */
-function suggest(name: string, known: string[], prefix: string): string {
+export function suggest(name: string, known: string[], prefix: string): string {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const candidate of known) {

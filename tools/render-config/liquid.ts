@@ -16,6 +16,7 @@ import {
   type Value,
 } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
+import { suggest } from '../core/options.ts';
 import type { Problem, ProblemKind } from './problems.ts';
 
 export interface LiquidSettings {
@@ -169,17 +170,19 @@ export function renderLiquid(engine: Liquid, source: string, file: string, scope
     // catchAllErrors gathers the errors of one render into one error with a list.
     const list = (error as { errors?: unknown }).errors;
     const errors = Array.isArray(list) ? (list as unknown[]) : [error];
-    return { text: '', problems: errors.map((e) => toProblem(e, file)) };
+    return { text: '', problems: errors.map((e) => toProblem(e, file, engine)) };
   }
 }
 
-function toProblem(error: unknown, file: string): Problem {
+function toProblem(error: unknown, file: string, engine: Liquid): Problem {
   if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: String((error as Error)?.message ?? error) };
   const [line, column] = error.token.getPosition();
   const original = (error as { originalError?: unknown }).originalError;
   let message = error.message.replace(/(, file:[^,]*)?(, line:\d+, col:\d+)?$/, '');
   // The same words as the envsubst syntax, so one grep finds missing values of both.
   if (error instanceof UndefinedVariableError) message = message.replace(/^undefined variable: (.*)$/, 'variable $1 is not set');
+  const filter = /^undefined filter: (\S+)$/.exec(message)?.[1];
+  if (filter !== undefined) message += suggest(filter, Object.keys(engine.filters), '');
   return { kind: kindOf(error, original), file, line, column, message };
 }
 

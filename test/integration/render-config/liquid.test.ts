@@ -106,12 +106,14 @@ test('template syntax errors: exit 4 with file, line and what is wrong', async (
     'badtag.liquid': /badtag\.liquid:1:1: tag "nosuchtag" not found/,
     'badfilter.liquid': /badfilter\.liquid:1:1: undefined filter: nosuchfilter/,
     'noend.liquid': /noend\.liquid:1:1: tag \{% if x %\} not closed/,
+    'typo.liquid': /typo\.liquid:1:1: undefined filter: upcse \(did you mean upcase\?\)$/,
   };
   const files = {
     'unclosed.liquid': 'ok\n{{ name \n',
     'badtag.liquid': '{% nosuchtag %}\n',
     'badfilter.liquid': '{{ "x" | nosuchfilter }}\n',
     'noend.liquid': '{% if x %}never closed\n',
+    'typo.liquid': '{{ name | upcse }}\n',
   };
   for (const [name, expected] of Object.entries(cases)) {
     const dir = writeTree(tempDir('rc-syntax-'), { [name]: files[name as keyof typeof files] });
