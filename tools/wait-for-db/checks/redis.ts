@@ -75,7 +75,11 @@ export function classifyRedisError(error: unknown): CheckFailure {
   if (network) return network;
   const message = error instanceof Error ? error.message : String(error);
   if (/^LOADING/.test(message)) return new CheckFailure('loading', 'Redis is loading its dataset in memory', true, { cause: error });
-  if (/^(WRONGPASS|NOAUTH|ERR invalid (username-)?password|ERR AUTH|ERR Client sent AUTH)/.test(message)) {
+  // Redis's own NOAUTH text talks about HELLO and its AUTH option, not about the URL.
+  if (/^NOAUTH/.test(message)) {
+    return new CheckFailure('auth', 'the server requires a password and none was given (NOAUTH); waiting cannot fix this: add it to the target URL (user:password@ before the host)', false, { cause: error });
+  }
+  if (/^(WRONGPASS|ERR invalid (username-)?password|ERR AUTH|ERR Client sent AUTH)/.test(message)) {
     return new CheckFailure('auth', `${message}; waiting cannot fix this: check the user and password`, false, { cause: error });
   }
   if (/^NOPERM/.test(message)) return new CheckFailure('auth', `${message}; the user lacks a permission`, false, { cause: error });
