@@ -35,5 +35,5 @@ runTool(spec, async (ctx) => {
     return;
   }
   await publishSet(plan.output.dir as string, set, plan.output);
-  ctx.log.info(`published ${set.length} files and manifest.json into ${plan.output.dir}`, { ...summary, durationMs: Math.round(performance.now() - started) });
+  ctx.log.info(`published ${set.length} file${set.length === 1 ? '' : 's'} and manifest.json into ${plan.output.dir}`, { ...summary, durationMs: Math.round(performance.now() - started) });
 });

@@ -122,3 +122,10 @@ test('an --out that cannot be a directory is a usage error (exit 2) naming it an
   assert.equal(below.code, 2, below.stderr);
   assert.match(String(lastLog(below).msg), /^cannot write into .*a-file\/out: a part of the path is a file, not a directory/);
 });
+
+test('the summary line counts in words that read right: 1 file, 2 files', async () => {
+  const one = await copySecrets(['--out', tempDir(), '--from-dir', secretVolume({ a: 'first' })]);
+  assert.match(String(lastLog(one).msg), /^published 1 file and manifest\.json into /);
+  const two = await copySecrets(['--out', tempDir(), '--from-dir', secretVolume({ a: 'first', b: 'second' })]);
+  assert.match(String(lastLog(two).msg), /^published 2 files and manifest\.json into /);
+});
