@@ -247,7 +247,10 @@ async function parseConfigFile(text: string, path: string): Promise<Record<strin
   try {
     document = parse(text, { maxAliasCount: 100, uniqueKeys: true });
   } catch (error) {
-    throw new UsageError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    // Only the first line, and not the error as cause: the rest quotes lines of the file, which may hold
+    // secrets (an http-header with a token, a URL with a password) that were never registered.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new UsageError(`config file ${path} is not valid YAML or JSON: ${reason}`);
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document)) throw new UsageError(`config file ${path}: expected a mapping of keys at the top level`);

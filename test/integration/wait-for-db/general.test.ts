@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTool, startTool, tempDir } from '../../helpers/run.ts';
 import { freePort, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
@@ -130,6 +130,16 @@ test('a failure that repeats is logged once, then every 10 s; each attempt only 
   const everyAttempt = debug.logs.filter((l) => l.msg === 'not ready').map((l) => l.attempt);
   assert.ok(everyAttempt.length > 3, `debug: ${everyAttempt.join(',')}`);
   assert.deepEqual(everyAttempt, everyAttempt.map((_, i) => i + 1), 'debug logs every attempt');
+});
+
+test('a config file that is not valid YAML: exit 2 naming the line, without quoting the file (it may hold tokens)', async () => {
+  const dir = tempDir('wfd-badcfg-');
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, 'http-header:\n  - "Authorization: Bearer cfg-canary-token"\n bad: [\n');
+  const result = await runTool('wait-for-db', ['--config', path]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.logs.at(-1)?.msg, `config file ${path} is not valid YAML or JSON: All mapping items must start at the same column at line 3, column 1`);
+  assert.doesNotMatch(result.stderr, /cfg-canary-token/);
 });
 
 test('SIGTERM while waiting exits 143 quickly', async () => {
