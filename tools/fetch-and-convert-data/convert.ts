@@ -214,13 +214,14 @@ function parseJson(text: string, what: string, line?: number): unknown {
   } catch (error) {
     const place = jsonErrorPlace(text, error as Error);
     const where = line === undefined ? (place ? `line ${place.line} column ${place.column}` : 'the document') : `line ${line}${place ? ` column ${place.column}` : ''}`;
-    throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${jsonReason(error as Error)}`, { cause: error });
+    // Not the error as cause: V8's message quotes the data around the fault.
+    throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${jsonReason(error as Error)}`);
   }
 }
 
 /** V8's reason without the excerpt of the input it quotes (data stays out of logs). */
 function jsonReason(error: Error): string {
-  return error.message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+  return error.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
 }
 
 /** Longest document for which the error position is searched (a few parses of prefixes). */
