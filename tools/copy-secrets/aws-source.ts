@@ -66,10 +66,13 @@ interface Reader {
    */
   send<T>(what: string, call: Call<T>, check?: (output: T) => void): Promise<T>;
   readonly calls: number;
+  /** The region asked, named in "not found" hints: a secret in another region is not found. */
+  readonly region: string | undefined;
 }
 
 export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<AwsResult> {
-  const client = new SecretsManagerClient(awsClientSettings(context.env, { requestTimeoutMs: plan.requestTimeoutMs }));
+  const settings = awsClientSettings(context.env, { requestTimeoutMs: plan.requestTimeoutMs });
+  const client = new SecretsManagerClient(settings);
   // The deadline also cuts a request in flight, not only the waits between attempts.
   const deadlineSignal = AbortSignal.timeout(Math.max(1, Math.ceil(context.deadline.remainingMs())));
   const abortSignal = AbortSignal.any([context.signal, deadlineSignal]);
@@ -78,6 +81,7 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
     get calls() {
       return calls;
     },
+    region: settings.region,
     send: <T>(what: string, call: Call<T>, check?: (output: T) => void) => {
       let lastError = '';
       return retry(
@@ -91,7 +95,7 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
             if (deadlineSignal.aborted && !context.signal.aborted) {
               throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
             }
-            throw toRunError(error, what, context);
+            throw toRunError(error, what, context, settings.region);
           }
           check?.(output);
           return output;
@@ -132,7 +136,7 @@ function registerAnswer(output: unknown): void {
 }
 
 /** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
-function toRunError(error: unknown, what: string, context: AwsRunContext): Error {
+function toRunError(error: unknown, what: string, context: AwsRunContext, region: string | undefined): Error {
   if (context.signal.aborted) return context.signal.reason as Error;
   const { kind, code } = classifyAwsError(error);
   const detail = describeAwsError(error);
@@ -141,15 +145,15 @@ function toRunError(error: unknown, what: string, context: AwsRunContext): Error
   if (code === 'CredentialsProviderError') {
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
   }
-  return secretError(kind, what, detail, error);
+  return secretError(kind, what, detail, region, error);
 }
 
 /** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
-function secretError(kind: string, what: string, detail: string, cause?: unknown): Error {
+function secretError(kind: string, what: string, detail: string, region: string | undefined, cause?: unknown): Error {
   const options = cause === undefined ? undefined : { cause };
   switch (kind) {
     case 'notFound':
-      return new FatalRemoteError(`${what}: not found (${detail}); check the name, the region and the version, or mark it optional`, options);
+      return new FatalRemoteError(`${what}: not found (${detail}); check the name, ${theRegion(region)} and the version, or mark it optional`, options);
     case 'accessDenied':
       return new FatalRemoteError(`${what}: access denied (${detail}); see the IAM policy in docs/copy-secrets.md#iam`, options);
     case 'decrypt':
@@ -159,6 +163,10 @@ function secretError(kind: string, what: string, detail: string, cause?: unknown
     default:
       return new FatalRemoteError(`${what}: failed (${detail})`, options);
   }
+}
+
+function theRegion(region: string | undefined): string {
+  return region === undefined ? 'the region' : `the region (${region})`;
 }
 
 type BatchTask = { kind: 'batch'; ids: string[] } | { kind: 'get'; ref: SecretRef };
@@ -188,7 +196,7 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
           const id = error.SecretId ?? '?';
           const fault = errorEntryFault(error);
           const kind = classifyAwsError(fault).kind;
-          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, `secret "${id}"`, describeAwsError(fault));
+          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, `secret "${id}"`, describeAwsError(fault), reader.region);
         }
       },
     );
@@ -270,7 +278,7 @@ async function fetchSelected(filter: Selection, reader: Reader, concurrency: num
     return ok;
   });
   if (kept.length === 0 && !filter.allowEmpty) {
-    throw new FatalRemoteError(`${describe} selected no secret; check the prefix, the tags and the region, or pass --allow-empty`);
+    throw new FatalRemoteError(`${describe} selected no secret; check the prefix, the tags and ${theRegion(reader.region)}, or pass --allow-empty`);
   }
   // Code-point order, not the locale's: the same secrets give the same files and manifest everywhere.
   kept.sort((a, b) => ((a.Name as string) < (b.Name as string) ? -1 : 1));
@@ -297,7 +305,7 @@ async function batchByPrefix(prefix: string, reader: Reader, describe: string): 
       `BatchGetSecretValue ${describe} page ${page}`,
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: BATCH_SIZE, NextToken: token }), options),
-      failOnErrors,
+      (answer) => failOnErrors(answer, reader.region),
     );
     entries.push(...(output.SecretValues ?? []));
     token = output.NextToken;
@@ -310,13 +318,13 @@ function errorEntryFault(entry: APIErrorType): { name: string; message: string }
   return { name: entry.ErrorCode ?? 'UnknownError', message: entry.Message ?? '' };
 }
 
-function failOnErrors(output: BatchGetSecretValueCommandOutput): void {
+function failOnErrors(output: BatchGetSecretValueCommandOutput, region: string | undefined): void {
   const first = output.Errors?.[0];
   if (first === undefined) return;
   const fault = errorEntryFault(first);
   const others = (output.Errors?.length ?? 1) - 1;
   const what = `secret "${first.SecretId ?? '?'}"${others > 0 ? ` (and ${others} more)` : ''}`;
-  throw secretError(classifyAwsError(fault).kind, what, describeAwsError(fault));
+  throw secretError(classifyAwsError(fault).kind, what, describeAwsError(fault), region);
 }
 
 /** ListSecrets with the server-side filters, then the exact prefix and tag check on what it returns. */
@@ -361,7 +369,7 @@ async function batchByArn(arns: string[], reader: Reader, concurrency: number, d
       `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`,
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), options),
-      failOnErrors,
+      (answer) => failOnErrors(answer, reader.region),
     );
     const values = output.SecretValues ?? [];
     const answered = new Set(values.map((v) => v.ARN));

@@ -93,6 +93,15 @@ test('not found through a batch Errors entry (real moto answer): exit 3 naming t
   assert.match(String(lastLog(run).msg), new RegExp(`secret "${p}nope": not found \\(ResourceNotFoundException`));
 });
 
+test('a secret asked in another region is not found there: the hint names the region asked', async () => {
+  const run = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: 'eu-west-3' } });
+  assert.equal(run.code, 3, run.stderr);
+  assert.match(String(lastLog(run).msg), new RegExp(`secret "${p}db": not found .*; check the name, the region \\(eu-west-3\\) and the version`));
+  const selected = await copySecrets(['--out', tempDir(), '--prefix', p], { env: { AWS_REGION: 'eu-west-3' } });
+  assert.equal(selected.code, 3, selected.stderr);
+  assert.match(String(lastLog(selected).msg), /selected no secret; check the prefix, the tags and the region \(eu-west-3\)/);
+});
+
 test('network errors are retried until the deadline: exit 124 naming the connection error', async () => {
   const port = await freePort();
   const run = await copySecrets(['--out', tempDir(), '--timeout', '1s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
