@@ -171,7 +171,9 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     [['postgres://u:pa/ss#word@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
     // A typo in the "://" leaves a password that URL masking does not see.
     [['postgres//u:loose-canary@db:5432/x'], /invalid target "postgres\/\/u:\*\*\*@db:5432\/x": not a URL/],
-    [['redis:/:loose-canary@cache:6379'], /invalid target "redis:\*\*\*@cache:6379": the URL has no host/],
+    [['redis:/:loose-canary@cache:6379'], /invalid target "redis:\*\*\*@cache:6379": "\/\/" must follow "redis:", e.g. redis:\/\/host:port/],
+    // Without "//" the rest parses as a path: libpq's default host would be waited for instead.
+    [['postgres:app:loose-canary@db:5432/app'], /invalid target "postgres:\*\*\*@db:5432\/app": "\/\/" must follow "postgres:"/],
   ];
   for (const [args, expected] of cases) {
     const result = await runTool('wait-for-db', args);
