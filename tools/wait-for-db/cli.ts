@@ -44,7 +44,7 @@ runTool(spec, async ({ options, args, log, signal, env }) => {
 
   const pending = outcomes.filter((o) => !o.ready);
   if (pending.length > 0) {
-    const reasons = pending.map((o) => `${o.target.display} (${o.attempts} attempts, last error: ${o.lastError ?? 'none'})`);
+    const reasons = pending.map((o) => `${o.target.display} (${o.attempts} attempt${o.attempts === 1 ? '' : 's'}, last error: ${o.lastError ?? 'none'})`);
     throw new DeadlineError(
       `deadline of ${formatDuration(options.timeout)} reached: ${pending.length} of ${targets.length} targets not ready: ${reasons.join('; ')}`,
     );

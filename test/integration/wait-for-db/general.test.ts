@@ -71,6 +71,18 @@ test('the deadline names the last real reason, not the final attempt it cut shor
   }
 });
 
+test('a server that never answers takes the whole deadline in one attempt: "1 attempt", its timeout named', async () => {
+  const silent = createTcpServer(() => undefined);
+  const port = await listen(silent, '127.0.0.1');
+  try {
+    const result = await runTool('wait-for-db', ['--timeout', '1s', `postgres://u@127.0.0.1:${port}/db`]);
+    assert.equal(result.code, 124, result.stderr);
+    assert.match(String(result.logs.at(-1)?.msg), /\(1 attempt, last error: no answer within \d+ms\)$/);
+  } finally {
+    silent.close();
+  }
+});
+
 test('HTTPS with an untrusted certificate fails fast; --ca-file or an explicit --insecure-skip-verify work', async () => {
   const dir = tempDir('wfd-tls-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
