@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
+import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { errorLine, listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './helpers.ts';
 
 const CSV = 'id,name,note\n1,Ann,"likes ""quotes"""\n2,Bob,"two\nlines"\n';
@@ -134,6 +135,19 @@ test('s3: a missing key is a fatal remote error (exit 3) naming the object', asy
   assert.equal(noBucket.code, 3, noBucket.stderr);
   assert.equal(errorLine(noBucket), `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)): check the bucket and key`);
   assert.doesNotMatch(errorLine(result), /UnknownError/);
+});
+
+test('s3 without a region (exit 2) and without credentials (exit 3) say so, not "access denied"', async () => {
+  const out = tempDir();
+  // A clean environment: no ~/.aws, no instance metadata (which would also leave the loopback).
+  const base = { PATH: process.env.PATH ?? '', HOME: tempDir('fcd-home-'), AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: testAwsEndpointUrl() };
+  const noRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  assert.equal(noRegion.code, 2, noRegion.stderr);
+  assert.equal(errorLine(noRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
+  const noCredentials = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'us-east-1' } });
+  assert.equal(noCredentials.code, 3, noCredentials.stderr);
+  assert.match(errorLine(noCredentials), /^s3:\/\/any-bucket\/a\.csv: no AWS credentials found \(CredentialsProviderError: .*\); on EKS use IRSA or Pod Identity/);
+  assert.deepEqual(listTree(out), []);
 });
 
 test('http: presigned URLs (before and after a redirect) never show their signature, credential or token in logs, errors or the manifest', async () => {
