@@ -188,7 +188,7 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
     // An id is optional only when every reference to it is: a required reference must not be skipped.
     const optional = new Set(task.ids.filter((id) => refs.filter((r) => r.id === id).every((r) => r.optional)));
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
-      `BatchGetSecretValue of ${task.ids.length} secrets`,
+      `BatchGetSecretValue of ${task.ids.length} secret${task.ids.length === 1 ? '' : 's'}`,
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: task.ids }), options),
       (answer) => {

@@ -118,7 +118,7 @@ test('no region and no credentials are told apart too', async () => {
     env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '' },
   });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
-  assert.match(String(lastLog(noCredentials).msg), /no AWS credentials found/);
+  assert.match(String(lastLog(noCredentials).msg), /^BatchGetSecretValue of 1 secret: no AWS credentials found/);
 });
 
 test('a server that accepts and never answers: each request times out and is retried, the deadline ends the run (exit 124)', async () => {
