@@ -111,6 +111,21 @@ export async function publishDirectory(
   }
 }
 
+/** Creates `dir` (and missing parents) to write into; the returned function removes what it created, while
+ *  still empty, so a failed run leaves no empty output directory behind. */
+export async function makeOutputDir(dir: string): Promise<() => Promise<void>> {
+  let created: string | undefined;
+  try {
+    created = await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw unwritableTarget(dir, error);
+  }
+  return async () => {
+    if (created !== undefined) await removeEmptyChain(dir, created);
+  };
+}
+
 /** Why a target directory cannot be created or written into, per errno, and the fix. */
 const UNWRITABLE: Record<string, string> = {
   EACCES: 'permission denied; mount a writable volume there (an emptyDir) or run as a user that may write it',

@@ -2,7 +2,7 @@
 // main, and turn the outcome into one exit code, one log line and the termination message.
 
 import { writeSync } from 'node:fs';
-import { ExitCode, ToolError, exitCodeOf, oneLine } from './errors.ts';
+import { ExitCode, ToolError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
 import { LOG_FORMATS, LOG_LEVELS, Logger, type LogFormat, type LogLevel } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { handleSignals, runCleanups } from './signals.ts';
@@ -72,8 +72,9 @@ export async function runTool<S extends CliSpec>(
   return code;
 }
 
-function fail(log: Logger, error: unknown): number {
+function fail(log: Logger, thrown: unknown): number {
   runCleanups();
+  const error = fromSystemError(thrown);
   const code = exitCodeOf(error);
   const message = error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
   const fields: Record<string, unknown> = { exitCode: code };

@@ -64,6 +64,23 @@ export class InterruptedError extends ToolError {
   }
 }
 
+/** A full volume is the pod's configuration, not a bug: the one system error with a known fix at any write. */
+const FULL_VOLUME = new Set(['ENOSPC', 'EDQUOT']);
+
+/** Errors of the system that have a known fix, as ToolErrors; anything else unchanged. */
+export function fromSystemError(error: unknown): unknown {
+  if (error instanceof ToolError) return error;
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== undefined && FULL_VOLUME.has(code)) {
+    const where = path === undefined ? 'the output volume' : `the volume of ${path}`;
+    return new UsageError(
+      `${where} is full (${code}); raise the emptyDir sizeLimit or the pod's ephemeral-storage, or write less (size limits in the tool's docs)`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
 /** The exit code for anything thrown: ToolErrors carry theirs, everything else is 1. */
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof ToolError ? error.exitCode : ExitCode.other;

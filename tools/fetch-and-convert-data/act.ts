@@ -9,9 +9,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { publishDirectory, writeFileAtomic } from '../core/atomic.ts';
+import { makeOutputDir, publishDirectory, writeFileAtomic } from '../core/atomic.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import { DeadlineError, InvalidInputError, UsageError } from '../core/errors.ts';
+import { DeadlineError, InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDuration } from '../core/duration.ts';
 import { Budget } from './budget.ts';
@@ -78,13 +78,7 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 
 async function runJob(job: Job, run: RunContext): Promise<JobResult> {
   const log = run.log.child({ job: job.label, source: job.display });
-  try {
-    await fs.mkdir(job.out, { recursive: true });
-    await fs.access(job.out, fs.constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`${job.label}: cannot write into the output directory ${job.out} (${code}): is the volume mounted and writable by this user?`, { cause: error });
-  }
+  const removeCreated = await makeOutputDir(job.out);
   const reason = await upToDate(job);
   if (reason) {
     log.info(`up to date, download skipped: ${reason}`, { output: join(job.out, job.name) });
@@ -102,6 +96,7 @@ async function runJob(job: Job, run: RunContext): Promise<JobResult> {
     });
     return result;
   } catch (error) {
+    await removeCreated();
     if (run.signal.aborted) throw run.signal.reason;
     throw asInputError(error, job.display);
   }

@@ -2,7 +2,7 @@
 // buckets with unique names, a local HTTP server the test controls, and checks that nothing was left
 // under the output directory.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
@@ -35,9 +35,11 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Every entry below dir (relative paths, sorted), hidden ones included. */
+/** Every entry below dir (relative paths, sorted), hidden ones included; none when dir is gone (a failed
+ *  run removes the output directory it created). */
 export function listTree(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(dir)) return out;
   const walk = (sub: string) => {
     for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? `${sub}/${entry.name}` : entry.name;

@@ -449,7 +449,7 @@ test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported 
     [['file:///a'], /no output directory: pass --out DIR/],
     [['--out', '/tmp/x', 'ftp://host/a'], /unsupported scheme "ftp:"/],
     [['--out', '/tmp/x', '--convert', 'untar,gunzip', 'file:///a'], /"untar" extracts files, so it must be the last step/],
-    [['--out', join(aFile, 'sub'), `file://${aFile}`], /cannot write into the output directory .*a-file\/sub \(ENOTDIR\)/],
+    [['--out', join(aFile, 'sub'), `file://${aFile}`], /cannot write into .*a-file\/sub: a part of the path is a file, not a directory; choose a directory/],
   ];
   for (const [args, message] of cases) {
     const result = await run(args);

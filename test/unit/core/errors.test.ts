@@ -8,6 +8,7 @@ import {
   InvalidInputError,
   UsageError,
   exitCodeOf,
+  fromSystemError,
   oneLine,
 } from '../../../tools/core/errors.ts';
 
@@ -31,4 +32,18 @@ test('errors keep their cause and name', () => {
 
 test('oneLine folds multi-line messages', () => {
   assert.equal(oneLine(new Error('a\n  b\nc')), 'a | b | c');
+});
+
+test('a full volume (ENOSPC, EDQUOT) becomes a usage error naming the fix; other system errors stay as they are', () => {
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  const mapped = fromSystemError(full);
+  assert.ok(mapped instanceof UsageError);
+  assert.equal(exitCodeOf(mapped), 2);
+  assert.match((mapped as Error).message, /^the output volume is full \(ENOSPC\); raise the emptyDir sizeLimit/);
+  const quota = fromSystemError(Object.assign(new Error('quota'), { code: 'EDQUOT', path: '/data/x' }));
+  assert.match((quota as Error).message, /^the volume of \/data\/x is full \(EDQUOT\)/);
+  const other = Object.assign(new Error('EIO'), { code: 'EIO' });
+  assert.equal(fromSystemError(other), other);
+  const typed = new InvalidInputError('x');
+  assert.equal(fromSystemError(typed), typed);
 });
