@@ -43,6 +43,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
     toolName: 'render-config',
     maxSize: plan.maxSize,
   });
+  for (const warning of loaded.warnings) context.log.warn(warning);
   const set = await discoverTemplates(plan.templates, { include: plan.include, exclude: plan.exclude, defaultSyntax: plan.syntax });
   const engine = set.files.some((f) => f.syntax === 'liquid') ? await createEngine(plan) : undefined;
   context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });

@@ -21,6 +21,8 @@ export interface LoadedValues {
   values: Values;
   /** Top-level names whose value is secret. */
   secretNames: ReadonlySet<string>;
+  /** What a user should know about the values (never a value): a NAME.json that is not JSON. */
+  warnings: string[];
 }
 
 export interface ValueSources {
@@ -38,11 +40,12 @@ export interface ValueSources {
 export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
   const values: Values = Object.create(null);
   const secretNames = new Set<string>();
+  const warnings: string[] = [];
 
   for (const [name, value] of Object.entries(selectEnv(sources.env, sources.envVars, sources.toolName))) values[name] = value;
   for (const file of sources.valuesFiles) deepMerge(values, await readValuesFile(file, sources.maxSize));
   if (sources.secretsDir !== undefined) {
-    for (const [name, value] of Object.entries(await readSecretsDir(sources.secretsDir, sources.maxSize))) {
+    for (const [name, value] of Object.entries(await readSecretsDir(sources.secretsDir, sources.maxSize, warnings))) {
       values[name] = value;
       secretNames.add(name);
     }
@@ -53,7 +56,7 @@ export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
       secretNames.add(name);
     }
   }
-  return { values, secretNames };
+  return { values, secretNames, warnings };
 }
 
 export function selectEnv(env: NodeJS.ProcessEnv, globs: readonly string[], toolName: string): Record<string, string> {
@@ -122,17 +125,17 @@ function parseReason(message: string, json: boolean): string {
  * copy-secrets publishes; links that leave the directory are refused) is a value named after the file;
  * subdirectories are mappings. NAME.json whose content is JSON is also available as the parsed value NAME.
  */
-export async function readSecretsDir(dir: string, maxSize: number): Promise<Values> {
+export async function readSecretsDir(dir: string, maxSize: number, warnings: string[]): Promise<Values> {
   const entries = await readSecretVolume(dir, { label: `--secrets-dir ${dir}`, maxFileBytes: maxSize, limitName: `--max-size ${maxSize}`, subdirectories: 'read' });
-  return secretValues(entries);
+  return secretValues(entries, `--secrets-dir ${dir}: `, warnings);
 }
 
-function secretValues(entries: readonly SecretVolumeEntry[]): Values {
+function secretValues(entries: readonly SecretVolumeEntry[], where: string, warnings: string[]): Values {
   const out: Values = Object.create(null);
   const parsed: Values = Object.create(null);
   for (const entry of entries) {
     if (entry.kind === 'directory') {
-      out[entry.name] = secretValues(entry.entries ?? []);
+      out[entry.name] = secretValues(entry.entries ?? [], `${where}${entry.name}/`, warnings);
       continue;
     }
     const text = entry.bytes.toString('utf8');
@@ -144,8 +147,9 @@ function secretValues(entries: readonly SecretVolumeEntry[]): Values {
         registerSecret(value);
         parsed[entry.name.slice(0, -'.json'.length)] = value;
       } catch {
-        // Not JSON after all: the raw text under the full name is still there; a template asking
-        // for the object gets the "undefined variable" error that names it.
+        // The raw text under the full name is still there. The parser's message would quote the secret.
+        const name = entry.name.slice(0, -'.json'.length);
+        warnings.push(`${where}${entry.name} is not valid JSON, so it is available only as the text "${entry.name}", not as the object "${name}"`);
       }
     }
   }

@@ -97,3 +97,18 @@ test('reads what the copy-secrets bundle publishes from a kubelet-style volume (
   assert.equal(modeOf(join(out, 'db.env')), 0o440);
   assert.doesNotMatch(copy.stderr + result.stderr, /pw-chain-8|key-chain-9/);
 });
+
+test('a NAME.json that is not JSON is named in a warning when the object NAME is then missing, without its content', async () => {
+  const secrets = atomicLayoutDir({ 'db.json': '{"user": "app", "password": "CANARY-pw-7781"' });
+  const templates = writeTree(tempDir('rc-sd-t-'), { 'app.conf.liquid': 'user={{ db.user }}\n' });
+  const out = tempDir('rc-sd-out-');
+
+  const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets]);
+
+  assert.notEqual(result.code, 0, result.stderr);
+  const warning = result.logs.find((l) => l.level === 'warn');
+  assert.equal(warning?.msg, `--secrets-dir ${secrets}: db.json is not valid JSON, so it is available only as the text "db.json", not as the object "db"`);
+  assert.match(errorMessage(result), /db/);
+  assert.doesNotMatch(result.stderr + result.stdout, /CANARY-pw-7781|"password"/, 'no byte of the secret shown');
+  assert.deepEqual(readdirSync(out), [], 'nothing written');
+});

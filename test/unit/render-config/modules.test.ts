@@ -77,7 +77,7 @@ test('readSecretsDir: files through ..data links, NAME.json also as an object, v
   symlinkSync('..stamp', join(dir, '..data'));
   symlinkSync('..data/db.json', join(dir, 'db.json'));
   symlinkSync('..data/token', join(dir, 'token'));
-  const values = await readSecretsDir(dir, 1 << 20);
+  const values = await readSecretsDir(dir, 1 << 20, []);
   assert.deepEqual(Object.keys(values).sort(), ['db', 'db.json', 'token']);
   assert.deepEqual(values.db, { password: 'unit-secret-pw-1' });
   assert.equal(values.token, 'unit-secret-token-2\n');
