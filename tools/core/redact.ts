@@ -45,10 +45,13 @@ export class Redactor {
   }
 }
 
-// The password runs to the last "@" of the word before the next "scheme://": a malformed URL (a "/" or
-// "#" in the password, which new URL() rejects) is never registered, so this is what masks it. Masking
-// too much is the safe side, but not across URLs: a JSON list of targets has no spaces between them.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)((?:(?![a-z][a-z0-9+.-]*:\/\/)\S)*)@/gi;
+// The password runs to the last "@" of the word before the next URL: a malformed URL (a "/", "#" or
+// "://" in the password, which new URL() rejects) is never registered, so this is what masks it. Masking
+// too much is the safe side, but not across URLs: a JSON list of targets has no spaces between them. A
+// next URL starts after a quote or a comma ("," in a JSON list), not after the ":" or "@" of a password
+// such as "pa://ss". At most 1024 characters are scanned per "scheme://user:", so a long line of them
+// without "@" costs linear time, not quadratic.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)((?:(?!(?<=[",'])[a-z][a-z0-9+.-]*:\/\/)\S){0,1024})@/gi;
 
 /** Replaces the password of any `scheme://user:password@host` in the text with ***. */
 export function maskUrlCredentials(text: string): string {

@@ -45,3 +45,23 @@ test('URL passwords in a JSON list are masked URL by URL, not from the first to 
   assert.equal(maskUrlCredentials(line), '{"targets":["postgres://app:***@db:5432/app","redis://:***@cache:6379/0","tcp://mq:5672"]}');
   assert.equal(maskUrlCredentials(maskUrlCredentials(line)), maskUrlCredentials(line), 'masking twice changes nothing');
 });
+
+test('a malformed URL password is masked whole, also with "@", "/", "#" or "://" in it', () => {
+  const cases: Array<[string, string]> = [
+    ['invalid target "postgres://u:pa://ss@db:5432/x"', 'invalid target "postgres://u:***@db:5432/x"'],
+    ['postgres://u:http://x@db', 'postgres://u:***@db'],
+    ['postgres://u:xa@y://b@host/db', 'postgres://u:***@host/db'],
+    ['redis://:p@/#://w@cache:6379', 'redis://:***@cache:6379'],
+    ['["postgres://u:a://b@db:5432","redis://:pw2@cache"]', '["postgres://u:***@db:5432","redis://:***@cache"]'],
+    ['postgres://u:a@b,redis://:c@d', 'postgres://u:***@b,redis://:***@d'],
+  ];
+  for (const [text, masked] of cases) assert.equal(maskUrlCredentials(text), masked, text);
+});
+
+test('a long line of "scheme://user:" without "@" is masked in linear time', () => {
+  const line = 'x://u:'.repeat(20_000);
+  const started = performance.now();
+  assert.equal(maskUrlCredentials(line), line);
+  // Quadratic scanning took seconds here; linear takes milliseconds. Generous for a loaded machine.
+  assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
+});
