@@ -27,13 +27,19 @@ const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: numb
   'https:': { kind: 'http', tls: true, defaultPort: 443 },
 };
 
-// Without "://" (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL masking of core does
-// not see a password: everything between the "user:" and the last "@" is masked instead.
+// Without "://" after the scheme (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL
+// masking of core does not see a password: everything between the "user:" and the last "@" is masked
+// instead, also when the password itself holds a "://".
 const LOOSE_CREDENTIALS = /(^|[\s/])([^\s/?#@:]*:)\S*@/g;
+
+/** new URL() ignores these before the scheme. */
+const LEADING_SPACE = /^[\x00-\x20]+/;
 
 /** The text of a target as errors and logs may show it. */
 function displayOf(text: string): string {
-  return text.includes('://') ? maskUrlCredentials(text) : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text.replace(LEADING_SPACE, ''))
+    ? maskUrlCredentials(text)
+    : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
 }
 
 export function parseTarget(text: string): Target {

@@ -34,6 +34,17 @@ test('bad targets are usage errors', () => {
   assert.throws(() => parseTargets([]), /no target given/);
 });
 
+test('a target with a typo in "://" never shows a password that holds "://" itself', () => {
+  const cases: Array<[string, string]> = [
+    ['postgres//u:pa://ss-canary@db:5432/x', 'invalid target "postgres//u:***@db:5432/x"'],
+    ['redis:/:a://b-canary@cache', 'invalid target "redis:***@cache"'],
+    ['postgres:u:x://y-canary@db', 'invalid target "postgres:***@db"'],
+  ];
+  for (const [text, shown] of cases) {
+    assert.throws(() => parseTarget(text), (e: unknown) => e instanceof UsageError && e.message.startsWith(shown) && !e.message.includes('canary'), text);
+  }
+});
+
 test('status sets accept codes and ranges', () => {
   const accepts = parseStatusSet('200,204,300-399');
   assert.deepEqual([200, 204, 301, 399, 201, 400].map(accepts), [true, true, true, true, false, false]);
