@@ -61,7 +61,7 @@ export function parseTarget(text: string): Target {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
   }
   // "postgres:user:pw@db" parses (as an opaque path) and would wait for libpq's default host instead.
-  if (!text.slice(url.protocol.length).startsWith('//')) {
+  if (!text.replace(LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
     throw new UsageError(`invalid target "${displayOf(text)}": "//" must follow "${url.protocol}", e.g. ${url.protocol}//host:port`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -45,6 +45,10 @@ test('a target with a typo in "://" never shows a password that holds "://" itse
   }
 });
 
+test('spaces before the scheme are ignored, as new URL() does', () => {
+  assert.equal(parseTarget(' postgres://u:pw-x@db:5432/x').display, 'postgres://u:***@db:5432/x');
+});
+
 test('status sets accept codes and ranges', () => {
   const accepts = parseStatusSet('200,204,300-399');
   assert.deepEqual([200, 204, 301, 399, 201, 400].map(accepts), [true, true, true, true, false, false]);
