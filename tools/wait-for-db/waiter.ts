@@ -69,6 +69,8 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
     } else if (result.ready) {
       consecutive++;
       log.info('ready', { attempt: attempts, latencyMs, detail: result.detail, successes: consecutive });
+      // A failure after this line is news again, whatever the one before it said.
+      lastLogged = undefined;
       if (consecutive >= settings.successThreshold) {
         return { target, ready: true, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError: undefined };
       }
