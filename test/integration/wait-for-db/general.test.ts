@@ -189,6 +189,9 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     [['redis:/:loose-canary@cache:6379'], /invalid target "redis:\*\*\*@cache:6379": "\/\/" must follow "redis:", e.g. redis:\/\/host:port/],
     // Without "//" the rest parses as a path: libpq's default host would be waited for instead.
     [['postgres:app:loose-canary@db:5432/app'], /invalid target "postgres:\*\*\*@db:5432\/app": "\/\/" must follow "postgres:"/],
+    // A "://" in the password: never registered (not a URL), so only the URL masking hides it.
+    [['postgres://u:pa://loose-canary@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
+    [['postgres//u:pa://loose-canary@db:5432/x'], /invalid target "postgres\/\/u:\*\*\*@db:5432\/x": not a URL/],
   ];
   for (const [args, expected] of cases) {
     const result = await runTool('wait-for-db', args);
