@@ -51,11 +51,18 @@ export function parseTarget(text: string): Target {
       cause: error,
     });
   }
-  if (url.password) {
-    redactor.add(url.password);
-    redactor.add(decodeURIComponent(url.password));
-  }
+  if (url.password) redactor.add(url.password);
   const display = displayOf(url.href);
+  // The checks decode both; a "%" not followed by two hex digits would fail there as "URI malformed".
+  const decode = (part: string, value: string): string => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new UsageError(`invalid target "${display}": the ${part} has a "%" that does not start an escape; write it as %25`);
+    }
+  };
+  decode('user', url.username);
+  if (url.password) redactor.add(decode('password', url.password));
   const known = KINDS[url.protocol];
   if (!known) {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);

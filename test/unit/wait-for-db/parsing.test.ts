@@ -55,3 +55,14 @@ test('status sets accept codes and ranges', () => {
   assert.throws(() => parseStatusSet('299-200'), UsageError);
   assert.throws(() => parseStatusSet('99'), UsageError);
 });
+
+test('a "%" that starts no escape in the user or password is a usage error naming the fix, not "URI malformed"', () => {
+  for (const [text, part] of [['postgres://u:100%sure-x@db/x', 'password'], ['redis://a%zz:pw-x@cache:6379', 'user']] as const) {
+    assert.throws(
+      () => parseTarget(text),
+      (e: unknown) => e instanceof UsageError && e.message.includes(`the ${part} has a "%" that does not start an escape; write it as %25`) && !e.message.includes('sure-x'),
+      text,
+    );
+  }
+  assert.equal(parseTarget('postgres://u:100%25sure@db/x').display, 'postgres://u:***@db/x');
+});
