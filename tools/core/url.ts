@@ -46,3 +46,16 @@ function decodeComponent(text: string): string {
     return text;
   }
 }
+
+/** "user" or "password" when that part of the URL has a "%" that starts no escape: decoding it, as the
+ *  clients do before sending it, would throw "URI malformed" (exit 1) instead of a usage error. */
+export function badUserinfoEscape(url: URL): 'user' | 'password' | undefined {
+  for (const [part, value] of [['user', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      return part;
+    }
+  }
+  return undefined;
+}

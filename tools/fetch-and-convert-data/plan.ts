@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
 import { maskUrlCredentials } from '../core/redact.ts';
-import { displayUrl } from '../core/url.ts';
+import { badUserinfoEscape, displayUrl } from '../core/url.ts';
 import type { Spec } from './spec.ts';
 import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
 
@@ -207,6 +207,8 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   const scheme = url.protocol.slice(0, -1);
   if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use s3, https, http or file`);
   if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
+  const badEscape = badUserinfoEscape(url);
+  if (badEscape) throw new UsageError(`${label}: the ${badEscape} in ${shown} has a "%" that does not start an escape; write it as %25`);
   if (scheme === 's3' && !url.hostname) throw new UsageError(`${label}: ${shown} has no bucket: expected s3://bucket/key`);
   if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
   return url;

@@ -3,6 +3,7 @@
 
 import { UsageError } from '../core/errors.ts';
 import { maskUrlCredentials, redactor } from '../core/redact.ts';
+import { badUserinfoEscape } from '../core/url.ts';
 
 export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
 
@@ -53,16 +54,9 @@ export function parseTarget(text: string): Target {
   }
   if (url.password) redactor.add(url.password);
   const display = displayOf(url.href);
-  // The checks decode both; a "%" not followed by two hex digits would fail there as "URI malformed".
-  const decode = (part: string, value: string): string => {
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      throw new UsageError(`invalid target "${display}": the ${part} has a "%" that does not start an escape; write it as %25`);
-    }
-  };
-  decode('user', url.username);
-  if (url.password) redactor.add(decode('password', url.password));
+  const badEscape = badUserinfoEscape(url);
+  if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
+  if (url.password) redactor.add(decodeURIComponent(url.password));
   const known = KINDS[url.protocol];
   if (!known) {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);

@@ -39,3 +39,12 @@ test('usage errors name the fix', async () => {
   await assert.rejects(plan(['--out', '/d', 'http://h/']), /cannot derive an output name/);
   await assert.rejects(plan([]), /no source given/);
 });
+
+test('a "%" that starts no escape in a source user or password is a usage error naming the fix, not "URI malformed"', async () => {
+  await assert.rejects(plan(['--out', '/d', '--name', 'a', 'https://u:100%sure-x@h/a']), (e: Error) => {
+    assert.equal(e.message, 'job 1: the password in https://u:***@h/a has a "%" that does not start an escape; write it as %25');
+    return true;
+  });
+  await assert.rejects(plan(['--out', '/d', '--name', 'a', 'https://a%zz:pw@h/a']), /the user in https:\/\/a%zz:\*\*\*@h\/a has a "%"/);
+  assert.equal((await plan(['--out', '/d', '--name', 'a', 'https://u:100%25sure@h/a'])).jobs.length, 1);
+});
