@@ -11,7 +11,7 @@ import { BlockList, isIP } from 'node:net';
 import { FatalRemoteError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { isTransientNetworkError } from '../core/network.ts';
-import { displayUrl } from '../core/url.ts';
+import { badUserinfoEscape, displayUrl } from '../core/url.ts';
 import type { Settings } from './plan.ts';
 import type { SourceData } from './source.ts';
 import { TransientError, withRetries } from './transient.ts';
@@ -73,6 +73,11 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
   const shown = from === undefined ? displayUrl(url) : `${displayUrl(url)} (redirected from ${displayUrl(from)})`;
   const literal = hostAddress(url);
   if (!settings.allowLinkLocal && isLinkLocal(literal)) return Promise.reject(new BlockedAddressError(shown, literal));
+  // The source URL was checked by the plan; a redirect's Location comes from the server.
+  const badEscape = badUserinfoEscape(url);
+  if (badEscape !== undefined) {
+    return Promise.reject(new FatalRemoteError(`${shown}: the ${badEscape} in the redirect's URL has a "%" that starts no escape (%XX); the server sent a malformed Location`));
+  }
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {

@@ -258,6 +258,23 @@ test('http: redirects to link-local addresses (IMDS v4 and v6, Pod Identity) are
   }
 });
 
+test('http: a redirect whose user info has a stray "%" fails with exit 3 naming the server, not exit 1', async () => {
+  const server = await startHttp((request, response) => {
+    if (request.url === '/bad') response.writeHead(302, { location: `${server.url}/ok`.replace('http://', 'http://u:100%sure@') }).end();
+    else response.writeHead(200).end('fine');
+  });
+  try {
+    const out = tempDir();
+    const result = await run(['--out', out, '--name', 'x', `${server.url}/bad`]);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(errorLine(result), /the password in the redirect's URL has a "%" that starts no escape \(%XX\); the server sent a malformed Location/);
+    assert.doesNotMatch(result.stderr, /100%sure/, 'the password is not shown');
+    assert.deepEqual(listTree(out), []);
+  } finally {
+    await server.close();
+  }
+});
+
 test('http: redirects to other schemes and endless redirects are refused', async () => {
   const server = await startHttp((request, response) => {
     if (request.url === '/file') response.writeHead(302, { location: 'file:///etc/passwd' }).end();
