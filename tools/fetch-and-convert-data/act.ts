@@ -49,7 +49,11 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
     signal: AbortSignal.any([signal, stop.signal]),
     log,
   };
+  // Output directories are made before any job runs and removed (while empty) only once the run failed,
+  // so a failing job cannot pull the directory from under a sibling that is still writing.
+  const removeCreated: Array<() => Promise<void>> = [];
   try {
+    for (const out of new Set(plan.jobs.map((job) => job.out))) removeCreated.unshift(await makeOutputDir(out));
     // The deadline ends the run at once, even while a step that does not watch the signal is busy.
     const results = await Promise.race([mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runJob(job, { ...run, signal: AbortSignal.any([run.signal, failed]) })), rejectOnAbort(stop.signal)]);
     const skipped = results.filter((r) => r.skipped).length;
@@ -64,6 +68,9 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
       durationMs: Math.round(performance.now() - started),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     });
+  } catch (error) {
+    for (const remove of removeCreated) await remove();
+    throw error;
   } finally {
     clearTimeout(timer);
   }
@@ -78,7 +85,6 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 
 async function runJob(job: Job, run: RunContext): Promise<JobResult> {
   const log = run.log.child({ job: job.label, source: job.display });
-  const removeCreated = await makeOutputDir(job.out);
   const reason = await upToDate(job);
   if (reason) {
     log.info(`up to date, download skipped: ${reason}`, { output: join(job.out, job.name) });
@@ -96,7 +102,6 @@ async function runJob(job: Job, run: RunContext): Promise<JobResult> {
     });
     return result;
   } catch (error) {
-    await removeCreated();
     if (run.signal.aborted) throw run.signal.reason;
     throw asInputError(error, job.display);
   }
