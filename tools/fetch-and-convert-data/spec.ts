@@ -57,8 +57,8 @@ export const spec = {
     '  fetch-and-convert-data --out /data --name models --convert gunzip,untar --sha256 HEX https://example.com/models.tar.gz',
     '  fetch-and-convert-data --out /data --name app.json --convert auto file:///config/app.yaml',
     '  fetch-and-convert-data --config /etc/fetch/jobs.yaml   # several jobs',
-    'Exit codes: 0 done, 2 usage, 3 remote error (not found, access denied), 4 invalid or unsafe data or a limit',
-    'hit, 124 deadline, 130/143 interrupted. Docs: docs/fetch-and-convert-data.md',
+    'Exit codes: 0 done, 2 usage, 3 remote error (not found, access denied), 4 invalid or unsafe data',
+    'or a limit hit, 124 deadline, 130/143 interrupted. Docs: docs/fetch-and-convert-data.md',
   ].join('\n'),
 } as const satisfies CliSpec;
 

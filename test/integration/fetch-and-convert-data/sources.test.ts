@@ -478,5 +478,5 @@ test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported 
 test('--help names the exit codes, like the other tools', async () => {
   const help = await run(['--help']);
   assert.equal(help.code, 0, help.stderr);
-  assert.match(help.stdout, /Exit codes: 0 done, 2 usage, 3 remote error .*, 4 invalid or unsafe data .*124 deadline, 130\/143 interrupted/s);
+  assert.match(help.stdout, /Exit codes: 0 done, 2 usage, 3 remote error .*, 4 invalid or unsafe data\s+or a limit hit, 124 deadline, 130\/143 interrupted/);
 });
