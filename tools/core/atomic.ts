@@ -100,13 +100,11 @@ export async function publishDirectory(
   fill: (staging: string) => Promise<void>,
   options: PublishOptions = {},
 ): Promise<void> {
-  const created = await fs.mkdir(target, { recursive: true }).catch((error: unknown) => {
-    throw unwritableTarget(target, error);
-  });
+  const removeCreated = await makeOutputDir(target);
   try {
     await publishInto(target, fill, options);
   } catch (error) {
-    if (created !== undefined) await removeEmptyChain(target, created);
+    await removeCreated();
     throw error;
   }
 }
