@@ -17,13 +17,13 @@ import { readTar, readTgz, type Entry } from '../images/archive.ts';
 import type { BuildSummary } from '../images/build.ts';
 import { readBaseInputs } from '../images/inputs.ts';
 import { libdeflate } from '../images/layer.ts';
+import { median } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const imagesDir = join(root, 'dist', 'images');
 const trials = Number(process.argv[2] ?? 9);
 const env = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(root, 'scripts', 'containers.conf') };
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const summary = JSON.parse(readFileSync(join(imagesDir, 'images.json'), 'utf8')) as BuildSummary;
 const blob = (image: string, digest: string) => readFileSync(join(imagesDir, image, 'blobs', 'sha256', digest.slice(7)));
 

@@ -9,6 +9,7 @@ import { loadImages, TOOLS } from '../test/e2e/images.ts';
 import { jsonLines, playPod } from '../test/e2e/pod.ts';
 import { podValues } from '../test/e2e/values.ts';
 import { freePort } from '../test/helpers/services.ts';
+import { median } from './lib/cold-start.ts';
 
 const ROUNDS = Number(process.env.BENCH_POD_ROUNDS || 5);
 
@@ -48,8 +49,6 @@ async function sample(id: string, withInit: boolean, fixtures: Awaited<ReturnTyp
     run.remove();
   }
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   loadImages(TOOLS);
