@@ -6,8 +6,9 @@
 // Run: make bench (or, with the services up and images built: node bench/pod-startup.bench.ts).
 import { createFixtures } from '../test/e2e/fixtures.ts';
 import { loadImages, TOOLS } from '../test/e2e/images.ts';
-import { jsonLines, playPod } from '../test/e2e/pod.ts';
+import { playPod } from '../test/e2e/pod.ts';
 import { podValues } from '../test/e2e/values.ts';
+import { parseLogs } from '../test/helpers/run.ts';
 import { freePort } from '../test/helpers/services.ts';
 import { median } from './lib/cold-start.ts';
 
@@ -38,7 +39,7 @@ async function sample(id: string, withInit: boolean, fixtures: Awaited<ReturnTyp
     for (const name of run.initContainers) {
       const result = run.inspect(name);
       const lifetime = result.finishedAt!.getTime() - result.startedAt!.getTime();
-      const summary = jsonLines(result.logs).at(-1) ?? {};
+      const summary = parseLogs(result.logs).at(-1) ?? {};
       const work = Number(summary.durationMs ?? summary.elapsedMs ?? 0);
       perTool[name] = [lifetime, work];
       containersMs += lifetime;

@@ -2,10 +2,11 @@
 // services, narrated: what each init container did (its log lines, exit code, time), then what the main
 // container found. Then the same pod with a secret that does not exist, to show that the app never
 // starts on half-prepared state. Everything it creates (secrets, bucket, pods) is removed at the end.
+import { parseLogs } from '../helpers/run.ts';
 import { freePort } from '../helpers/services.ts';
 import { createFixtures } from './fixtures.ts';
 import { loadImages, TOOLS } from './images.ts';
-import { jsonLines, podman, playPod, type PodRun } from './pod.ts';
+import { podman, playPod, type PodRun } from './pod.ts';
 import { podValues } from './values.ts';
 
 const bold = process.stdout.isTTY ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
@@ -24,7 +25,7 @@ function narrateInitContainers(run: PodRun): void {
     const seconds = result.startedAt && result.finishedAt ? `${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(2)}s` : '-';
     const status = result.state === 'created' ? 'never started' : `exit ${result.exitCode}, ${seconds}`;
     say(`  ${bold(`${i + 1}. ${name}`)}  (${status})`);
-    for (const line of jsonLines(result.logs)) say(`       ${describeLine(line)}`);
+    for (const line of parseLogs(result.logs)) say(`       ${describeLine(line)}`);
     if (result.terminationMessage) say(`       termination message: ${result.terminationMessage.trim()}`);
   });
 }

@@ -220,17 +220,3 @@ export function playPod(name: string, podValues: Obj): PodRun {
     },
   };
 }
-
-/** JSON log lines of a container's output (non-JSON lines skipped). */
-export function jsonLines(text: string): Obj[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Obj];
-      } catch {
-        return [];
-      }
-    });
-}
