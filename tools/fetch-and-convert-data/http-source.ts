@@ -187,7 +187,7 @@ export async function openHttp(source: URL, display: string, settings: Settings,
       } catch (error) {
         response = undefined;
         if (signal.aborted) throw signal.reason;
-        const transient = error instanceof TransientError || isTransientNetworkError(error) || (error as Error).message === 'aborted';
+        const transient = isRetryable(error) || (error as Error).message === 'aborted';
         if (!transient) throw error;
         if (!resumable) throw new FatalRemoteError(`${display}: transfer cut after ${received} bytes and the server does not support resuming (Range): ${(error as Error).message}`, { cause: error });
         if (attempt > settings.retries) throw new FatalRemoteError(`${display}: transfer cut after ${received} of ${size} bytes; gave up after ${attempt} attempts`, { cause: error });
