@@ -65,8 +65,8 @@ export function asInputError(error: unknown, what: string): unknown {
 // ---------------------------------------------------------------------------------------------------
 // Decompression, with the compression ratio counted on the stream: a bomb fails as it inflates.
 
-/** Below this much output any ratio is fine: a small file of zeros is not a bomb. */
-const RATIO_FLOOR_BYTES = 1024 * 1024;
+/** Below this much output any ratio is fine: a small file of zeros is not a bomb (zip entries too, extract.ts). */
+export const RATIO_FLOOR_BYTES = 1024 * 1024;
 
 function decompress(inflater: Transform, context: ConvertContext): Stage[] {
   let input = 0;

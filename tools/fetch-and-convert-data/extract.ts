@@ -15,6 +15,7 @@ import * as yauzl from 'yauzl';
 import { InvalidInputError } from '../core/errors.ts';
 import { onCleanup } from '../core/signals.ts';
 import type { Budget } from './budget.ts';
+import { RATIO_FLOOR_BYTES } from './convert.ts';
 import { resolveLinkTarget, safeRelativePath } from './paths.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
@@ -141,7 +142,7 @@ class Extractor {
         } catch (error) {
           return callback(error as Error);
         }
-        if (compressedSize !== undefined && bytes > 1024 * 1024 && bytes / Math.max(1, compressedSize) > limits.maxRatio) {
+        if (compressedSize !== undefined && bytes > RATIO_FLOOR_BYTES && bytes / Math.max(1, compressedSize) > limits.maxRatio) {
           return callback(new InvalidInputError(`${what}: archive entry "${name}" expands beyond --max-ratio ${limits.maxRatio} (${formatSize(compressedSize)} compressed): a zip bomb?`));
         }
         callback(null, chunk);
@@ -216,7 +217,7 @@ export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
         const format = mode & S_IFMT;
         const type: EntryType = entry.fileName.endsWith('/') || format === S_IFDIR ? 'directory' : format === S_IFLNK ? 'symlink' : format === 0 || format === S_IFREG ? 'file' : 'other';
         const declared = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-        if (entry.uncompressedSize > 1024 * 1024 && declared > options.limits.maxRatio) {
+        if (entry.uncompressedSize > RATIO_FLOOR_BYTES && declared > options.limits.maxRatio) {
           throw new InvalidInputError(`${options.what}: archive entry "${entry.fileName}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
         }
         const content = type === 'directory' ? emptyStream() : await openEntry(zip, entry, options.what);
