@@ -2,11 +2,11 @@
 // every problem -> validate outputs -> write the set, or with --check list the problems and write nothing.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { Liquid } from 'liquidjs';
 import { mapLimit } from '../core/concurrency.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { envsubst } from './envsubst.ts';
+import type { LiquidOutcome } from './liquid.ts';
 import type { Plan } from './plan.ts';
 import { formatProblem, positions, problemsError, type Problem } from './problems.ts';
 import { writeOutputs, type RenderedFile } from './output.ts';
@@ -29,6 +29,9 @@ interface Rendered {
   problems: Problem[];
 }
 
+/** Renders one liquid template with the run's engine. */
+type LiquidRenderer = (source: string, file: string, scope: object) => LiquidOutcome;
+
 /** Templates read and rendered at the same time; enough to hide file latency, few enough to bound memory. */
 const PARALLEL = 32;
 
@@ -45,12 +48,12 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   });
   for (const warning of loaded.warnings) context.log.warn(warning);
   const set = await discoverTemplates(plan.templates, { include: plan.include, exclude: plan.exclude, defaultSyntax: plan.syntax });
-  const engine = set.files.some((f) => f.syntax === 'liquid') ? await createEngine(plan) : undefined;
+  const liquid = set.files.some((f) => f.syntax === 'liquid') ? await createLiquidRenderer(plan) : undefined;
   context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });
 
   const results = await mapLimit(set.files, PARALLEL, async (file) => {
     context.signal.throwIfAborted();
-    return renderOne(file, plan, loaded, engine);
+    return renderOne(file, plan, loaded, liquid);
   });
   const problems = results.flatMap((r) => r.problems);
 
@@ -89,12 +92,14 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   });
 }
 
-async function createEngine(plan: Plan): Promise<Liquid> {
-  const { createLiquid } = await import('./liquid.ts');
-  return createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize });
+/** The liquid module (and LiquidJS) is loaded once per run, and only when a template uses that syntax. */
+async function createLiquidRenderer(plan: Plan): Promise<LiquidRenderer> {
+  const { createLiquid, renderLiquid } = await import('./liquid.ts');
+  const engine = createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize });
+  return (source, file, scope) => renderLiquid(engine, source, file, scope);
 }
 
-async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, engine: Liquid | undefined): Promise<Rendered> {
+async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, liquid: LiquidRenderer | undefined): Promise<Rendered> {
   const source = readTemplate(file, plan.maxSize);
   if (file.syntax === 'liquid' && source.length > plan.maxLiquidSize) {
     const message =
@@ -109,7 +114,7 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, e
   const { content, problems } =
     file.syntax === 'envsubst'
       ? renderEnvsubst(source, file, plan, loaded, onSecret)
-      : await renderWithLiquid(source.toString('utf8'), file, loaded, engine as Liquid, onSecret);
+      : renderWithLiquid(source.toString('utf8'), file, loaded, liquid as LiquidRenderer, onSecret);
   if (problems.length === 0) problems.push(...(await outputProblems(source, content, file, plan)));
   return { file, content, usedSecret, problems };
 }
@@ -169,15 +174,14 @@ function renderEnvsubst(
   return { content: result.output, problems };
 }
 
-async function renderWithLiquid(
+function renderWithLiquid(
   source: string,
   file: TemplateFile,
   loaded: LoadedValues,
-  engine: Liquid,
+  liquid: LiquidRenderer,
   onSecret: () => void,
-): Promise<{ content: string; problems: Problem[] }> {
-  const { renderLiquid } = await import('./liquid.ts');
-  const { text, problems } = renderLiquid(engine, source, file.name, scopeFor(loaded, onSecret));
+): { content: string; problems: Problem[] } {
+  const { text, problems } = liquid(source, file.name, scopeFor(loaded, onSecret));
   return { content: text, problems };
 }
 
