@@ -16,6 +16,9 @@ export interface Target {
   host: string;
   port: number | undefined;
   tls: boolean;
+  /** User and password decoded as clients send them (the URL holds them percent-encoded); undefined when absent. */
+  user: string | undefined;
+  password: string | undefined;
 }
 
 const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
@@ -56,7 +59,10 @@ export function parseTarget(text: string): Target {
   const display = displayOf(url.href);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
-  if (url.password) redactor.add(decodeURIComponent(url.password));
+  // Decoded here, once, right after the check that decoding cannot throw.
+  const user = url.username ? decodeURIComponent(url.username) : undefined;
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  if (password) redactor.add(password);
   const known = KINDS[url.protocol];
   if (!known) {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
@@ -76,7 +82,7 @@ export function parseTarget(text: string): Target {
   if (known.kind === 'redis' && url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
     throw new UsageError(`invalid target "${display}": the path of a redis URL is the database number, e.g. redis://cache:6379/0`);
   }
-  return { kind: known.kind, display, url, host, port, tls: known.tls };
+  return { kind: known.kind, display, url, host, port, tls: known.tls, user, password };
 }
 
 /** Parses every target; at least one is required, duplicates are rejected. */

@@ -12,7 +12,7 @@ const MAX_BODY_BYTES = 1 << 20;
 export function checkHttp(target: Target, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
   const request = target.tls ? httpsRequest : httpRequest;
   const url = new URL(target.url.href);
-  const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+  const auth = target.user ? `${target.user}:${target.password ?? ''}` : undefined;
   url.username = '';
   url.password = '';
   return new Promise((resolve, reject) => {

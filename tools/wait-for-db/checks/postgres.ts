@@ -29,8 +29,8 @@ export function postgresConfig(target: Target, settings: CheckSettings, env: Nod
   };
   if (target.host) config.host = target.host;
   if (target.port) config.port = target.port;
-  if (target.url.username) config.user = decodeURIComponent(target.url.username);
-  if (target.url.password) config.password = decodeURIComponent(target.url.password);
+  if (target.user) config.user = target.user;
+  if (target.password) config.password = target.password;
   if (database) config.database = database;
   return config;
 }

@@ -22,8 +22,8 @@ export async function checkRedis(target: Target, settings: CheckSettings, timeou
     enableReadyCheck: false,
     connectionName: 'wait-for-db',
   };
-  if (target.url.username) options.username = decodeURIComponent(target.url.username);
-  if (target.url.password) options.password = decodeURIComponent(target.url.password);
+  if (target.user) options.username = target.user;
+  if (target.password) options.password = target.password;
   if (target.tls) {
     options.tls = { servername: target.host, ca: settings.tls.ca, rejectUnauthorized: !settings.tls.insecureSkipVerify };
   }
