@@ -14,7 +14,8 @@ export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function sriSha512(data: Buffer): string {
+/** npm's SRI integrity string (`sha512-<base64>`) of `data`. */
+export function sriSha512(data: Buffer): string {
   return `sha512-${createHash('sha512').update(data).digest('base64')}`;
 }
 

@@ -1,9 +1,9 @@
 // The small OCI writer: image config, image manifest, image index, the image layout directory
 // (oci-layout, index.json, blobs/sha256/) and its tar archive (the `oci-archive:` transport), after
 // image-spec v1.1. Not implemented: whiteouts, non-distributable layers, artifact manifests, subject.
-import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from './fetch.ts';
 import { packTar, type Layer } from './layer.ts';
 import type { Arch } from './inputs.ts';
 
@@ -30,7 +30,7 @@ export type Annotations = Record<string, string>;
 
 function jsonBlob(mediaType: string, value: unknown): Blob {
   const data = Buffer.from(JSON.stringify(value));
-  return { descriptor: { mediaType, digest: `sha256:${createHash('sha256').update(data).digest('hex')}`, size: data.length }, data };
+  return { descriptor: { mediaType, digest: `sha256:${sha256Hex(data)}`, size: data.length }, data };
 }
 
 export function layerBlob(layer: Layer): Blob {

@@ -4,11 +4,10 @@
 // with the SHA-256 of its .deb, which it also copies into images/debs/ (removing the .debs no longer pinned).
 // Review the diff and commit both; the next build uses exactly these bytes.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitWith, ImageInputError, repoRoot } from './errors.ts';
-import { debFileName, fetchDeb, fetchNodeTarball, sha256Hex, vendoredDebsDir } from './fetch.ts';
+import { debFileName, fetchDeb, fetchNodeTarball, sha256Hex, sriSha512, vendoredDebsDir } from './fetch.ts';
 import { architectures, baseInputsPath, type Arch, type BaseInputs } from './inputs.ts';
 import { nodeFiles, stripNode } from './rootfs.ts';
 
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     const name = nodePackages[arch];
     const integrity = out('npm', ['view', `${name}@${nodeVersion}`, 'dist.integrity']);
     const tgz = readFileSync(fetchNodeTarball(name, nodeVersion, cacheDir));
-    const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+    const got = sriSha512(tgz);
     if (got !== integrity) throw new ImageInputError(`${name}@${nodeVersion}: the fetched tarball (${got}) does not match the registry's integrity ${integrity}`);
     const { binary } = await nodeFiles(tgz, name);
     inputs.node.byArch[arch] = { package: name, integrity, strippedSha256: sha256Hex(stripNode(binary, arch)) };
