@@ -169,12 +169,18 @@ function theRegion(region: string | undefined): string {
   return region === undefined ? 'the region' : `the region (${region})`;
 }
 
+/** Ids in groups of at most BATCH_SIZE, one BatchGetSecretValue call each. */
+function inBatches(ids: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += BATCH_SIZE) batches.push(ids.slice(i, i + BATCH_SIZE));
+  return batches;
+}
+
 type BatchTask = { kind: 'batch'; ids: string[] } | { kind: 'get'; ref: SecretRef };
 
 async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurrency: number, log: Logger): Promise<SourceSecret[]> {
   const plain = [...new Set(refs.filter((r) => r.versionId === undefined && r.versionStage === undefined).map((r) => r.id))];
-  const tasks: BatchTask[] = [];
-  for (let i = 0; i < plain.length; i += BATCH_SIZE) tasks.push({ kind: 'batch', ids: plain.slice(i, i + BATCH_SIZE) });
+  const tasks: BatchTask[] = inBatches(plain).map((ids) => ({ kind: 'batch', ids }));
   for (const ref of refs) if (ref.versionId !== undefined || ref.versionStage !== undefined) tasks.push({ kind: 'get', ref });
 
   const found = new Map<string, SecretValueEntry>();
@@ -362,8 +368,7 @@ export function hasAllTags(secret: Pick<SecretListEntry, 'Tags'>, tags: readonly
 }
 
 async function batchByArn(arns: string[], reader: Reader, concurrency: number, describe: string): Promise<SecretValueEntry[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < arns.length; i += BATCH_SIZE) chunks.push(arns.slice(i, i + BATCH_SIZE));
+  const chunks = inBatches(arns);
   const pages = await mapLimit(chunks, concurrency, async (ids, index) => {
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
       `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`,
