@@ -3,7 +3,7 @@
 // X-Amz-Security-Token; "?token=", "?api_key=" and the like). The hidden values are registered with
 // the redactor as well, so they are masked wherever else they may turn up (a library's error message).
 
-import { redactor } from './redact.ts';
+import { maskUrlCredentials, redactor } from './redact.ts';
 
 const MASK = '***';
 const SENSITIVE_PARAM = /sig|signature|token|credential|secret|password|key/i;
@@ -58,4 +58,20 @@ export function badUserinfoEscape(url: URL): 'user' | 'password' | undefined {
     }
   }
   return undefined;
+}
+
+/** new URL() ignores these before the scheme. */
+export const URL_LEADING_SPACE = /^[\x00-\x20]+/;
+
+// Without "://" after the scheme (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL
+// masking of the redactor does not see a password: everything between the "user:" and the last "@" is
+// masked instead, also when the password itself holds a "://".
+const LOOSE_CREDENTIALS = /(^|[\s/])([^\s/?#@:]*:)\S*@/g;
+
+/** A URL as the user wrote it, with its password masked also when the text is no valid URL (its password
+ *  was then never registered with the redactor): for the message that names it. */
+export function maskWrittenUrl(text: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text.replace(URL_LEADING_SPACE, ''))
+    ? maskUrlCredentials(text)
+    : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
 }

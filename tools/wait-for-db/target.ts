@@ -2,8 +2,8 @@
 // with their passwords registered for redaction.
 
 import { UsageError } from '../core/errors.ts';
-import { maskUrlCredentials, redactor } from '../core/redact.ts';
-import { badUserinfoEscape } from '../core/url.ts';
+import { redactor } from '../core/redact.ts';
+import { badUserinfoEscape, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
 
 export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
 
@@ -31,32 +31,17 @@ const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: numb
   'https:': { kind: 'http', tls: true, defaultPort: 443 },
 };
 
-// Without "://" after the scheme (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL
-// masking of core does not see a password: everything between the "user:" and the last "@" is masked
-// instead, also when the password itself holds a "://".
-const LOOSE_CREDENTIALS = /(^|[\s/])([^\s/?#@:]*:)\S*@/g;
-
-/** new URL() ignores these before the scheme. */
-const LEADING_SPACE = /^[\x00-\x20]+/;
-
-/** The text of a target as errors and logs may show it. */
-function displayOf(text: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text.replace(LEADING_SPACE, ''))
-    ? maskUrlCredentials(text)
-    : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
-}
-
 export function parseTarget(text: string): Target {
   let url: URL;
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${displayOf(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
       cause: error,
     });
   }
   if (url.password) redactor.add(url.password);
-  const display = displayOf(url.href);
+  const display = maskWrittenUrl(url.href);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
   // Decoded here, once, right after the check that decoding cannot throw.
@@ -68,8 +53,8 @@ export function parseTarget(text: string): Target {
     throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
   }
   // "postgres:user:pw@db" parses (as an opaque path) and would wait for libpq's default host instead.
-  if (!text.replace(LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
-    throw new UsageError(`invalid target "${displayOf(text)}": "//" must follow "${url.protocol}", e.g. ${url.protocol}//host:port`);
+  if (!text.replace(URL_LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": "//" must follow "${url.protocol}", e.g. ${url.protocol}//host:port`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port ? Number(url.port) : known.defaultPort;

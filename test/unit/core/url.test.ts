@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redactor } from '../../../tools/core/redact.ts';
-import { displayUrl } from '../../../tools/core/url.ts';
+import { displayUrl, maskWrittenUrl } from '../../../tools/core/url.ts';
 
 const SIGNATURE = 'f00dfacecafe0123456789abcdef0123456789abcdef0123456789abcdef0123';
 const TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+token/value==';
@@ -35,4 +35,12 @@ test('URLs without secrets are shown unchanged, the argument is not modified', (
   const url = new URL('https://u:secretpw@h/p?token=t0ken-value');
   displayUrl(url);
   assert.equal(url.href, 'https://u:secretpw@h/p?token=t0ken-value');
+});
+
+test('a URL as written hides its password also when a typo makes it no URL (no "://" after the scheme)', () => {
+  assert.equal(maskWrittenUrl('postgres://u:pw-canary@db/x'), 'postgres://u:***@db/x');
+  assert.equal(maskWrittenUrl(' https://u:pw-canary@host/p'), ' https://u:***@host/p');
+  assert.equal(maskWrittenUrl('postgres//u:pa://ss-canary@db/x'), 'postgres//u:***@db/x');
+  assert.equal(maskWrittenUrl('redis:/:pw-canary@cache'), 'redis:***@cache');
+  assert.equal(maskWrittenUrl('tcp://kafka:9092'), 'tcp://kafka:9092');
 });
