@@ -4,10 +4,10 @@
 // each file where it will live (same name and extension) before anything is swapped in.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { applyOwnership, publishDirectory, writeFileAtomic } from '../core/atomic.ts';
+import { applyOwnership, makeOutputDir, publishDirectory, writeFileAtomic } from '../core/atomic.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { onCleanup } from '../core/signals.ts';
 import { runCheckCommand } from './validate.ts';
@@ -46,7 +46,16 @@ export async function writeOutputs(files: readonly RenderedFile[], settings: Wri
 }
 
 async function writeSingle(file: RenderedFile, settings: WriteSettings): Promise<void> {
-  await mkdir(settings.out, { recursive: true });
+  const removeCreated = await makeOutputDir(settings.out);
+  try {
+    await checkAndWrite(file, settings);
+  } catch (error) {
+    await removeCreated();
+    throw error;
+  }
+}
+
+async function checkAndWrite(file: RenderedFile, settings: WriteSettings): Promise<void> {
   const target = join(settings.out, file.output);
   if (settings.checkCommand) {
     // Checked under a hidden name beside the target, keeping the extension tools look at.

@@ -54,6 +54,20 @@ test('a single template is written atomically as one file, with no temporary fil
   assert.equal(modeOf(join(out, 'app.conf')), 0o444);
 });
 
+test('a single template: an unusable --out is exit 2 naming the fix; a rejected file leaves no directory it created', async () => {
+  const dir = writeTree(tempDir('rc-single-bad-'), { 'app.conf.envsubst': 'app=$APP\n', 'a-file': 'x' });
+  const template = join(dir, 'app.conf.envsubst');
+
+  const unusable = await renderConfig(['--templates', template, '--out', join(dir, 'a-file', 'sub')], env);
+  assert.equal(unusable.code, 2, unusable.stderr);
+  assert.match(errorMessage(unusable), /cannot write into .*a-file\/sub: a part of the path is a file, not a directory; choose a directory/);
+
+  const out = join(tempDir('rc-single-bad-out-'), 'nested');
+  const rejected = await renderConfig(['--templates', template, '--out', join(out, 'config'), '--check-command', JSON.stringify(['false'])], env);
+  assert.equal(rejected.code, 4, rejected.stderr);
+  assert.equal(existsSync(out), false, 'the directories the run created are removed');
+});
+
 test('modes on disk: 0440 for files that used a secret, 0444 otherwise; --mode/--secret-mode; --uid/--gid', async () => {
   const secrets = atomicLayoutDir({ DB_PASSWORD: 'pw-modes-test-1' });
   const templates = writeTree(tempDir('rc-modes-'), {
