@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
 import { readBaseInputs } from '../../images/inputs.ts';
 import { packageRepositoryUrl } from '../../images/source.ts';
-import { blobPath, buildEnv, buildInto, layerHeaders, readBlobJson, repoRoot, run, unpack, type TarHeader } from './helpers.ts';
+import { blobPath, buildEnv, buildInto, layerHeaders, readBlobJson, repoRoot, run, toolEnv, unpack, type TarHeader } from './helpers.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'images-test-'));
 const outDir = join(scratch, 'images');
@@ -321,7 +321,7 @@ test('a second build, compressing afresh (no layer cache), gives byte-identical 
 });
 
 test('make push: crane pushes every index to a local registry, which crane validate accepts', async () => {
-  const registry = spawn('crane', ['registry', 'serve', '--address', '127.0.0.1:0'], { env: { ...process.env, PATH: `${join(repoRoot, '.cache/go/bin')}:${process.env.PATH}` } });
+  const registry = spawn('crane', ['registry', 'serve', '--address', '127.0.0.1:0'], { env: toolEnv });
   try {
     const port = await new Promise<string>((resolve, reject) => {
       let log = '';
