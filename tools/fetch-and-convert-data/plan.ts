@@ -5,8 +5,7 @@
 import { posix } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
-import { maskUrlCredentials } from '../core/redact.ts';
-import { badUserinfoEscape, displayUrl } from '../core/url.ts';
+import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
 import type { Spec } from './spec.ts';
 import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
 
@@ -200,7 +199,7 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   } catch {
     // Unparsed, its query cannot be masked parameter by parameter: it may hold a signature, so it is left out.
     const [base = ''] = text.split(/[?#]/, 1);
-    throw new UsageError(`${label}: invalid source URL "${maskUrlCredentials(base)}${base === text ? '' : '?...'}": expected s3://bucket/key, https://..., http://... or file:///path`);
+    throw new UsageError(`${label}: invalid source URL "${maskWrittenUrl(base)}${base === text ? '' : '?...'}": expected s3://bucket/key, https://..., http://... or file:///path`);
   }
   // Registers the password and signed query values with the redactor before anything can log them.
   const shown = displayUrl(url);

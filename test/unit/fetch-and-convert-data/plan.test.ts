@@ -40,6 +40,13 @@ test('usage errors name the fix', async () => {
   await assert.rejects(plan([]), /no source given/);
 });
 
+test('a source that is no URL is named with its password masked (it was never registered with the redactor)', async () => {
+  await assert.rejects(plan(['--out', '/d', 'https//u:pw-canary@host/x.json']), (e: Error) => {
+    assert.equal(e.message, 'job 1: invalid source URL "https//u:***@host/x.json": expected s3://bucket/key, https://..., http://... or file:///path');
+    return true;
+  });
+});
+
 test('a "%" that starts no escape in a source user or password is a usage error naming the fix, not "URI malformed"', async () => {
   await assert.rejects(plan(['--out', '/d', '--name', 'a', 'https://u:100%sure-x@h/a']), (e: Error) => {
     assert.equal(e.message, 'job 1: the password in https://u:***@h/a has a "%" that does not start an escape; write it as %25');
