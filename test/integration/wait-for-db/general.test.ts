@@ -192,6 +192,7 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     // A "://" in the password: never registered (not a URL), so only the URL masking hides it.
     [['postgres://u:pa://loose-canary@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
     [['postgres//u:pa://loose-canary@db:5432/x'], /invalid target "postgres\/\/u:\*\*\*@db:5432\/x": not a URL/],
+    [['postgres://u:pw@db:5432/bad%zz'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/bad%zz": the database name has a "%" that does not start an escape; write it as %25/],
   ];
   for (const [args, expected] of cases) {
     const result = await runTool('wait-for-db', args);

@@ -22,7 +22,7 @@ export function postgresConfig(target: Target, settings: CheckSettings, env: Nod
     }
   }
   if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
-  const database = decodeURIComponent(target.url.pathname.slice(1));
+  const database = decodeDatabase(target);
   const config: pg.ClientConfig = {
     application_name: params.get('application_name') ?? 'wait-for-db',
     ssl: sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT),
@@ -125,4 +125,13 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
   if (known) return new CheckFailure(known, withState, true, { cause: error });
   if (RETRYABLE_CLASSES.has(state.slice(0, 2))) return new CheckFailure('server', withState, true, { cause: error });
   return new CheckFailure(state.startsWith('42') ? 'query' : 'error', withState, false, { cause: error });
+}
+
+/** The database name from the URL path; a "%" that starts no escape is the user's to fix, not a crash. */
+function decodeDatabase(target: Target): string {
+  try {
+    return decodeURIComponent(target.url.pathname.slice(1));
+  } catch {
+    throw new UsageError(`invalid target "${target.display}": the database name has a "%" that does not start an escape; write it as %25`);
+  }
 }
