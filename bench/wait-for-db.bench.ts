@@ -10,7 +10,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, testPgUrl, pgBin } from '../test/helpers/services.ts';
+import { freePort, testPgUrl, pgBin, pgTemplate } from '../test/helpers/services.ts';
 import { median, printColdStart } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,21 +25,21 @@ interface Waiter {
   attempts?: (stderr: string) => number;
 }
 
-const pgUser = process.env.TEST_PG_RUN_AS ? Number(execFileSync('id', ['-u', process.env.TEST_PG_RUN_AS], { encoding: 'utf8' })) : undefined;
-const pgGroup = process.env.TEST_PG_RUN_AS ? Number(execFileSync('id', ['-g', process.env.TEST_PG_RUN_AS], { encoding: 'utf8' })) : undefined;
+// The tests' template: made by initdb on first use, so `make bench` also works before any test has run.
+const template = pgTemplate();
 
 /** Starts a private PostgreSQL after `delayMs`; resolves with the time it logged readiness. */
 function startPostgresLater(port: number, delayMs: number): { readyAt: Promise<number>; stop: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
   // cp -a keeps the 0700 mode PostgreSQL insists on.
-  execFileSync('cp', ['-a', join(root, '.cache/services/pg-template'), join(dir, 'data')]);
-  if (pgUser !== undefined) execFileSync('chown', ['-R', `${pgUser}:${pgGroup}`, dir]);
+  execFileSync('cp', ['-a', template.dir, join(dir, 'data')]);
+  if (template.owner !== undefined) execFileSync('chown', ['-R', `${template.owner.uid}:${template.owner.gid}`, dir]);
   let child: ReturnType<typeof spawn> | undefined;
   const readyAt = new Promise<number>((resolve, reject) => {
     setTimeout(() => {
       child = spawn(join(pgBin(), 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
         stdio: ['ignore', 'ignore', 'pipe'],
-        ...(pgUser !== undefined ? { uid: pgUser, gid: pgGroup as number } : {}),
+        ...template.owner,
       });
       let log = '';
       child.stderr?.on('data', (chunk: Buffer) => {

@@ -122,6 +122,13 @@ function ensurePgTemplate(owner: { uid: number; gid: number } | undefined): stri
   return templateDir;
 }
 
+/** The cached initdb template (made on first use) and the user PostgreSQL runs as: a `cp -a` copy of the
+ *  template, owned by that user, is a new server's data directory. */
+export function pgTemplate(): { dir: string; owner: { uid: number; gid: number } | undefined } {
+  const owner = pgRunAs();
+  return { dir: ensurePgTemplate(owner), owner };
+}
+
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((ok) => {
@@ -148,8 +155,7 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PrivatePostgres> {
   const port = options.port ?? (await freePort());
-  const owner = pgRunAs();
-  const template = ensurePgTemplate(owner);
+  const { dir: template, owner } = pgTemplate();
   const dir = mkdtempSync(join(tmpdir(), 'toolkit-pg-'));
   const data = join(dir, 'data');
   // cp -a keeps the 0700 mode and the owner that postgres insists on.
