@@ -6,17 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Entry } from '../../../images/archive.ts';
+import { fileEntry, type Entry } from '../../../images/archive.ts';
 import { ImageInputError, ImageUsageError } from '../../../images/errors.ts';
 import { debFile, sha256Hex } from '../../../images/fetch.ts';
 import { readBaseInputs } from '../../../images/inputs.ts';
 import { buildLayer, libdeflate, withParents } from '../../../images/layer.ts';
 
-const file = (path: string, content: string, mode = 0o644): Entry => ({ path, type: 'file', mode, uid: 0, gid: 0, content: Buffer.from(content) });
-
 test('the same entries in any order give the same layer bytes, for gzip and zstd', async () => {
   // Prepare
-  const entries = [file('etc/passwd', 'root:x:0:0::/:/x\n'), file('app/a.js', 'a'), { path: 'lib/ld.so', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/lib/x/ld.so' } as Entry];
+  const entries = [fileEntry('etc/passwd', 'root:x:0:0::/:/x\n'), fileEntry('app/a.js', 'a'), { path: 'lib/ld.so', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/lib/x/ld.so' } as Entry];
   for (const compression of ['gzip', 'zstd'] as const) {
     // Act
     const one = await buildLayer(entries, 1_700_000_000, compression);
@@ -34,7 +32,7 @@ test('the same entries in any order give the same layer bytes, for gzip and zstd
 test('a cached layer is reused only while it still unpacks to the same tar; a damaged one is replaced', async () => {
   // Prepare: content large enough that libdeflate's strongest level matters.
   const cache = mkdtempSync(join(tmpdir(), 'images-unit-'));
-  const entries = [file('a/big.txt', Array.from({ length: 20_000 }, (_, i) => `line ${i} ${i % 7}\n`).join(''))];
+  const entries = [fileEntry('a/big.txt', Array.from({ length: 20_000 }, (_, i) => `line ${i} ${i % 7}\n`).join(''))];
   // Act: a cold build fills the cache, a warm one reads it.
   const cold = await buildLayer(entries, 1_700_000_000, 'gzip', cache);
   const names = readdirSync(cache);
@@ -58,14 +56,14 @@ test('a cached layer is reused only while it still unpacks to the same tar; a da
 });
 
 test('parents are added as root-owned 0755 directories and entries are sorted by path bytes', () => {
-  const sorted = withParents([file('usr/lib/b', ''), file('usr/lib-x', ''), file('a', '')]);
+  const sorted = withParents([fileEntry('usr/lib/b', ''), fileEntry('usr/lib-x', ''), fileEntry('a', '')]);
   assert.deepEqual(sorted.map((e) => e.path), ['a', 'usr', 'usr/lib', 'usr/lib-x', 'usr/lib/b']);
   assert.deepEqual(sorted.find((e) => e.path === 'usr/lib'), { path: 'usr/lib', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
 });
 
 test('a duplicate path, or a file where a directory is needed, is refused', () => {
-  assert.throws(() => withParents([file('a', '1'), file('a', '2')]), ImageUsageError);
-  assert.throws(() => withParents([file('a', '1'), file('a/b', '2')]), /a is a file but a\/b needs it as a directory/);
+  assert.throws(() => withParents([fileEntry('a', '1'), fileEntry('a', '2')]), ImageUsageError);
+  assert.throws(() => withParents([fileEntry('a', '1'), fileEntry('a/b', '2')]), /a is a file but a\/b needs it as a directory/);
 });
 
 test('a cached .deb whose hash differs from the pin is refused and removed', () => {
