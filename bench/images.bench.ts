@@ -13,10 +13,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { readTar, readTgz, type Entry } from '../images/archive.ts';
+import { readTar, type Entry } from '../images/archive.ts';
 import type { BuildSummary } from '../images/build.ts';
+import { nodeTarball } from '../images/fetch.ts';
 import { readBaseInputs } from '../images/inputs.ts';
 import { libdeflate } from '../images/layer.ts';
+import { nodeFiles } from '../images/rootfs.ts';
 import { median } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -49,9 +51,7 @@ async function floor(): Promise<void> {
   for (const arch of ['amd64', 'arm64'] as const) {
     const tarball = gunzipOrRaw(blob('node-base', base.platforms[arch].layers[0]!.digest));
     const nodeSize = sizeOf(await readTar(Readable.from([tarball]), (p) => p === 'nodejs/bin/node', 'base layer'));
-    const { package: pkg } = inputs.node.byArch[arch];
-    const tgz = readFileSync(join(root, '.cache', 'images', 'npm', `${pkg}-${inputs.node.version}.tgz`));
-    const shipped = sizeOf(await readTgz(tgz, (p) => p === 'package/bin/node', pkg));
+    const shipped = (await nodeFiles(nodeTarball(inputs, arch, join(root, '.cache', 'images')), inputs.node.byArch[arch].package)).binary.length;
     console.log(
       `${arch.padEnd(6)} base ${mb(tarball.length)} uncompressed = node ${mb(nodeSize)} (stripped; ${mb(shipped)} as shipped) + ${mb(tarball.length - nodeSize)} libraries, certificates, licences, tar headers ` +
         `(${((tarball.length / nodeSize - 1) * 100).toFixed(1)} % over the floor)`,
