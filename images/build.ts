@@ -58,16 +58,15 @@ export interface BuildSummary {
   images: ImageSummary[];
 }
 
-/** The app layer: /app/<tool>.js, esbuild's extracted legal comments if any, and a package.json that
- *  pins the CommonJS module type (so Node does not search for one or guess). */
+/** The app layer: /app/<tool>.js, the licences of the npm packages bundled into it (written by
+ *  scripts/build.mjs), and a package.json that pins the CommonJS module type (so Node does not search for
+ *  one or guess). */
 export function appEntries(tool: string, distDir: string): Entry[] {
-  const entries = [
+  return [
     fileEntry(`app/${tool}.js`, readFileSync(join(distDir, `${tool}.js`))),
+    fileEntry(`app/${tool}.js.LEGAL.txt`, readFileSync(join(distDir, `${tool}.js.LEGAL.txt`))),
     fileEntry('app/package.json', '{"type":"commonjs"}\n'),
   ];
-  const legal = join(distDir, `${tool}.js.LEGAL.txt`);
-  if (existsSync(legal)) entries.push(fileEntry(`app/${tool}.js.LEGAL.txt`, readFileSync(legal)));
-  return entries;
 }
 
 export function missingBundles(tools: string[], distDir: string): string[] {

@@ -33,18 +33,45 @@ const tools = readdirSync(join(root, 'tools'), { withFileTypes: true })
 
 const common = { bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
 
-/** One pre-bundled package as CommonJS source text, built once per run and shared by all tools. */
+/** One pre-bundled package as CommonJS source text (and the files it came from), built once per run and
+ *  shared by all tools. */
 const packageCode = new Map();
 function bundlePackage(path) {
   if (!packageCode.has(path)) {
     packageCode.set(
       path,
-      build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root }, write: false, legalComments: 'none' }).then(
-        (result) => result.outputFiles[0].text,
+      build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root }, write: false, legalComments: 'none', metafile: true }).then(
+        (result) => ({ code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) }),
       ),
     );
   }
   return packageCode.get(path);
+}
+
+/** The npm package directories (node_modules/NAME, node_modules/@SCOPE/NAME) that bundled input files come from. */
+function packageDirs(inputs) {
+  const dirs = new Set();
+  for (const input of inputs) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) dirs.add(match[1]);
+  }
+  return dirs;
+}
+
+const LICENCE_FILE = /^(licen[cs]e|copying)(\.(md|txt))?$/i;
+
+/** The licences of the third-party packages bundled into a tool: each distinct licence text once, after
+ *  the packages (name@version) it covers. The bundles are minified, so their licence comments are gone. */
+function licenceNotice(tool, dirs) {
+  const byText = new Map();
+  for (const dir of [...dirs].sort()) {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((name) => LICENCE_FILE.test(name));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `No licence file in the package; its package.json declares: ${pkg.license ?? 'nothing'}.`;
+    byText.set(text, [...(byText.get(text) ?? []), `${pkg.name}@${pkg.version} (${pkg.license ?? 'no licence field'})`]);
+  }
+  const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
+  return `Third-party software bundled into ${tool}.js\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
 /** The runtime side: finds `//@lazy-package NAME LINES` in this very file and compiles what follows. */
@@ -87,13 +114,20 @@ function lazyPackages(used) {
 async function lazySection(used) {
   const parts = [];
   for (const path of [...used].sort()) {
-    const code = await bundlePackage(path);
+    const { code } = await bundlePackage(path);
     // A JavaScript line terminator other than LF would end a comment line early, so refuse one.
     if (/[\r\u2028\u2029]/.test(code)) throw new Error(`lazy package ${path}: its bundle has a CR, U+2028 or U+2029 outside escapes`);
     const lines = code.split('\n');
     parts.push(`//@lazy-package ${path} ${lines.length}\n${lines.map((line) => `//${line}`).join('\n')}\n`);
   }
   return parts.join('');
+}
+
+/** Writes to a temp name and renames into place. */
+function writeAside(path, text) {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
 }
 
 const outdir = join(root, 'dist');
@@ -110,13 +144,15 @@ await Promise.all(
       outfile,
       write: false,
       legalComments: 'none',
+      metafile: true,
       define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
       plugins: [lazyPackages(used)],
     });
+    const inputs = Object.keys(result.metafile.inputs);
+    for (const path of used) inputs.push(...(await bundlePackage(path)).inputs);
+    writeAside(`${outfile}.LEGAL.txt`, licenceNotice(name, packageDirs(inputs)));
     // Written whole and renamed into place: a running test never sees a bundle without its packages.
-    const temp = `${outfile}.tmp-${process.pid}`;
-    writeFileSync(temp, `${result.outputFiles[0].text}\n${await lazySection(used)}`);
-    renameSync(temp, outfile);
+    writeAside(outfile, `${result.outputFiles[0].text}\n${await lazySection(used)}`);
   }),
 );
 console.log(`built ${tools.map((t) => `dist/${t}.js`).join(', ')}`);
