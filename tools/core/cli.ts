@@ -1,10 +1,10 @@
 // The entry every tool runs through: parse flags/env/config, set up logging and signals, run the tool's
 // main, and turn the outcome into one exit code, one log line and the termination message.
 
-import { writeSync } from 'node:fs';
-import { ExitCode, ToolError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
+import { ExitCode, ToolError, UnfinishedError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
 import { LOG_FORMATS, LOG_LEVELS, Logger, type LogFormat, type LogLevel } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
+import { guardOutput, writeStdout } from './output.ts';
 import { handleSignals, runCleanups } from './signals.ts';
 import { writeTerminationMessage } from './termination.ts';
 
@@ -25,7 +25,10 @@ export interface ToolContext<S extends CliSpec> {
 export interface RunOptions {
   argv?: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** Exit the process when done (true for the real CLI; tests of the runner pass false). */
+  /**
+   * The real CLI (true): guard the whole process (every output masked, uncaught errors and an early end
+   * reported) and exit when done. Tests of the runner pass false.
+   */
   exit?: boolean;
 }
 
@@ -38,15 +41,17 @@ export async function runTool<S extends CliSpec>(
   const argv = run.argv ?? process.argv.slice(2);
   const env = run.env ?? process.env;
   let log = new Logger({ tool: spec.name, ...loggerSettings(env.LOG_LEVEL, env.LOG_FORMAT) });
+  const exit = run.exit ?? true;
+  if (exit) guardProcess(() => log);
   const code = await (async (): Promise<number> => {
     try {
       const parsed = await parseCli(spec, argv, env);
       if (parsed.kind === 'help') {
-        writeSync(1, parsed.text);
+        writeStdout(parsed.text);
         return ExitCode.ok;
       }
       if (parsed.kind === 'version') {
-        writeSync(1, `${spec.name} ${VERSION}\n`);
+        writeStdout(`${spec.name} ${VERSION}\n`);
         return ExitCode.ok;
       }
       const common = parsed.options as unknown as { logLevel?: string; logFormat?: string };
@@ -67,9 +72,30 @@ export async function runTool<S extends CliSpec>(
       return fail(log, error);
     }
   })();
-  if (run.exit ?? true) process.exit(code);
+  if (exit) {
+    succeeded = code === ExitCode.ok;
+    process.exit(code);
+  }
   process.exitCode = code;
   return code;
+}
+
+/** Set only on the explicit success path: exit 0 any other way is a bug, reported as exit 1. */
+let succeeded = false;
+
+/**
+ * Exit 0 only from the success path, and every way out masked: an error thrown outside the run's
+ * promise chain, a run whose promise never settles (the event loop drained: a socket closed and nothing
+ * was left to wait for), and a dependency calling process.exit(0) all end as a failure with one line.
+ */
+function guardProcess(log: () => Logger): void {
+  guardOutput(log);
+  process.on('uncaughtException', (error) => process.exit(fail(log(), error)));
+  process.on('beforeExit', () => process.exit(fail(log(), new UnfinishedError())));
+  process.on('exit', (code) => {
+    if (code !== ExitCode.ok || succeeded) return;
+    process.exitCode = fail(log(), new UnfinishedError('the process exited with 0 before the run finished'));
+  });
 }
 
 function fail(log: Logger, thrown: unknown): number {

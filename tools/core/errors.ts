@@ -64,13 +64,31 @@ export class InterruptedError extends ToolError {
   }
 }
 
+/** The run ended without reaching its success path: always a bug, never a result (exit 1). */
+export class UnfinishedError extends ToolError {
+  constructor(how = 'the run ended before it finished: nothing was left to wait for') {
+    super(`${how}; the job is not done (a bug: please report it with the log)`, ExitCode.other);
+    this.name = 'UnfinishedError';
+  }
+}
+
 /** A full volume is the pod's configuration, not a bug: the one system error with a known fix at any write. */
 const FULL_VOLUME = new Set(['ENOSPC', 'EDQUOT']);
+
+/** Paths the system refuses whatever is in them: the fix is in the flag or config that named them. */
+const PATH_PROBLEM = {
+  ENAMETOOLONG: 'is too long (each name at most 255 bytes, the whole path at most 4095): choose a shorter one',
+  ELOOP: 'goes through too many symbolic links (a loop?): point it at a real directory or file',
+} as const;
 
 /** Errors of the system that have a known fix, as ToolErrors; anything else unchanged. */
 export function fromSystemError(error: unknown): unknown {
   if (error instanceof ToolError) return error;
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== undefined && code in PATH_PROBLEM) {
+    const where = path === undefined ? 'a path' : `the path ${path}`;
+    return new UsageError(`${where} ${PATH_PROBLEM[code as keyof typeof PATH_PROBLEM]} (${code})`, { cause: error });
+  }
   if (code !== undefined && FULL_VOLUME.has(code)) {
     const where = path === undefined ? 'the output volume' : `the volume of ${path}`;
     return new UsageError(

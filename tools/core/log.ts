@@ -2,7 +2,7 @@
 // Every line passes through the redaction registry, after serialisation, so no field can leak a secret.
 
 import { writeSync } from 'node:fs';
-import { redactor, type Redactor } from './redact.ts';
+import { WITHHELD, redactor, type Redactor } from './redact.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -64,14 +64,24 @@ export class Logger {
 
   private emit(level: LogLevel, msg: string, fields?: LogFields): void {
     if (!this.isEnabled(level)) return;
-    const all = { ...this.fields, ...fields };
     const time = this.options.now();
     this.options.format ??= process.getBuiltinModule('node:tty').isatty(2) ? 'text' : 'json';
-    const line =
-      this.options.format === 'json'
-        ? JSON.stringify({ time: time.toISOString(), level, tool: this.options.tool, msg, ...all }, jsonSafe)
-        : formatText(time, level, msg, all);
-    this.options.write(`${this.options.redactor.redact(line)}\n`);
+    let line: string;
+    try {
+      line = this.options.redactor.redact(this.format(time, level, msg, { ...this.fields, ...fields }));
+    } catch {
+      // Fail closed: a field that cannot be serialised (a cycle, a throwing getter) must not take the
+      // raw text with it on its way out as an uncaught error.
+      line = WITHHELD;
+    }
+    if (line === WITHHELD) line = this.format(time, level, WITHHELD, {});
+    this.options.write(`${line}\n`);
+  }
+
+  private format(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
+    return this.options.format === 'json'
+      ? JSON.stringify({ time: time.toISOString(), level, tool: this.options.tool, msg, ...fields }, jsonSafe)
+      : formatText(time, level, msg, fields);
   }
 }
 

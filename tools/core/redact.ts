@@ -1,67 +1,162 @@
 // The redaction registry: every secret is registered before anything is logged, and every log line,
-// error message and termination message passes through redact() on its way out.
+// error message and termination message passes through redact() on its way out. Masking is linear in
+// the text and in the total length of the secrets (one automaton pass, see secret-matcher.ts), and it
+// fails closed: if masking throws, the caller gets a fixed line, never the text.
+
+import { SecretMatcher } from './secret-matcher.ts';
 
 const MASK = '***';
+/** What is written instead of a line that could not be masked. */
+export const WITHHELD = '[line withheld: masking the secrets in it failed]';
 /** Values shorter than this are not secrets worth masking (masking "1" would garble every number). */
 export const MIN_SECRET_LENGTH = 4;
 /** A line of a multi-line secret (a PEM key) is masked on its own when it is at least this long. */
 const MIN_LINE_LENGTH = 8;
+/** Encoded fragments (base64 of a secret inside a longer string) shorter than this would mask noise. */
+const MIN_FRAGMENT_LENGTH = 6;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
-  private pattern: RegExp | undefined;
+  private matcher: SecretMatcher | undefined;
 
-  /** Registers a secret value with the forms in which it may show up: raw, JSON-escaped, URL-encoded. */
+  /**
+   * Registers a secret with the forms in which it may show up: raw, trimmed, JSON-escaped (once and
+   * twice), URL- and form-encoded, hex, and base64 at each of the three byte alignments it can have
+   * inside a longer encoded string (so "Basic " + base64("user:" + secret) is masked too).
+   */
   add(value: string | Uint8Array | undefined | null): void {
     if (value === undefined || value === null) return;
-    const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
-    const forms = [text, JSON.stringify(text).slice(1, -1), encodeURIComponent(text)];
-    for (const line of text.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) forms.push(line.trim());
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+    const texts = new Set([typeof value === 'string' ? value : bytes.toString('utf8')]);
+    if (typeof value !== 'string') texts.add(bytes.toString('latin1'));
     let changed = false;
-    for (const form of forms) {
-      if (form.length >= MIN_SECRET_LENGTH && !this.secrets.has(form)) {
+    const register = (form: string, min = MIN_SECRET_LENGTH): void => {
+      if (form.length >= min && !this.secrets.has(form)) {
         this.secrets.add(form);
         changed = true;
       }
-    }
-    if (changed) this.pattern = undefined;
+    };
+    for (const text of texts) for (const form of textForms(text)) register(form);
+    if (bytes.length >= MIN_SECRET_LENGTH) for (const form of byteForms(bytes)) register(form, MIN_FRAGMENT_LENGTH);
+    if (changed) this.matcher = undefined;
   }
 
   get size(): number {
     return this.secrets.size;
   }
 
-  /** Masks every registered secret and every password inside a URL. */
+  /** Masks every registered secret and every password inside a URL; WITHHELD if that fails. */
   redact(text: string): string {
-    let out = maskUrlCredentials(text);
-    if (this.secrets.size === 0) return out;
-    this.pattern ??= new RegExp(
-      // Longest first, so a longer form wins over a secret that is its prefix at the same position.
-      [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'),
-      'g',
-    );
-    out = out.replace(this.pattern, MASK);
-    return out;
+    try {
+      const out = maskUrlCredentials(text);
+      if (this.secrets.size === 0) return out;
+      this.matcher ??= new SecretMatcher(this.secrets);
+      return mask(out, this.matcher);
+    } catch {
+      return WITHHELD;
+    }
   }
+}
+
+function textForms(text: string): string[] {
+  const json = JSON.stringify(text).slice(1, -1);
+  const forms = [text, text.trim(), json, JSON.stringify(json).slice(1, -1), encodeURIComponent(text)];
+  forms.push(new URLSearchParams({ v: text }).toString().slice(2));
+  for (const line of text.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) forms.push(line.trim());
+  return forms;
+}
+
+/** Hex, and the base64 characters that depend only on the secret at offsets 0, 1 and 2 mod 3. */
+function byteForms(bytes: Buffer): string[] {
+  const forms = [bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    const encoded = padded.toString('base64');
+    // The first group mixes filler with the secret when offset > 0; the last partial group depends on
+    // whatever follows the secret. Both are dropped; a whole secret alone keeps its padded form too.
+    const start = offset === 0 ? 0 : 4;
+    const whole = Math.floor(padded.length / 3) * 4;
+    const core = encoded.slice(start, whole);
+    forms.push(core, toBase64Url(core));
+    if (offset === 0) forms.push(encoded, toBase64Url(encoded).replace(/=+$/, ''));
+  }
+  return forms;
+}
+
+function toBase64Url(text: string): string {
+  return text.replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+function mask(text: string, matcher: SecretMatcher): string {
+  const spans = matcher.spans(text);
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const [start, end] of spans) {
+    out += text.slice(at, start) + MASK;
+    at = end;
+  }
+  return out + text.slice(at);
 }
 
 // The password runs to the last "@" of the word before the next URL: a malformed URL (a "/", "#" or
 // "://" in the password, which new URL() rejects) is never registered, so this is what masks it. Masking
 // too much is the safe side, but not across URLs: a JSON list of targets has no spaces between them. A
 // next URL starts after a quote or a comma ("," in a JSON list), not after the ":" or "@" of a password
-// such as "pa://ss". At most 1024 characters are scanned per "scheme://user:", so a long line of them
-// without "@" costs linear time, not quadratic.
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)((?:(?!(?<=[",'])[a-z][a-z0-9+.-]*:\/\/)\S){0,1024})@/gi;
+// such as "pa://ss". A password is looked for in at most 1024 characters after each "scheme://user:",
+// and the next "@", space and URL start are found by forward scans that never go back, so the cost is
+// linear in the text whatever it holds (a regular expression here backtracked 1024 steps per "a://").
+const URL_HEAD = /\b[a-z][a-z0-9+.-]{0,63}:\/\/[^\s/?#@:]*:/gi;
+const NEXT_URL = /(?<=[",'])[a-z][a-z0-9+.-]{0,63}:\/\//gi;
+const SPACE = /\s/g;
+const MAX_PASSWORD = 1024;
 
 /** Replaces the password of any `scheme://user:password@host` in the text with ***. */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(URL_CREDENTIALS, (_all, head: string, password: string) =>
-    password === '' ? `${head}@` : `${head}${MASK}@`,
-  );
+  if (!text.includes('://')) return text;
+  const nextAt = new ForwardFinder(text, /@/g);
+  const nextSpace = new ForwardFinder(text, SPACE);
+  const nextUrl = new ForwardFinder(text, NEXT_URL);
+  const head = new RegExp(URL_HEAD);
+  let out = '';
+  let copied = 0;
+  for (let match = head.exec(text); match !== null; match = head.exec(text)) {
+    const from = match.index + match[0].length;
+    const limit = Math.min(from + MAX_PASSWORD, nextSpace.from(from), nextUrl.from(from));
+    const at = nextAt.from(from) < limit ? text.lastIndexOf('@', limit - 1) : -1;
+    if (at < 0) {
+      head.lastIndex = match.index + 1;
+      continue;
+    }
+    out += text.slice(copied, from) + (at > from ? MASK : '') + '@';
+    copied = at + 1;
+    head.lastIndex = copied;
+  }
+  return out + text.slice(copied);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The first match at or after a position, remembered, so that scans over rising positions stay linear. */
+class ForwardFinder {
+  private readonly text: string;
+  private readonly pattern: RegExp;
+  private scannedFrom = Infinity;
+  private found = 0;
+
+  constructor(text: string, pattern: RegExp) {
+    this.text = text;
+    this.pattern = new RegExp(pattern);
+  }
+
+  /** Index of the first match at or after `position`, or the text's length when there is none. */
+  from(position: number): number {
+    if (position < this.scannedFrom || this.found < position) {
+      this.pattern.lastIndex = position;
+      const match = this.pattern.exec(this.text);
+      this.found = match === null ? this.text.length : match.index;
+      this.scannedFrom = position;
+    }
+    return this.found;
+  }
 }
 
 /** The process-wide registry: one process, one set of secrets. */

@@ -129,3 +129,26 @@ test('the summary line counts in words that read right: 1 file, 2 files', async 
   const two = await copySecrets(['--out', tempDir(), '--from-dir', secretVolume({ a: 'first', b: 'second' })]);
   assert.match(String(lastLog(two).msg), /^published 2 files and manifest\.json into /);
 });
+
+test('secrets that broke regex redaction (6 KB of one byte, binary, metacharacters) are published with exit 0 and never shown', async () => {
+  const values: Record<string, string | Buffer> = {
+    keytab: Buffer.alloc(6_144, 0x05),
+    repeated: 'A'.repeat(6_000),
+    binary: Buffer.from(Array.from({ length: 4_096 }, (_, i) => (i * 37) % 256)),
+    meta: 'canary.*+?^${}()|[]\\/-end',
+  };
+  const dir = tempDir('cs-hostile-');
+  for (const [name, value] of Object.entries(values)) writeFileSync(join(dir, name), value);
+  const out = tempDir();
+  const run = await copySecrets(['--out', out, '--from-dir', dir, '--log-level', 'debug']);
+  assert.equal(run.code, 0, run.stderr.slice(0, 500));
+  assert.deepEqual([...readPublished(out).keys()].sort(), ['binary', 'keytab', 'manifest.json', 'meta', 'repeated']);
+  for (const value of Object.values(values)) {
+    const forms = [Buffer.from(value).toString('utf8').slice(0, 64), Buffer.from(value).toString('base64').slice(8, 72)];
+    for (const form of forms) for (const text of [run.stdout, run.stderr, run.termination]) assert.ok(!text.includes(form));
+  }
+  // A failing run after the secrets were read: the reason is shown, the values are not.
+  const bad = await copySecrets(['--out', join(out, 'manifest.json', 'x'), '--from-dir', dir]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.ok(!bad.stderr.includes('AAAAAAAA') && !bad.stderr.includes('canary.*'), bad.stderr);
+});

@@ -47,3 +47,21 @@ test('a full volume (ENOSPC, EDQUOT) becomes a usage error naming the fix; other
   const typed = new InvalidInputError('x');
   assert.equal(fromSystemError(typed), typed);
 });
+
+test('a path the system refuses (name too long, symlink loop) is a usage error naming the path, exit 2', async () => {
+  const { mkdtempSync, symlinkSync } = await import('node:fs');
+  const { mkdir } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'errors-'));
+  const long = join(dir, 'n'.repeat(300));
+  const tooLong = await mkdir(long).catch((error: unknown) => fromSystemError(error));
+  assert.ok(tooLong instanceof UsageError);
+  assert.equal(exitCodeOf(tooLong), 2);
+  assert.match(tooLong.message, /the path .*n{300}.* is too long .*255 bytes.*ENAMETOOLONG/);
+  symlinkSync('b', join(dir, 'a'));
+  symlinkSync('a', join(dir, 'b'));
+  const loop = await mkdir(join(dir, 'a', 'x')).catch((error: unknown) => fromSystemError(error));
+  assert.ok(loop instanceof UsageError);
+  assert.match(loop.message, /too many symbolic links.*ELOOP/);
+});

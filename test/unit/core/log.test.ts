@@ -43,3 +43,14 @@ test('secrets are masked in messages and in every field, and URL passwords too',
   assert.ok(!lines[0]?.includes('pw123'), lines[0]);
   assert.ok(JSON.parse(lines[0] as string));
 });
+
+test('a line that cannot be serialised is replaced by a fixed line, never thrown with its raw text', () => {
+  const { lines, log } = collect('json');
+  const cyclic: Record<string, unknown> = { password: 'raw-value' };
+  cyclic.self = cyclic;
+  log.error('failed', { detail: cyclic });
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0] as string) as Record<string, unknown>;
+  assert.match(String(line.msg), /withheld/);
+  assert.ok(!(lines[0] as string).includes('raw-value'));
+});

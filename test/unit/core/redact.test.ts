@@ -65,3 +65,58 @@ test('a long line of "scheme://user:" without "@" is masked in linear time', () 
   // Quadratic scanning took seconds here; linear takes milliseconds. Generous for a loaded machine.
   assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
 });
+
+test('a secret is masked in the base64 of any string that holds it, at each of the three byte alignments', () => {
+  const r = new Redactor();
+  r.add('hunter2-canary');
+  for (const prefix of ['', 'a', 'ab:', 'app:', 'user:name:']) {
+    for (const suffix of ['', 'x', '@host']) {
+      const plain = `${prefix}hunter2-canary${suffix}`;
+      for (const encoded of [Buffer.from(plain).toString('base64'), Buffer.from(plain).toString('base64url')]) {
+        const masked = r.redact(`Authorization: Basic ${encoded}`);
+        assert.match(masked, /\*\*\*/, `${plain} as ${encoded}`);
+        assert.ok(!Buffer.from(masked.slice(21), 'base64').toString('latin1').includes('hunter2'), masked);
+      }
+    }
+  }
+});
+
+test('hex and form-encoded forms are masked; a binary secret in its UTF-8, latin1 and base64 forms', () => {
+  const r = new Redactor();
+  r.add('pass word&1');
+  assert.equal(r.redact(`h=${Buffer.from('pass word&1').toString('hex')}`), 'h=***');
+  assert.equal(r.redact('body=pass+word%261'), 'body=***');
+  const binary = Uint8Array.from([0xff, 0xfe, 0x00, 0x41, 0x80, 0x99, 0x10, 0x7f]);
+  r.add(binary);
+  for (const form of [Buffer.from(binary).toString('latin1'), Buffer.from(binary).toString('base64'), Buffer.from(binary).toString('hex')]) {
+    assert.equal(r.redact(`v=${form}`), 'v=***', form);
+  }
+});
+
+test('overlapping secrets are masked as one span, and no part of either survives', () => {
+  const r = new Redactor();
+  r.add('abcdef-one');
+  r.add('def-one-two');
+  assert.equal(r.redact('x abcdef-one-two y'), 'x *** y');
+});
+
+test('masking is linear: a 6 KB secret of one repeated byte, thousands of secrets, a megabyte of text', () => {
+  const r = new Redactor();
+  r.add('\u00ff'.repeat(6_000));
+  r.add(new Uint8Array(6_000).fill(0x61));
+  for (let i = 0; i < 2_000; i++) r.add(`secret-${i}-${'x'.repeat(i % 50)}`);
+  const started = performance.now();
+  const text = `${'a'.repeat(500_000)} ${'\u00ff'.repeat(6_000)} ${'secret-7-xxxxxxx '.repeat(20_000)}`;
+  const masked = r.redact(text);
+  assert.ok(!masked.includes('\u00ff'.repeat(100)));
+  assert.ok(!masked.includes('secret-7-xxxxxxx'));
+  // Quadratic or regex-compiled masking took seconds or threw "regular expression too large" here.
+  assert.ok(performance.now() - started < 5_000, `${Math.round(performance.now() - started)} ms`);
+});
+
+test('URL masking stays linear on a megabyte of "a://" heads without "@"', () => {
+  const started = performance.now();
+  const line = `${'a://u:'.repeat(100_000)}@`;
+  assert.match(maskUrlCredentials(line), /\*\*\*@$/);
+  assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
+});
