@@ -18,7 +18,7 @@ export function writeTerminationMessage(message: string, path = terminationLogPa
     // 'r+' fails when the file does not exist: outside Kubernetes nothing is created under /dev.
     fd = openSync(path, 'r+');
     ftruncateSync(fd, 0);
-    const bytes = Buffer.from(redactor.redact(message), 'utf8').subarray(0, MAX_BYTES);
+    const bytes = truncateUtf8(Buffer.from(redactor.redact(message), 'utf8'), MAX_BYTES);
     writeSync(fd, bytes, 0, bytes.length, 0);
     return true;
   } catch {
@@ -26,4 +26,12 @@ export function writeTerminationMessage(message: string, path = terminationLogPa
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** At most `max` bytes, cut before a character rather than inside one (the API stores it as a string). */
+function truncateUtf8(bytes: Buffer, max: number): Buffer {
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
 }

@@ -22,3 +22,12 @@ test('nothing is created when the file does not exist', () => {
   assert.equal(writeTerminationMessage('failed', path), false);
   assert.equal(existsSync(path), false);
 });
+
+test('a message over 4096 bytes is cut before a character, never inside one', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'term-')), 'termination-log');
+  writeFileSync(path, '');
+  writeTerminationMessage(`x${'€'.repeat(2000)}`, path);
+  const bytes = readFileSync(path);
+  assert.ok(bytes.length <= 4096 && bytes.length >= 4093, String(bytes.length));
+  assert.equal(Buffer.from(bytes.toString('utf8'), 'utf8').length, bytes.length, 'valid UTF-8');
+});
