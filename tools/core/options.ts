@@ -3,10 +3,10 @@
 // default. Unknown flags and unknown `<TOOL>_*` env vars are errors (a typo in Helm values must not be
 // silently ignored), with a suggestion of the closest name.
 
-import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { formatSize, parseSize } from './size.ts';
+import { readSmallFile } from './small-file.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log.ts';
 
 export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'size' | 'mode' | 'list';
@@ -210,9 +210,9 @@ async function readConfigFile(
 ): Promise<{ values: Map<string, RawValue>; structured: Record<string, unknown> }> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = (await readSmallFile(path, CONFIG_MAX_BYTES)).toString('utf8');
   } catch (error) {
-    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new UsageError(`config file ${(error as Error).message}`, { cause: error });
   }
   const document = await parseConfigFile(text, path);
   const values = new Map<string, RawValue>();
@@ -239,13 +239,22 @@ async function readConfigFile(
   return { values, structured };
 }
 
-/** YAML (a superset of JSON) parsed with the yaml library; only a top-level mapping is accepted. */
+/** A config file is a ConfigMap key, and a ConfigMap holds at most 1 MiB. */
+const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * YAML (a superset of JSON) parsed with the yaml library; only a top-level mapping is accepted. A warning
+ * (an unknown tag such as `!vault`) is an error too: the library would print it, quoting the line.
+ */
 async function parseConfigFile(text: string, path: string): Promise<Record<string, unknown>> {
   // Loaded lazily: most runs have no config file, and cold start matters for init containers.
-  const { parse } = await import('yaml');
+  const { parseDocument } = await import('yaml');
   let document: unknown;
   try {
-    document = parse(text, { maxAliasCount: 100, uniqueKeys: true });
+    const parsed = parseDocument(text, { uniqueKeys: true, logLevel: 'silent' });
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem !== undefined) throw problem;
+    document = parsed.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // Only the first line, and not the error as cause: the rest quotes lines of the file, which may hold
     // secrets (an http-header with a token, a URL with a password) that were never registered.

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,7 @@ test('unknown flags, env vars and config keys are errors with a suggestion', asy
   await assert.rejects(parseCli(spec, ['--config', join(dir, 'c.yaml')], {}), /unknown key "timeoutt" \(did you mean timeout\?\)/);
   writeFileSync(join(dir, 'bad.yaml'), 'a: [1\n');
   await assert.rejects(parseCli(spec, ['--config', join(dir, 'bad.yaml')], {}), /not valid YAML or JSON/);
-  await assert.rejects(parseCli(spec, ['--config', join(dir, 'missing.yaml')], {}), /cannot read config file .*ENOENT/);
+  await assert.rejects(parseCli(spec, ['--config', join(dir, 'missing.yaml')], {}), /config file .*missing.yaml cannot be read: ENOENT/);
 });
 
 test('--help lists every flag with its env var; --version is recognised', async () => {
@@ -106,4 +107,31 @@ test('--help lists every flag with its env var; --version is recognised', async 
   }
   assert.equal((await parseCli(spec, ['--version'], {})).kind, 'version');
   assert.equal((await parseCli(spec, ['-h'], {})).kind, 'help');
+});
+
+test('a config file that is a FIFO, a directory, over 1 MiB or has an unknown YAML tag is a usage error, never a hang or a print', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const fifo = join(dir, 'fifo.yaml');
+  execFileSync('mkfifo', [fifo]);
+  await assert.rejects(parseCli(spec, ['--config', fifo], {}), /config file .*fifo\.yaml is not a regular file/);
+  await assert.rejects(parseCli(spec, ['--config', dir], {}), /config file .* is a directory/);
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, `timeout: 5s\n#${'x'.repeat(1024 * 1024)}\n`);
+  await assert.rejects(parseCli(spec, ['--config', big], {}), /big\.yaml is \d+ bytes, more than the limit of 1048576/);
+  const tagged = join(dir, 'tagged.yaml');
+  writeFileSync(tagged, 'pg-query: !vault secret/data/db-canary-value\n');
+  const warnings: unknown[] = [];
+  const onWarning = (warning: unknown) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    await assert.rejects(parseCli(spec, ['--config', tagged], {}), (error: Error) => {
+      assert.match(error.message, /tagged\.yaml is not valid YAML or JSON: Unresolved tag: !vault at line 1/);
+      assert.ok(!error.message.includes('db-canary-value'), error.message);
+      return true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings, [], 'the YAML library printed nothing');
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
