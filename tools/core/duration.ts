@@ -3,6 +3,9 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 
+/** The longest timer Node.js can set (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** Parses a duration into milliseconds; returns undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const value = text.trim();

@@ -4,7 +4,7 @@
 // silently ignored), with a suggestion of the closest name.
 
 import { UsageError } from './errors.ts';
-import { parseDuration } from './duration.ts';
+import { MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { formatSize, parseSize } from './size.ts';
 import { readSmallFile } from './small-file.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log.ts';
@@ -288,6 +288,7 @@ function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
     case 'integer': {
       if (!/^-?\d+$/.test(text)) return fail('a whole number');
       const n = Number(text);
+      if (!Number.isSafeInteger(n)) return fail(`a whole number between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
       if (option.min !== undefined && n < option.min) return fail(`a whole number >= ${option.min}`);
       return n;
     }
@@ -295,6 +296,9 @@ function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
       const ms = parseDuration(text);
       if (ms === undefined) return fail('a duration such as 500ms, 30s, 5m or 1h30m');
       if (option.min !== undefined && ms < option.min) return fail(`a duration of at least ${option.min}ms`);
+      // A longer timer would fire at once (Node caps timers at 2^31 - 1 ms): a deadline of "999999h" must
+      // not become a deadline of 1 ms.
+      if (ms > MAX_DURATION_MS) return fail('a duration of at most 596h (the longest timer Node.js can set)');
       return ms;
     }
     case 'size': {

@@ -135,3 +135,11 @@ test('a config file that is a FIFO, a directory, over 1 MiB or has an unknown YA
     process.off('warning', onWarning);
   }
 });
+
+test('durations past the longest Node.js timer and whole numbers past 2^53 are usage errors, not a 1 ms deadline', async () => {
+  assert.equal((await run(['--timeout', '596h'])).options.timeout, 596 * 3_600_000);
+  for (const timeout of ['597h', '999999999h', '9'.repeat(400)]) {
+    await assert.rejects(parseCli(spec, ['--timeout', timeout], {}), /--timeout .*at most 596h/, timeout);
+  }
+  await assert.rejects(parseCli(spec, ['--threshold', '99999999999999999999'], {}), /--threshold .*between/);
+});
