@@ -212,7 +212,9 @@ must_answer() {
 https_ok() {
   curl -fsS -m 3 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$1" >/dev/null 2>&1
 }
-etcd_answers() { curl -fsS -m 3 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; }
+# No grep -q after a pipe: it stops reading at the first match, and under pipefail the writer's SIGPIPE
+# would make a match count as a failure.
+etcd_answers() { curl -fsS -m 3 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep '"health":"true"' >/dev/null; }
 apiserver_answers() { https_ok "https://127.0.0.1:$APISERVER_PORT/readyz"; }
 node_ready() {
   [ "$(kubectl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
@@ -376,9 +378,9 @@ ctr() { command ctr --address "$containerd_sock" --namespace k8s.io "$@"; }
 # name is skipped, others are imported (~1 s each).
 import_images() {
   local dir=${E2E_IMAGES_DIR:-$root/dist/images} archive index name digest imported=() current=()
-  if ! ctr images ls -q | grep -qx "$PAUSE_IMAGE"; then
+  if ! ctr images ls -q | grep -x "$PAUSE_IMAGE" >/dev/null; then
     ctr images import --no-unpack "$kube_cache/pause.oci.tar" >/dev/null || die "ctr images import of the pause image failed"
-    ctr images ls -q | grep -qx "$PAUSE_IMAGE" || die "the pause image did not import as $PAUSE_IMAGE"
+    ctr images ls -q | grep -x "$PAUSE_IMAGE" >/dev/null || die "the pause image did not import as $PAUSE_IMAGE"
   fi
   if ! compgen -G "$dir/*.oci.tar" >/dev/null; then
     log "no image archives in $dir: run \`make images\` before running pods of the project"
@@ -390,7 +392,7 @@ import_images() {
     name=$(sed -n 's/.*"org.opencontainers.image.ref.name":"\([^"]*\)".*/\1/p' <<<"$index")
     digest=$(grep -o '"digest":"sha256:[0-9a-f]*"' <<<"$index" | head -n 1 | cut -d'"' -f4)
     [ -n "$name" ] && [ -n "$digest" ] || die "$archive: no image name or digest in its index.json"
-    if ctr images ls "name==docker.io/$name" | grep -q "$digest"; then
+    if ctr images ls "name==docker.io/$name" | grep "$digest" >/dev/null; then
       current+=("docker.io/$name")
       continue
     fi
@@ -482,6 +484,8 @@ all_alive() {
 
 do_up() {
   local start_time=$SECONDS
+  # A failed start leaves what did start running, for its logs; the next `up` (or `down`) removes it.
+  trap '[ $? -eq 0 ] || log "not up; what started is still running, logs in $logs (scripts/cluster.sh down removes it)"' EXIT
   if all_alive && apiserver_answers && node_ready; then
     import_images
     log "reusing the running cluster ($KUBE_VERSION, node $NODE_NAME Ready); up in $((SECONDS - start_time))s"
@@ -507,10 +511,12 @@ do_up() {
   start_containerd
   import_images
   start_kubelet
+  local kubelet_started=$SECONDS
   must_answer kubelet 60 node_ready
+  local node_ready_after=$((SECONDS - kubelet_started))
   # Every pod needs its namespace's default ServiceAccount; it comes from the controller-manager.
   must_answer kube-controller-manager 30 eval 'kubectl get serviceaccount default -n default >/dev/null 2>&1'
-  log "up in $((SECONDS - start_time))s ($((SECONDS - built))s to node Ready): $(print_env | head -1)"
+  log "up in $((SECONDS - start_time))s ($((SECONDS - built))s to start, node Ready ${node_ready_after}s after the kubelet started): $(print_env | head -1)"
 }
 
 # Every process in the kubelet's cgroups (the pods' containers, started by runc outside our namespace), with
