@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real single-node Kubernetes on loopback: the e2e test bed (what EKS runs, minus the cloud).
-#   etcd (Debian)                 127.0.0.1:52379 (peer 52380)
-#   kube-apiserver                https://127.0.0.1:56443  RBAC + Node authorization, NodeRestriction, PodSecurity
-#   kube-controller-manager       127.0.0.1:50257          kube-scheduler  127.0.0.1:50259
-#   containerd (Debian) + kubelet node "127.0.0.1", kubelet on 127.0.0.1:50250 (healthz 50248)
+#   etcd (Debian)                 127.0.0.1:22379 (peer 22380)
+#   kube-apiserver                https://127.0.0.1:26443  RBAC + Node authorization, NodeRestriction, PodSecurity
+#   kube-controller-manager       127.0.0.1:20257          kube-scheduler  127.0.0.1:20259
+#   containerd (Debian) + kubelet node "127.0.0.1", kubelet on 127.0.0.1:20250 (healthz 20248)
 # The control plane binaries are built from the Go module proxy (scripts/lib/kube-build.sh) and cached in
 # .cache/kubernetes/<version>/; everything the cluster writes is under .cache/cluster/. No kube-proxy, no DNS:
 # pods use hostNetwork and reach the test services on 127.0.0.1. A CNI bridge (itk0, host-local IPAM, no
@@ -27,13 +27,15 @@ KUBE_VERSION=v1.35.4
 # The pod sandbox image, built from source (no registry is reachable); the name the CRI is told to use.
 PAUSE_IMAGE=docker.io/library/init-toolkit-pause:1
 
-ETCD_PORT=52379
-ETCD_PEER_PORT=52380
-APISERVER_PORT=56443
-CONTROLLER_MANAGER_PORT=50257
-SCHEDULER_PORT=50259
-KUBELET_PORT=50250
-KUBELET_HEALTHZ_PORT=50248
+# Below the ephemeral range (32768-60999 here): a port in it can be the local end of some connection
+# (the API server's to etcd, say) at the moment a component binds it, which then fails.
+ETCD_PORT=22379
+ETCD_PEER_PORT=22380
+APISERVER_PORT=26443
+CONTROLLER_MANAGER_PORT=20257
+SCHEDULER_PORT=20259
+KUBELET_PORT=20250
+KUBELET_HEALTHZ_PORT=20248
 SERVICE_CIDR=10.96.0.0/24
 POD_CIDR=10.88.64.0/24
 CNI_BRIDGE=itk0
