@@ -38,8 +38,12 @@ after(async () => {
   await fixtures?.cleanup();
 });
 
-/** `helm install` of the example chart with the e2e values and `values`, into a fresh namespace. */
+/**
+ * `helm install` of the example chart with the e2e values and `values`, into a fresh namespace. The app
+ * shares the node's network (hostNetwork): APP_HOST keeps it listening on 127.0.0.1 only.
+ */
 function install(suffix: string, values: Obj): { namespace: string; release: string } {
+  values.app.env = [...(values.app.env ?? []), { name: 'APP_HOST', value: '127.0.0.1' }];
   const namespace = `${fixtures.id}-${suffix}`;
   const release = 'example';
   namespaces.push(namespace);
