@@ -518,10 +518,10 @@ do_up() {
   local node_ready_after=$((SECONDS - kubelet_started))
   # Every pod needs its namespace's default ServiceAccount; it comes from the controller-manager.
   must_answer kube-controller-manager 30 eval 'kubectl get serviceaccount default -n default >/dev/null 2>&1'
-  log "up in $((SECONDS - start_time))s ($((SECONDS - built))s to start, node Ready ${node_ready_after}s after the kubelet started): $(print_env | head -1)"
+  log "up in $((SECONDS - start_time))s ($((SECONDS - built))s to start, node Ready ${node_ready_after}s after the kubelet started): KUBECONFIG=$admin_kubeconfig"
 }
 
-# Every process in the kubelet's cgroups (the pods' containers, started by runc outside our namespace), with
+# Every process in the kubelet's cgroups (the pods' containers, each in a mount namespace of its own), with
 # SIGKILL: the cluster is going away, a graceful stop is what `kubectl delete` is for (and a container's pid 1
 # without a handler ignores SIGTERM).
 kill_pod_processes() {
