@@ -132,6 +132,26 @@ test-e2e: build images services chart-tools ## e2e: the example chart's pod in p
 test-prereqs:: chart-tools images
 
 
+# ---- cluster (a real single-node Kubernetes on loopback, issue 12) ------------------------------------
+# Owned by the cluster work (scripts/cluster.sh, scripts/lib/kube-build.sh, test/e2e/cluster.test.ts).
+# The first `make cluster` installs containerd and etcd and builds Kubernetes from the Go module proxy
+# (minutes, cached in .cache/kubernetes/); later ones start it in seconds or reuse the running one.
+
+.PHONY: cluster cluster-down cluster-status
+
+cluster: images ## start the single-node Kubernetes (or reuse it) and import the images; KUBECONFIG: scripts/cluster.sh env
+	scripts/cluster.sh up
+
+cluster-down: ## stop the cluster and remove everything it created (.cache/cluster, cgroups, mounts, chains)
+	scripts/cluster.sh down
+
+cluster-status: ## is the API server up and the node Ready
+	scripts/cluster.sh status
+
+# test/e2e/cluster.test.ts installs the example chart on it.
+test-prereqs:: cluster
+
+
 # ---- cleanup -------------------------------------------------------------------------------------------
 
 clean: ## stop the services, remove dist/ and the services' data

@@ -9,6 +9,8 @@ const { join } = require('node:path');
 const volumes = JSON.parse(process.env.APP_VOLUMES || '{}');
 const expect = JSON.parse(process.env.APP_EXPECT || '{}');
 const port = Number(process.env.APP_PORT || 8080);
+// Every interface by default; APP_HOST=127.0.0.1 keeps a pod on the node's network (hostNetwork) to loopback.
+const host = process.env.APP_HOST || undefined;
 
 /** Files under dir, recursively, as relative paths; hidden staging entries (.*) skipped. */
 function listFiles(dir, prefix = '') {
@@ -59,5 +61,5 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
   }
 });
-server.listen(port, () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`));
+server.listen(port, host, () => process.stdout.write(`${JSON.stringify({ msg: 'listening', host, port })}\n`));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
