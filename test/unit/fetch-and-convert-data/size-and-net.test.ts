@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSize, parseSize } from '../../../tools/core/size.ts';
-import { guardedLookup, isLinkLocal } from '../../../tools/fetch-and-convert-data/http-source.ts';
+import { isLinkLocal } from '../../../tools/fetch-and-convert-data/address.ts';
+import { guardedLookup } from '../../../tools/fetch-and-convert-data/http-source.ts';
 
 test('parseSize reads bytes, binary and decimal units', () => {
   assert.equal(parseSize('1024'), 1024);
