@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { runTool, type RunOptions, type RunResult } from '../../helpers/run.ts';
@@ -59,13 +60,12 @@ export function errorLine(result: RunResult): string {
 
 export interface TestServer {
   url: string;
-  server: Server;
+  server: Server | NetServer;
   close(): Promise<void>;
 }
 
-/** A local HTTP server on a random port that answers with `handler`. */
-export async function startHttp(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
-  const server = createServer(handler);
+/** Listens on a random port of 127.0.0.1; close() drops open connections first (`dropAll`). */
+async function listenLocal(server: Server | NetServer, dropAll: () => void): Promise<TestServer> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   return {
@@ -73,10 +73,38 @@ export async function startHttp(handler: (request: IncomingMessage, response: Se
     server,
     close: () =>
       new Promise<void>((ok) => {
-        server.closeAllConnections();
+        dropAll();
         server.close(() => ok());
       }),
   };
+}
+
+/** A local HTTP server on a random port that answers with `handler`. */
+export async function startHttp(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
+  const server = createServer(handler);
+  return listenLocal(server, () => server.closeAllConnections());
+}
+
+/**
+ * A local TCP server that speaks raw bytes, for answers node:http refuses to send (a body longer than
+ * its Content-Length, no HTTP at all): `answer` gets each connection once its request head arrived.
+ */
+export async function startRawHttp(answer: (socket: Socket, requestHead: string) => void): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      if (head.includes('\r\n\r\n')) return;
+      head += chunk.toString('latin1');
+      if (head.includes('\r\n\r\n')) answer(socket, head);
+    });
+  });
+  return listenLocal(server, () => {
+    for (const socket of sockets) socket.destroy();
+  });
 }
 
 /** Serves fixed files by path, with Content-Length, ETag and Range support. */
