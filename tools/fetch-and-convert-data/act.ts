@@ -216,7 +216,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const { settings } = run;
   const { S3Source } = await import('./s3-source.ts');
   const s3 = await S3Source.create(settings, run.signal, log);
-  const { bucket, key: prefix } = S3Source.parse(job.source);
+  const { bucket, key: prefix } = job.s3 as { bucket: string; key: string };
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
   const target = join(job.out, job.name);
   const objects: NonNullable<Manifest['objects']> = [];
