@@ -9,6 +9,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
 import { csvToJsonStage } from './csv.ts';
+import { checkYamlDocument, JsonNesting, nestingError } from './document-limits.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
@@ -30,22 +31,22 @@ export function conversionStages(chain: readonly StepName[], context: ConvertCon
 function stagesOf(step: StepName, context: ConvertContext): Stage[] {
   switch (step) {
     case 'gunzip':
-      return decompress(createGunzip({ chunkSize: 64 * 1024 }), context);
+      return ratioGuarded(createGunzip({ chunkSize: 64 * 1024 }), context, 'decompressing');
     case 'zstd':
-      return decompress(createZstdDecompress({ chunkSize: 64 * 1024 }), context);
+      return ratioGuarded(createZstdDecompress({ chunkSize: 64 * 1024 }), context, 'decompressing');
     case 'csv:json':
     case 'csv:ndjson':
-      return [csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' })];
+      return ratioGuarded(csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' }), context, `converting (${step})`);
     case 'ndjson:csv':
-      return [new NdjsonTo('csv', context)];
+      return ratioGuarded(new NdjsonTo('csv', context), context, `converting (${step})`);
     case 'ndjson:yaml':
-      return [new NdjsonTo('yaml', context)];
+      return ratioGuarded(new NdjsonTo('yaml', context), context, `converting (${step})`);
     case 'json:csv':
     case 'json:yaml':
     case 'json:dotenv':
     case 'yaml:json':
     case 'yaml:ndjson':
-      return [new WholeDocument(step, context)];
+      return ratioGuarded(new WholeDocument(step, context), context, `converting (${step})`);
     case 'untar':
     case 'unzip':
       return [];
@@ -63,12 +64,13 @@ export function asInputError(error: unknown, what: string): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Decompression, with the compression ratio counted on the stream: a bomb fails as it inflates.
+// Every step's expansion (output bytes / input bytes) counted on the stream: a decompression bomb, or a
+// CSV whose long header is repeated as keys in every record, fails as it grows.
 
 /** Below this much output any ratio is fine: a small file of zeros is not a bomb (zip entries too, extract.ts). */
 export const RATIO_FLOOR_BYTES = 1024 * 1024;
 
-function decompress(inflater: Transform, context: ConvertContext): Stage[] {
+function ratioGuarded(stage: Stage, context: ConvertContext, doing: string): Stage[] {
   let input = 0;
   let output = 0;
   const countIn = new Transform({
@@ -83,7 +85,7 @@ function decompress(inflater: Transform, context: ConvertContext): Stage[] {
       if (output > RATIO_FLOOR_BYTES && output / Math.max(1, input) > context.limits.maxRatio) {
         callback(
           new InvalidInputError(
-            `${context.what}: decompressing ${formatSize(input)} gave more than ${formatSize(output)}, above --max-ratio ${context.limits.maxRatio}: a decompression bomb? raise --max-ratio if this is expected`,
+            `${context.what}: ${doing} ${formatSize(input)} gave more than ${formatSize(output)}, above --max-ratio ${context.limits.maxRatio}: a decompression bomb? raise --max-ratio if this is expected`,
           ),
         );
         return;
@@ -91,7 +93,7 @@ function decompress(inflater: Transform, context: ConvertContext): Stage[] {
       callback(null, chunk);
     },
   });
-  return [countIn, inflater, guard];
+  return [countIn, stage, guard];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -144,16 +146,19 @@ class NdjsonTo extends Transform {
   private readonly context: ConvertContext;
   private readonly rows: CsvRows;
   private documents = 0;
+  private readonly nesting: JsonNesting;
 
   constructor(target: 'csv' | 'yaml', context: ConvertContext) {
     super();
     this.target = target;
     this.context = context;
     this.rows = new CsvRows(context);
+    this.nesting = new JsonNesting(context.what, context.limits.maxNesting);
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
     try {
+      this.nesting.feed(chunk);
       let data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
       let start = 0;
       for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
@@ -267,17 +272,26 @@ class WholeDocument extends Transform {
   private bytes = 0;
   private readonly step: StepName;
   private readonly context: ConvertContext;
+  /** JSON input's nesting, checked as it arrives; YAML's is checked on the parsed document. */
+  private readonly nesting: JsonNesting | undefined;
 
   constructor(step: StepName, context: ConvertContext) {
     super();
     this.step = step;
     this.context = context;
+    if (step.startsWith('json:')) this.nesting = new JsonNesting(context.what, context.limits.maxNesting);
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.context.limits.maxDocumentBytes) {
       callback(new InvalidInputError(`${this.context.what}: document larger than --max-document-bytes ${formatSize(this.context.limits.maxDocumentBytes)} (JSON and YAML are parsed whole)`));
+      return;
+    }
+    try {
+      this.nesting?.feed(chunk);
+    } catch (error) {
+      callback(error as Error);
       return;
     }
     this.chunks.push(chunk);
@@ -291,6 +305,11 @@ class WholeDocument extends Transform {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       callback(null, this.convert(text));
     } catch (error) {
+      // V8's limit on one string (about 512 MiB): the converted document cannot be built whole.
+      if (error instanceof RangeError && /Invalid string length/.test(error.message)) {
+        callback(new InvalidInputError(`${this.context.what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, { cause: error }));
+        return;
+      }
       callback(error as Error);
     }
   }
@@ -298,7 +317,7 @@ class WholeDocument extends Transform {
   private convert(text: string): string {
     const what = this.context.what;
     if (this.step.startsWith('yaml:')) {
-      const documents = parseYaml(text, what, this.context.limits.maxYamlAliases);
+      const documents = parseYaml(text, what, this.context.limits);
       if (this.step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
       return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
     }
@@ -322,19 +341,22 @@ class WholeDocument extends Transform {
   }
 }
 
-function parseYaml(text: string, what: string, maxAliasCount: number): unknown[] {
+function parseYaml(text: string, what: string, limits: Limits): unknown[] {
   const documents = parseAllDocuments(text, { uniqueKeys: true });
   if (!Array.isArray(documents)) throw new InvalidInputError(`${what}: contains no YAML document`);
   return documents.map((document, i) => {
     const error = document.errors[0];
     if (error) {
+      // The parser recurses per level: nesting deep enough to overflow the stack is refused as too deep.
+      if (/Maximum call stack size exceeded/.test(error.message)) throw nestingError(what, `YAML document ${i + 1}`, limits.maxNesting);
       const at = error.linePos?.[0];
       throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, { cause: error });
     }
+    checkYamlDocument(document, i, what, { maxNesting: limits.maxNesting, maxAliasBytes: limits.maxYamlAliasBytes, maxDocumentBytes: limits.maxDocumentBytes });
     try {
-      return document.toJS({ maxAliasCount });
+      return document.toJS({ maxAliasCount: limits.maxYamlAliases });
     } catch (cause) {
-      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${(cause as Error).message} (limit --max-yaml-aliases ${maxAliasCount})`, { cause });
+      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${(cause as Error).message} (limit --max-yaml-aliases ${limits.maxYamlAliases})`, { cause });
     }
   });
 }

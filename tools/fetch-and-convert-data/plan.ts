@@ -20,6 +20,8 @@ export interface Limits {
   maxRecordBytes: number;
   maxDocumentBytes: number;
   maxYamlAliases: number;
+  maxYamlAliasBytes: number;
+  maxNesting: number;
 }
 
 export interface Settings {
@@ -124,6 +126,8 @@ function buildSettings(options: OptionValues<Spec>): Settings {
       maxRecordBytes: options.maxRecordBytes,
       maxDocumentBytes: options.maxDocumentBytes,
       maxYamlAliases: options.maxYamlAliases,
+      maxYamlAliasBytes: options.maxYamlAliasBytes,
+      maxNesting: options.maxNesting,
     },
     concurrency: options.concurrency,
     partSize: options.partSize,
