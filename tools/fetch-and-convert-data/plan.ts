@@ -3,6 +3,7 @@
 // UsageError (exit 2) that names the input and the fix.
 
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
@@ -227,8 +228,21 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`${label}: the ${badEscape} in ${shown} has a "%" that does not start an escape; write it as %25`);
-  if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
+  if (scheme === 'file') checkFilePath(url, shown, label);
   return url;
+}
+
+/** A file URL must decode to a local path the kernel accepts (fileURLToPath throws on "%2F" and bad escapes). */
+function checkFilePath(url: URL, shown: string, label: string): void {
+  if (url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (error) {
+    throw new UsageError(`${label}: ${shown} names no usable local path (${(error as Error).message}); write file:///absolute/path, with %25 for a literal "%"`, { cause: error });
+  }
+  const tooLong = pathLengthProblem(path);
+  if (tooLong) throw new UsageError(`${label}: the path of ${shownName(shown)} is too long (${tooLong})`);
 }
 
 function sourceBaseName(url: URL): string | undefined {

@@ -29,7 +29,7 @@ export function parseS3Url(text: string, shown: string, label: string): { bucket
     try {
       return decodeURIComponent(segment);
     } catch {
-      throw new UsageError(`${label}: the key in ${shown} has a "%" that does not start an escape; write it as %25`);
+      throw new UsageError(`${label}: the key in ${shown} has a "%" escape that does not decode to UTF-8 text; write a literal "%" as %25`);
     }
   });
   if (decoded.some((segment) => segment === '.' || segment === '..')) {

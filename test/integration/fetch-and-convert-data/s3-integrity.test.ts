@@ -2,7 +2,8 @@
 // asked for: an object overwritten between two parts (a real overwrite on the moto server, and a store
 // that ignores If-Match, simulated by a proxy rewriting the ETag) fails with exit 3 and a part answered
 // with another range fails with exit 4; nothing is left under --out. Bucket names and keys that URL
-// normalisation would turn into another bucket or key are usage errors before any request.
+// normalisation would turn into another bucket or key, and file URLs that decode to no usable path, are
+// usage errors before any request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -69,7 +70,7 @@ test('s3: a part from a store that ignores If-Match (another ETag) is exit 3; a 
   assert.deepEqual(listTree(shifted.out), []);
 });
 
-test('s3 URLs: an invalid bucket name or a key with dot segments is exit 2 before any request', async () => {
+test('source URLs: an invalid bucket name, a key with dot segments or a file URL that decodes to no usable path is exit 2 before any request', async () => {
   const cases: Array<[string, RegExp]> = [
     ['s3://../x', /"\.\." in s3:\/\/\.\.\/x is not a valid S3 bucket name/],
     ['s3://Bucket/x', /"Bucket" .* is not a valid S3 bucket name/],
@@ -77,7 +78,10 @@ test('s3 URLs: an invalid bucket name or a key with dot segments is exit 2 befor
     ['s3://my_bucket/x', /only lowercase letters, digits, dots and hyphens/],
     ['s3://bucket/data/../other/x.csv', /has a "\." or "\.\." segment, which URL normalisation would turn into another key/],
     ['s3://bucket/data/%2E%2E/x.csv', /has a "\." or "\.\." segment/],
-    ['s3://bucket/%zz.csv', /has a "%" that does not start an escape; write it as %25/],
+    ['s3://bucket/%zz.csv', /has a "%" escape that does not decode to UTF-8 text; write a literal "%" as %25/],
+    ['file:///data/a%2Fb.csv', /names no usable local path \(File URL path must not include encoded \/ characters\)/],
+    ['file:///data/%zz.csv', /names no usable local path \(URI malformed\)/],
+    [`file:///data/${'x'.repeat(300)}.csv`, /is too long \(a component is 304 bytes long, the limit is 255\)/],
   ];
   for (const [url, message] of cases) {
     const out = join(tempDir(), 'out');

@@ -21,7 +21,8 @@ test('parseS3Url reads the bucket and key as written: no dot segments, no bad es
     ['s3://bucket/a/../x', /"\." or "\.\." segment/],
     ['s3://bucket/a/%2e%2e/x', /"\." or "\.\." segment/],
     ['s3://bucket/./x', /"\." or "\.\." segment/],
-    ['s3://bucket/a/%zz', /"%" that does not start an escape/],
+    ['s3://bucket/a/%zz', /"%" escape that does not decode/],
+    ['s3://bucket/a/%ff%fe', /"%" escape that does not decode to UTF-8 text/],
     [`s3://bucket/${'k'.repeat(1025)}`, /longer than S3's 1024 bytes/],
   ];
   for (const [url, message] of rejected) {
