@@ -53,23 +53,30 @@ interface Response {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** Longer heads are refused by Node's parser (--max-http-header-size is 16 KiB by default) before this matters. */
+const MAX_HEAD_BYTES = 256 * 1024;
 
 /**
- * Counts what the socket delivers after the end of the response head. Node's parser stops at
+ * Counts what the socket delivers after the end of the final response head. Node's parser stops at
  * Content-Length and drops the rest silently, so a body longer than announced would pass as complete.
- * Each request has a socket of its own (no keep-alive), so the first blank line ends this response's head.
+ * Each request has a socket of its own (no keep-alive), so the heads on it are this request's:
+ * informational ones (1xx, e.g. 103 Early Hints) first, then the final one.
  */
 function countAfterHead(socket: Socket): () => number {
-  let seen = Buffer.alloc(0);
+  let head = Buffer.alloc(0);
   let after = -1;
   socket.on('data', (chunk: Buffer) => {
     if (after >= 0) {
       after += chunk.length;
       return;
     }
-    seen = Buffer.concat([seen.subarray(-3), chunk]);
-    const end = seen.indexOf(HEAD_END);
-    if (end >= 0) after = seen.length - end - HEAD_END.length;
+    head = Buffer.concat([head, chunk]);
+    for (let end = head.indexOf(HEAD_END); end >= 0 && after < 0; end = head.indexOf(HEAD_END)) {
+      const informational = /^HTTP\/\d\.\d 1\d\d /.test(head.subarray(0, 16).toString('latin1'));
+      head = head.subarray(end + HEAD_END.length);
+      if (!informational) after = head.length;
+    }
+    if (head.length > MAX_HEAD_BYTES) head = head.subarray(-3);
   });
   return () => Math.max(0, after);
 }

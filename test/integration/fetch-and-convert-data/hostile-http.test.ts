@@ -267,3 +267,35 @@ test('http: a redirect to file:// and endless redirects fail with one line and n
     await server.close();
   }
 });
+
+test('http: informational answers (103 Early Hints) before the real one are not taken for body bytes; exact bodies pass', async () => {
+  const server = await startRawHttp((socket) => {
+    socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n');
+    socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+  });
+  try {
+    const outcome = await fetchHostile(`${server.url}/f`);
+    assert.equal(outcome.result.code, 0, outcome.result.stderr);
+    assert.equal(readFileSync(join(outcome.out, 'data.bin'), 'utf8'), 'hello');
+  } finally {
+    await server.close();
+  }
+});
+
+test('http: a chunked body or an announced size past --max-source-bytes is exit 4 on the stream, nothing left', async () => {
+  const server = await startHttp((request, response) => {
+    if (request.url?.startsWith('/announced')) {
+      response.writeHead(200, { 'content-length': 5 * 1024 * 1024 }).end(Buffer.alloc(5 * 1024 * 1024));
+      return;
+    }
+    response.writeHead(200, { 'transfer-encoding': 'chunked' });
+    for (let i = 0; i < 40; i++) response.write(Buffer.alloc(64 * 1024, 1));
+    response.end();
+  });
+  try {
+    assertFailed(await fetchHostile(secretUrl(server.url, '/chunked'), ['--max-source-bytes', '1MiB']), 4, /more than --max-source-bytes 1\.00 MiB received/);
+    assertFailed(await fetchHostile(secretUrl(server.url, '/announced'), ['--max-source-bytes', '1MiB']), 4, /size 5\.00 MiB exceeds --max-source-bytes 1\.00 MiB/);
+  } finally {
+    await server.close();
+  }
+});
