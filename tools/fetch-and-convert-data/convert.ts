@@ -57,7 +57,8 @@ function stagesOf(step: StepName, context: ConvertContext): Stage[] {
 export function asInputError(error: unknown, what: string): unknown {
   if (error instanceof InvalidInputError || !(error instanceof Error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
+  // zlib's Z_* codes; zstd's are its own error names (ZSTD_error_prefix_unknown, ZSTD_error_frameParameter_windowTooLarge).
+  if (code.startsWith('Z_') || code.startsWith('ZSTD_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
     return new InvalidInputError(`${what}: invalid or truncated compressed data: ${error.message}`, { cause: error });
   }
   return error;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
 import { errorLine, listTree, run } from './helpers.ts';
 
@@ -224,4 +224,27 @@ test('zips whose headers lie, whose entries overlap or that expand too much as a
   assertRejected('many small entries', await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip'), /the archive's entries declare 40\.0 MiB from .*, above --max-ratio 200: a zip bomb\? raise --max-ratio/);
   const allowed = await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip', ['--max-ratio', '5000']);
   assert.equal(allowed.result.code, 0, allowed.result.stderr);
+});
+
+/** A zstd frame that declares a 1 GiB window (streamed, so the size is not known up front). */
+async function zstdHugeWindow(): Promise<Buffer> {
+  const compress = createZstdCompress({ params: { [constants.ZSTD_c_windowLog]: 30, [constants.ZSTD_c_enableLongDistanceMatching]: 1 } });
+  const chunks: Buffer[] = [];
+  compress.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((ok) => compress.on('end', ok));
+  compress.end(Buffer.alloc(1000, 'a'));
+  await done;
+  return Buffer.concat(chunks);
+}
+
+test('corrupt, truncated or memory-hungry compressed streams are exit 4, never exit 1', async () => {
+  const zstd = zstdCompressSync(Buffer.alloc(300_000, 'a'));
+  const cases: Array<[string, string, Buffer, RegExp]> = [
+    ['zstd garbage', 'zstd', Buffer.from('not zstd at all'), /invalid or truncated compressed data: Unknown frame descriptor/],
+    ['zstd truncated', 'zstd', zstd.subarray(0, zstd.length - 5), /invalid or truncated compressed data/],
+    ['zstd window of 1 GiB', 'zstd', await zstdHugeWindow(), /invalid or truncated compressed data: Frame requires too much memory for decoding/],
+    ['gzip garbage', 'gunzip', Buffer.from('not gzip at all'), /invalid or truncated compressed data: incorrect header check/],
+    ['gzip truncated', 'gunzip', gzipSync(Buffer.alloc(300_000, 'a')).subarray(0, 60), /invalid or truncated compressed data: unexpected end of file/],
+  ];
+  for (const [label, chain, data, message] of cases) assertRejected(label, await extract('data.bin', data, chain), message);
 });
