@@ -193,7 +193,7 @@ class NdjsonTo extends Transform {
     if (bytes.length > this.context.limits.maxRecordBytes) {
       throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
     }
-    let text = bytes.toString('utf8');
+    let text = decodeUtf8(bytes, this.context.what, `NDJSON line ${this.lineNo}`);
     if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') return;
     this.pending.push({ value: parseJson(text, this.context.what, this.lineNo), where: `line ${this.lineNo}` });
@@ -212,6 +212,17 @@ class NdjsonTo extends Transform {
     this.push(text);
   }
 }
+
+/** Text of JSON, NDJSON or YAML input: bytes that are not UTF-8 are an error, never replaced silently (as for CSV). */
+function decodeUtf8(bytes: Uint8Array, what: string, where: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch (cause) {
+    throw new InvalidInputError(`${what}: ${where} is not valid UTF-8 text`, { cause });
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** JSON.parse with an exit-4 error that says where: `line` is the NDJSON line, else the document's own lines count. */
 function parseJson(text: string, what: string, line?: number): unknown {
@@ -301,7 +312,7 @@ class WholeDocument extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      let text = Buffer.concat(this.chunks).toString('utf8');
+      let text = decodeUtf8(Buffer.concat(this.chunks), this.context.what, 'the document');
       this.chunks = [];
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       callback(null, this.convert(text));
@@ -357,7 +368,9 @@ function parseYaml(text: string, what: string, limits: Limits): unknown[] {
     try {
       return document.toJS({ maxAliasCount: limits.maxYamlAliases });
     } catch (cause) {
-      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${(cause as Error).message} (limit --max-yaml-aliases ${limits.maxYamlAliases})`, { cause });
+      const message = (cause as Error).message;
+      const limit = /alias count/i.test(message) ? ` (limit --max-yaml-aliases ${limits.maxYamlAliases})` : '';
+      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${message}${limit}`, { cause });
     }
   });
 }

@@ -64,3 +64,19 @@ test('a CSV whose long header repeats as keys in every record is stopped by --ma
   const csv = `${header}\n${`${row}\n`.repeat(2000)}`;
   assertRefused('csv:ndjson', await convert('wide.csv', csv, 'csv:ndjson'), /converting \(csv:ndjson\) .* gave more than .*, above --max-ratio 200/);
 });
+
+test('JSON, NDJSON and YAML that are not UTF-8 are exit 4 naming where, never silently replaced by U+FFFD', async () => {
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['bad.json', '{"a":"\xff\xfe"}', 'json:yaml', /the document is not valid UTF-8 text/],
+    ['bad.yaml', 'a: "\xff"\n', 'yaml:json', /the document is not valid UTF-8 text/],
+    ['bad.ndjson', '{"a":1}\n{"a":"\xff"}\n', 'ndjson:csv', /NDJSON line 2 is not valid UTF-8 text/],
+  ];
+  for (const [file, text, step, message] of cases) {
+    const dir = tempDir();
+    writeFileSync(join(dir, file), Buffer.from(text, 'latin1'));
+    const out = join(dir, 'out');
+    assertRefused(file, { out, result: await run(['--out', out, '--name', 'converted', '--convert', step, `file://${join(dir, file)}`]) }, message);
+  }
+  const unresolved = await convert('alias.yaml', 'a: *nowhere\n', 'yaml:json');
+  assertRefused('unresolved alias', unresolved, /YAML document 1: Unresolved alias .*nowhere$/);
+});
