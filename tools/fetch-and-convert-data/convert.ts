@@ -10,6 +10,7 @@ import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
 import { csvToJsonStage } from './csv.ts';
 import { checkYamlDocument, JsonNesting, nestingError } from './document-limits.ts';
+import { convertInWorker, type DocumentWorker } from './document-worker.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
@@ -286,6 +287,7 @@ class WholeDocument extends Transform {
   private readonly context: ConvertContext;
   /** JSON input's nesting, checked as it arrives; YAML's is checked on the parsed document. */
   private readonly nesting: JsonNesting | undefined;
+  private worker: DocumentWorker | undefined;
 
   constructor(step: StepName, context: ConvertContext) {
     super();
@@ -311,30 +313,36 @@ class WholeDocument extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      let text = decodeUtf8(Buffer.concat(this.chunks), this.context.what, 'the document');
-      this.chunks = [];
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      callback(null, this.convert(text));
-    } catch (error) {
-      // V8's limit on one string (about 512 MiB): the converted document cannot be built whole.
-      if (error instanceof RangeError && /Invalid string length/.test(error.message)) {
-        callback(new InvalidInputError(`${this.context.what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, { cause: error }));
-        return;
-      }
-      callback(error as Error);
-    }
+    const bytes = Buffer.concat(this.chunks);
+    this.chunks = [];
+    // Parsed and converted on a worker thread: a big document keeps a parser busy for many seconds, and
+    // the deadline and the signals must still win meanwhile.
+    this.worker = convertInWorker({ step: this.step, bytes, context: this.context });
+    this.worker.result.then(
+      (output) => callback(null, output),
+      (error: unknown) => callback(error as Error),
+    );
   }
 
-  private convert(text: string): string {
-    const what = this.context.what;
-    if (this.step.startsWith('yaml:')) {
-      const documents = parseYaml(text, what, this.context.limits);
-      if (this.step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.worker?.stop();
+    callback(error);
+  }
+}
+
+/** The whole conversion of one JSON or YAML document (run on a worker thread, see document-worker.ts). */
+export function convertDocument(step: StepName, bytes: Uint8Array, context: ConvertContext): string {
+  const what = context.what;
+  try {
+    let text = decodeUtf8(bytes, what, 'the document');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (step.startsWith('yaml:')) {
+      const documents = parseYaml(text, what, context.limits);
+      if (step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
       return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
     }
     const value = parseJson(text, what);
-    switch (this.step) {
+    switch (step) {
       case 'json:yaml':
         return stringifyYaml(value);
       case 'json:dotenv':
@@ -345,11 +353,17 @@ class WholeDocument extends Transform {
         for (const row of value) {
           if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) if (!header.includes(key)) header.push(key);
         }
-        const rows = new CsvRows(this.context, header);
+        const rows = new CsvRows(context, header);
         const body = rows.format(value.map((v, i) => ({ value: v, where: `element ${i}` })));
-        return header.length === 0 ? body : stringifyCsv([header], { delimiter: this.context.delimiter }) + body;
+        return header.length === 0 ? body : stringifyCsv([header], { delimiter: context.delimiter }) + body;
       }
     }
+  } catch (error) {
+    // V8's limit on one string (about 512 MiB): the converted document cannot be built whole.
+    if (error instanceof RangeError && /Invalid string length/.test(error.message)) {
+      throw new InvalidInputError(`${what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, { cause: error });
+    }
+    throw error;
   }
 }
 

@@ -23,6 +23,7 @@ export interface Limits {
   maxYamlAliases: number;
   maxYamlAliasBytes: number;
   maxNesting: number;
+  maxParseMemory: number;
 }
 
 export interface Settings {
@@ -129,6 +130,7 @@ function buildSettings(options: OptionValues<Spec>): Settings {
       maxYamlAliases: options.maxYamlAliases,
       maxYamlAliasBytes: options.maxYamlAliasBytes,
       maxNesting: options.maxNesting,
+      maxParseMemory: options.maxParseMemory,
     },
     concurrency: options.concurrency,
     partSize: options.partSize,

@@ -80,3 +80,21 @@ test('JSON, NDJSON and YAML that are not UTF-8 are exit 4 naming where, never si
   const unresolved = await convert('alias.yaml', 'a: *nowhere\n', 'yaml:json');
   assertRefused('unresolved alias', unresolved, /YAML document 1: Unresolved alias .*nowhere$/);
 });
+
+/** A YAML list that takes the parser seconds and a few hundred MiB (flow maps, one per line). */
+function slowYaml(items: number): string {
+  return Array.from({ length: items }, (_, i) => `- {id: ${i}, name: "user ${i}", tags: [a, b, c]}`).join('\n');
+}
+
+test('the deadline wins while a big document is being parsed (exit 124 at once), and the parser memory is bounded (exit 4, not a kill)', async () => {
+  const started = performance.now();
+  const slow = await convert('big.yaml', slowYaml(100_000), 'yaml:json', ['--timeout', '1s']);
+  const took = performance.now() - started;
+  assert.equal(slow.result.code, 124, slow.result.stderr);
+  assert.match(errorLine(slow.result), /not done within --timeout 1s/);
+  assert.ok(took < 4000, `ended after ${Math.round(took)} ms, the parser alone takes longer`);
+  assert.deepEqual(listTree(slow.out), []);
+
+  const hungry = await convert('big.yaml', slowYaml(100_000), 'yaml:json', ['--max-parse-memory', '64MiB']);
+  assertRefused('parser memory', hungry, /parsing the document needs more memory than --max-parse-memory 64\.0 MiB .* raise the limit/);
+});
