@@ -2,12 +2,13 @@
 // buckets with unique names, a local HTTP server the test controls, and checks that nothing was left
 // under the output directory.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { runTool, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { runTool, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export const TOOL = 'fetch-and-convert-data';
@@ -50,6 +51,23 @@ export function listTree(dir: string): string[] {
   };
   walk('');
   return out.sort();
+}
+
+/** Runs the tool on a local file holding `content`: --out DIR/out, --name NAME, --convert CHAIN. */
+export async function runOnFile(file: string, content: string | Buffer, chain: string, extra: string[] = [], name = 'converted'): Promise<{ out: string; result: RunResult }> {
+  const dir = tempDir();
+  writeFileSync(join(dir, file), content);
+  const out = join(dir, 'out');
+  const result = await run(['--out', out, '--name', name, '--convert', chain, ...extra, `file://${join(dir, file)}`]);
+  return { out, result };
+}
+
+/** A run refused its input as the promises say: exit 4, one error line matching `message`, nothing under `out`. */
+export function assertRefused(label: string, { out, result }: { out: string; result: RunResult }, message: RegExp): void {
+  assert.equal(result.code, 4, `${label}: ${result.stderr.slice(0, 2000)}`);
+  assert.equal(result.logs.filter((l) => l.level === 'error').length, 1, `${label}: one error line`);
+  assert.match(errorLine(result), message, label);
+  assert.deepEqual(listTree(out), [], `${label}: nothing written`);
 }
 
 /** The error log line of a failed run. */

@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
-import { errorLine, listTree, run } from './helpers.ts';
+import { assertRefused, runOnFile } from './helpers.ts';
 
 // --- tar, by hand: tar-stream's packer refuses most of what is tested here.
 
@@ -160,19 +160,8 @@ function manySmallBombs(path: string, count: number): void {
   execFileSync('python3', ['-c', script, path, String(count)]);
 }
 
-async function extract(file: string, content: Buffer, chain: string, extra: string[] = []) {
-  const dir = tempDir();
-  writeFileSync(join(dir, file), content);
-  const out = join(dir, 'out');
-  const result = await run(['--out', out, '--name', 'tree', '--convert', chain, ...extra, `file://${join(dir, file)}`]);
-  return { out, result };
-}
-
-function assertRejected(label: string, { out, result }: Awaited<ReturnType<typeof extract>>, message: RegExp): void {
-  assert.equal(result.code, 4, `${label}: ${result.stderr}`);
-  assert.equal(result.logs.filter((l) => l.level === 'error').length, 1, `${label}: one error line`);
-  assert.match(errorLine(result), message, label);
-  assert.deepEqual(listTree(out), [], `${label}: nothing written`);
+function extract(file: string, content: Buffer, chain: string, extra: string[] = []) {
+  return runOnFile(file, content, chain, extra, 'tree');
 }
 
 test('malformed and hostile tar archives: exit 4 with one line naming the entry or the damage, never exit 1', async () => {
@@ -201,8 +190,8 @@ test('malformed and hostile tar archives: exit 4 with one line naming the entry 
     ['absolute path', rawTar([{ name: '/etc/evil', data: Buffer.from('x') }]), /absolute path/],
     ['".." in the path', rawTar([{ name: 'a/../../evil', data: Buffer.from('x') }]), /"\.\." leaves the target directory/],
   ];
-  for (const [label, archive, message, extra] of cases) assertRejected(label, await extract('bad.tar', archive, 'untar', extra), message);
-  assertRejected('truncated tar.gz', await extract('bad.tgz', gzipSync(good).subarray(0, 40), 'gunzip,untar'), /invalid or truncated compressed data/);
+  for (const [label, archive, message, extra] of cases) assertRefused(label, await extract('bad.tar', archive, 'untar', extra), message);
+  assertRefused('truncated tar.gz', await extract('bad.tgz', gzipSync(good).subarray(0, 40), 'gunzip,untar'), /invalid or truncated compressed data/);
 });
 
 test('zips whose headers lie, whose entries overlap or that expand too much as a whole: exit 4, never exit 1', async () => {
@@ -217,11 +206,11 @@ test('zips whose headers lie, whose entries overlap or that expand too much as a
     ['compressed size beyond the file', zipOfOne('a.txt', content, { central: { compressedSize: 5000 } }), /invalid zip archive: .*(overflows|local header declares)/],
     ['truncated', zipOfOne('a.txt', content).subarray(0, 40), /invalid zip archive: End of central directory record signature not found/],
   ];
-  for (const [label, archive, message] of cases) assertRejected(label, await extract('bad.zip', archive, 'unzip'), message);
+  for (const [label, archive, message] of cases) assertRefused(label, await extract('bad.zip', archive, 'unzip'), message);
 
   const dir = tempDir();
   manySmallBombs(join(dir, 'many.zip'), 40);
-  assertRejected('many small entries', await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip'), /the archive's entries declare 40\.0 MiB from .*, above --max-ratio 200: a zip bomb\? raise --max-ratio/);
+  assertRefused('many small entries', await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip'), /the archive's entries declare 40\.0 MiB from .*, above --max-ratio 200: a zip bomb\? raise --max-ratio/);
   const allowed = await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip', ['--max-ratio', '5000']);
   assert.equal(allowed.result.code, 0, allowed.result.stderr);
 });
@@ -246,5 +235,5 @@ test('corrupt, truncated or memory-hungry compressed streams are exit 4, never e
     ['gzip garbage', 'gunzip', Buffer.from('not gzip at all'), /invalid or truncated compressed data: incorrect header check/],
     ['gzip truncated', 'gunzip', gzipSync(Buffer.alloc(300_000, 'a')).subarray(0, 60), /invalid or truncated compressed data: unexpected end of file/],
   ];
-  for (const [label, chain, data, message] of cases) assertRejected(label, await extract('data.bin', data, chain), message);
+  for (const [label, chain, data, message] of cases) assertRefused(label, await extract('data.bin', data, chain), message);
 });

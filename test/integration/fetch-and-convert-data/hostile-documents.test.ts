@@ -8,21 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/run.ts';
-import { errorLine, listTree, run } from './helpers.ts';
+import { assertRefused, errorLine, listTree, run, runOnFile } from './helpers.ts';
 
-async function convert(file: string, content: string, step: string, extra: string[] = []) {
-  const dir = tempDir();
-  writeFileSync(join(dir, file), content);
-  const out = join(dir, 'out');
-  const result = await run(['--out', out, '--name', 'converted', '--convert', step, ...extra, `file://${join(dir, file)}`]);
-  return { out, result };
-}
-
-function assertRefused(label: string, { out, result }: Awaited<ReturnType<typeof convert>>, message: RegExp): void {
-  assert.equal(result.code, 4, `${label}: ${result.stderr.slice(0, 2000)}`);
-  assert.equal(result.logs.filter((l) => l.level === 'error').length, 1, label);
-  assert.match(errorLine(result), message, label);
-  assert.deepEqual(listTree(out), [], `${label}: nothing written`);
+function convert(file: string, content: string, step: string, extra: string[] = []) {
+  return runOnFile(file, content, step, extra);
 }
 
 const DEEP = 100_000;
