@@ -18,6 +18,7 @@ import type { Budget } from './budget.ts';
 import { RATIO_FLOOR_BYTES } from './convert.ts';
 import { pathLengthProblem, resolveLinkTarget, safeRelativePath, shownName } from './paths.ts';
 import type { Limits } from './plan.ts';
+import { TarHeaderGuard } from './tar-guard.ts';
 import { checkZipLayout } from './zip-layout.ts';
 import { formatSize } from '../core/size.ts';
 
@@ -211,7 +212,7 @@ export async function untar(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
     );
   });
   try {
-    await pipeline([...stages, extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+    await pipeline([...stages, new TarHeaderGuard(options.what), extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   } catch (error) {
     throw TAR_FORMAT_ERROR.test((error as Error).message) && !(error instanceof ToolError) ? new InvalidInputError(`${options.what}: invalid or truncated tar archive: ${(error as Error).message}`, { cause: error }) : error;
   }

@@ -189,6 +189,9 @@ test('malformed and hostile tar archives: exit 4 with one line naming the entry 
     ['symlink chain out', rawTar([{ name: 'l1', type: '2', linkname: '.' }, { name: 'l2', type: '2', linkname: 'l1/..' }]), /"l2" rejected: symlink resolves outside the target directory/, ['--allow-links']],
     ['absolute path', rawTar([{ name: '/etc/evil', data: Buffer.from('x') }]), /absolute path/],
     ['".." in the path', rawTar([{ name: 'a/../../evil', data: Buffer.from('x') }]), /"\.\." leaves the target directory/],
+    // tar-stream would hold the declared 4 GiB in memory before parsing the name.
+    ['a long name declared 4 GiB', Buffer.concat([tarHeader({ name: '././@LongLink', type: 'L' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]), /a tar GNU long name header declares 4\.00 GiB, more than the 1\.00 MiB any name and its attributes can need/],
+    ['a PAX header declared 4 GiB', Buffer.concat([tarHeader({ name: 'PaxHeader', type: 'x' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]), /a tar PAX header declares 4\.00 GiB/],
   ];
   for (const [label, archive, message, extra] of cases) assertRefused(label, await extract('bad.tar', archive, 'untar', extra), message);
   assertRefused('truncated tar.gz', await extract('bad.tgz', gzipSync(good).subarray(0, 40), 'gunzip,untar'), /invalid or truncated compressed data/);
