@@ -14,7 +14,7 @@ import { isTransientNetworkError } from '../core/network.ts';
 import { badUserinfoEscape, displayUrl } from '../core/url.ts';
 import { isLinkLocal } from './address.ts';
 import type { Settings } from './plan.ts';
-import { declaredLength, resumeMismatch, resumeValidator } from './resume.ts';
+import { declaredLength, resumeMismatch, resumeValidator, type ResumeValidator } from './resume.ts';
 import type { SourceData } from './source.ts';
 import { TransientError, withRetries } from './transient.ts';
 
@@ -203,23 +203,26 @@ export async function openHttp(source: URL, display: string, settings: Settings,
   const validator = resumeValidator(first.message.headers);
   const finalUrl = first.url;
 
+  /** The rest of the body from byte `from`, only when the answer provably continues the same representation. */
+  async function resumeAt(from: number, resumable: ResumeValidator): Promise<Response> {
+    const next = await getFollowing(finalUrl, { range: `bytes=${from}-`, 'if-range': resumable.ifRange }, settings, signal);
+    const mismatch = next.message.statusCode === 206 ? resumeMismatch(next.message.headers, from, resumable) : { kind: 'changed', reason: `the server answered ${next.message.statusCode}` };
+    if (mismatch === undefined) return next;
+    next.message.resume();
+    const why = `the answer to resuming at byte ${from}: ${mismatch.reason}; nothing was kept`;
+    // Another version: a new run fetches it whole. The same version in another range: the server is wrong.
+    if (mismatch.kind === 'changed') throw new FatalRemoteError(`${display}: the resource changed while downloading (${why}); run again`);
+    throw new InvalidInputError(`${display}: the server's resumed answer is not the range asked for (${why})`);
+  }
+
   async function* body(): AsyncGenerator<Buffer> {
     let received = 0;
     let response: Response | undefined = first;
     for (let attempt = 1; ; attempt++) {
       try {
         if (!response) {
-          const from = received;
-          const next = await getFollowing(finalUrl, { range: `bytes=${from}-`, 'if-range': (validator as { ifRange: string }).ifRange }, settings, signal);
-          const mismatch = next.message.statusCode === 206 ? resumeMismatch(next.message.headers, from, validator as NonNullable<typeof validator>) : { kind: 'changed', reason: `the server answered ${next.message.statusCode}` };
-          if (mismatch !== undefined) {
-            next.message.resume();
-            const why = `the answer to resuming at byte ${from}: ${mismatch.reason}; nothing was kept`;
-            // Another version: a new run fetches it whole. The same version in another range: the server is wrong.
-            if (mismatch.kind === 'changed') throw new FatalRemoteError(`${display}: the resource changed while downloading (${why}); run again`);
-            throw new InvalidInputError(`${display}: the server's resumed answer is not the range asked for (${why})`);
-          }
-          response = next;
+          if (!validator) throw new Error('internal: resuming a body that cannot be resumed');
+          response = await resumeAt(received, validator);
         }
         const expected = size === undefined ? undefined : size - received;
         let got = 0;
