@@ -247,7 +247,7 @@ export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
         const type: EntryType = entry.fileName.endsWith('/') || format === S_IFDIR ? 'directory' : format === S_IFLNK ? 'symlink' : format === 0 || format === S_IFREG ? 'file' : 'other';
         const declared = entry.uncompressedSize / Math.max(1, entry.compressedSize);
         if (entry.uncompressedSize > RATIO_FLOOR_BYTES && declared > options.limits.maxRatio) {
-          throw new InvalidInputError(`${options.what}: archive entry "${entry.fileName}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
+          throw new InvalidInputError(`${options.what}: archive entry "${shownName(entry.fileName)}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
         }
         try {
           const content = type === 'directory' ? emptyStream() : await openEntry(zip, entry, options.what);
