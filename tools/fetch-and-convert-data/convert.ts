@@ -11,6 +11,7 @@ import { InvalidInputError } from '../core/errors.ts';
 import { csvToJsonStage } from './csv.ts';
 import { checkYamlDocument, JsonNesting, nestingError } from './document-limits.ts';
 import { convertInWorker, type DocumentWorker } from './document-worker.ts';
+import { shownName } from './paths.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
@@ -108,12 +109,18 @@ function cell(value: unknown): string {
   return String(value);
 }
 
+/** Columns named in a message: a record may have thousands, the message stays one short line. */
+const SHOWN_COLUMNS = 10;
+
 class CsvRows {
   private header: string[] | undefined;
+  /** The header as a set: a record of k keys is checked in O(k), not O(k x columns). */
+  private columns: Set<string> | undefined;
   private readonly context: ConvertContext;
   constructor(context: ConvertContext, header?: string[]) {
     this.context = context;
     this.header = header;
+    if (header) this.columns = new Set(header);
   }
 
   /** CSV text of the rows, with the header row first the first time. */
@@ -124,12 +131,17 @@ class CsvRows {
         throw new InvalidInputError(`${this.context.what}: ${where}: expected a JSON object for a CSV row, got ${Array.isArray(value) ? 'an array' : typeof value}`);
       }
       const record = value as Record<string, unknown>;
-      if (!this.header) {
+      if (!this.header || !this.columns) {
         this.header = Object.keys(record);
+        this.columns = new Set(this.header);
         rows.push(this.header);
       }
       for (const key of Object.keys(record)) {
-        if (!this.header.includes(key)) throw new InvalidInputError(`${this.context.what}: ${where}: key "${key}" is not a column of the first record (${this.header.join(', ')})`);
+        if (!this.columns.has(key)) {
+          const shown = this.header.slice(0, SHOWN_COLUMNS).join(', ');
+          const more = this.header.length > SHOWN_COLUMNS ? `, ... ${this.header.length} columns` : '';
+          throw new InvalidInputError(`${this.context.what}: ${where}: key "${shownName(key)}" is not a column of the first record (${shown}${more})`);
+        }
       }
       rows.push(this.header.map((key) => cell(record[key])));
     }
@@ -349,10 +361,11 @@ export function convertDocument(step: StepName, bytes: Uint8Array, context: Conv
         return toDotenv(value, what);
       default: {
         if (!Array.isArray(value)) throw new InvalidInputError(`${what}: json:csv needs a JSON array of objects, got ${value === null ? 'null' : typeof value}`);
-        const header: string[] = [];
+        const columns = new Set<string>();
         for (const row of value) {
-          if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) if (!header.includes(key)) header.push(key);
+          if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) columns.add(key);
         }
+        const header = [...columns];
         const rows = new CsvRows(context, header);
         const body = rows.format(value.map((v, i) => ({ value: v, where: `element ${i}` })));
         return header.length === 0 ? body : stringifyCsv([header], { delimiter: context.delimiter }) + body;

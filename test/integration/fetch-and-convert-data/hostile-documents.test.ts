@@ -87,3 +87,15 @@ test('the deadline wins while a big document is being parsed (exit 124 at once),
   const hungry = await convert('big.yaml', slowYaml(100_000), 'yaml:json', ['--max-parse-memory', '64MiB']);
   assertRefused('parser memory', hungry, /parsing the document needs more memory than --max-parse-memory 64\.0 MiB .* raise the limit/);
 });
+
+test('NDJSON to CSV with tens of thousands of keys per record stays linear (done well within the deadline), and a stray key is named in a short line', async () => {
+  const wide = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 0]));
+  const line = JSON.stringify(wide);
+  const started = performance.now();
+  const ok = await convert('wide.ndjson', `${line}\n${line}\n${line}\n`, 'ndjson:csv', ['--timeout', '5s']);
+  assert.equal(ok.result.code, 0, ok.result.stderr.slice(0, 2000));
+  assert.ok(performance.now() - started < 5000);
+  const stray = await convert('stray.ndjson', `${line}\n${JSON.stringify({ ...wide, other: 1 })}\n`, 'ndjson:csv');
+  assertRefused('stray key', stray, /line 2: key "other" is not a column of the first record \(k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, \.\.\. 60000 columns\)$/);
+  assert.ok(errorLine(stray.result).length < 400);
+});
