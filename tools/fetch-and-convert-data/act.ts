@@ -18,12 +18,15 @@ import { Budget } from './budget.ts';
 import { asInputError, conversionStages } from './convert.ts';
 import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
-import { checkDistinctPaths, safeRelativePath } from './paths.ts';
+import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
 import type { Job, Plan, Settings } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import { openSource, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
 import { Verifier, VerifyStream, type Verified } from './verify.ts';
+
+/** Stands for the staging directory's name when a path's length is checked before it exists. */
+const STAGING_PLACEHOLDER = `..${'x'.repeat(40)}`;
 
 interface RunContext {
   settings: Settings;
@@ -216,7 +219,7 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const { settings } = run;
   const { S3Source } = await import('./s3-source.ts');
   const s3 = await S3Source.create(settings, run.signal, log);
-  const { bucket, key: prefix } = S3Source.parse(job.source);
+  const { bucket, key: prefix } = job.s3 as { bucket: string; key: string };
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
   const target = join(job.out, job.name);
   const objects: NonNullable<Manifest['objects']> = [];
@@ -233,6 +236,9 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
       );
     }
     parts[parts.length - 1] = derived;
+    // The staging directory "..<stamp>" (about 30 bytes) sits between the target and the object's path.
+    const tooLong = pathLengthProblem(join(target, STAGING_PLACEHOLDER, ...parts));
+    if (tooLong) throw new InvalidInputError(`s3://${bucket}/${object.key}: the path it would be written to below ${shownName(job.out)} is too long (${tooLong}); use a shorter --out or --name, or narrow the prefix`);
     return { ...object, path: parts.join('/'), name: `s3://${bucket}/${object.key}` };
   });
   const renamed = job.steps.length > 0 ? ` (--convert ${job.steps.join(',')} renames the outputs)` : '';

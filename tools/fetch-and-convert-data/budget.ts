@@ -17,7 +17,12 @@ export class Budget {
 
   addFiles(count: number, what: string): void {
     this.files += count;
-    if (this.files > this.maxFiles) throw new InvalidInputError(`${what}: more than --max-files ${this.maxFiles} files written by this run; raise the limit if this is expected`);
+    this.checkFiles(0, what);
+  }
+
+  /** Fails when `more` files on top of those written would exceed the limit (an archive's entry count, before extracting). */
+  checkFiles(more: number, what: string): void {
+    if (this.files + more > this.maxFiles) throw new InvalidInputError(`${what}: more than --max-files ${this.maxFiles} files written by this run; raise the limit if this is expected`);
   }
 
   addBytes(count: number, what: string): void {

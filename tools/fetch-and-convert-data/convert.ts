@@ -9,6 +9,9 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.ts';
 import { csvToJsonStage } from './csv.ts';
+import { checkYamlDocument, JsonNesting, nestingError } from './document-limits.ts';
+import { convertInWorker, type DocumentWorker } from './document-worker.ts';
+import { shownName } from './paths.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
@@ -30,22 +33,22 @@ export function conversionStages(chain: readonly StepName[], context: ConvertCon
 function stagesOf(step: StepName, context: ConvertContext): Stage[] {
   switch (step) {
     case 'gunzip':
-      return decompress(createGunzip({ chunkSize: 64 * 1024 }), context);
+      return ratioGuarded(createGunzip({ chunkSize: 64 * 1024 }), context, 'decompressing');
     case 'zstd':
-      return decompress(createZstdDecompress({ chunkSize: 64 * 1024 }), context);
+      return ratioGuarded(createZstdDecompress({ chunkSize: 64 * 1024 }), context, 'decompressing');
     case 'csv:json':
     case 'csv:ndjson':
-      return [csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' })];
+      return ratioGuarded(csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' }), context, `converting (${step})`);
     case 'ndjson:csv':
-      return [new NdjsonTo('csv', context)];
+      return ratioGuarded(new NdjsonTo('csv', context), context, `converting (${step})`);
     case 'ndjson:yaml':
-      return [new NdjsonTo('yaml', context)];
+      return ratioGuarded(new NdjsonTo('yaml', context), context, `converting (${step})`);
     case 'json:csv':
     case 'json:yaml':
     case 'json:dotenv':
     case 'yaml:json':
     case 'yaml:ndjson':
-      return [new WholeDocument(step, context)];
+      return ratioGuarded(new WholeDocument(step, context), context, `converting (${step})`);
     case 'untar':
     case 'unzip':
       return [];
@@ -56,19 +59,21 @@ function stagesOf(step: StepName, context: ConvertContext): Stage[] {
 export function asInputError(error: unknown, what: string): unknown {
   if (error instanceof InvalidInputError || !(error instanceof Error)) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code.startsWith('Z_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
+  // zlib's Z_* codes; zstd's are its own error names (ZSTD_error_prefix_unknown, ZSTD_error_frameParameter_windowTooLarge).
+  if (code.startsWith('Z_') || code.startsWith('ZSTD_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
     return new InvalidInputError(`${what}: invalid or truncated compressed data: ${error.message}`, { cause: error });
   }
   return error;
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Decompression, with the compression ratio counted on the stream: a bomb fails as it inflates.
+// Every step's expansion (output bytes / input bytes) counted on the stream: a decompression bomb, or a
+// CSV whose long header is repeated as keys in every record, fails as it grows.
 
 /** Below this much output any ratio is fine: a small file of zeros is not a bomb (zip entries too, extract.ts). */
 export const RATIO_FLOOR_BYTES = 1024 * 1024;
 
-function decompress(inflater: Transform, context: ConvertContext): Stage[] {
+function ratioGuarded(stage: Stage, context: ConvertContext, doing: string): Stage[] {
   let input = 0;
   let output = 0;
   const countIn = new Transform({
@@ -83,7 +88,7 @@ function decompress(inflater: Transform, context: ConvertContext): Stage[] {
       if (output > RATIO_FLOOR_BYTES && output / Math.max(1, input) > context.limits.maxRatio) {
         callback(
           new InvalidInputError(
-            `${context.what}: decompressing ${formatSize(input)} gave more than ${formatSize(output)}, above --max-ratio ${context.limits.maxRatio}: a decompression bomb? raise --max-ratio if this is expected`,
+            `${context.what}: ${doing} ${formatSize(input)} gave more than ${formatSize(output)}, above --max-ratio ${context.limits.maxRatio}: a decompression bomb? raise --max-ratio if this is expected`,
           ),
         );
         return;
@@ -91,7 +96,7 @@ function decompress(inflater: Transform, context: ConvertContext): Stage[] {
       callback(null, chunk);
     },
   });
-  return [countIn, inflater, guard];
+  return [countIn, stage, guard];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -104,12 +109,18 @@ function cell(value: unknown): string {
   return String(value);
 }
 
+/** Columns named in a message: a record may have thousands, the message stays one short line. */
+const SHOWN_COLUMNS = 10;
+
 class CsvRows {
   private header: string[] | undefined;
+  /** The header as a set: a record of k keys is checked in O(k), not O(k x columns). */
+  private columns: Set<string> | undefined;
   private readonly context: ConvertContext;
   constructor(context: ConvertContext, header?: string[]) {
     this.context = context;
     this.header = header;
+    if (header) this.columns = new Set(header);
   }
 
   /** CSV text of the rows, with the header row first the first time. */
@@ -120,12 +131,17 @@ class CsvRows {
         throw new InvalidInputError(`${this.context.what}: ${where}: expected a JSON object for a CSV row, got ${Array.isArray(value) ? 'an array' : typeof value}`);
       }
       const record = value as Record<string, unknown>;
-      if (!this.header) {
+      if (!this.header || !this.columns) {
         this.header = Object.keys(record);
+        this.columns = new Set(this.header);
         rows.push(this.header);
       }
       for (const key of Object.keys(record)) {
-        if (!this.header.includes(key)) throw new InvalidInputError(`${this.context.what}: ${where}: key "${key}" is not a column of the first record (${this.header.join(', ')})`);
+        if (!this.columns.has(key)) {
+          const shown = this.header.slice(0, SHOWN_COLUMNS).join(', ');
+          const more = this.header.length > SHOWN_COLUMNS ? `, ... ${this.header.length} columns` : '';
+          throw new InvalidInputError(`${this.context.what}: ${where}: key "${shownName(key)}" is not a column of the first record (${shown}${more})`);
+        }
       }
       rows.push(this.header.map((key) => cell(record[key])));
     }
@@ -144,16 +160,19 @@ class NdjsonTo extends Transform {
   private readonly context: ConvertContext;
   private readonly rows: CsvRows;
   private documents = 0;
+  private readonly nesting: JsonNesting;
 
   constructor(target: 'csv' | 'yaml', context: ConvertContext) {
     super();
     this.target = target;
     this.context = context;
     this.rows = new CsvRows(context);
+    this.nesting = new JsonNesting(context.what, context.limits.maxNesting);
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
     try {
+      this.nesting.feed(chunk);
       let data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
       let start = 0;
       for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
@@ -187,7 +206,7 @@ class NdjsonTo extends Transform {
     if (bytes.length > this.context.limits.maxRecordBytes) {
       throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
     }
-    let text = bytes.toString('utf8');
+    let text = decodeUtf8(bytes, this.context.what, `NDJSON line ${this.lineNo}`);
     if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') return;
     this.pending.push({ value: parseJson(text, this.context.what, this.lineNo), where: `line ${this.lineNo}` });
@@ -206,6 +225,17 @@ class NdjsonTo extends Transform {
     this.push(text);
   }
 }
+
+/** Text of JSON, NDJSON or YAML input: bytes that are not UTF-8 are an error, never replaced silently (as for CSV). */
+function decodeUtf8(bytes: Uint8Array, what: string, where: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch (cause) {
+    throw new InvalidInputError(`${what}: ${where} is not valid UTF-8 text`, { cause });
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** JSON.parse with an exit-4 error that says where: `line` is the NDJSON line, else the document's own lines count. */
 function parseJson(text: string, what: string, line?: number): unknown {
@@ -267,11 +297,15 @@ class WholeDocument extends Transform {
   private bytes = 0;
   private readonly step: StepName;
   private readonly context: ConvertContext;
+  /** JSON input's nesting, checked as it arrives; YAML's is checked on the parsed document. */
+  private readonly nesting: JsonNesting | undefined;
+  private worker: DocumentWorker | undefined;
 
   constructor(step: StepName, context: ConvertContext) {
     super();
     this.step = step;
     this.context = context;
+    if (step.startsWith('json:')) this.nesting = new JsonNesting(context.what, context.limits.maxNesting);
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
@@ -280,61 +314,90 @@ class WholeDocument extends Transform {
       callback(new InvalidInputError(`${this.context.what}: document larger than --max-document-bytes ${formatSize(this.context.limits.maxDocumentBytes)} (JSON and YAML are parsed whole)`));
       return;
     }
+    try {
+      this.nesting?.feed(chunk);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
     this.chunks.push(chunk);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      let text = Buffer.concat(this.chunks).toString('utf8');
-      this.chunks = [];
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      callback(null, this.convert(text));
-    } catch (error) {
-      callback(error as Error);
-    }
+    const bytes = Buffer.concat(this.chunks);
+    this.chunks = [];
+    // Parsed and converted on a worker thread: a big document keeps a parser busy for many seconds, and
+    // the deadline and the signals must still win meanwhile.
+    this.worker = convertInWorker({ step: this.step, bytes, context: this.context });
+    this.worker.result.then(
+      (output) => callback(null, output),
+      (error: unknown) => callback(error as Error),
+    );
   }
 
-  private convert(text: string): string {
-    const what = this.context.what;
-    if (this.step.startsWith('yaml:')) {
-      const documents = parseYaml(text, what, this.context.limits.maxYamlAliases);
-      if (this.step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.worker?.stop();
+    callback(error);
+  }
+}
+
+/** The whole conversion of one JSON or YAML document (run on a worker thread, see document-worker.ts). */
+export function convertDocument(step: StepName, bytes: Uint8Array, context: ConvertContext): string {
+  const what = context.what;
+  try {
+    let text = decodeUtf8(bytes, what, 'the document');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (step.startsWith('yaml:')) {
+      const documents = parseYaml(text, what, context.limits);
+      if (step === 'yaml:ndjson') return documents.map((d) => `${JSON.stringify(d)}\n`).join('');
       return `${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`;
     }
     const value = parseJson(text, what);
-    switch (this.step) {
+    switch (step) {
       case 'json:yaml':
         return stringifyYaml(value);
       case 'json:dotenv':
         return toDotenv(value, what);
       default: {
         if (!Array.isArray(value)) throw new InvalidInputError(`${what}: json:csv needs a JSON array of objects, got ${value === null ? 'null' : typeof value}`);
-        const header: string[] = [];
+        const columns = new Set<string>();
         for (const row of value) {
-          if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) if (!header.includes(key)) header.push(key);
+          if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) columns.add(key);
         }
-        const rows = new CsvRows(this.context, header);
+        const header = [...columns];
+        const rows = new CsvRows(context, header);
         const body = rows.format(value.map((v, i) => ({ value: v, where: `element ${i}` })));
-        return header.length === 0 ? body : stringifyCsv([header], { delimiter: this.context.delimiter }) + body;
+        return header.length === 0 ? body : stringifyCsv([header], { delimiter: context.delimiter }) + body;
       }
     }
+  } catch (error) {
+    // V8's limit on one string (about 512 MiB): the converted document cannot be built whole.
+    if (error instanceof RangeError && /Invalid string length/.test(error.message)) {
+      throw new InvalidInputError(`${what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, { cause: error });
+    }
+    throw error;
   }
 }
 
-function parseYaml(text: string, what: string, maxAliasCount: number): unknown[] {
+function parseYaml(text: string, what: string, limits: Limits): unknown[] {
   const documents = parseAllDocuments(text, { uniqueKeys: true });
   if (!Array.isArray(documents)) throw new InvalidInputError(`${what}: contains no YAML document`);
   return documents.map((document, i) => {
     const error = document.errors[0];
     if (error) {
+      // The parser recurses per level: nesting deep enough to overflow the stack is refused as too deep.
+      if (/Maximum call stack size exceeded/.test(error.message)) throw nestingError(what, `YAML document ${i + 1}`, limits.maxNesting);
       const at = error.linePos?.[0];
       throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, { cause: error });
     }
+    checkYamlDocument(document, i, what, { maxNesting: limits.maxNesting, maxAliasBytes: limits.maxYamlAliasBytes, maxDocumentBytes: limits.maxDocumentBytes });
     try {
-      return document.toJS({ maxAliasCount });
+      return document.toJS({ maxAliasCount: limits.maxYamlAliases });
     } catch (cause) {
-      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${(cause as Error).message} (limit --max-yaml-aliases ${maxAliasCount})`, { cause });
+      const message = (cause as Error).message;
+      const limit = /alias count/i.test(message) ? ` (limit --max-yaml-aliases ${limits.maxYamlAliases})` : '';
+      throw new InvalidInputError(`${what}: YAML document ${i + 1}: ${message}${limit}`, { cause });
     }
   });
 }

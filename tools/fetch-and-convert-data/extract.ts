@@ -12,12 +12,14 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Headers } from 'tar-stream';
 import * as yauzl from 'yauzl';
-import { InvalidInputError } from '../core/errors.ts';
+import { InvalidInputError, ToolError } from '../core/errors.ts';
 import { onCleanup } from '../core/signals.ts';
 import type { Budget } from './budget.ts';
 import { RATIO_FLOOR_BYTES } from './convert.ts';
-import { resolveLinkTarget, safeRelativePath } from './paths.ts';
+import { pathLengthProblem, resolveLinkTarget, safeRelativePath, shownName } from './paths.ts';
 import type { Limits } from './plan.ts';
+import { TarHeaderGuard } from './tar-guard.ts';
+import { checkZipLayout } from './zip-layout.ts';
 import { formatSize } from '../core/size.ts';
 
 export interface ExtractOptions {
@@ -29,6 +31,8 @@ export interface ExtractOptions {
   /** Mode of extracted files (executables also get x where this has r). */
   mode: number;
   dirMode: number;
+  /** Size of the archive when known before extraction (a zip): its total expansion is held to --max-ratio. */
+  archiveBytes?: number;
 }
 
 export interface ExtractStats {
@@ -59,7 +63,7 @@ class Extractor {
   }
 
   private reject(name: string, why: string): never {
-    throw new InvalidInputError(`${this.options.what}: archive entry "${name}" rejected: ${why}`);
+    throw new InvalidInputError(`${this.options.what}: archive entry "${shownName(name)}" rejected: ${why}`);
   }
 
   /** Checks the name and prepares its parent; returns the entry's path parts. */
@@ -72,6 +76,9 @@ class Extractor {
     }
     const key = parts.join('/');
     if (this.files.has(key) || this.symlinks.has(key)) this.reject(name, 'duplicate entry');
+    if (this.directories.has(key)) this.reject(name, `a directory "${key}" came before it in the archive`);
+    const tooLong = pathLengthProblem(this.path(parts));
+    if (tooLong !== undefined) this.reject(name, `the path below --out is too long (${tooLong})`);
     if (parts.length > 1) await this.mkdirs(parts.slice(0, -1));
     return parts;
   }
@@ -80,6 +87,9 @@ class Extractor {
     for (let i = 1; i <= parts.length; i++) {
       const key = parts.slice(0, i).join('/');
       if (this.directories.has(key)) continue;
+      if (this.files.has(key) || this.symlinks.has(key)) this.reject(parts.join('/'), `"${key}" is a file or link earlier in the archive, not a directory`);
+      const tooLong = pathLengthProblem(join(this.options.staging, key));
+      if (tooLong !== undefined) this.reject(parts.join('/'), `the path below --out is too long (${tooLong})`);
       await fs.mkdir(join(this.options.staging, key), { mode: 0o700 });
       this.directories.add(key);
       this.stats.directories++;
@@ -95,9 +105,8 @@ class Extractor {
     if (type === 'other') this.reject(name, 'not a regular file, directory or link (device, FIFO or socket)');
     if (type === 'directory') {
       content.resume();
-      const parts = safeRelativePath(name, this.options.limits.maxDepth, `${this.options.what}: archive entry`);
-      if (parts.length > 1) await this.place(name);
-      if (!this.directories.has(parts.join('/'))) await this.mkdirs(parts);
+      // mkdirs refuses a file or link at any level of it, the directory itself included.
+      await this.mkdirs(safeRelativePath(name, this.options.limits.maxDepth, `${this.options.what}: archive entry`));
       return;
     }
     if (type === 'symlink' || type === 'link') {
@@ -145,6 +154,10 @@ class Extractor {
         if (compressedSize !== undefined && bytes > RATIO_FLOOR_BYTES && bytes / Math.max(1, compressedSize) > limits.maxRatio) {
           return callback(new InvalidInputError(`${what}: archive entry "${name}" expands beyond --max-ratio ${limits.maxRatio} (${formatSize(compressedSize)} compressed): a zip bomb?`));
         }
+        const archive = this.options.archiveBytes;
+        if (archive !== undefined && this.stats.bytes > RATIO_FLOOR_BYTES && this.stats.bytes / Math.max(1, archive) > limits.maxRatio) {
+          return callback(new InvalidInputError(`${what}: the archive expands beyond --max-ratio ${limits.maxRatio} (${formatSize(archive)} compressed, at "${name}"): a zip bomb? raise --max-ratio if this is expected`));
+        }
         callback(null, chunk);
       },
     });
@@ -182,6 +195,9 @@ function tarType(header: Headers): EntryType {
   }
 }
 
+/** tar-stream's errors for bytes that are no tar or end too early. */
+const TAR_FORMAT_ERROR = /^(Unexpected end of data|Invalid tar header)/;
+
 /** Extracts a tar stream (the output of the previous stages) into options.staging. */
 export async function untar(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream>, options: ExtractOptions): Promise<ExtractStats> {
   const extractor = new Extractor(options);
@@ -195,7 +211,11 @@ export async function untar(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
       },
     );
   });
-  await pipeline([...stages, extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+  try {
+    await pipeline([...stages, new TarHeaderGuard(options.what), extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+  } catch (error) {
+    throw TAR_FORMAT_ERROR.test((error as Error).message) && !(error instanceof ToolError) ? new InvalidInputError(`${options.what}: invalid or truncated tar archive: ${(error as Error).message}`, { cause: error }) : error;
+  }
   await extractor.verifyLinks();
   return extractor.stats;
 }
@@ -209,20 +229,34 @@ export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
   const forget = onCleanup(() => rmSync(spoolPath, { force: true }));
   try {
     await pipeline([...stages, createWriteStream(spoolPath, { flags: 'wx', mode: 0o600 })] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
-    const extractor = new Extractor(options);
+    const archiveBytes = (await fs.stat(spoolPath)).size;
+    const extractor = new Extractor({ ...options, archiveBytes });
     const zip = await openZip(spoolPath, options.what);
     try {
+      const entries: yauzl.Entry[] = [];
       for (let entry = await nextEntry(zip, options.what); entry; entry = await nextEntry(zip, options.what)) {
+        entries.push(entry);
+        options.budget.checkFiles(entries.length, options.what);
+      }
+      await checkZipLayout(zip, entries, { what: options.what, maxRatio: options.limits.maxRatio, archiveBytes }).catch((error: unknown) => {
+        throw asZipError(options.what, error);
+      });
+      for (const entry of entries) {
         const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
         const format = mode & S_IFMT;
         const type: EntryType = entry.fileName.endsWith('/') || format === S_IFDIR ? 'directory' : format === S_IFLNK ? 'symlink' : format === 0 || format === S_IFREG ? 'file' : 'other';
         const declared = entry.uncompressedSize / Math.max(1, entry.compressedSize);
         if (entry.uncompressedSize > RATIO_FLOOR_BYTES && declared > options.limits.maxRatio) {
-          throw new InvalidInputError(`${options.what}: archive entry "${entry.fileName}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
+          throw new InvalidInputError(`${options.what}: archive entry "${shownName(entry.fileName)}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
         }
-        const content = type === 'directory' ? emptyStream() : await openEntry(zip, entry, options.what);
-        const linkTarget = type === 'symlink' ? await readSmall(content, 4096, entry.fileName, options.what) : undefined;
-        await extractor.entry(entry.fileName, type, mode, linkTarget === undefined ? content : emptyStream(), linkTarget, entry.compressedSize);
+        try {
+          const content = type === 'directory' ? emptyStream() : await openEntry(zip, entry, options.what);
+          const linkTarget = type === 'symlink' ? await readSmall(content, 4096, entry.fileName, options.what) : undefined;
+          await extractor.entry(entry.fileName, type, mode, linkTarget === undefined ? content : emptyStream(), linkTarget, entry.compressedSize);
+        } catch (error) {
+          // yauzl's checks of the real bytes against the declared sizes fail the entry's stream.
+          throw asZipError(options.what, error);
+        }
       }
     } finally {
       zip.close();
@@ -241,6 +275,12 @@ function emptyStream(): Readable {
 
 function zipError(what: string, error: unknown): InvalidInputError {
   return new InvalidInputError(`${what}: invalid zip archive: ${(error as Error).message}`, { cause: error });
+}
+
+/** yauzl's own errors (plain Errors without a system or zlib code) as exit-4 errors; ours and the system's unchanged. */
+function asZipError(what: string, error: unknown): unknown {
+  if (error instanceof ToolError || !(error instanceof Error) || (error as NodeJS.ErrnoException).code !== undefined) return error;
+  return zipError(what, error);
 }
 
 function openZip(path: string, what: string): Promise<yauzl.ZipFile> {

@@ -7,27 +7,16 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import type { Socket } from 'node:net';
 import { FatalRemoteError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { isTransientNetworkError } from '../core/network.ts';
 import { badUserinfoEscape, displayUrl } from '../core/url.ts';
+import { isLinkLocal } from './address.ts';
 import type { Settings } from './plan.ts';
+import { declaredLength, resumeMismatch, resumeValidator, type ResumeValidator } from './resume.ts';
 import type { SourceData } from './source.ts';
 import { TransientError, withRetries } from './transient.ts';
-
-/** Link-local ranges: IPv4 169.254/16 (EC2 IMDS 169.254.169.254, ECS 169.254.170.2, EKS Pod Identity 169.254.170.23), IPv6 fe80::/10, and the IPv6 IMDS / Pod Identity addresses. */
-const LINK_LOCAL = new BlockList();
-LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
-LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
-LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
-LINK_LOCAL.addAddress('fd00:ec2::23', 'ipv6');
-
-export function isLinkLocal(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return LINK_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 /** Refused on purpose: a policy decision, not a network failure (never retried). */
 export class BlockedAddressError extends InvalidInputError {
@@ -59,6 +48,37 @@ export function guardedLookup(url: string, allowLinkLocal: boolean, resolve: Res
 interface Response {
   url: URL;
   message: http.IncomingMessage;
+  /** Bytes the socket delivered after the response head: more than Content-Length means the server lied. */
+  bytesAfterHead: () => number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+/** Longer heads are refused by Node's parser (--max-http-header-size is 16 KiB by default) before this matters. */
+const MAX_HEAD_BYTES = 256 * 1024;
+
+/**
+ * Counts what the socket delivers after the end of the final response head. Node's parser stops at
+ * Content-Length and drops the rest silently, so a body longer than announced would pass as complete.
+ * Each request has a socket of its own (no keep-alive), so the heads on it are this request's:
+ * informational ones (1xx, e.g. 103 Early Hints) first, then the final one.
+ */
+function countAfterHead(socket: Socket): () => number {
+  let head = Buffer.alloc(0);
+  let after = -1;
+  socket.on('data', (chunk: Buffer) => {
+    if (after >= 0) {
+      after += chunk.length;
+      return;
+    }
+    head = Buffer.concat([head, chunk]);
+    for (let end = head.indexOf(HEAD_END); end >= 0 && after < 0; end = head.indexOf(HEAD_END)) {
+      const informational = /^HTTP\/\d\.\d 1\d\d /.test(head.subarray(0, 16).toString('latin1'));
+      head = head.subarray(end + HEAD_END.length);
+      if (!informational) after = head.length;
+    }
+    if (head.length > MAX_HEAD_BYTES) head = head.subarray(-3);
+  });
+  return () => Math.max(0, after);
 }
 
 function hostAddress(url: URL): string {
@@ -69,7 +89,7 @@ function hostAddress(url: URL): string {
  * One GET of one URL, no redirect handling; resolves with the response head. `from` is the source a
  * redirect started at: errors name it too, since the hop's URL is nowhere in the user's configuration.
  */
-function get(url: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal, from?: URL): Promise<http.IncomingMessage> {
+function get(url: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal, from?: URL): Promise<Omit<Response, 'url'>> {
   const shown = from === undefined ? displayUrl(url) : `${displayUrl(url)} (redirected from ${displayUrl(from)})`;
   const literal = hostAddress(url);
   if (!settings.allowLinkLocal && isLinkLocal(literal)) return Promise.reject(new BlockedAddressError(shown, literal));
@@ -81,9 +101,11 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
+    let bytesAfterHead = () => 0;
     const request = client.get(url, {
-      headers: { 'user-agent': 'fetch-and-convert-data', 'accept-encoding': 'identity', ...headers },
+      headers: { 'user-agent': 'fetch-and-convert-data', 'accept-encoding': 'identity', connection: 'close', ...headers },
       lookup: guardedLookup(shown, settings.allowLinkLocal) as unknown as typeof dnsLookup,
+      agent: false,
       signal,
       ...(auth ? { auth } : {}),
     });
@@ -94,16 +116,30 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
         const remote = socket.remoteAddress ?? '';
         if (!settings.allowLinkLocal && isLinkLocal(remote)) request.destroy(new BlockedAddressError(shown, remote));
       });
+      // A TLS socket's 'data' is the decrypted stream, like a plain one's.
+      bytesAfterHead = countAfterHead(socket);
     });
-    request.on('response', resolve);
-    request.on('error', (error: NodeJS.ErrnoException) => reject(isTlsError(error) ? new FatalRemoteError(`${shown}: TLS: ${error.message} (a private CA is trusted with NODE_EXTRA_CA_CERTS)`, { cause: error }) : error));
+    request.on('response', (message) => resolve({ message, bytesAfterHead }));
+    request.on('error', (error: NodeJS.ErrnoException) => reject(requestError(shown, url, error)));
   });
+}
+
+/** Errors that waiting cannot fix, as exit-3 errors naming the URL; the rest unchanged (retried when transient). */
+function requestError(shown: string, url: URL, error: NodeJS.ErrnoException): Error {
+  const code = error.code ?? '';
+  if (code === 'EPROTO' && url.protocol === 'https:') {
+    return new FatalRemoteError(`${shown}: TLS handshake failed: the server does not speak TLS on this port (use http:// if it is plain HTTP)`, { cause: error });
+  }
+  if (isTlsError(error)) return new FatalRemoteError(`${shown}: TLS: ${error.message.split('\n')[0]} (a private CA is trusted with NODE_EXTRA_CA_CERTS)`, { cause: error });
+  // llhttp's codes: the peer does not speak HTTP/1.x (garbage, another protocol) or breaks its framing.
+  if (code.startsWith('HPE_')) return new FatalRemoteError(`${shown}: the server's answer is not valid HTTP (${error.message}); check the URL's scheme and port`, { cause: error });
+  return error;
 }
 
 /** Certificate problems: waiting does not fix them. */
 function isTlsError(error: NodeJS.ErrnoException): boolean {
   const code = error.code ?? '';
-  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SIGNATURE|SELF_SIGNED/.test(code);
+  return code === 'EPROTO' || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SIGNATURE|SELF_SIGNED/.test(code);
 }
 
 function statusError(url: string, status: number): Error {
@@ -118,7 +154,8 @@ function statusError(url: string, status: number): Error {
 async function getFollowing(start: URL, headers: Record<string, string>, settings: Settings, signal: AbortSignal): Promise<Response> {
   let url = start;
   for (let hop = 0; ; hop++) {
-    const message = await get(url, headers, settings, signal, hop > 0 ? start : undefined);
+    const answer = await get(url, headers, settings, signal, hop > 0 ? start : undefined);
+    const { message } = answer;
     const status = message.statusCode ?? 0;
     if (status >= 300 && status < 400 && message.headers.location) {
       message.resume();
@@ -145,7 +182,7 @@ async function getFollowing(start: URL, headers: Record<string, string>, setting
       url = next;
       continue;
     }
-    if (status === 200 || status === 206) return { url, message };
+    if (status === 200 || status === 206) return { url, ...answer };
     message.resume();
     throw statusError(displayUrl(url), status);
   }
@@ -158,29 +195,45 @@ function isRetryable(error: unknown): boolean {
 export async function openHttp(source: URL, display: string, settings: Settings, signal: AbortSignal, log: Logger): Promise<SourceData> {
   const retryOptions = { retries: settings.retries, signal, log, what: display, isRetryable };
   const first = await withRetries(() => getFollowing(source, {}, settings, signal), retryOptions);
-  const length = first.message.headers['content-length'];
-  const size = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
-  const validator = first.message.headers.etag ?? first.message.headers['last-modified'];
-  const resumable = first.message.headers['accept-ranges'] === 'bytes' && validator !== undefined && size !== undefined;
+  if (first.message.statusCode !== 200) {
+    first.message.resume();
+    throw new FatalRemoteError(`${display}: the server answered ${first.message.statusCode} to a request for the whole resource`);
+  }
+  const size = declaredLength(first.message.headers);
+  const validator = resumeValidator(first.message.headers);
   const finalUrl = first.url;
+
+  /** The rest of the body from byte `from`, only when the answer provably continues the same representation. */
+  async function resumeAt(from: number, resumable: ResumeValidator): Promise<Response> {
+    const next = await getFollowing(finalUrl, { range: `bytes=${from}-`, 'if-range': resumable.ifRange }, settings, signal);
+    const mismatch = next.message.statusCode === 206 ? resumeMismatch(next.message.headers, from, resumable) : { kind: 'changed', reason: `the server answered ${next.message.statusCode}` };
+    if (mismatch === undefined) return next;
+    next.message.resume();
+    const why = `the answer to resuming at byte ${from}: ${mismatch.reason}; nothing was kept`;
+    // Another version: a new run fetches it whole. The same version in another range: the server is wrong.
+    if (mismatch.kind === 'changed') throw new FatalRemoteError(`${display}: the resource changed while downloading (${why}); run again`);
+    throw new InvalidInputError(`${display}: the server's resumed answer is not the range asked for (${why})`);
+  }
 
   async function* body(): AsyncGenerator<Buffer> {
     let received = 0;
-    let response: http.IncomingMessage | undefined = first.message;
+    let response: Response | undefined = first;
     for (let attempt = 1; ; attempt++) {
       try {
         if (!response) {
-          const headers: Record<string, string> = { range: `bytes=${received}-`, 'if-range': validator as string };
-          const next = await getFollowing(finalUrl, headers, settings, signal);
-          if (next.message.statusCode !== 206) {
-            next.message.resume();
-            throw new FatalRemoteError(`${display}: the object changed while downloading (server answered ${next.message.statusCode} to a resume request)`);
-          }
-          response = next.message;
+          if (!validator) throw new Error('internal: resuming a body that cannot be resumed');
+          response = await resumeAt(received, validator);
         }
-        for await (const chunk of response as AsyncIterable<Buffer>) {
+        const expected = size === undefined ? undefined : size - received;
+        let got = 0;
+        for await (const chunk of response.message as AsyncIterable<Buffer>) {
+          got += chunk.length;
+          if (size !== undefined && received + chunk.length > size) throw new InvalidInputError(`${display}: the server sent more than the ${size} bytes it announced (Content-Length)`);
           received += chunk.length;
           yield chunk;
+        }
+        if (expected !== undefined && got === expected && response.bytesAfterHead() > expected) {
+          throw new InvalidInputError(`${display}: the server sent more than the ${size} bytes it announced (Content-Length): ${response.bytesAfterHead() - expected} bytes more`);
         }
         if (size !== undefined && received !== size) throw new TransientError(`${display}: body ended after ${received} of ${size} bytes`);
         return;
@@ -189,11 +242,12 @@ export async function openHttp(source: URL, display: string, settings: Settings,
         if (signal.aborted) throw signal.reason;
         const transient = isRetryable(error) || (error as Error).message === 'aborted';
         if (!transient) throw error;
-        if (!resumable) throw new FatalRemoteError(`${display}: transfer cut after ${received} bytes and the server does not support resuming (Range): ${(error as Error).message}`, { cause: error });
+        if (!validator) throw new FatalRemoteError(`${display}: transfer cut after ${received} bytes and the server does not support resuming safely (Accept-Ranges: bytes with a strong ETag or Last-Modified): ${(error as Error).message}`, { cause: error });
         if (attempt > settings.retries) throw new FatalRemoteError(`${display}: transfer cut after ${received} of ${size} bytes; gave up after ${attempt} attempts`, { cause: error });
         log.warn('transfer cut, resuming', { source: display, receivedBytes: received, attempt });
       }
     }
   }
-  return { body: body(), size, metadata: { url: displayUrl(finalUrl), ...(validator ? { etag: validator } : {}) } };
+  const etag = first.message.headers.etag ?? first.message.headers['last-modified'];
+  return { body: body(), size, metadata: { url: displayUrl(finalUrl), ...(etag ? { etag } : {}) } };
 }

@@ -43,9 +43,15 @@ export async function writeManifest(job: Job, manifest: Omit<Manifest, 'tool' | 
   await writeFileAtomic(manifestPath(job), `${JSON.stringify(full, null, 2)}\n`, { mode });
 }
 
+/** The manifest a previous run wrote, or undefined when there is none or it is not one (edited, cut, another tool's). */
 async function readManifest(job: Job): Promise<Manifest | undefined> {
   try {
-    return JSON.parse(await fs.readFile(manifestPath(job), 'utf8')) as Manifest;
+    const manifest = JSON.parse(await fs.readFile(manifestPath(job), 'utf8')) as Partial<Manifest> | null;
+    const wellFormed =
+      typeof manifest === 'object' && manifest !== null &&
+      Array.isArray(manifest.convert) && typeof manifest.source === 'object' && manifest.source !== null &&
+      typeof manifest.output === 'object' && manifest.output !== null && typeof manifest.output.bytes === 'number';
+    return wellFormed ? (manifest as Manifest) : undefined;
   } catch {
     return undefined;
   }

@@ -4,14 +4,41 @@
 
 import { InvalidInputError } from '../core/errors.ts';
 
+/** Linux limits: bytes in one path component (NAME_MAX) and in a whole path, with its NUL (PATH_MAX). */
+export const NAME_MAX_BYTES = 255;
+export const PATH_MAX_BYTES = 4096;
+
+/** Bytes a top-level name leaves for the temporary name of the atomic swap (".NAME.tmp-PID-RANDOM"). */
+const TEMP_NAME_RESERVE = 32;
+
+/** Why a path is too long for the kernel (ENAMETOOLONG), or undefined. */
+export function pathLengthProblem(path: string): string | undefined {
+  const total = Buffer.byteLength(path);
+  if (total >= PATH_MAX_BYTES) return `${total} bytes long, the limit for a path is ${PATH_MAX_BYTES - 1}`;
+  const long = path.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX_BYTES);
+  if (long !== undefined) return `a component is ${Buffer.byteLength(long)} bytes long, the limit is ${NAME_MAX_BYTES}`;
+  return undefined;
+}
+
+/** A remote name for a message: long ones cut, control characters escaped, so the message stays one short line. */
+export function shownName(name: string): string {
+  const escaped = JSON.stringify(name).slice(1, -1);
+  return escaped.length > 120 ? `${escaped.slice(0, 100)}...(${Buffer.byteLength(name)} bytes)` : escaped;
+}
+
 /** Checks a remote name and returns its parts; throws InvalidInputError naming the entry and the rule. */
 export function safeRelativePath(name: string, maxDepth: number, what: string): string[] {
   const fail = (why: string): never => {
-    throw new InvalidInputError(`${what} "${name}" rejected: ${why}`);
+    throw new InvalidInputError(`${what} "${shownName(name)}" rejected: ${why}`);
   };
   if (name === '') fail('empty name');
   if (name.includes('\0')) fail('NUL character in the name');
   if (name.includes('\\')) fail('backslash in the name (a Windows path?)');
+  // Decoders put U+FFFD where the bytes were not UTF-8: the name on disk would not be the archive's.
+  if (name.includes('\uFFFD')) fail('the name is not valid UTF-8');
+  if (/[\x01-\x1f\x7f]/.test(name)) fail('control character in the name');
+  const tooLong = pathLengthProblem(name);
+  if (tooLong !== undefined) fail(`name too long: ${tooLong}`);
   if (name.startsWith('/') || /^[a-z]:/i.test(name)) fail('absolute path');
   const parts = name.replace(/\/+$/, '').split('/');
   for (const part of parts) {
@@ -20,6 +47,8 @@ export function safeRelativePath(name: string, maxDepth: number, what: string): 
   }
   if ((parts[0] as string).startsWith('..')) fail('names starting with ".." are reserved for the atomic directory layout');
   if (parts.length > maxDepth) fail(`path depth ${parts.length} exceeds the limit --max-depth ${maxDepth}`);
+  const top = Buffer.byteLength(parts[0] as string);
+  if (top > NAME_MAX_BYTES - TEMP_NAME_RESERVE) fail(`name too long: a top-level name has at most ${NAME_MAX_BYTES - TEMP_NAME_RESERVE} bytes (room for the temporary name it is published under), this one ${top}`);
   return parts;
 }
 

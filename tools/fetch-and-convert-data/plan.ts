@@ -3,10 +3,13 @@
 // UsageError (exit 2) that names the input and the fix.
 
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
 import type { Spec } from './spec.ts';
+import { NAME_MAX_BYTES, pathLengthProblem, shownName } from './paths.ts';
+import { parseS3Url } from './s3-url.ts';
 import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
 
 export interface Limits {
@@ -18,6 +21,9 @@ export interface Limits {
   maxRecordBytes: number;
   maxDocumentBytes: number;
   maxYamlAliases: number;
+  maxYamlAliasBytes: number;
+  maxNesting: number;
+  maxParseMemory: number;
 }
 
 export interface Settings {
@@ -47,6 +53,8 @@ export interface Job {
   display: string;
   /** s3://bucket/prefix/ : every object below the prefix. */
   prefix: boolean;
+  /** For s3:// sources: the bucket and the decoded key (or prefix), as written. */
+  s3?: { bucket: string; key: string };
   out: string;
   /** File (or directory, for archives and prefixes) name inside out. */
   name: string;
@@ -68,6 +76,9 @@ interface JobInput {
   sha256?: string | undefined;
   sha512?: string | undefined;
 }
+
+/** NAME_MAX less what the manifest's temporary name adds to an output name. */
+const MAX_NAME_BYTES = NAME_MAX_BYTES - '..manifest.json.tmp-4194304-00000000'.length;
 
 const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512']);
 
@@ -117,6 +128,9 @@ function buildSettings(options: OptionValues<Spec>): Settings {
       maxRecordBytes: options.maxRecordBytes,
       maxDocumentBytes: options.maxDocumentBytes,
       maxYamlAliases: options.maxYamlAliases,
+      maxYamlAliasBytes: options.maxYamlAliasBytes,
+      maxNesting: options.maxNesting,
+      maxParseMemory: options.maxParseMemory,
     },
     concurrency: options.concurrency,
     partSize: options.partSize,
@@ -167,8 +181,11 @@ function readConfigJobs(value: unknown, configPath: string | undefined): JobInpu
 function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, settings: Settings): Job {
   const source = parseSource(input.source, label, settings);
   const display = displayUrl(source);
+  const s3 = source.protocol === 's3:' ? parseS3Url(input.source, display, label) : undefined;
   const out = input.out ?? options.out;
   if (!out) throw new UsageError(`${label}: no output directory: pass --out DIR (or FETCH_AND_CONVERT_DATA_OUT)`);
+  const outTooLong = pathLengthProblem(out);
+  if (outTooLong) throw new UsageError(`${label}: the output directory "${shownName(out)}" is too long (${outTooLong}); choose a shorter --out`);
   const prefix = source.protocol === 's3:' && (source.pathname === '/' || source.pathname.endsWith('/'));
   const sourceName = sourceBaseName(source);
   const requested = input.convert ?? splitCommas(options.convert);
@@ -179,13 +196,18 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   } else steps = checkChain(requested, label);
   if (prefix && steps.some((s) => STEPS[s].kind === 'archive')) throw new UsageError(`${label}: archive steps cannot be applied to an S3 prefix (${display}); list the archives as separate jobs`);
 
-  const name = input.name ?? (prefix ? prefixName(source) : sourceName ? deriveName(sourceName, steps) : undefined);
+  const name = input.name ?? (s3 && prefix ? prefixName(s3) : sourceName ? deriveName(sourceName, steps) : undefined);
   if (!name) throw new UsageError(`${label}: cannot derive an output name from ${display}; pass --name FILE (or "name" in the job)`);
   if (name.includes('/') || name === '.' || name === '..' || name.startsWith('..') || name.includes('\0')) {
     throw new UsageError(`${label}: invalid output name "${name}": a plain file name without "/" and not starting with ".."`);
   }
+  // The longest name written beside the output is the manifest's temporary one, ".NAME.manifest.json.tmp-PID-RANDOM".
+  const nameBytes = Buffer.byteLength(name);
+  if (nameBytes > MAX_NAME_BYTES) throw new UsageError(`${label}: the output name "${shownName(name)}" has ${nameBytes} bytes, at most ${MAX_NAME_BYTES} fit (its manifest's temporary name adds ${NAME_MAX_BYTES - MAX_NAME_BYTES}); give a shorter --name`);
+  const pathTooLong = pathLengthProblem(posix.join(out, `.${name}.manifest.json.tmp-4194304-00000000`));
+  if (pathTooLong) throw new UsageError(`${label}: the output name "${shownName(name)}" makes a path too long inside ${shownName(out)} (${pathTooLong}); give a shorter --name or --out`);
   if (name.endsWith('.manifest.json')) throw new UsageError(`${label}: output name "${name}" ends with .manifest.json, which is reserved for the manifests`);
-  const job: Job = { label, source, display, prefix, out, name, steps };
+  const job: Job = { label, source, display, prefix, out, name, steps, ...(s3 ? { s3 } : {}) };
   if (input.sha256 !== undefined) job.sha256 = checkHex(input.sha256, 64, 'sha256', label);
   if (input.sha512 !== undefined) job.sha512 = checkHex(input.sha512, 128, 'sha512', label);
   if (prefix && (job.sha256 || job.sha512)) throw new UsageError(`${label}: --sha256/--sha512 cannot check an S3 prefix (many objects); list the objects as separate jobs`);
@@ -208,9 +230,21 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`${label}: the ${badEscape} in ${shown} has a "%" that does not start an escape; write it as %25`);
-  if (scheme === 's3' && !url.hostname) throw new UsageError(`${label}: ${shown} has no bucket: expected s3://bucket/key`);
-  if (scheme === 'file' && url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
+  if (scheme === 'file') checkFilePath(url, shown, label);
   return url;
+}
+
+/** A file URL must decode to a local path the kernel accepts (fileURLToPath throws on "%2F" and bad escapes). */
+function checkFilePath(url: URL, shown: string, label: string): void {
+  if (url.hostname && url.hostname !== 'localhost') throw new UsageError(`${label}: ${shown}: file URLs name a local path (file:///path)`);
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (error) {
+    throw new UsageError(`${label}: ${shown} names no usable local path (${(error as Error).message}); write file:///absolute/path, with %25 for a literal "%"`, { cause: error });
+  }
+  const tooLong = pathLengthProblem(path);
+  if (tooLong) throw new UsageError(`${label}: the path of ${shownName(shown)} is too long (${tooLong})`);
 }
 
 function sourceBaseName(url: URL): string | undefined {
@@ -223,9 +257,8 @@ function sourceBaseName(url: URL): string | undefined {
   }
 }
 
-function prefixName(url: URL): string {
-  const parts = url.pathname.split('/').filter(Boolean);
-  return decodeURIComponent(parts.at(-1) ?? url.hostname);
+function prefixName(s3: { bucket: string; key: string }): string {
+  return s3.key.split('/').filter(Boolean).at(-1) ?? s3.bucket;
 }
 
 /** A repeated list flag may also hold commas (`--convert gunzip,csv:ndjson`). */

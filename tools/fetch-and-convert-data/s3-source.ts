@@ -24,6 +24,9 @@ interface ObjectRef {
   bucket: string;
   key: string;
   etag: string | undefined;
+  /** Pins every part to the version HEAD saw, in a versioned bucket (If-Match pins the content too). */
+  versionId: string | undefined;
+  size: number;
   parts: Part[];
 }
 
@@ -50,10 +53,6 @@ export class S3Source {
       forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
     });
     return new S3Source(shared, settings, signal, log);
-  }
-
-  static parse(url: URL): { bucket: string; key: string } {
-    return { bucket: url.hostname, key: decodeURIComponent(url.pathname.slice(1)) };
   }
 
   private retryOptions(what: string, signal: AbortSignal) {
@@ -100,7 +99,7 @@ export class S3Source {
     const metadata: Record<string, string> = {};
     if (etag) metadata.etag = etag;
     if (head.VersionId) metadata.versionId = head.VersionId;
-    const object: ObjectRef = { bucket, key, etag, parts: splitParts(size, this.settings.partSize) };
+    const object: ObjectRef = { bucket, key, etag, versionId: head.VersionId, size, parts: splitParts(size, this.settings.partSize) };
     const fetch = (part: Part, onChunk: (chunk: Buffer) => void | Promise<void>, partSignal: AbortSignal) => this.fetchPart(object, part, onChunk, partSignal);
     const concurrency = this.settings.partConcurrency;
     const data: SourceData = {
@@ -116,7 +115,7 @@ export class S3Source {
 
   /** One part through GetObject, retried alone; a retry asks only for the bytes not delivered yet. */
   private fetchPart(object: ObjectRef, part: Part, onChunk: (chunk: Buffer) => void | Promise<void>, signal: AbortSignal): Promise<void> {
-    const { bucket, key, etag } = object;
+    const { bucket, key, etag, versionId } = object;
     const count = object.parts.length;
     const what = count > 1 ? `s3://${bucket}/${key} part ${part.index + 1}/${count}` : `s3://${bucket}/${key}`;
     const last = part.first + part.length - 1;
@@ -125,10 +124,15 @@ export class S3Source {
       const ranged = count > 1 || received > 0;
       const output = await this.call(what, signal, () =>
         this.client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
+          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, VersionId: versionId, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
           { abortSignal: signal },
         ),
       );
+      const mismatch = partMismatch(output, object, ranged ? part.first + received : 0, ranged ? last : object.size - 1);
+      if (mismatch !== undefined) {
+        (output.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw mismatch;
+      }
       // Errors of the consumer (a write, a limit) are not the network's: they pass through unretried.
       let consumerError: { error: unknown } | undefined;
       try {
@@ -155,6 +159,38 @@ export class S3Source {
 
 function isRetryable(error: unknown): boolean {
   return error instanceof TransientError;
+}
+
+/**
+ * Why a GetObject answer is not the bytes first..last of the version HEAD saw: another ETag or version
+ * (the object changed: exit 3, a new run fetches it whole) or another range than asked (exit 4: the
+ * server is wrong). Parts are never joined unless each is provably the same version.
+ */
+export function partMismatch(
+  output: { ETag?: string | undefined; VersionId?: string | undefined; ContentRange?: string | undefined; ContentLength?: number | undefined },
+  object: Pick<ObjectRef, 'bucket' | 'key' | 'etag' | 'versionId' | 'size' | 'parts'>,
+  first: number,
+  last: number,
+): Error | undefined {
+  const what = `s3://${object.bucket}/${object.key}`;
+  if (object.etag !== undefined && output.ETag !== undefined && output.ETag !== object.etag) {
+    return new FatalRemoteError(`${what}: the object changed while downloading (ETag ${output.ETag}, first ${object.etag}); nothing was kept, run again`);
+  }
+  if (object.versionId !== undefined && output.VersionId !== undefined && output.VersionId !== object.versionId) {
+    return new FatalRemoteError(`${what}: the object changed while downloading (version ${output.VersionId}, first ${object.versionId}); nothing was kept, run again`);
+  }
+  const asked = `bytes ${first}-${last}/${object.size}`;
+  if (output.ContentRange !== undefined) {
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(output.ContentRange);
+    if (range && Number(range[3]) !== object.size) {
+      return new FatalRemoteError(`${what}: the object changed while downloading (now ${range[3]} bytes, first ${object.size}); nothing was kept, run again`);
+    }
+    if (!range || Number(range[1]) !== first || Number(range[2]) !== last) return new InvalidInputError(`${what}: S3 answered Content-Range "${output.ContentRange}" to a request for ${asked}`);
+  } else if (object.parts.length > 1 || first > 0) return new InvalidInputError(`${what}: S3 answered a ranged request for ${asked} without a Content-Range`);
+  if (output.ContentLength !== undefined && last >= first && output.ContentLength !== last - first + 1) {
+    return new InvalidInputError(`${what}: S3 answered ${output.ContentLength} bytes to a request for ${asked}`);
+  }
+  return undefined;
 }
 
 /** SDK errors sorted: transient ones stay retryable, the rest become exit-3 errors with a hint. */

@@ -56,7 +56,7 @@ export async function openSource(job: Job, settings: Settings, signal: AbortSign
     default: {
       const { S3Source } = await import('./s3-source.ts');
       const s3 = await S3Source.create(settings, signal, log);
-      const { bucket, key } = S3Source.parse(job.source);
+      const { bucket, key } = job.s3 as { bucket: string; key: string };
       return s3.open(bucket, key);
     }
   }

@@ -50,6 +50,9 @@ export const spec = {
     maxRecordBytes: { type: 'size', placeholder: 'SIZE', min: 1, default: '1MiB', description: 'Limit: one CSV record or NDJSON line' },
     maxDocumentBytes: { type: 'size', placeholder: 'SIZE', min: 1, default: '256MiB', description: 'Limit: a JSON or YAML document, which is parsed whole' },
     maxYamlAliases: { type: 'integer', placeholder: 'N', default: '100', min: 0, description: 'Limit: YAML aliases per document (billion laughs)' },
+    maxYamlAliasBytes: { type: 'size', placeholder: 'SIZE', min: 0, default: '1MiB', description: 'Limit: bytes the aliases of one YAML document may copy (each alias counts the size of what it names)' },
+    maxParseMemory: { type: 'size', placeholder: 'SIZE', min: 64 * 1024 * 1024, default: '2GiB', description: 'Limit: heap of the thread that parses a JSON or YAML document (YAML takes up to about 200 times its size); keep it below the pod\'s memory limit' },
+    maxNesting: { type: 'integer', placeholder: 'N', default: '256', min: 1, description: 'Limit: nesting depth of arrays and objects in JSON, NDJSON and YAML documents' },
   },
   epilog: [
     'Examples:',

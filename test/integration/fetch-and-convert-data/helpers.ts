@@ -2,11 +2,13 @@
 // buckets with unique names, a local HTTP server the test controls, and checks that nothing was left
 // under the output directory.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { runTool, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { runTool, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export const TOOL = 'fetch-and-convert-data';
@@ -51,6 +53,23 @@ export function listTree(dir: string): string[] {
   return out.sort();
 }
 
+/** Runs the tool on a local file holding `content`: --out DIR/out, --name NAME, --convert CHAIN. */
+export async function runOnFile(file: string, content: string | Buffer, chain: string, extra: string[] = [], name = 'converted'): Promise<{ out: string; result: RunResult }> {
+  const dir = tempDir();
+  writeFileSync(join(dir, file), content);
+  const out = join(dir, 'out');
+  const result = await run(['--out', out, '--name', name, '--convert', chain, ...extra, `file://${join(dir, file)}`]);
+  return { out, result };
+}
+
+/** A run refused its input as the promises say: exit 4, one error line matching `message`, nothing under `out`. */
+export function assertRefused(label: string, { out, result }: { out: string; result: RunResult }, message: RegExp): void {
+  assert.equal(result.code, 4, `${label}: ${result.stderr.slice(0, 2000)}`);
+  assert.equal(result.logs.filter((l) => l.level === 'error').length, 1, `${label}: one error line`);
+  assert.match(errorLine(result), message, label);
+  assert.deepEqual(listTree(out), [], `${label}: nothing written`);
+}
+
 /** The error log line of a failed run. */
 export function errorLine(result: RunResult): string {
   const line = result.logs.find((l) => l.level === 'error');
@@ -59,13 +78,12 @@ export function errorLine(result: RunResult): string {
 
 export interface TestServer {
   url: string;
-  server: Server;
+  server: Server | NetServer;
   close(): Promise<void>;
 }
 
-/** A local HTTP server on a random port that answers with `handler`. */
-export async function startHttp(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
-  const server = createServer(handler);
+/** Listens on a random port of 127.0.0.1; close() drops open connections first (`dropAll`). */
+async function listenLocal(server: Server | NetServer, dropAll: () => void): Promise<TestServer> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   return {
@@ -73,10 +91,38 @@ export async function startHttp(handler: (request: IncomingMessage, response: Se
     server,
     close: () =>
       new Promise<void>((ok) => {
-        server.closeAllConnections();
+        dropAll();
         server.close(() => ok());
       }),
   };
+}
+
+/** A local HTTP server on a random port that answers with `handler`. */
+export async function startHttp(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
+  const server = createServer(handler);
+  return listenLocal(server, () => server.closeAllConnections());
+}
+
+/**
+ * A local TCP server that speaks raw bytes, for answers node:http refuses to send (a body longer than
+ * its Content-Length, no HTTP at all): `answer` gets each connection once its request head arrived.
+ */
+export async function startRawHttp(answer: (socket: Socket, requestHead: string) => void): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      if (head.includes('\r\n\r\n')) return;
+      head += chunk.toString('latin1');
+      if (head.includes('\r\n\r\n')) answer(socket, head);
+    });
+  });
+  return listenLocal(server, () => {
+    for (const socket of sockets) socket.destroy();
+  });
 }
 
 /** Serves fixed files by path, with Content-Length, ETag and Range support. */

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
@@ -14,6 +15,19 @@ const MiB = 1024 * 1024;
 
 /** Requests for objects (HEAD or GET of a key), as opposed to listing the bucket. */
 const objectRequests = (requests: ReadonlyArray<{ method: string; url: string }>) => requests.filter((r) => !/[?&]list-type=2/.test(r.url));
+
+test('s3 prefix: a key that would make a path too long for the kernel below --out is refused up front (exit 4), not ENAMETOOLONG mid-run', async () => {
+  const s3 = s3Client();
+  const bucket = await makeBucket(s3, 'long');
+  const key = `data/${Array.from({ length: 4 }, () => 'k'.repeat(200)).join('/')}.txt`;
+  await putObject(s3, bucket, 'data/short.txt', 'ok');
+  await putObject(s3, bucket, key, 'deep');
+  const out = join(tempDir(), ...Array.from({ length: 13 }, () => 'o'.repeat(250)));
+  const result = await run(['--out', out, `s3://${bucket}/data/`]);
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(errorLine(result), new RegExp(`s3://${bucket}/data/k{200}.*: the path it would be written to below .* is too long \\(\\d+ bytes long, the limit for a path is 4095\\)`));
+  assert.deepEqual(listTree(out), []);
+});
 
 test('s3 prefix: two keys converted to the same name are refused before any download (exit 4, both keys named)', async () => {
   const s3 = s3Client();

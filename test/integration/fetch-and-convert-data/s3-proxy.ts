@@ -14,7 +14,9 @@ export type ProxyAction =
   /** Forwards the first `afterBytes` of the body, then drops the connection. */
   | { kind: 'cut'; afterBytes: number }
   /** Forwards the first `afterBytes` of the body, then sends nothing more until the client closes. */
-  | { kind: 'stall'; afterBytes: number };
+  | { kind: 'stall'; afterBytes: number }
+  /** Forwards the answer with some of its headers replaced (a store that lies about what it sends). */
+  | { kind: 'rewrite'; headers: Record<string, string> };
 
 export interface ProxiedRequest {
   method: string;
@@ -73,8 +75,8 @@ export async function startS3Proxy(upstream: string, decide: Decide = () => ({ k
       return;
     }
     const forward = httpRequest(new URL(request.url ?? '/', upstream), { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (action.kind === 'forward') {
+      response.writeHead(answer.statusCode ?? 502, action.kind === 'rewrite' ? { ...answer.headers, ...action.headers } : answer.headers);
+      if (action.kind === 'forward' || action.kind === 'rewrite') {
         answer.on('data', (chunk: Buffer) => counted(chunk.length));
         answer.pipe(response);
         return;

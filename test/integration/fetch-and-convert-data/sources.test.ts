@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -479,4 +479,17 @@ test('--help names the exit codes, like the other tools', async () => {
   const help = await run(['--help']);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /Exit codes: 0 done, 2 usage, 3 remote error .*, 4 invalid or unsafe data\s+or a limit hit, 124 deadline, 130\/143 interrupted/);
+});
+
+test('restart: a manifest that is not one (edited, cut, of another shape) is ignored and the job runs, not exit 1', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'm.txt'), 'hello\n');
+  const out = join(dir, 'out');
+  for (const manifest of ['{"convert":"gunzip"}', 'null', '[1,2]', '{"convert":[],"source":{},"output":null}', '{"convert":[', '"text"']) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'm.txt.manifest.json'), manifest);
+    const result = await run(['--out', out, '--sha256', sha256('hello\n'), `file://${join(dir, 'm.txt')}`]);
+    assert.equal(result.code, 0, `${manifest}: ${result.stderr}`);
+    assert.equal(JSON.parse(readFileSync(join(out, 'm.txt.manifest.json'), 'utf8')).source.sha256, sha256('hello\n'));
+  }
 });

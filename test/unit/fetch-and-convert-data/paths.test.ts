@@ -22,9 +22,16 @@ test('safeRelativePath rejects escapes, odd names and depth', () => {
     ['a\0b', /NUL/],
     ['..data/x', /reserved/],
     ['a/b/c', /depth 3 exceeds the limit --max-depth 2/],
+    [`a/${'b'.repeat(256)}`, /name too long: a component is 256 bytes long, the limit is 255/],
+    [`a/${'é'.repeat(128)}`, /name too long: a component is 256 bytes long/],
+    [Array.from({ length: 2 }, () => 'c'.repeat(250)).join('/').replace(/^/, 'a/') + '/' + 'd/'.repeat(1800), /name too long: \d+ bytes long, the limit for a path is 4095/],
+    ['t'.repeat(224), /a top-level name has at most 223 bytes/],
+    ['a\uFFFDb', /not valid UTF-8/],
+    ['a\nb', /control character/],
+    ['a\x1b[31mb', /control character/],
   ];
   for (const [name, message] of rejected) {
-    assert.throws(() => safeRelativePath(name, 2, 'entry'), (e: unknown) => e instanceof InvalidInputError && message.test(e.message), name);
+    assert.throws(() => safeRelativePath(name, name.length > 200 ? 4096 : 2, 'entry'), (e: unknown) => e instanceof InvalidInputError && message.test(e.message), name);
   }
 });
 
@@ -45,4 +52,11 @@ test('checkDistinctPaths refuses two sources on one path and a file where a dire
   });
   assert.throws(() => checkDistinctPaths([{ path: 'x', name: 'F' }, { path: 'x/y', name: 'D' }], 'fix it'), /F would be written to the file "x", but D needs a directory there; fix it/);
   assert.throws(() => checkDistinctPaths([{ path: 'x/y/z', name: 'D' }, { path: 'x/y', name: 'F' }], 'fix it'), /F would be written to the file "x\/y", but D needs a directory there; fix it/);
+});
+
+test('a long remote name is shown cut and escaped in messages, so the message stays one short line', () => {
+  assert.throws(
+    () => safeRelativePath(`${'n'.repeat(300)}\n`, 16, 'entry'),
+    (e: unknown) => e instanceof InvalidInputError && !e.message.includes('\n') && e.message.length < 300 && /\.\.\.\(301 bytes\)/.test(e.message),
+  );
 });

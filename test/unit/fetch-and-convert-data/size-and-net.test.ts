@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSize, parseSize } from '../../../tools/core/size.ts';
-import { guardedLookup, isLinkLocal } from '../../../tools/fetch-and-convert-data/http-source.ts';
+import { isLinkLocal } from '../../../tools/fetch-and-convert-data/address.ts';
+import { guardedLookup } from '../../../tools/fetch-and-convert-data/http-source.ts';
 
 test('parseSize reads bytes, binary and decimal units', () => {
   assert.equal(parseSize('1024'), 1024);
@@ -25,12 +26,18 @@ test('isLinkLocal covers IMDS, ECS, EKS Pod Identity (v4 and v6) and mapped addr
 test('guardedLookup refuses a host name when any resolved address is link-local, and passes the others', async () => {
   const fakeDns = (answers: Record<string, string[]>) => (hostname: string, _options: { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: Array<{ address: string; family: number }>) => void) =>
     callback(null, (answers[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
-  const dns = fakeDns({ 'metadata.attacker.example': ['203.0.113.7', '169.254.169.254'], 'v6.attacker.example': ['fd00:ec2::254'], 'ok.example': ['127.0.0.1'] });
+  const dns = fakeDns({
+    'metadata.attacker.example': ['203.0.113.7', '169.254.169.254'],
+    'v6.attacker.example': ['fd00:ec2::254'],
+    'nat64.attacker.example': ['2001:db8::1', '64:ff9b::a9fe:a9fe'],
+    'ok.example': ['127.0.0.1'],
+  });
   const lookup = (host: string, allow: boolean, all = false) =>
     new Promise<unknown>((resolve, reject) => guardedLookup(`http://${host}/`, allow, dns)(host, { all }, (error, address) => (error ? reject(error) : resolve(address))));
 
   await assert.rejects(lookup('metadata.attacker.example', false), /link-local address 169\.254\.169\.254 .* refused: pass --allow-link-local/);
   await assert.rejects(lookup('v6.attacker.example', false), /link-local address fd00:ec2::254/);
+  await assert.rejects(lookup('nat64.attacker.example', false), /link-local address 64:ff9b::a9fe:a9fe/);
   assert.equal(await lookup('ok.example', false), '127.0.0.1');
   assert.deepEqual(await lookup('ok.example', false, true), [{ address: '127.0.0.1', family: 4 }]);
   assert.equal(await lookup('metadata.attacker.example', true), '203.0.113.7');
