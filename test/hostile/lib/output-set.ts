@@ -10,8 +10,12 @@ export type SetSnapshot = Map<string, string>;
 
 const TEMP_NAME = /\.tmp-|\.tmp$|~$|\.partial$|\.part$/;
 
-/** Reads what a reader sees; fails on a dangling link, a temporary name or a leftover staging directory. */
-export function readSet(dir: string): SetSnapshot {
+/**
+ * Reads what a reader sees; fails on a dangling link, a temporary name or a leftover staging directory.
+ * Paths matching `ignore` are checked but left out of the snapshot (fetch-and-convert-data removes a job's
+ * old manifest before the job starts, as documented).
+ */
+export function readSet(dir: string, ignore?: RegExp): SetSnapshot {
   const snapshot: SetSnapshot = new Map();
   if (!existsSync(dir)) return snapshot;
   const walk = (sub: string) => {
@@ -30,10 +34,11 @@ export function readSet(dir: string): SetSnapshot {
       if (lstatSync(path).isSymbolicLink()) {
         assert.ok(existsSync(path), `a dangling link is visible in the output: ${rel} -> ${readlinkSync(path)}`);
       }
+      const kept = !ignore?.test(rel);
       if (statSync(path).isDirectory()) {
-        snapshot.set(rel, '<dir>');
+        if (kept) snapshot.set(rel, '<dir>');
         walk(rel);
-      } else {
+      } else if (kept) {
         snapshot.set(rel, readFileSync(path).toString('base64'));
       }
     }
@@ -43,8 +48,8 @@ export function readSet(dir: string): SetSnapshot {
 }
 
 /** The output directory shows exactly the set it showed before the run. */
-export function assertOldSet(dir: string, before: SetSnapshot): void {
-  assert.deepEqual(readSet(dir), before, `the output directory ${dir} no longer holds the old set`);
+export function assertOldSet(dir: string, before: SetSnapshot, ignore?: RegExp): void {
+  assert.deepEqual(readSet(dir, ignore), before, `the output directory ${dir} no longer holds the old set`);
 }
 
 /** Files (path -> expected content) that the new set must hold, on top of the layout checks of readSet. */
