@@ -33,7 +33,7 @@ const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?:
     respond: (socket, request) => {
       const from = Number(/bytes=(\d+)-/.exec(request.headers.range ?? '')?.[1] ?? 0);
       const status = from > 0 ? '206 Partial Content' : '200 OK';
-      const range = from > 0 ? { 'content-range': `bytes ${from}-${BODY.length * 2 - 1}/${BODY.length * 2}` } : {};
+      const range: Record<string, string> = from > 0 ? { 'content-range': `bytes ${from}-${BODY.length * 2 - 1}/${BODY.length * 2}` } : {};
       socket.end(Buffer.concat([Buffer.from(responseHead(status, { 'content-length': BODY.length * 2 - from, 'accept-ranges': 'bytes', etag: '"v1"', ...range })), BODY.subarray(0, 100)]));
     },
   },
