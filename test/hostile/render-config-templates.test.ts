@@ -1,0 +1,117 @@
+// render-config on hostile templates and inputs: liquid with 20,000 nested ifs, loops without end, doubling
+// strings, refused file access and sandbox escapes; envsubst with 5,000 nested ${A:-...}; template and
+// secrets directories whose links lead outside, FIFOs. Each ends in bounded time with one line naming the
+// template, and the old set stays.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNewSet, assertOldSet, readSet, type SetSnapshot } from './lib/output-set.ts';
+import { assertFailure, assertSuccess, runHostile } from './lib/run-hostile.ts';
+import { copyOf, writeTree } from './lib/scratch.ts';
+
+const RENDER_TIMEOUT_MS = 1000;
+const renderArgs = ['--render-timeout', `${RENDER_TIMEOUT_MS}ms`];
+const nested = (depth: number, open: string, inner: string, close: string) => `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
+
+/** Liquid templates that must be refused (exit 4) within the render timeout. */
+const refusedLiquid: Array<[string, string]> = [
+  ['a loop over a billion numbers', '{% for i in (1..1000000000) %}x{% endfor %}'],
+  ['two nested loops of 100,000', '{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}'],
+  ['a string doubled 40 times', '{% assign s = "x" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}'],
+  ['a capture doubled 40 times', '{% capture s %}x{% endcapture %}{% for i in (1..40) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}'],
+  ['an array split from a huge string', '{% assign s = "a," | append: "a," %}{% for i in (1..30) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: "," | size }}'],
+  ['an include of /etc/passwd', '{% include "/etc/passwd" %}'],
+  ['a render of a relative file', '{% render "../../etc/passwd" %}'],
+  ['a layout tag', '{% layout "base" %}x'],
+  ['a filter reached through Object.prototype', '{{ 1 | valueOf }}'],
+  ['an unclosed if', '{% if true %}x'],
+  ['an unknown tag', '{% exec "id" %}'],
+];
+
+describe('render-config on hostile templates', { concurrency: 4 }, () => {
+  let oldOut = '';
+  let oldSet: SetSnapshot = new Map();
+  before(async () => {
+    oldOut = join(writeTree({}), 'out');
+    assertSuccess(await runHostile('render-config', ['--templates', writeTree({ 'app.conf': 'old-config\n' }), '--out', oldOut]));
+    oldSet = readSet(oldOut);
+  });
+
+  const render = (templates: string, extra: string[] = []) => {
+    const out = copyOf(oldOut);
+    // Killed after 10 s: every case here ends well within that when the limits hold.
+    return { out, result: runHostile('render-config', ['--templates', templates, '--out', out, ...renderArgs, ...extra], { timeoutMs: 10_000 }) };
+  };
+
+  for (const [label, template] of refusedLiquid) {
+    test(`liquid with ${label}: exit 4 naming the template within the render timeout, old set kept`, async () => {
+      const { out, result } = render(writeTree({ 'app.conf.liquid': template }));
+      const run = await result;
+      assertFailure(run, 4, ['app.conf']);
+      assert.ok(run.durationMs < RENDER_TIMEOUT_MS + 3000, `took ${Math.round(run.durationMs)} ms`);
+      assertOldSet(out, oldSet);
+    });
+  }
+
+  // Deep nesting is legal syntax: rendered exactly, or refused as over a limit (4), never a crash (1).
+  const deepButLegal: Array<[string, string, string, { setA: boolean }]> = [
+    ['liquid with 20,000 nested ifs', 'app.conf.liquid', nested(20_000, '{% if true %}', 'deep', '{% endif %}'), { setA: false }],
+    ['liquid with 20,000 nested unless', 'app.conf.liquid', nested(20_000, '{% unless false %}', 'deep', '{% endunless %}'), { setA: false }],
+    ['liquid with 5,000 nested for loops of one', 'app.conf.liquid', nested(5_000, '{% for i in (1..1) %}', 'deep', '{% endfor %}'), { setA: false }],
+    ['envsubst with 5,000 nested ${A:-...} (A unset)', 'app.conf', nested(5_000, '${A:-', 'deep', '}'), { setA: false }],
+    ['envsubst with 5,000 nested ${A:+...} (A set)', 'app.conf', nested(5_000, '${A:+', 'deep', '}'), { setA: true }],
+  ];
+  for (const [label, file, template, { setA }] of deepButLegal) {
+    test(`${label}: exit 0 with "deep", or exit 4 naming the template; never exit 1, never a hang`, async () => {
+      const values = join(writeTree({ 'values.yaml': 'A: set\n' }), 'values.yaml');
+      const { out, result } = render(writeTree({ [file]: template }), setA ? ['--values', values] : []);
+      const run = await result;
+      if (run.code === 0) {
+        assertSuccess(run);
+        assertNewSet(out, { 'app.conf': 'deep' });
+      } else {
+        assertFailure(run, 4, ['app.conf']);
+        assertOldSet(out, oldSet);
+      }
+    });
+  }
+
+  test('envsubst with 5,000 unclosed ${A:- : exit 4 naming the template, old set kept', async () => {
+    const { out, result } = render(writeTree({ 'app.conf': '${A:-'.repeat(5_000) }));
+    const run = await result;
+    assertFailure(run, 4, ['app.conf']);
+    assertOldSet(out, oldSet);
+  });
+
+  const outsideLinks: Array<[string, (dir: string) => void, number]> = [
+    ['a template linked to /etc/passwd', (dir) => symlinkSync('/etc/passwd', join(dir, 'passwd.conf')), 4],
+    ['a template linked to ../outside.conf', (dir) => symlinkSync('../outside.conf', join(dir, 'outside.conf')), 4],
+    ['a subdirectory linked to /etc', (dir) => symlinkSync('/etc', join(dir, 'etc')), 4],
+    ['a subdirectory linked to its parent (a loop)', (dir) => symlinkSync('.', join(dir, 'loop')), 4],
+    ['a FIFO among the templates', (dir) => execFileSync('mkfifo', [join(dir, 'pipe.conf')]), 4],
+  ];
+  for (const [label, plant, code] of outsideLinks) {
+    test(`a template directory with ${label}: exit ${code}, nothing read or written, old set kept`, async () => {
+      const parent = writeTree({ 'outside.conf': 'outside-secret-Qx7\n', 'templates/app.conf': 'fine\n' });
+      const templates = join(parent, 'templates');
+      plant(templates);
+      const { out, result } = render(templates);
+      const run = await result;
+      assertFailure(run, code, [label.includes('FIFO') ? 'pipe.conf' : /passwd\.conf|outside\.conf|etc|loop/]);
+      assert.ok(!run.stderr.includes('outside-secret-Qx7') && !run.stderr.includes('root:x:0'), 'no outside content shown');
+      assertOldSet(out, oldSet);
+    });
+
+    test(`a secrets directory with ${label.replace('template', 'secret')}: exit 4, old set kept`, async () => {
+      const parent = writeTree({ 'outside.conf': 'outside-secret-Qx7\n', 'secrets/token': 'fine-token\n' });
+      const secrets = join(parent, 'secrets');
+      plant(secrets);
+      const { out, result } = render(writeTree({ 'app.conf': 'static\n' }), ['--secrets-dir', secrets]);
+      const run = await result;
+      assertFailure(run, 4, [/passwd\.conf|outside\.conf|etc|loop|pipe\.conf/]);
+      assertOldSet(out, oldSet);
+    });
+  }
+});
