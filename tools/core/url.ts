@@ -3,7 +3,7 @@
 // X-Amz-Security-Token; "?token=", "?api_key=" and the like). The hidden values are registered with
 // the redactor as well, so they are masked wherever else they may turn up (a library's error message).
 
-import { maskUrlCredentials, redactor } from './redact.ts';
+import { redactor } from './redact.ts';
 
 const MASK = '***';
 const SENSITIVE_PARAM = /sig|signature|token|credential|secret|password|key/i;
@@ -63,15 +63,33 @@ export function badUserinfoEscape(url: URL): 'user' | 'password' | undefined {
 /** new URL() ignores these before the scheme. */
 export const URL_LEADING_SPACE = /^[\x00-\x20]+/;
 
-// Without "://" after the scheme (a typo such as "postgres//u:pw@db" or "redis:/:pw@cache") the URL
-// masking of the redactor does not see a password: everything between the "user:" and the last "@" is
-// masked instead, also when the password itself holds a "://".
-const LOOSE_CREDENTIALS = /(^|[\s/])([^\s/?#@:]*:)\S*@/g;
+const WRITTEN_SCHEME = /^[\x00-\x20]*[a-z][a-z0-9+.-]*:\/\//i;
+/** Where the user part of a URL without "://" ends: a "name:" at the start, after a space or a "/". */
+const LOOSE_USER = /(^|[\s/])[^\s/?#@:]*:/;
 
-/** A URL as the user wrote it, with its password masked also when the text is no valid URL (its password
- *  was then never registered with the redactor): for the message that names it. */
+/**
+ * A URL as the user wrote it, for the message that says it does not parse. Its password was then never
+ * registered with the redactor, and may hold anything: "#", "/", spaces, "://". So everything between
+ * the user's ":" and the LAST "@" is masked (the text is one URL); without "@", what follows "host:" is
+ * shown only when it is a port (digits), since "postgres://app:secret" may be a password with its host
+ * forgotten, or the first half of a target whose password held a space. Masking too much is the safe side.
+ */
 export function maskWrittenUrl(text: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text.replace(URL_LEADING_SPACE, ''))
-    ? maskUrlCredentials(text)
-    : text.replace(LOOSE_CREDENTIALS, '$1$2***@');
+  const at = text.lastIndexOf('@');
+  const scheme = WRITTEN_SCHEME.exec(text);
+  if (scheme === null) {
+    if (at < 0) return text;
+    const user = LOOSE_USER.exec(text.slice(0, at));
+    const keep = user === null ? 0 : user.index + user[0].length;
+    return `${text.slice(0, keep)}${MASK}${text.slice(at)}`;
+  }
+  const start = scheme[0].length;
+  if (at >= start) {
+    const colon = text.indexOf(':', start);
+    return colon >= 0 && colon < at ? `${text.slice(0, colon + 1)}${MASK}${text.slice(at)}` : text;
+  }
+  const authority = /^[^/?#]*/.exec(text.slice(start))?.[0] ?? '';
+  const port = /:([^\]]*)$/.exec(authority.replace(/^\[[^\]]*\]/, ''));
+  if (port === null || /^\d*$/.test(port[1] as string)) return text;
+  return `${text.slice(0, start + authority.length - (port[1] as string).length)}${MASK}`;
 }

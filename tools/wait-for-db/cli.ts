@@ -12,7 +12,7 @@ import { waitForTarget, type TargetOutcome } from './waiter.ts';
 
 runTool(spec, async ({ options, args, log, signal, env }) => {
   const targets = parseTargets(args);
-  const settings = buildSettings(options);
+  const settings = await buildSettings(options);
   if (settings.tls.insecureSkipVerify) log.warn('TLS certificate verification is disabled (--insecure-skip-verify)');
   const probes = await Promise.all(targets.map((target) => createProbe(target, settings, env)));
 

@@ -55,10 +55,34 @@ export function classifyNetworkError(error: unknown): CheckFailure | undefined {
   if (typeof code === 'string' && TLS_CODES.has(code)) {
     return new CheckFailure('tls', `TLS certificate verification failed (${code}); pass the right CA with --ca-file`, false, { cause: error });
   }
+  const wrongProtocol = wrongProtocolFailure(error, code);
+  if (wrongProtocol) return wrongProtocol;
   const transient = transientNetworkCode(error);
   if (transient === undefined) return undefined;
   const known = NETWORK_CLASSES[transient] ?? { errorClass: 'network', text: `network error ${transient}` };
   return new CheckFailure(known.errorClass, known.text, true, { cause: error });
+}
+
+/**
+ * The port answers, but not in the protocol the URL names: TLS to a plain port (https://, rediss://,
+ * sslmode=require), or an answer that is not HTTP. A wrong scheme or port is the user's to fix, so it fails
+ * fast (exit 3) with a line that says so instead of OpenSSL's or the parser's internals.
+ */
+function wrongProtocolFailure(error: unknown, code: unknown): CheckFailure | undefined {
+  if (typeof code !== 'string') return undefined;
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(String((error as Error).message))?.[1] ?? code;
+    return new CheckFailure(
+      'tls',
+      `TLS handshake failed (${reason}): the server does not speak TLS on this port; use the plain scheme (http://, redis://, sslmode=disable) or the server's TLS port`,
+      false,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('HPE_')) {
+    return new CheckFailure('protocol', `the answer is not HTTP (${code}): is this the service's HTTP port?`, false, { cause: error });
+  }
+  return undefined;
 }
 
 /** An attempt that ran out of its own time budget. */

@@ -1,8 +1,9 @@
 // The check settings derived from flags, validated once before any waiting starts.
 
-import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
+import { readSmallFile } from '../core/small-file.ts';
 
 export interface TlsSettings {
   /** Extra trusted CA certificates (PEM), from --ca-file. */
@@ -31,7 +32,7 @@ export interface SettingsInput {
   insecureSkipVerify: boolean;
 }
 
-export function buildSettings(input: SettingsInput): CheckSettings {
+export async function buildSettings(input: SettingsInput): Promise<CheckSettings> {
   if (input.pgQuery.trim() === '') throw new UsageError('--pg-query is empty; give a query such as "SELECT 1"');
   return {
     pgQuery: input.pgQuery,
@@ -40,7 +41,7 @@ export function buildSettings(input: SettingsInput): CheckSettings {
     httpStatus: parseStatusSet(input.httpStatus),
     httpBodyMatch: parseBodyMatch(input.httpBodyMatch),
     httpHeaders: parseHeaders(input.httpHeader),
-    tls: { ca: readCa(input.caFile), insecureSkipVerify: input.insecureSkipVerify },
+    tls: { ca: await readCa(input.caFile), insecureSkipVerify: input.insecureSkipVerify },
   };
 }
 
@@ -59,12 +60,27 @@ export function parseStatusSet(text: string): (status: number) => boolean {
   return (status) => ranges.some(([low, high]) => status >= low && status <= high);
 }
 
-function parseBodyMatch(text: string | undefined): RegExp | undefined {
+/**
+ * The body pattern runs on V8's linear-time engine (the `l` flag): a backtracking engine on the main
+ * thread took exponential time on patterns such as ^(a+)+$ and held the run past --timeout and past
+ * SIGTERM. Patterns that engine cannot run in linear time (backreferences, lookahead, large counted
+ * repetitions) are refused up front.
+ */
+export function parseBodyMatch(text: string | undefined): RegExp | undefined {
   if (text === undefined || text === '') return undefined;
+  setFlagsFromString('--enable-experimental-regexp-engine');
   try {
-    return new RegExp(text);
+    new RegExp(text);
   } catch (error) {
     throw new UsageError(`invalid --http-body-match "${text}": ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return new RegExp(text, 'l');
+  } catch (error) {
+    throw new UsageError(
+      `--http-body-match "${text}" cannot be matched in linear time (a backreference, a lookahead or a large counted repetition); write it without them`,
+      { cause: error },
+    );
   }
 }
 
@@ -78,19 +94,27 @@ function parseHeaders(lines: string[]): Record<string, string> {
       redactor.add(line);
       throw new UsageError(`invalid --http-header number ${index + 1}: write it as "Name: value" (its text is not shown, it may hold a credential)`);
     }
-    headers[name] = line.slice(colon + 1).trim();
-    redactor.add(headers[name]);
+    const value = line.slice(colon + 1).trim();
+    redactor.add(value);
+    // CR, LF or NUL in a value would be refused by Node only when the request is made (exit 3), or split a header.
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
+      throw new UsageError(`invalid --http-header number ${index + 1} (${name}): its value holds a control character (CR, LF, NUL...); remove it`);
+    }
+    headers[name] = value;
   }
   return headers;
 }
 
-function readCa(path: string | undefined): Buffer | undefined {
+/** A CA bundle is a few hundred KiB at most (Mozilla's whole store is ~220 KiB). */
+const MAX_CA_BYTES = 1024 * 1024;
+
+async function readCa(path: string | undefined): Promise<Buffer | undefined> {
   if (!path) return undefined;
   let pem: Buffer;
   try {
-    pem = readFileSync(path);
+    pem = await readSmallFile(path, MAX_CA_BYTES);
   } catch (error) {
-    throw new UsageError(`cannot read --ca-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new UsageError(`--ca-file ${(error as Error).message}`, { cause: error });
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${path} holds no PEM certificate`);
   return pem;

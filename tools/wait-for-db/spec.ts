@@ -10,7 +10,9 @@ export const spec = {
     name: 'targets',
     description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs; all must be ready',
     env: 'TARGETS',
-    split: /[\s,]+/,
+    // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
+    // cut a target in two, the second half shown as a target of its own.
+    split: /[\s,]+(?=[a-z][a-z0-9+.-]*:\/\/)/i,
   },
   options: {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },

@@ -3,7 +3,7 @@
 
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
-import { badUserinfoEscape, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
+import { badUserinfoEscape, displayUrl, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
 
 export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
 
@@ -36,26 +36,32 @@ export function parseTarget(text: string): Target {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path`, {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded`, {
       cause: error,
     });
   }
-  if (url.password) redactor.add(url.password);
-  const display = maskWrittenUrl(url.href);
+  const known = KINDS[url.protocol];
+  // Until the URL is known to hold its password where a URL does, messages show the text as written,
+  // masked from the user's ":" to the last "@".
+  if (!known) {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
+  }
+  // "postgres:user:pw@db" parses (as an opaque path) and would wait for libpq's default host instead.
+  if (!text.replace(URL_LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": "//" must follow "${url.protocol}", e.g. ${url.protocol}//host:port`);
+  }
+  // An "@" after the host of a database or tcp URL is the rest of a password with an unencoded "/", "?"
+  // or "#" in it ("postgres://app:1234/5678@db" parses as host app, port 1234): refuse it, masked.
+  if (known.kind !== 'http' && `${url.pathname}${url.search}${url.hash}`.includes('@')) {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": an "@" after the host; percent-encode "/" (%2F), "?" (%3F), "#" (%23) and "@" (%40) in a user or password`);
+  }
+  const display = displayUrl(url);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
   // Decoded here, once, right after the check that decoding cannot throw.
   const user = url.username ? decodeURIComponent(url.username) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   if (password) redactor.add(password);
-  const known = KINDS[url.protocol];
-  if (!known) {
-    throw new UsageError(`invalid target "${display}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
-  }
-  // "postgres:user:pw@db" parses (as an opaque path) and would wait for libpq's default host instead.
-  if (!text.replace(URL_LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": "//" must follow "${url.protocol}", e.g. ${url.protocol}//host:port`);
-  }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port ? Number(url.port) : known.defaultPort;
   if (known.kind === 'tcp' && (!host || port === undefined)) {

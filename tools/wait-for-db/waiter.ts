@@ -91,16 +91,32 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
   }
 }
 
-/** One probe call bounded by its own timeout and by the run's signal. */
+/**
+ * One probe call bounded by its own timeout and by the run's signal. The timer is a plain (ref'd)
+ * setTimeout raced against the probe: AbortSignal.timeout() does not keep the process alive, so a client
+ * whose promise never settles (the server accepted and closed the connection during start-up) let the
+ * event loop drain and the process end, with exit 0, as if every target were ready.
+ */
 async function attempt(probe: Probe, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = AbortSignal.any([signal, timeout]);
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(attemptTimedOut(timeoutMs)), timeoutMs);
+  const combined = AbortSignal.any([signal, timeout.signal]);
   try {
-    return await probe(timeoutMs, combined);
+    return await Promise.race([probe(timeoutMs, combined), whenAborted(combined)]);
   } catch (error) {
-    if (timeout.aborted && !signal.aborted) throw attemptTimedOut(timeoutMs);
+    if (timeout.signal.aborted && !signal.aborted) throw attemptTimedOut(timeoutMs);
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Rejects with the signal's reason once it aborts, whatever the probe does meanwhile. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /** Protocol checks classify their own errors; plain transport errors (TCP, HTTP) are classified here. */

@@ -44,3 +44,20 @@ test('a URL as written hides its password also when a typo makes it no URL (no "
   assert.equal(maskWrittenUrl('redis:/:pw-canary@cache'), 'redis:***@cache');
   assert.equal(maskWrittenUrl('tcp://kafka:9092'), 'tcp://kafka:9092');
 });
+
+test('a URL that does not parse hides everything between the user and the last "@", whatever the password holds', () => {
+  const cases: Array<[string, string]> = [
+    ['postgres://app:pa#ss word-X@host/db', 'postgres://app:***@host/db'],
+    ['postgres://app:correct horse@h/db', 'postgres://app:***@h/db'],
+    ['postgres://ap/p:pw-canary@h/db', 'postgres://ap/p:***@h/db'],
+    ['redis://:a@b c@d#e@cache:6379', 'redis://:***@cache:6379'],
+    ['postgres://app:correct', 'postgres://app:***'],
+    ['postgres://app:pa/ss', 'postgres://app:***'],
+    ['horse@h/db', '***@h/db'],
+    ['postgres//u:pa ss@db/x', 'postgres//u:***@db/x'],
+    ['postgres://db:99999/x', 'postgres://db:99999/x'],
+    ['postgres://[::1]:5432/x', 'postgres://[::1]:5432/x'],
+    ['postgres://app@db/x', 'postgres://app@db/x'],
+  ];
+  for (const [text, masked] of cases) assert.equal(maskWrittenUrl(text), masked, text);
+});

@@ -17,7 +17,7 @@ const settings = (waitForDatabaseCreation = false) =>
   });
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
-test('PostgreSQL: what waiting can fix is retried, the rest fails fast', () => {
+test('PostgreSQL: what waiting can fix is retried, the rest fails fast', async () => {
   const cases: Array<[unknown, string, boolean]> = [
     [pgError('57P03', 'the database system is starting up'), 'starting-up', true],
     [pgError('53300'), 'too-many-connections', true],
@@ -33,10 +33,10 @@ test('PostgreSQL: what waiting can fix is retried, the rest fails fast', () => {
     [new Error('Connection terminated unexpectedly'), 'connection', true],
   ];
   for (const [error, errorClass, retryable] of cases) {
-    const failure = classifyPostgresError(error, settings());
+    const failure = classifyPostgresError(error, await settings());
     assert.deepEqual([failure.errorClass, failure.retryable], [errorClass, retryable], (error as Error).message);
   }
-  assert.equal(classifyPostgresError(pgError('3D000'), settings(true)).retryable, true);
+  assert.equal(classifyPostgresError(pgError('3D000'), await settings(true)).retryable, true);
 });
 
 test('Redis: LOADING and busy states are retried; auth errors fail fast', () => {

@@ -7,7 +7,8 @@ import { CheckFailure, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import type { Target } from '../target.ts';
 
-const MAX_BODY_BYTES = 1 << 20;
+/** --http-body-match looks at the first MiB of the body; the rest is never read (a 10 GB body costs nothing). */
+export const MAX_BODY_BYTES = 1 << 20;
 
 export function checkHttp(target: Target, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
   const request = target.tls ? httpsRequest : httpRequest;
@@ -43,16 +44,25 @@ export function checkHttp(target: Target, settings: CheckSettings, signal: Abort
   });
 }
 
+/** The body's first MAX_BODY_BYTES when a match needs it, else nothing; the connection is closed after. */
 function readBody(response: IncomingMessage, needed: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (!needed) {
+      response.destroy();
+      return resolve('');
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    const done = () => {
+      response.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8'));
+    };
     response.on('data', (chunk: Buffer) => {
-      if (!needed || size >= MAX_BODY_BYTES) return;
       chunks.push(chunk);
       size += chunk.length;
+      if (size >= MAX_BODY_BYTES) done();
     });
-    response.once('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8')));
+    response.once('end', done);
     response.once('error', (error) => reject(new CheckFailure('reset', `response interrupted: ${error.message}`, true, { cause: error })));
   });
 }

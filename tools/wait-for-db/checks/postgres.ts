@@ -62,12 +62,19 @@ export async function checkPostgres(config: pg.ClientConfig, settings: CheckSett
   });
   const abort = () => destroy(client);
   signal.addEventListener('abort', abort, { once: true });
+  // pg may leave connect() or query() pending forever when the server closes the socket during start-up
+  // (a proxy or a server that accepts and hangs up): the end of the connection is this attempt's answer.
+  const closed = new Promise<never>((_resolve, reject) => {
+    client.once('end', () => reject(new CheckFailure('closed', 'the server closed the connection before answering', true)));
+  });
+  closed.catch(() => undefined);
   try {
-    await client.connect();
-    const result = await client.query({ text: settings.pgQuery, rowMode: 'array' });
+    await Promise.race([client.connect(), closed]);
+    const result = await Promise.race([client.query({ text: settings.pgQuery, rowMode: 'array' }), closed]);
     return readiness(result);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    if (error instanceof CheckFailure) throw error;
     throw classifyPostgresError(error, settings);
   } finally {
     signal.removeEventListener('abort', abort);
@@ -111,6 +118,10 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
   const state = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
   if (!state) {
     if (/does not support SSL/i.test(message)) return new CheckFailure('tls', `${message}; use sslmode=disable or enable TLS on the server`, false, { cause: error });
+    // The answer to the TLS request was neither PostgreSQL's "S" nor "N".
+    if (/error establishing an SSL connection/i.test(message)) {
+      return new CheckFailure('protocol', 'the answer to the TLS request is not PostgreSQL\'s: is this the PostgreSQL port?', false, { cause: error });
+    }
     if (/timeout|terminated|closed|ended/i.test(message)) return new CheckFailure('connection', message, true, { cause: error });
     return new CheckFailure('error', message, false, { cause: error });
   }

@@ -86,5 +86,9 @@ export function classifyRedisError(error: unknown): CheckFailure {
   if (/^ERR (DB index is out of range|invalid DB index)/.test(message)) return new CheckFailure('config', message, false, { cause: error });
   if (/^(MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)/.test(message)) return new CheckFailure('server', message, true, { cause: error });
   if (/timed? ?out|Connection is closed|Stream isn't writeable|ECONN/i.test(message)) return new CheckFailure('connection', message, true, { cause: error });
+  // ioredis's parser on bytes that are not RESP ("Unknown RESP type ... Please report this").
+  if (/^Unknown RESP type|Protocol error/i.test(message)) {
+    return new CheckFailure('protocol', 'the answer is not the Redis protocol: is this the Redis port?', false, { cause: error });
+  }
   return new CheckFailure('error', message, false, { cause: error });
 }
