@@ -44,8 +44,13 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
   const started = performance.now();
   const { settings } = plan;
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(new DeadlineError(`not done within --timeout ${formatDuration(settings.timeoutMs)}`)), settings.timeoutMs);
-  timer.unref();
+  // The jobs still running when the deadline passes are what the line names (the one source that stalls).
+  const running = new Set<string>();
+  // Not unref'd: a job whose promise never settles must end here with 124, not drain the event loop.
+  const timer = setTimeout(() => {
+    const what = running.size > 0 ? `: still fetching ${[...running].join(', ')}` : '';
+    stop.abort(new DeadlineError(`not done within --timeout ${formatDuration(settings.timeoutMs)}${what}`));
+  }, settings.timeoutMs);
   const run: RunContext = {
     settings,
     budget: new Budget(settings.limits.maxFiles, settings.limits.maxTotalBytes),
@@ -58,7 +63,15 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
   try {
     for (const out of new Set(plan.jobs.map((job) => job.out))) removeCreated.unshift(await makeOutputDir(out));
     // The deadline ends the run at once, even while a step that does not watch the signal is busy.
-    const results = await Promise.race([mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runJob(job, { ...run, signal: AbortSignal.any([run.signal, failed]) })), rejectOnAbort(stop.signal)]);
+    const runTracked = async (job: Job, failed: AbortSignal): Promise<JobResult> => {
+      running.add(job.display);
+      try {
+        return await runJob(job, { ...run, signal: AbortSignal.any([run.signal, failed]) });
+      } finally {
+        running.delete(job.display);
+      }
+    };
+    const results = await Promise.race([mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runTracked(job, failed)), rejectOnAbort(stop.signal)]);
     const skipped = results.filter((r) => r.skipped).length;
     const written = run.budget.written;
     log.info(`done: ${plan.jobs.length - skipped} fetched, ${skipped} up to date, ${formatSize(written.bytes)} written`, {

@@ -381,7 +381,7 @@ export function convertDocument(step: StepName, bytes: Uint8Array, context: Conv
 }
 
 function parseYaml(text: string, what: string, limits: Limits): unknown[] {
-  const documents = parseAllDocuments(text, { uniqueKeys: true });
+  const documents = parseAllDocuments(text, { uniqueKeys: true, logLevel: 'silent' });
   if (!Array.isArray(documents)) throw new InvalidInputError(`${what}: contains no YAML document`);
   return documents.map((document, i) => {
     const error = document.errors[0];
@@ -390,6 +390,13 @@ function parseYaml(text: string, what: string, limits: Limits): unknown[] {
       if (/Maximum call stack size exceeded/.test(error.message)) throw nestingError(what, `YAML document ${i + 1}`, limits.maxNesting);
       const at = error.linePos?.[0];
       throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, { cause: error });
+    }
+    // An unknown tag (!vault, !!js/function) would be converted as a plain string: the document means
+    // something this tool does not know, so it is refused like a parse error (the library would print it).
+    const warning = document.warnings[0];
+    if (warning) {
+      const at = warning.linePos?.[0];
+      throw new InvalidInputError(`${what}: YAML document ${i + 1}${at ? ` line ${at.line} column ${at.col}` : ''}: ${warning.message.split('\n')[0]}; unknown tags are refused`);
     }
     checkYamlDocument(document, i, what, { maxNesting: limits.maxNesting, maxAliasBytes: limits.maxYamlAliasBytes, maxDocumentBytes: limits.maxDocumentBytes });
     try {

@@ -9,6 +9,7 @@ import { createWriteStream, rmSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Headers } from 'tar-stream';
 import * as yauzl from 'yauzl';
@@ -318,12 +319,33 @@ function nextEntry(zip: yauzl.ZipFile, what: string): Promise<yauzl.Entry | unde
   });
 }
 
+/** The entry's bytes, checked against its CRC-32 at the end: yauzl checks sizes only, so flipped bytes
+ *  in a stored or deflated entry were published as if intact. */
 function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, what: string): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (error, stream) => {
       if (error || !stream) reject(zipError(what, error));
-      else resolve(stream);
+      else {
+        const checked = crcChecked(entry, what);
+        // pipe() does not carry errors: yauzl's size checks fail the source, and must fail the reader.
+        stream.once('error', (cause: unknown) => checked.destroy(cause as Error));
+        resolve(stream.pipe(checked));
+      }
     });
+  });
+}
+
+function crcChecked(entry: yauzl.Entry, what: string): Transform {
+  let crc = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      crc = crc32(chunk, crc);
+      done(null, chunk);
+    },
+    flush(done) {
+      if (crc >>> 0 === entry.crc32 >>> 0) done();
+      else done(new InvalidInputError(`${what}: archive entry "${shownName(entry.fileName)}" does not match its CRC-32: the archive is corrupt`));
+    },
   });
 }
 
