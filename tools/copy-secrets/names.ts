@@ -7,7 +7,7 @@ import { InvalidInputError } from '../core/errors.ts';
 export const MANIFEST_NAME = 'manifest.json';
 
 /** Longest file name most filesystems accept (bytes; our names are ASCII, so also characters). */
-const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = 255;
 
 /**
  * A safe single path component: every character outside [A-Za-z0-9._-] (slashes, NUL, newlines, spaces,

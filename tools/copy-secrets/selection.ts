@@ -3,7 +3,7 @@
 
 import { UsageError } from '../core/errors.ts';
 import type { OptionValues } from '../core/options.ts';
-import { MANIFEST_NAME, sanitizeFileName } from './names.ts';
+import { MANIFEST_NAME, MAX_NAME_LENGTH, sanitizeFileName } from './names.ts';
 import type { spec } from './spec.ts';
 
 /** One explicitly named secret: `NAME_OR_ARN[?stage=L&version=ID&optional&keys&as=FILE][#KEY]`. */
@@ -175,6 +175,7 @@ export function buildPlan(input: PlanInput): Plan {
     if (sanitizeFileName(name) !== name || name === MANIFEST_NAME) {
       throw new UsageError(`${flag} ${JSON.stringify(name)}: expected a plain file name inside --out (A-Z a-z 0-9 . _ -, not ${MANIFEST_NAME})`);
     }
+    if (name.length > MAX_NAME_LENGTH) throw new UsageError(`${flag}: a file name has at most ${MAX_NAME_LENGTH} characters, this one ${name.length}; choose a shorter one`);
   }
   return {
     refs,

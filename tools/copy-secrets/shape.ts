@@ -98,8 +98,22 @@ function jsonObject(source: SourceSecret, why: string): Record<string, unknown> 
   const text = typeof source.value === 'string' ? source.value : utf8(source.value);
   const object = text === undefined ? undefined : parseJsonObject(text);
   // Deliberately no parser message: it would quote the secret.
-  if (object === undefined) throw new InvalidInputError(`${source.label} is not a JSON object, which ${why} needs`);
+  if (object === undefined) throw new InvalidInputError(`${source.label} is not a JSON object (${text === undefined ? 'not UTF-8 text' : notAnObject(text)}), which ${why} needs`);
   return object;
+}
+
+/** What a text that parseJsonObject refused is instead, without quoting any of it. */
+function notAnObject(text: string): string {
+  const tooDeep = 'it is one, nested too deeply to read: thousands of levels';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return error instanceof RangeError ? tooDeep : 'not valid JSON';
+  }
+  // A plain parse succeeds where parseJsonObject's exact-number reviver, which recurses per level, overflowed.
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return tooDeep;
+  return Array.isArray(value) ? 'an array' : `a ${value === null ? 'null' : typeof value}`;
 }
 
 /** The UTF-8 text of bytes, or undefined when they are not valid UTF-8. */

@@ -71,3 +71,13 @@ test('tags are re-checked exactly: key and value on the same tag, no prefix matc
   assert.equal(hasAllTags(tags({ team: 'pay' }), want), false);
   assert.equal(hasAllTags({}, []), true);
 });
+
+test('a combined output name over 255 characters is a usage error naming its flag, not a bad secret', () => {
+  for (const flag of ['jsonFile', 'dotenvFile', 'propertiesFile'] as const) {
+    assert.throws(
+      () => buildPlan(input({ [flag]: 'e'.repeat(300) }, ['a'])),
+      (e: unknown) => e instanceof UsageError && /^--[a-z-]+-file: a file name has at most 255 characters, this one 300/.test(e.message),
+    );
+  }
+  assert.equal(buildPlan(input({ dotenvFile: 'e'.repeat(255) }, ['a'])).output.dotenvFile?.length, 255);
+});

@@ -72,3 +72,19 @@ test('every leaf of a JSON secret is registered for redaction', () => {
   registerValue('{"user":"app","nested":{"pw":"deep-secret"},"n":123456}', (v) => seen.push(String(v)));
   for (const expected of ['deep-secret', 'app', '123456', '{"pw":"deep-secret"}']) assert.ok(seen.includes(expected), expected);
 });
+
+test('a secret that --expand-json or ?keys cannot read says what it is instead, never quoting it', () => {
+  const cases: Array<[string, RegExp]> = [
+    [`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, /is not a JSON object \(it is one, nested too deeply to read: thousands of levels\)/],
+    ['[1,"canary-arr"]', /is not a JSON object \(an array\)/],
+    ['"canary-str"', /is not a JSON object \(a string\)/],
+    ['{"a": canary-bad', /is not a JSON object \(not valid JSON\)/],
+  ];
+  for (const [value, reason] of cases) {
+    assert.throws(
+      () => shapeFiles([secret('app/x', value)], { ...output, expandJson: true }, new NameRegistry()),
+      (error: Error) => reason.test(error.message) && !error.message.includes('canary'),
+    );
+  }
+  assert.throws(() => shapeFiles([secret('app/x', Uint8Array.from([0xff, 0xfe]))], { ...output, expandJson: true }, new NameRegistry()), /is not a JSON object \(not UTF-8 text\)/);
+});
