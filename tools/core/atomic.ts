@@ -3,9 +3,11 @@
 // secret and ConfigMap volumes: the set lives in a hidden directory `..<stamp>`, `..data` is a symlink to
 // it, and each visible name is a symlink through `..data`; replacing `..data` with rename(2) swaps the
 // whole set at once. That works even when the target is itself a mount point (an emptyDir), which a
-// rename of the target directory would not.
+// rename of the target directory would not. The order is the kubelet's AtomicWriter's, so a kill between
+// any two steps leaves no visible name pointing at something `..data` does not hold yet, and whatever a
+// killed run left (a staging directory, a temporary link or file) is removed by the next run.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { closeSync, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs';
@@ -27,13 +29,38 @@ export type FileWriter = (file: fs.FileHandle) => Promise<void>;
 export type FileContent = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | FileWriter;
 
 const DATA_LINK = '..data';
+/** Temporary links of the set layout; `..` names are the layout's, so a killed run's are found and removed. */
+const LINK_TEMP_PREFIX = '..tmp-';
+
+/**
+ * A file's temporary name: `.tmp-` + a digest of the final name + random, so its length does not grow with
+ * the name (a 255-byte name must still fit) and the next write of the same name finds a killed run's.
+ */
+function tempPrefix(path: string): string {
+  return `.tmp-${createHash('sha256').update(basename(path)).digest('hex').slice(0, 12)}-`;
+}
 
 function tempName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(path), `${tempPrefix(path)}${randomBytes(4).toString('hex')}`);
+}
+
+/** Removes the temporary files that killed writes of `path` left. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = tempPrefix(path);
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.startsWith(prefix) && entry.length === prefix.length + 8) await fs.rm(join(dirname(path), entry), { force: true });
+  }
 }
 
 /** Writes `content` to `path` atomically with the given mode and owner. */
 export async function writeFileAtomic(path: string, content: FileContent, own: Ownership): Promise<void> {
+  await removeStaleTemps(path);
   const temp = tempName(path);
   const forget = onCleanup(() => rmSync(temp, { force: true }));
   try {
@@ -151,8 +178,15 @@ async function removeEmptyChain(from: string, upTo: string): Promise<void> {
   }
 }
 
+/**
+ * The kubelet's AtomicWriter order: (1) the new set written and fsynced in `..<stamp>`; (2) every visible
+ * name checked to be free or ours, before anything changes; (3) `..data` swapped to it with one rename;
+ * (4) the visible links of new names created; (5) names no longer in the set removed; (6) the old set
+ * removed. A kill before (3) leaves the old set whole; after it, the new set is whole in `..data` and only
+ * names of the old set that are gone may still show until the next run removes them.
+ */
 async function publishInto(target: string, fill: (staging: string) => Promise<void>, options: PublishOptions): Promise<void> {
-  await removeStaleStages(target);
+  await removeLeftovers(target);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '_');
   const stageName = `..${stamp}.${randomBytes(4).toString('hex')}`;
   const staging = join(target, stageName);
@@ -165,19 +199,22 @@ async function publishInto(target: string, fill: (staging: string) => Promise<vo
     const names = (await fs.readdir(staging)).sort();
     for (const name of names) {
       if (name.startsWith('..')) throw new UsageError(`cannot publish "${name}": names starting with ".." are reserved`);
+      await checkVisibleName(target, name);
     }
     await fsyncTree(staging);
     await applyOwnership(staging, { mode: options.dirMode ?? 0o755, uid: options.uid, gid: options.gid });
     const previous = await readDataLink(target);
-    for (const name of names) await ensureVisibleLink(target, name);
+    // From here the staging directory is the set: an interrupted run must leave it for ..data.
+    forget();
     await replaceSymlink(target, DATA_LINK, stageName);
     await fsyncDir(target);
-    forget();
+    for (const name of names) await ensureVisibleLink(target, name);
+    await fsyncDir(target);
     await removeObsoleteLinks(target, new Set(names));
     if (previous && previous !== stageName) await fs.rm(join(target, previous), { recursive: true, force: true });
   } catch (error) {
     forget();
-    await fs.rm(staging, { recursive: true, force: true });
+    if ((await readDataLink(target).catch(() => undefined)) !== stageName) await fs.rm(staging, { recursive: true, force: true });
     throw error;
   }
 }
@@ -191,8 +228,11 @@ async function readDataLink(target: string): Promise<string | undefined> {
   }
 }
 
-/** Staging directories left by a crash: `..<stamp>` entries that `..data` does not point at. */
-async function removeStaleStages(target: string): Promise<void> {
+/**
+ * What killed runs left: staging directories (`..<stamp>` entries `..data` does not point at) and
+ * temporary links (`..tmp-*`), all under the layout's `..` names.
+ */
+async function removeLeftovers(target: string): Promise<void> {
   const current = await readDataLink(target);
   for (const entry of await fs.readdir(target)) {
     if (entry.startsWith('..') && entry !== DATA_LINK && entry !== current) {
@@ -201,26 +241,30 @@ async function removeStaleStages(target: string): Promise<void> {
   }
 }
 
-async function ensureVisibleLink(target: string, name: string): Promise<void> {
-  const want = `${DATA_LINK}/${name}`;
-  const path = join(target, name);
+/** A visible name may be published when it is free or already our link through `..data`. */
+async function checkVisibleName(target: string, name: string): Promise<void> {
   let stat;
   try {
-    stat = await fs.lstat(path);
+    stat = await fs.lstat(join(target, name));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
   }
-  if (stat) {
-    if (stat.isSymbolicLink() && (await fs.readlink(path)) === want) return;
-    throw new UsageError(
-      `cannot publish into ${target}: "${name}" already exists there and was not written by this tool; remove it or choose another output directory`,
-    );
-  }
-  await replaceSymlink(target, name, want);
+  if (stat.isSymbolicLink() && (await fs.readlink(join(target, name))) === `${DATA_LINK}/${name}`) return;
+  throw new UsageError(
+    `cannot publish into ${target}: "${name}" already exists there and was not written by this tool; remove it or choose another output directory`,
+  );
 }
 
+async function ensureVisibleLink(target: string, name: string): Promise<void> {
+  const want = `${DATA_LINK}/${name}`;
+  const current = await fs.readlink(join(target, name)).catch(() => undefined);
+  if (current !== want) await replaceSymlink(target, name, want);
+}
+
+/** A symlink created under a temporary `..tmp-` name and renamed over `name`, so it is replaced atomically. */
 async function replaceSymlink(dir: string, name: string, pointsTo: string): Promise<void> {
-  const temp = tempName(join(dir, name));
+  const temp = join(dir, `${LINK_TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
   await fs.symlink(pointsTo, temp);
   try {
     await fs.rename(temp, join(dir, name));

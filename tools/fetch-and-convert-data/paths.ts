@@ -8,9 +8,6 @@ import { InvalidInputError } from '../core/errors.ts';
 export const NAME_MAX_BYTES = 255;
 export const PATH_MAX_BYTES = 4096;
 
-/** Bytes a top-level name leaves for the temporary name of the atomic swap (".NAME.tmp-PID-RANDOM"). */
-const TEMP_NAME_RESERVE = 32;
-
 /** Why a path is too long for the kernel (ENAMETOOLONG), or undefined. */
 export function pathLengthProblem(path: string): string | undefined {
   const total = Buffer.byteLength(path);
@@ -47,8 +44,6 @@ export function safeRelativePath(name: string, maxDepth: number, what: string): 
   }
   if ((parts[0] as string).startsWith('..')) fail('names starting with ".." are reserved for the atomic directory layout');
   if (parts.length > maxDepth) fail(`path depth ${parts.length} exceeds the limit --max-depth ${maxDepth}`);
-  const top = Buffer.byteLength(parts[0] as string);
-  if (top > NAME_MAX_BYTES - TEMP_NAME_RESERVE) fail(`name too long: a top-level name has at most ${NAME_MAX_BYTES - TEMP_NAME_RESERVE} bytes (room for the temporary name it is published under), this one ${top}`);
   return parts;
 }
 

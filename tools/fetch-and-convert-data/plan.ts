@@ -77,8 +77,9 @@ interface JobInput {
   sha512?: string | undefined;
 }
 
-/** NAME_MAX less what the manifest's temporary name adds to an output name. */
-const MAX_NAME_BYTES = NAME_MAX_BYTES - '..manifest.json.tmp-4194304-00000000'.length;
+/** The manifest beside an output is NAME.manifest.json, which must fit in NAME_MAX too. */
+const MANIFEST_SUFFIX = '.manifest.json';
+const MAX_NAME_BYTES = NAME_MAX_BYTES - MANIFEST_SUFFIX.length;
 
 const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512']);
 
@@ -201,12 +202,12 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   if (name.includes('/') || name === '.' || name === '..' || name.startsWith('..') || name.includes('\0')) {
     throw new UsageError(`${label}: invalid output name "${name}": a plain file name without "/" and not starting with ".."`);
   }
-  // The longest name written beside the output is the manifest's temporary one, ".NAME.manifest.json.tmp-PID-RANDOM".
+  // The longest name written beside the output is its manifest's (temporary names have a fixed length).
   const nameBytes = Buffer.byteLength(name);
-  if (nameBytes > MAX_NAME_BYTES) throw new UsageError(`${label}: the output name "${shownName(name)}" has ${nameBytes} bytes, at most ${MAX_NAME_BYTES} fit (its manifest's temporary name adds ${NAME_MAX_BYTES - MAX_NAME_BYTES}); give a shorter --name`);
-  const pathTooLong = pathLengthProblem(posix.join(out, `.${name}.manifest.json.tmp-4194304-00000000`));
+  if (nameBytes > MAX_NAME_BYTES) throw new UsageError(`${label}: the output name "${shownName(name)}" has ${nameBytes} bytes, at most ${MAX_NAME_BYTES} fit (its manifest adds "${MANIFEST_SUFFIX}"); give a shorter --name`);
+  const pathTooLong = pathLengthProblem(posix.join(out, `${name}${MANIFEST_SUFFIX}`));
   if (pathTooLong) throw new UsageError(`${label}: the output name "${shownName(name)}" makes a path too long inside ${shownName(out)} (${pathTooLong}); give a shorter --name or --out`);
-  if (name.endsWith('.manifest.json')) throw new UsageError(`${label}: output name "${name}" ends with .manifest.json, which is reserved for the manifests`);
+  if (name.endsWith(MANIFEST_SUFFIX)) throw new UsageError(`${label}: output name "${name}" ends with .manifest.json, which is reserved for the manifests`);
   const job: Job = { label, source, display, prefix, out, name, steps, ...(s3 ? { s3 } : {}) };
   if (input.sha256 !== undefined) job.sha256 = checkHex(input.sha256, 64, 'sha256', label);
   if (input.sha512 !== undefined) job.sha512 = checkHex(input.sha512, 128, 'sha512', label);

@@ -174,7 +174,6 @@ test('malformed and hostile tar archives: exit 4 with one line naming the entry 
     ['bad checksum', Buffer.concat([Buffer.alloc(512, 0x31), Buffer.alloc(1024)]), /invalid or truncated tar archive: Invalid tar header/],
     ['GNU long name component over 255 bytes', rawTar(gnuLongName(`dir/${'n'.repeat(300)}`)), /"dir\/n{50,}\.\.\.\(304 bytes\)" rejected: name too long: a component is 300 bytes long, the limit is 255/],
     ['PAX path over 4096 bytes', rawTar(paxPath(deepName)), /name too long: \d+ bytes long, the limit for a path is 4095/, ['--max-depth', '64']],
-    ['top-level name too long for the atomic swap', rawTar(gnuLongName('t'.repeat(250))), /a top-level name has at most 223 bytes/],
     ['invalid UTF-8 name', rawTar([{ name: 'x', rawName: Buffer.from([0x61, 0xff, 0xfe, 0x62]), data: Buffer.from('x') }]), /the name is not valid UTF-8/],
     ['control character in the name', rawTar([{ name: 'a\nb', data: Buffer.from('x') }]), /"a\\nb" rejected: control character in the name/],
     ['a file, then a directory of the same name', rawTar([{ name: 'a', data: Buffer.from('x') }, { name: 'a/', type: '5' }]), /"a" is a file or link earlier in the archive, not a directory/],

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -109,4 +110,18 @@ test('stale staging directories from a crash are removed on the next publish', a
   mkdtempSync(stale);
   await publishDirectory(dir, async (staging) => writeFileSync(join(staging, 'one'), '2'));
   assert.ok(!readdirSync(dir).some((e) => e.startsWith('..20260101')));
+});
+
+test('a temporary name has a fixed length (a 255-byte name fits) and a killed write of the same name is cleaned up by the next', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+  const name = 'n'.repeat(255);
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  const stale = join(dir, `.tmp-${digest}-0badc0de`);
+  const unrelated = join(dir, `.tmp-${'0'.repeat(12)}-0badc0de`);
+  writeFileSync(stale, 'half-written');
+  writeFileSync(unrelated, 'another file being written');
+  await writeFileAtomic(join(dir, name), 'complete', { mode: 0o444 });
+  assert.equal(readFileSync(join(dir, name), 'utf8'), 'complete');
+  assert.equal(existsSync(stale), false, 'the killed write of this name is removed');
+  assert.equal(existsSync(unrelated), true, 'temporary files of other names are left alone');
 });
