@@ -3,8 +3,9 @@
 // `..`-prefixed entries of that layout are never templates.
 
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, matchesGlob } from 'node:path';
-import { UsageError } from '../core/errors.ts';
+import type { Stats } from 'node:fs';
+import { basename, isAbsolute, join, matchesGlob, relative } from 'node:path';
+import { InvalidInputError, UsageError } from '../core/errors.ts';
 
 export type Syntax = 'envsubst' | 'liquid';
 const SYNTAXES: readonly Syntax[] = ['envsubst', 'liquid'];
@@ -42,7 +43,8 @@ export async function discoverTemplates(path: string, options: DiscoverOptions):
   if (!info.isDirectory()) throw new UsageError(`--templates ${path} is neither a file nor a directory`);
 
   const names: string[] = [];
-  await walk(path, '', names, new Set([await realpath(path)]));
+  const root = await realpath(path);
+  await walk({ root, shown: path }, path, '', names, new Set([root]));
   const selected = names
     .filter((name) => options.include.length === 0 || options.include.some((glob) => matchesGlob(name, glob)))
     .filter((name) => !options.exclude.some((glob) => matchesGlob(name, glob)))
@@ -67,21 +69,51 @@ export function templateFile(source: string, name: string, defaultSyntax: Syntax
   return { source, name, output: name, syntax: defaultSyntax };
 }
 
-async function walk(dir: string, prefix: string, out: string[], seen: Set<string>): Promise<void> {
+interface Root {
+  /** Real path of --templates: every link must resolve below it. */
+  root: string;
+  /** --templates as given, for messages. */
+  shown: string;
+}
+
+/**
+ * Every file below the directory. Links are followed only when they resolve inside it (a ConfigMap's
+ * `name -> ..data/name -> ..<stamp>/name` does); a link that leaves it (to /etc/passwd, to a parent),
+ * points at nothing, or loops, and any entry that is not a file or directory (a FIFO would block the
+ * read) is refused: the templates are input, and a template directory is no way to read the node.
+ */
+async function walk(root: Root, dir: string, prefix: string, out: string[], seen: Set<string>): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('..')) continue;
     const path = join(dir, entry.name);
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
-    // stat follows symlinks: ConfigMap entries are links into ..data.
-    const info = entry.isSymbolicLink() ? await stat(path) : entry;
+    const refuse = (problem: string) => new InvalidInputError(`--templates ${root.shown}: "${name}" ${problem}`);
+    let info: Stats | typeof entry = entry;
+    let real = path;
+    if (entry.isSymbolicLink()) {
+      try {
+        real = await realpath(path);
+        info = await stat(real);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw refuse(code === 'ELOOP' ? 'is a symlink loop' : `is a link to nothing (${code})`);
+      }
+      const inside = relative(root.root, real);
+      if (inside === '') throw refuse('links back to the templates directory itself (a symlink loop)');
+      if (inside === '..' || inside.startsWith('../') || isAbsolute(inside)) {
+        throw refuse(`links outside the templates directory (to ${real}); refusing to follow it: remove the link or copy the file in`);
+      }
+    }
     if (info.isDirectory()) {
-      const real = await realpath(path);
-      if (seen.has(real)) throw new UsageError(`--templates: ${name} links back to a directory already read (symlink loop)`);
-      seen.add(real);
-      await walk(path, name, out, seen);
+      const canonical = entry.isSymbolicLink() ? real : await realpath(path);
+      if (seen.has(canonical)) throw refuse('links back to a directory already read (a symlink loop)');
+      seen.add(canonical);
+      await walk(root, path, name, out, seen);
     } else if (info.isFile()) {
       out.push(name);
+    } else {
+      throw refuse('is not a regular file or directory (a FIFO, socket or device): remove it from the templates');
     }
   }
 }
