@@ -145,10 +145,16 @@ function sameBytes(bytes: Uint8Array, template: Uint8Array, start: number, stop:
   return true;
 }
 
+/**
+ * How deep ${A:-${B:-...}} may nest. Expansion recurses per level: 5,000 levels overflowed the stack
+ * (exit 1); no real configuration comes near this.
+ */
+export const MAX_ENVSUBST_NESTING = 64;
+
 export function envsubst(template: Uint8Array, options: EnvsubstOptions): EnvsubstResult {
   const problems: EnvsubstProblem[] = [];
   const out = new Output(template.length + (template.length >> 4));
-  expand(template, 0, template.length, out, { options, names: new Names(options), problems });
+  expand(template, 0, template.length, out, { options, names: new Names(options), problems, depth: 0 });
   return { output: out.result(), problems };
 }
 
@@ -156,6 +162,8 @@ interface State {
   options: EnvsubstOptions;
   names: Names;
   problems: EnvsubstProblem[];
+  /** Nesting of the ${NAME<op>word} being expanded. */
+  depth: number;
 }
 
 /** Expands template[start, end) into out; offsets in problems are absolute. */
@@ -243,6 +251,11 @@ function braced(template: Uint8Array, at: number, end: number, copied: number, o
     });
     return operator === undefined ? stop : end;
   }
+  if (state.depth >= MAX_ENVSUBST_NESTING) {
+    state.problems.push({ kind: 'syntax', offset: at, name, message: `\${${name}${operator}...} nests more than ${MAX_ENVSUBST_NESTING} levels of \${...} inside defaults; flatten the template` });
+    return end;
+  }
+  state.depth++;
   out.copy(template, copied, at);
   const value = entry.value;
   const absent = value === undefined || (operator.charCodeAt(0) === COLON && value.length === 0);
@@ -267,6 +280,7 @@ function braced(template: Uint8Array, at: number, end: number, copied: number, o
       }
       break;
   }
+  state.depth--;
   return close + 1;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envsubst, type EnvsubstOptions } from '../../../tools/render-config/envsubst.ts';
+import { MAX_ENVSUBST_NESTING, envsubst, type EnvsubstOptions } from '../../../tools/render-config/envsubst.ts';
 import { allowlist } from '../../../tools/render-config/plan.ts';
 import { positions } from '../../../tools/render-config/problems.ts';
 
@@ -135,4 +135,17 @@ test('large input with many references matches a straightforward string replacem
     return name === 'host' ? '$host' : (values[name] as string);
   });
   assert.equal(render(template, { allowed: (name) => name !== 'host' }), expected);
+});
+
+test('defaults nest up to MAX_ENVSUBST_NESTING levels; deeper is one syntax problem, not a stack overflow', () => {
+  const nested = (levels: number, name: string) => `${Array.from({ length: levels }, () => `\${${name}:-`).join('')}deep${'}'.repeat(levels)}`;
+  assert.equal(render(nested(MAX_ENVSUBST_NESTING, 'MISSING')), 'deep');
+  for (const levels of [MAX_ENVSUBST_NESTING + 1, 5_000, 50_000]) {
+    const { problems } = run(nested(levels, 'MISSING'));
+    assert.equal(problems.length, 1, String(levels));
+    assert.equal(problems[0]?.kind, 'syntax');
+    assert.match(problems[0]?.message ?? '', /nests more than 64 levels/);
+  }
+  // A set value is not expanded further, so the depth of its unused default does not matter.
+  assert.equal(render(nested(5_000, 'FOO')), 'foo');
 });

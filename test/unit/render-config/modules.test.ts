@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactor } from '../../../tools/core/redact.ts';
-import { createLiquid, renderLiquid } from '../../../tools/render-config/liquid.ts';
+import { MAX_LIQUID_NESTING, createLiquid, renderLiquid } from '../../../tools/render-config/liquid.ts';
 import { formatProblem, problemsError } from '../../../tools/render-config/problems.ts';
 import { discoverTemplates, templateFile } from '../../../tools/render-config/templates.ts';
 import { formatOf, syntaxError } from '../../../tools/render-config/validate.ts';
@@ -132,4 +132,21 @@ test('liquid strict mode: assign from a missing value fails, assign with default
 
   const lenient = createLiquid({ strict: false, renderLimitMs: 5000, maxSize: 1 << 20 });
   assert.deepEqual(renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
+});
+
+test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem found before parsing, at once', () => {
+  const engine = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
+  const nested = (tag: string, levels: number) => `${`{% ${tag} true %}`.repeat(levels)}deep${`{% end${tag} %}`.repeat(levels)}`;
+  assert.deepEqual(renderLiquid(engine, nested('if', MAX_LIQUID_NESTING), 't', {}).problems, []);
+  const started = performance.now();
+  for (const tag of ['if', 'unless']) {
+    const outcome = renderLiquid(engine, `line one\n${nested(tag, 20_000)}`, 't', {});
+    assert.equal(outcome.problems.length, 1);
+    assert.deepEqual([outcome.problems[0]?.kind, outcome.problems[0]?.line], ['syntax', 2]);
+    assert.match(outcome.problems[0]?.message ?? '', new RegExp(`\\{% ${tag} %\\} is nested more than 64 blocks deep`));
+  }
+  assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
+  // Tags inside {% raw %} and {% comment %} are text, not blocks.
+  const raw = `{% raw %}${'{% if x %}'.repeat(200)}{% endraw %}ok`;
+  assert.equal(renderLiquid(engine, raw, 't', {}).problems.length, 0);
 });
