@@ -62,7 +62,10 @@ function textForms(text: string): string[] {
   const json = JSON.stringify(text).slice(1, -1);
   const forms = [text, text.trim(), json, JSON.stringify(json).slice(1, -1), encodeURIComponent(text)];
   forms.push(new URLSearchParams({ v: text }).toString().slice(2));
-  for (const line of text.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) forms.push(line.trim());
+  // A line can surface alone (the last line of a tool's output), raw or inside a JSON log line.
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim().length >= MIN_LINE_LENGTH) forms.push(line.trim(), JSON.stringify(line.trim()).slice(1, -1));
+  }
   return forms;
 }
 

@@ -17,6 +17,7 @@ import {
 } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
+import { redactor } from '../core/redact.ts';
 import type { Problem, ProblemKind } from './problems.ts';
 
 export interface LiquidSettings {
@@ -107,7 +108,55 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     });
   }
   registerHelpers(engine);
+  taintFilters(engine);
   return engine;
+}
+
+/**
+ * A value computed from a secret is a secret too: every filter (built-in or ours) whose input or
+ * arguments hold a registered secret registers its result, before anything can print it. So
+ * `{{ "app:" | append: pw | upcase }}` or `{{ pw | replace: "a", "b" }}`, echoed by a failing
+ * --check-command, is masked like the secret itself. The redactor is the test of "holds a secret".
+ */
+type FilterHandler = Extract<Liquid['filters'][string], (...args: never[]) => unknown>;
+
+function taintFilters(engine: Liquid): void {
+  for (const [name, impl] of Object.entries(engine.filters)) {
+    const handler = typeof impl === 'function' ? impl : impl.handler;
+    const wrapped: FilterHandler = function (this: unknown, value: unknown, ...args: unknown[]) {
+      const result: unknown = handler.call(this as never, value, ...args);
+      if ([value, ...args].some(holdsSecret)) registerDerived(result);
+      return result;
+    };
+    engine.registerFilter(name, typeof impl === 'function' ? wrapped : { ...impl, handler: wrapped });
+  }
+}
+
+/** Arrays and objects a filter made from a secret: `pw | split: ""` holds pieces too short to mask. */
+const tainted = new WeakSet<object>();
+
+function holdsSecret(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value === 'function') return false;
+  if (typeof value === 'object' && tainted.has(value)) return true;
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? safeJson(value) : String(value);
+  return text !== '' && redactor.redact(text) !== text;
+}
+
+function registerDerived(result: unknown): void {
+  if (typeof result === 'string' || typeof result === 'number') redactor.add(String(result));
+  else if (typeof result === 'object' && result !== null) {
+    tainted.add(result);
+    if (Array.isArray(result)) for (const item of result) registerDerived(item);
+    else redactor.add(safeJson(result));
+  }
+}
+
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function registerHelpers(engine: Liquid): void {

@@ -3,6 +3,7 @@
 // may hold a secret), so only their first line goes into a message, and that still passes the redactor.
 
 import { execFile } from 'node:child_process';
+import { redactor } from '../core/redact.ts';
 import { extname } from 'node:path';
 
 export type OutputFormat = 'json' | 'yaml' | 'toml';
@@ -83,7 +84,9 @@ export function runCheckCommand(command: readonly string[], path: string, timeou
   });
 }
 
+/** The last line of the command's stderr, masked before it is cut to 300 characters: cut first, a long
+ *  secret the command echoed (the rendered file) would be a fragment no registered form matches. */
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = redactor.redact(text).split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }
