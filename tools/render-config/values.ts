@@ -5,13 +5,13 @@
 //      shared secret-volume reader: one version behind ..data, nothing outside the directory.
 // Secret values are registered with the redactor as soon as they are read, before anything is logged.
 
-import { readFile, stat } from 'node:fs/promises';
 import { extname, matchesGlob } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 import { envPrefix } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
 import { readSecretVolume, type SecretVolumeEntry } from '../core/secret-volume.ts';
+import { readSmallFile } from '../core/small-file.ts';
 import { jsonError } from './validate.ts';
 
 export type Values = Record<string, unknown>;
@@ -84,25 +84,22 @@ export function isMapping(value: unknown): value is Values {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function readText(path: string, what: string, maxSize: number): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (info.size > maxSize) throw new UsageError(`${what} ${path} is ${info.size} bytes, more than --max-size ${maxSize}`);
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-  }
-}
+/** How deep a values document may nest mappings and lists: merging and registering recurse per level. */
+export const MAX_VALUES_NESTING = 64;
 
 /** .env (and *.env) files are dotenv; everything else is YAML, which includes JSON. */
 async function readValuesFile(path: string, maxSize: number): Promise<Values> {
-  const text = await readText(path, 'values file', maxSize);
+  let text: string;
+  try {
+    text = (await readSmallFile(path, maxSize)).toString('utf8');
+  } catch (error) {
+    throw new UsageError(`values file ${(error as Error).message}`, { cause: error });
+  }
   if (path.endsWith('.env')) return Object.assign(Object.create(null) as Values, parseEnv(text));
   const json = extname(path) === '.json';
   let document: unknown;
   try {
-    document = json ? JSON.parse(text) : (await import('yaml')).parse(text, { maxAliasCount: 100, uniqueKeys: true });
+    document = json ? JSON.parse(text) : await parseYaml(text);
   } catch (error) {
     // This runs before --secret-vars are registered, so no input text may reach the message; the parser
     // error is not kept as the cause either, since the runner logs a cause's message too.
@@ -110,7 +107,30 @@ async function readValuesFile(path: string, maxSize: number): Promise<Values> {
   }
   if (document === null || document === undefined) return Object.create(null) as Values;
   if (!isMapping(document)) throw new UsageError(`values file ${path}: expected a mapping of names to values at the top level`);
+  if (nestedDeeperThan(document, MAX_VALUES_NESTING)) {
+    throw new UsageError(`values file ${path} nests mappings and lists deeper than ${MAX_VALUES_NESTING} levels; flatten it`);
+  }
   return deepMerge(Object.create(null) as Values, document);
+}
+
+/** A warning (an unknown tag such as !vault) is an error: the value would be read as a plain string. */
+async function parseYaml(text: string): Promise<unknown> {
+  const document = (await import('yaml')).parseDocument(text, { uniqueKeys: true, logLevel: 'silent' });
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem !== undefined) throw problem;
+  return document.toJS({ maxAliasCount: 100 });
+}
+
+/** Whether mappings and lists nest deeper than `max`, walked without recursion. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** V8 quotes the JSON input in its message (jsonError drops it); YAML's first line only describes the error. */
@@ -130,6 +150,9 @@ export async function readSecretsDir(dir: string, maxSize: number, warnings: str
   return secretValues(entries, `--secrets-dir ${dir}: `, warnings);
 }
 
+/** JSON.parse's answer for a text that is not JSON (which may itself be any JSON value, null included). */
+const NOT_JSON = Symbol('not JSON');
+
 function secretValues(entries: readonly SecretVolumeEntry[], where: string, warnings: string[]): Values {
   const out: Values = Object.create(null);
   const parsed: Values = Object.create(null);
@@ -142,13 +165,20 @@ function secretValues(entries: readonly SecretVolumeEntry[], where: string, warn
     registerSecret(text);
     out[entry.name] = text;
     if (entry.name.endsWith('.json') && entry.name.length > '.json'.length) {
+      let value: unknown;
       try {
-        const value: unknown = JSON.parse(text);
-        registerSecret(value);
-        parsed[entry.name.slice(0, -'.json'.length)] = value;
+        value = JSON.parse(text);
       } catch {
+        value = NOT_JSON;
+      }
+      const name = entry.name.slice(0, -'.json'.length);
+      if (value !== NOT_JSON && nestedDeeperThan(value, MAX_VALUES_NESTING)) {
+        warnings.push(`${where}${entry.name} nests deeper than ${MAX_VALUES_NESTING} levels, so it is available only as the text "${entry.name}", not as the object "${name}"`);
+      } else if (value !== NOT_JSON) {
+        registerSecret(value);
+        parsed[name] = value;
+      } else {
         // The raw text under the full name is still there. The parser's message would quote the secret.
-        const name = entry.name.slice(0, -'.json'.length);
         warnings.push(`${where}${entry.name} is not valid JSON, so it is available only as the text "${entry.name}", not as the object "${name}"`);
       }
     }

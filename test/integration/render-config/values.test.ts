@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicLayoutDir, errorMessage, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
@@ -141,7 +142,7 @@ test('bad values files and secrets dirs: exit 2 with the file named', async () =
     [['--values', join(dir, 'bad.yaml')], /values file .*bad\.yaml is not valid YAML/],
     [['--values', join(dir, 'bad.json')], /values file .*bad\.json is not valid JSON/],
     [['--values', join(dir, 'list.yaml')], /list\.yaml: expected a mapping of names to values/],
-    [['--values', join(dir, 'nope.yaml')], /cannot read values file .*nope\.yaml: ENOENT/],
+    [['--values', join(dir, 'nope.yaml')], /values file .*nope\.yaml cannot be read: ENOENT/],
     [['--secrets-dir', join(dir, 'no-secrets')], /cannot read --secrets-dir .*no-secrets: ENOENT/],
     [['--templates', join(dir, 'missing-templates')], /cannot read --templates .*missing-templates: ENOENT/],
   ];
@@ -168,4 +169,24 @@ test('the whole tree of the docs nginx example keeps $host and friends', async (
     'default.conf':
       'server {\n  listen 8080;\n  server_name shop.example.com;\n  location / {\n    proxy_set_header Host $host;\n    proxy_set_header X-Real-IP $remote_addr;\n    proxy_pass http://app:3000$request_uri;\n  }\n}\n',
   });
+});
+
+test('a values file that is a FIFO, a directory, has an unknown YAML tag or nests past 64 levels is exit 2 naming it, never a hang or its value', async () => {
+  const dir = tempDir('rc-values-hostile-');
+  const templates = writeTree(tempDir('rc-values-hostile-t-'), { 'app.conf': 'x=${X}\n' });
+  execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+  writeFileSync(join(dir, 'tagged.yaml'), 'DB_PW: !vault tagged-canary-value\n');
+  writeFileSync(join(dir, 'deep.json'), `{"X":1,"d":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`);
+  const cases: Array<[string, RegExp]> = [
+    [join(dir, 'fifo.yaml'), /values file .*fifo\.yaml is not a regular file/],
+    [dir, /values file .* is a directory, not a file/],
+    [join(dir, 'tagged.yaml'), /values file .*tagged\.yaml is not valid YAML: Unresolved tag: !vault at line 1/],
+    [join(dir, 'deep.json'), /values file .*deep\.json nests mappings and lists deeper than 64 levels/],
+  ];
+  for (const [values, reason] of cases) {
+    const result = await renderConfig(['--templates', templates, '--out', tempDir('rc-values-hostile-out-'), '--values', values], { X: '1' }, { timeoutMs: 15_000 });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(errorMessage(result), reason);
+    assert.ok(!result.stderr.includes('tagged-canary-value'), result.stderr);
+  }
 });
