@@ -30,7 +30,7 @@ interface Rendered {
 }
 
 /** Renders one liquid template with the run's engine. */
-type LiquidRenderer = (source: string, file: string, scope: object) => LiquidOutcome;
+type LiquidRenderer = (source: string, file: string, scope: object) => Promise<LiquidOutcome>;
 
 /** Templates read and rendered at the same time; enough to hide file latency, few enough to bound memory. */
 const PARALLEL = 32;
@@ -48,7 +48,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   });
   for (const warning of loaded.warnings) context.log.warn(warning);
   const set = await discoverTemplates(plan.templates, { include: plan.include, exclude: plan.exclude, defaultSyntax: plan.syntax });
-  const liquid = set.files.some((f) => f.syntax === 'liquid') ? await createLiquidRenderer(plan) : undefined;
+  const liquid = set.files.some((f) => f.syntax === 'liquid') ? await createLiquidRenderer(plan, context.signal) : undefined;
   context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });
 
   const results = await mapLimit(set.files, PARALLEL, async (file) => {
@@ -93,10 +93,10 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
 }
 
 /** The liquid module (and LiquidJS) is loaded once per run, and only when a template uses that syntax. */
-async function createLiquidRenderer(plan: Plan): Promise<LiquidRenderer> {
+async function createLiquidRenderer(plan: Plan, signal: AbortSignal): Promise<LiquidRenderer> {
   const { createLiquid, renderLiquid } = await import('./liquid.ts');
   const engine = createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize });
-  return (source, file, scope) => renderLiquid(engine, source, file, scope);
+  return (source, file, scope) => renderLiquid(engine, source, file, scope, signal);
 }
 
 async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, liquid: LiquidRenderer | undefined): Promise<Rendered> {
@@ -114,7 +114,7 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, l
   const { content, problems } =
     file.syntax === 'envsubst'
       ? renderEnvsubst(source, file, plan, loaded, onSecret)
-      : renderWithLiquid(source.toString('utf8'), file, loaded, liquid as LiquidRenderer, onSecret);
+      : await renderWithLiquid(source.toString('utf8'), file, loaded, liquid as LiquidRenderer, onSecret);
   if (problems.length === 0) problems.push(...(await outputProblems(source, content, file, plan)));
   return { file, content, usedSecret, problems };
 }
@@ -174,14 +174,14 @@ function renderEnvsubst(
   return { content: result.output, problems };
 }
 
-function renderWithLiquid(
+async function renderWithLiquid(
   source: string,
   file: TemplateFile,
   loaded: LoadedValues,
   liquid: LiquidRenderer,
   onSecret: () => void,
-): { content: string; problems: Problem[] } {
-  const { text, problems } = liquid(source, file.name, scopeFor(loaded, onSecret));
+): Promise<{ content: string; problems: Problem[] }> {
+  const { text, problems } = await liquid(source, file.name, scopeFor(loaded, onSecret));
   return { content: text, problems };
 }
 

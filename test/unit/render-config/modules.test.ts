@@ -121,26 +121,26 @@ test('problems: exit 2 when every problem is a missing value, 4 as soon as one i
 
 test('liquid strict mode: assign from a missing value fails, assign with default does not; --no-strict renders empty', async () => {
   const strict = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
-  const failed = renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
+  const failed = await renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
   // Rendering goes on to list every problem, so the use of x is reported too.
   assert.deepEqual(failed.problems.map((p) => [p.kind, p.line, p.message]), [
     ['missing', 2, 'variable missing is not set'],
     ['missing', 2, 'variable x is not set'],
   ]);
-  const defaulted = renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
+  const defaulted = await renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
   assert.deepEqual(defaulted, { text: 'd', problems: [] });
 
   const lenient = createLiquid({ strict: false, renderLimitMs: 5000, maxSize: 1 << 20 });
-  assert.deepEqual(renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
+  assert.deepEqual(await renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
 });
 
-test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem found before parsing, at once', () => {
+test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem found before parsing, at once', async () => {
   const engine = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
   const nested = (tag: string, levels: number) => `${`{% ${tag} true %}`.repeat(levels)}deep${`{% end${tag} %}`.repeat(levels)}`;
-  assert.deepEqual(renderLiquid(engine, nested('if', MAX_LIQUID_NESTING), 't', {}).problems, []);
+  assert.deepEqual((await renderLiquid(engine, nested('if', MAX_LIQUID_NESTING), 't', {})).problems, []);
   const started = performance.now();
   for (const tag of ['if', 'unless']) {
-    const outcome = renderLiquid(engine, `line one\n${nested(tag, 20_000)}`, 't', {});
+    const outcome = await renderLiquid(engine, `line one\n${nested(tag, 20_000)}`, 't', {});
     assert.equal(outcome.problems.length, 1);
     assert.deepEqual([outcome.problems[0]?.kind, outcome.problems[0]?.line], ['syntax', 2]);
     assert.match(outcome.problems[0]?.message ?? '', new RegExp(`\\{% ${tag} %\\} is nested more than 64 blocks deep`));
@@ -148,5 +148,15 @@ test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem 
   assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
   // Tags inside {% raw %} and {% comment %} are text, not blocks.
   const raw = `{% raw %}${'{% if x %}'.repeat(200)}{% endraw %}ok`;
-  assert.equal(renderLiquid(engine, raw, 't', {}).problems.length, 0);
+  assert.equal((await renderLiquid(engine, raw, 't', {})).problems.length, 0);
+});
+
+test('a runaway render gives way to the event loop: an aborted signal ends it within a turn', async () => {
+  const engine = createLiquid({ strict: true, renderLimitMs: 60_000, maxSize: 1 << 20 });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('stop')), 100);
+  const started = performance.now();
+  await assert.rejects(renderLiquid(engine, '{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}', 't', {}, controller.signal), /stop/);
+  assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
+  assert.deepEqual(await renderLiquid(engine, '{% for i in (1..3) %}{{ i }}{% endfor %}{% if x %}no{% else %}yes{% endif %}', 't', { x: false }), { text: '123yes', problems: [] });
 });
