@@ -123,10 +123,10 @@ chart: deps chart-tools ## regenerate the charts' README values tables, build th
 test-chart: deps chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
 	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
 
-# The e2e pods run the images `make images` wrote (loaded with podman load before each test file).
+# The e2e pods run the images `make images` wrote (imported into the cluster's containerd by cluster.sh up).
 export E2E_IMAGES_DIR = $(abspath $(IMAGES_DIR))
 
-test-e2e: build images services chart-tools ## e2e: the example chart's pod in podman against the services
+test-e2e: build images services chart-tools cluster ## e2e: the example chart helm-installed on the cluster against the services
 	$(call run-tests,test/e2e/*.test.ts)
 
 test-prereqs:: chart-tools images
