@@ -1,7 +1,7 @@
 # Entry points for developers and CI. `make help` lists the targets; every target installs what it needs
 # first (idempotent and cached, so a second run only does the work itself).
 #
-#   make demo                                  wait-for-db against servers that start late, then the whole pod
+#   make demo                                  wait-for-db against servers that start late, then the chart on the cluster
 #   make test                                  everything: build, type check, all tests against real services
 #   make test TESTS='test/unit/**/*.test.ts'   a selection (globs are expanded by Node, not by the shell)
 
@@ -74,7 +74,7 @@ test-integration: build services ## integration tests of the built bundles again
 
 # ---- demo and benchmarks -------------------------------------------------------------------------------
 
-demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example pod in podman
+demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example chart on the cluster
 	scripts/demo.sh
 
 bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
