@@ -1,7 +1,7 @@
 # Entry points for developers and CI. `make help` lists the targets; every target installs what it needs
 # first (idempotent and cached, so a second run only does the work itself).
 #
-#   make demo                                  wait-for-db against servers that start late, then the whole pod
+#   make demo                                  wait-for-db against servers that start late, then the chart on the cluster
 #   make test                                  everything: build, type check, all tests against real services
 #   make test TESTS='test/unit/**/*.test.ts'   a selection (globs are expanded by Node, not by the shell)
 
@@ -74,7 +74,7 @@ test-integration: build services ## integration tests of the built bundles again
 
 # ---- demo and benchmarks -------------------------------------------------------------------------------
 
-demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example pod in podman
+demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example chart on the cluster
 	scripts/demo.sh
 
 bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
@@ -123,10 +123,10 @@ chart: deps chart-tools ## regenerate the charts' README values tables, build th
 test-chart: deps chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
 	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
 
-# The e2e pods run the images `make images` wrote (loaded with podman load before each test file).
+# The e2e pods run the images `make images` wrote (imported into the cluster's containerd by cluster.sh up).
 export E2E_IMAGES_DIR = $(abspath $(IMAGES_DIR))
 
-test-e2e: build images services chart-tools ## e2e: the example chart's pod in podman against the services
+test-e2e: build images services chart-tools cluster ## e2e: the example chart helm-installed on the cluster against the services
 	$(call run-tests,test/e2e/*.test.ts)
 
 test-prereqs:: chart-tools images

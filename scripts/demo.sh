@@ -3,8 +3,9 @@
 #   1. install what is needed (scripts/install-deps.sh)      2. build the bundles (dist/)
 #   3. wait-for-db starts waiting for a PostgreSQL and a Redis that are not running yet; both start a few
 #      seconds later, and wait-for-db notices and exits 0.
-# Later steps (images, the whole pod in podman) are added to STEPS. The demo's servers use ports of their
-# own (DEMO_PG_PORT, DEMO_REDIS_PORT), never the test services', and are stopped when the demo ends.
+# Later steps (the example chart helm-installed on the cluster of scripts/cluster.sh) are added to STEPS.
+# The demo's servers use ports of their own (DEMO_PG_PORT, DEMO_REDIS_PORT), never the test services', and
+# are stopped when the demo ends.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,7 +105,7 @@ step_wait_for_db() {
 
 STEPS=(step_install step_build step_wait_for_db)
 # ---- added by the chart work (scripts/demo-pod.sh owns this step) ----
-step_pod() { heading "The example chart's pod in podman: four init containers, then the app"; scripts/demo-pod.sh; }
+step_pod() { heading "The example chart on a real single-node Kubernetes: helm install, four init containers, then the app"; scripts/demo-pod.sh; }
 STEPS+=(step_pod)
 
 trap stop_demo_servers EXIT

@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { chartsCopy, repoRoot, type Obj } from '../chart/helm.ts';
 import { freePort } from '../helpers/services.ts';
-import { createFixtures, type Fixtures } from './fixtures.ts';
-import { appPods, clusterUp, execIn, helm, isReady, kubectl, waitForPod, type Cluster } from './kube.ts';
+import { COUNTRIES, createFixtures, type Fixtures } from './fixtures.ts';
+import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, waitForPod, type Cluster } from './kube.ts';
 import { podValues } from './values.ts';
 
 const INIT_CONTAINERS = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
@@ -39,22 +39,42 @@ after(async () => {
 });
 
 /**
- * `helm install` of the example chart with the e2e values and `values`, into a fresh namespace. The app
- * shares the node's network (hostNetwork): APP_HOST keeps it listening on 127.0.0.1 only.
+ * `helm install` of the example chart with the e2e values and `values`, into a fresh namespace (created
+ * first with the Pod Security `labels` when given). The app shares the node's network (hostNetwork):
+ * APP_HOST keeps it listening on 127.0.0.1 only. Returns helm's stderr too: the API server's warnings.
  */
-function install(suffix: string, values: Obj): { namespace: string; release: string } {
+function install(suffix: string, values: Obj, labels: Record<string, string> = {}): { namespace: string; release: string; warnings: string } {
   values.app.env = [...(values.app.env ?? []), { name: 'APP_HOST', value: '127.0.0.1' }];
   const namespace = `${fixtures.id}-${suffix}`;
   const release = 'example';
   namespaces.push(namespace);
-  const valuesFile = join(workDir, `${suffix}.yaml`);
-  writeFileSync(valuesFile, stringify(values));
-  const result = helm(cluster, [
-    'install', release, join(charts.dir, 'example-app'), '--namespace', namespace, '--create-namespace',
-    '--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile,
-  ]);
+  const created = kubectl(cluster, ['create', 'namespace', namespace]);
+  assert.equal(created.status, 0, created.stderr);
+  if (Object.keys(labels).length > 0) {
+    const labelled = kubectl(cluster, ['label', 'namespace', namespace, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+    assert.equal(labelled.status, 0, labelled.stderr);
+  }
+  const result = helm(cluster, ['install', release, join(charts.dir, 'example-app'), '--namespace', namespace, ...valuesArgs(suffix, values)]);
   assert.equal(result.status, 0, `helm install failed: ${result.stderr}`);
-  return { namespace, release };
+  return { namespace, release, warnings: result.stderr };
+}
+
+function valuesArgs(name: string, values: Obj): string[] {
+  const valuesFile = join(workDir, `${name}.yaml`);
+  writeFileSync(valuesFile, stringify(values));
+  return ['--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile];
+}
+
+const RESTRICTED = (mode: 'enforce' | 'warn' | 'audit'): Record<string, string> => ({ [`pod-security.kubernetes.io/${mode}`]: 'restricted' });
+
+/** The Pod Security findings in the API server's warnings (`would violate PodSecurity "restricted:latest": a, b`). */
+function findings(warnings: string): string[] {
+  const found = new Set<string>();
+  // helm quotes the warning it logs (\"restricted:latest\"): unescape first.
+  for (const match of warnings.replaceAll('\\"', '"').matchAll(/violates? PodSecurity "restricted:[^"]+": ([^"\n]+)/g)) {
+    for (const finding of match[1]!.split(/, (?=[a-z])/)) found.add(finding.trim());
+  }
+  return [...found];
 }
 
 const time = (text: string | undefined): number => (text ? Date.parse(text) : Number.NaN);
@@ -65,11 +85,50 @@ function statusOf(pod: Obj, name: string): Obj {
   return status;
 }
 
+/** `kubectl logs` of one container of the pod (the previous run's with `previous`). */
+function logsOf(namespace: string, pod: Obj, container: string, previous = false): string {
+  const result = kubectl(cluster, ['logs', '--namespace', namespace, pod.metadata.name, '-c', container, ...(previous ? ['--previous'] : [])]);
+  assert.equal(result.status, 0, `kubectl logs ${container}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function assertNoLeak(namespace: string, pod: Obj, containers: readonly string[], values: readonly string[]): void {
+  for (const name of containers) {
+    const status = statusOf(pod, name);
+    const message = String(status.state.terminated?.message ?? '') + String(status.lastState?.terminated?.message ?? '');
+    const logs = status.state.waiting && !status.lastState?.terminated ? '' : logsOf(namespace, pod, name);
+    for (const value of values) {
+      assert.ok(!logs.includes(value), `${name}'s logs contain a secret value`);
+      assert.ok(!message.includes(value), `${name}'s termination message contains a secret value`);
+    }
+  }
+}
+
+/** The terminated state of a container with `exitCode`, in state or (after a back-off restart) lastState. */
+function terminatedWith(pod: Obj, name: string, exitCode: number): Obj | undefined {
+  const status = (pod.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === name);
+  if (status?.state?.terminated?.exitCode === exitCode) return status.state.terminated;
+  if (status?.lastState?.terminated?.exitCode === exitCode) return status.lastState.terminated;
+  return undefined;
+}
+
+function assertNeverStarted(pod: Obj, names: readonly string[]): void {
+  for (const name of names) {
+    const status = statusOf(pod, name);
+    assert.ok(status.state.waiting, `${name} must never start: ${JSON.stringify(status.state)}`);
+    assert.equal(status.restartCount, 0);
+    assert.equal(status.lastState?.terminated, undefined, `${name} ran before`);
+  }
+}
+
 describe('the example chart on the real cluster', () => {
   it('helm install: the four init containers exit 0 in order, then the app runs and is Ready; helm test passes', async (t) => {
     const port = await freePort();
     const started = performance.now();
-    const { namespace, release } = install('ok', podValues(fixtures, { port }));
+    // Pod Security through the real admission plugin: the namespace warns and audits at `restricted`.
+    const { namespace, release, warnings } = install('ok', podValues(fixtures, { port }), { ...RESTRICTED('warn'), ...RESTRICTED('audit') });
+    // hostNetwork (the test bed's way to 127.0.0.1) is outside the profile, and the only finding.
+    assert.deepEqual(findings(warnings), ['host namespaces (hostNetwork=true)'], warnings);
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     t.diagnostic(`helm install to pod Ready: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -93,7 +152,7 @@ describe('the example chart on the real cluster', () => {
     assert.ok(time(inits.at(-1)!.state.terminated.finishedAt) <= time(app.state.running.startedAt), 'the app started before render-config finished');
 
     // What the app found, through its own endpoint (hostNetwork: it listens on the node).
-    const found = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as { ready: boolean };
+    const found = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as { ready: boolean; found: Record<string, { files: Array<{ path: string; mode: string }> }> };
     assert.equal(found.ready, true, JSON.stringify(found));
 
     // The kubelet's emptyDir with medium: Memory is a tmpfs, read-only in the app; the secret is there.
@@ -101,6 +160,27 @@ describe('the example chart on the real cluster', () => {
     assert.match(mounts, /^\S+ \/secrets tmpfs ro,/m, 'the secrets volume is in memory and read-only for the app');
     const db = JSON.parse(execIn(cluster, namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/secrets/db.json'))"));
     assert.deepEqual(db, { username: 'app', password: fixtures.dbPassword });
+    const inApp = (script: string): string => execIn(cluster, namespace, pod.metadata.name, 'app', script);
+    assert.equal(inApp("process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), fixtures.apiKey);
+    assert.match(inApp("try { require('fs').writeFileSync('/secrets/x', '') } catch (e) { process.stdout.write(e.code) }"), /EROFS/);
+    assert.match(mounts, /^\S+ \/data (?!tmpfs)\S+ ro,/m, 'the data volume is on disk, read-only for the app');
+    const files = Object.fromEntries(found.found.secrets!.files.map((f) => [f.path, f.mode]));
+    assert.equal(files['db.json'], '0400');
+    assert.equal(files.api_key, '0400');
+
+    // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
+    assert.match(logsOf(namespace, pod, 'fetch-and-convert-data'), /"job":"job 1 \(\/etc\/init-toolkit\/fetch-and-convert-data\.yaml jobs\[0\]\)"/);
+    const ndjson = inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))");
+    assert.deepEqual(ndjson.trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
+    // The config rendered from the template, the secrets and an env var.
+    assert.deepEqual(JSON.parse(inApp("process.stdout.write(require('fs').readFileSync('/config/app.json'))")), {
+      service: `example-${fixtures.id}`,
+      database: { url: `postgres://app:${fixtures.dbPassword}@127.0.0.1:55432/toolkit` },
+      apiKey: fixtures.apiKey,
+      dataFile: '/data/countries.ndjson',
+    });
+    // No secret value in any container's log (kubectl logs) or termination message (the pod status).
+    assertNoLeak(namespace, pod, [...INIT_CONTAINERS, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
 
     // The chart's `helm test` hook pod agrees (with hostNetwork it calls the app on 127.0.0.1). No --logs:
     // the hook's delete policy (hook-succeeded) removes the pod before helm could read them.
@@ -109,36 +189,146 @@ describe('the example chart on the real cluster', () => {
     assert.match(test.stdout, /Phase:\s+Succeeded/);
   });
 
-  it('a missing secret: copy-secrets exits 3 with the secret named in the pod status, and the app never starts', async (t) => {
-    const missing = `${fixtures.id}/does-not-exist`;
-    const { namespace } = install('nosecret', podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }));
-    // The Deployment's pod restarts a failed init container (restartPolicy Always) with a back-off; the
-    // failure is in state.terminated until the kubelet's next sync shows CrashLoopBackOff, then in lastState.
-    let seenIn = '';
-    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit 3', (p) => {
-      const status = (p.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === 'copy-secrets');
-      if (status?.state?.terminated?.exitCode === 3) seenIn = 'state';
-      else if (status?.lastState?.terminated?.exitCode === 3) seenIn = 'lastState';
-      return seenIn !== '';
-    });
-    t.diagnostic(`copy-secrets' exit 3 seen in initContainerStatuses[].${seenIn}.terminated`);
-    const copySecrets = statusOf(pod, 'copy-secrets');
-    const terminated = seenIn === 'state' ? copySecrets.state.terminated : copySecrets.lastState.terminated;
-    assert.equal(terminated.reason, 'Error');
-    assert.ok(String(terminated.message).includes(missing), `the termination message names ${missing}: ${terminated.message}`);
-    assert.ok(!String(terminated.message).includes(fixtures.dbPassword), 'no secret value in the termination message');
-
-    assert.equal(statusOf(pod, 'wait-for-db').state.terminated?.exitCode, 0);
-    for (const name of ['fetch-and-convert-data', 'render-config', 'app']) {
-      const status = statusOf(pod, name);
-      assert.ok(status.state.waiting, `${name} must never start: ${JSON.stringify(status.state)}`);
-      assert.equal(status.restartCount, 0);
-      assert.equal(status.lastState?.terminated, undefined, `${name} ran before`);
+  it('a custom order: the kubelet runs the init containers in the order the values give', async () => {
+    const values = podValues(fixtures, { port: await freePort() });
+    values.initToolkit.tools['fetch-and-convert-data'].order = 1;
+    values.initToolkit.tools['wait-for-db'].order = 50;
+    values.initToolkit.tools['copy-secrets'].dependsOn = ['wait-for-db'];
+    values.initToolkit.tools['render-config'].dependsOn = ['copy-secrets'];
+    const { namespace } = install('order', values);
+    const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
+    // wait-for-db's order (50) is above render-config's (40), but render-config waits for copy-secrets.
+    const inits = pod.status.initContainerStatuses as Obj[];
+    assert.deepEqual(inits.map((s) => s.name), ['fetch-and-convert-data', 'wait-for-db', 'copy-secrets', 'render-config']);
+    for (let i = 1; i < inits.length; i++) {
+      assert.equal(inits[i - 1]!.state.terminated?.exitCode, 0);
+      assert.ok(time(inits[i - 1]!.state.terminated.finishedAt) <= time(inits[i]!.state.terminated.startedAt), `${inits[i]!.name} started before ${inits[i - 1]!.name} finished`);
     }
+  });
+
+  it('helm test fails, naming the file, when the app lacks an expected file', async () => {
+    const values = podValues(fixtures, { port: await freePort() });
+    values.app.expect.config = ['app.json', 'not-rendered.yaml'];
+    const { namespace, release } = install('hook', values);
+    // The app runs but never reports ready: it waits for the file no init container writes.
+    const pod = await waitForPod(cluster, namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? [])[0]?.state?.running));
+    assert.ok(!isReady(pod));
+    const test = helm(cluster, ['test', release, '--namespace', namespace, '--timeout', '2m', '--logs']);
+    assert.notEqual(test.status, 0, `helm test passed: ${test.stdout}`);
+    assert.match(`${test.stdout}\n${test.stderr}`, /the app lacks config:not-rendered\.yaml/);
+  });
+
+  it('a database that never comes: wait-for-db exits 124 naming the target in the pod status, nothing after it starts', async () => {
+    const port = await freePort(); // nothing listens there
+    const target = `postgres://toolkit:toolkit-pass@127.0.0.1:${port}/toolkit`;
+    const { namespace } = install('nodb', podValues(fixtures, { port: await freePort(), targets: [target], waitTimeout: '3s' }));
+    let terminated: Obj | undefined;
+    const pod = await waitForPod(cluster, namespace, 'wait-for-db terminated with exit 124', (p) => Boolean((terminated = terminatedWith(p, 'wait-for-db', 124))));
+    assert.equal(terminated!.reason, 'Error');
+    assert.match(String(terminated!.message), new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.ok(!String(terminated!.message).includes('toolkit-pass'), 'the password is redacted');
+    assertNeverStarted(pod, ['copy-secrets', 'fetch-and-convert-data', 'render-config', 'app']);
+    assert.equal(pod.status.phase, 'Pending');
+  });
+
+  it('a missing secret: copy-secrets exits 3 naming it, the app never starts; the pod backs off and succeeds once the secret exists', async (t) => {
+    const missing = `${fixtures.id}/created-later`;
+    const { namespace } = install('nosecret', podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] }));
+    // The Deployment's pod (restartPolicy Always) restarts a failed init container with a back-off; the
+    // failure is in state.terminated until the kubelet's next sync shows CrashLoopBackOff, then in lastState.
+    let terminated: Obj | undefined;
+    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit 3', (p) => Boolean((terminated = terminatedWith(p, 'copy-secrets', 3))));
+    assert.equal(terminated!.reason, 'Error');
+    assert.ok(String(terminated!.message).includes(missing), `the termination message names ${missing}: ${terminated!.message}`);
+    assert.equal(statusOf(pod, 'wait-for-db').state.terminated?.exitCode, 0);
+    assertNeverStarted(pod, ['fetch-and-convert-data', 'render-config', 'app']);
     assert.equal(pod.status.phase, 'Pending');
     assert.ok(!isReady(pod));
-    // The same, a moment later: the back-off restarts copy-secrets, never what comes after it.
-    const later = appPods(cluster, namespace)[0]!;
-    assert.ok(statusOf(later, 'app').state.waiting, 'the app never starts');
+    assertNoLeak(namespace, pod, ['copy-secrets'], [fixtures.dbPassword]);
+
+    // Once the secret exists, the next restart of copy-secrets succeeds and the same pod becomes Ready.
+    const value = `late-${fixtures.id}`;
+    await fixtures.putSecret(missing, value);
+    const started = performance.now();
+    const ready = await waitForPod(cluster, namespace, 'the app pod Ready after the secret was created', isReady);
+    t.diagnostic(`secret created to pod Ready: ${((performance.now() - started) / 1000).toFixed(1)} s (the kubelet's back-off)`);
+    assert.equal(ready.metadata.uid, pod.metadata.uid, 'the same pod, not a new one');
+    const copySecrets = statusOf(ready, 'copy-secrets');
+    assert.equal(copySecrets.state.terminated?.exitCode, 0);
+    assert.ok(copySecrets.restartCount >= 1, 'copy-secrets was restarted by the back-off');
+    assert.equal(execIn(cluster, namespace, ready.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), value);
+  });
+
+  it('a full medium: Memory volume: copy-secrets exits 2 saying the volume is full', async () => {
+    const big = `${fixtures.id}/big`;
+    await fixtures.putSecret(big, 'x'.repeat(48 * 1024));
+    const values = podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${big}?as=api_key`] });
+    // The kubelet sizes the tmpfs by sizeLimit: two pages.
+    values.initToolkit.volumes = { secrets: { sizeLimit: '8Ki' } };
+    const { namespace } = install('full', values);
+    let terminated: Obj | undefined;
+    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit 2', (p) => Boolean((terminated = terminatedWith(p, 'copy-secrets', 2))));
+    assert.match(String(terminated!.message), /the output volume is full \(ENOSPC\)/);
+    const mounts = kubectl(cluster, ['get', 'pod', '--namespace', namespace, pod.metadata.name, '-o', 'jsonpath={.spec.volumes[?(@.name=="init-secrets")].emptyDir}']);
+    assert.match(mounts.stdout, /"medium":"Memory"/);
+    assertNeverStarted(pod, ['fetch-and-convert-data', 'render-config', 'app']);
+  });
+
+  it('restricted enforced: a pod without network (render-config, fetch from file://) runs; a non-compliant rendering is rejected', async () => {
+    // No database, no AWS: render-config from its ConfigMap, fetch-and-convert-data its own config file.
+    const offline = (): Obj => {
+      const values = podValues(fixtures, { port: 8080 });
+      values.hostNetwork = false;
+      values.tests = { enabled: false };
+      values.app.expect = { secrets: [], data: ['jobs.json'], config: ['app.json'] };
+      const tools = values.initToolkit.tools;
+      tools['wait-for-db'].enabled = false;
+      tools['copy-secrets'].enabled = false;
+      tools['fetch-and-convert-data'].config = { jobs: [{ source: 'file:///etc/init-toolkit/fetch-and-convert-data.yaml', name: 'jobs.json', convert: ['yaml:json'] }] };
+      tools['fetch-and-convert-data'].env = [];
+      values.initToolkit.templates.files = { 'app.json': '{ "service": "{{ APP_NAME }}" }\n' };
+      return values;
+    };
+    const ok = install('enforced', offline(), { ...RESTRICTED('enforce'), ...RESTRICTED('warn') });
+    assert.deepEqual(findings(ok.warnings), [], ok.warnings);
+    // The app listens on its pod's loopback only (APP_HOST): it runs, the kubelet's probe cannot reach it.
+    const pod = await waitForPod(cluster, ok.namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? [])[0]?.state?.running));
+    for (const status of pod.status.initContainerStatuses as Obj[]) assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
+    assert.deepEqual((pod.status.initContainerStatuses as Obj[]).map((s) => s.name), ['fetch-and-convert-data', 'render-config']);
+    const jobs = JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/data/jobs.json'))"));
+    assert.equal(jobs.jobs[0].name, 'jobs.json');
+    assert.deepEqual(JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/config/app.json'))")), { service: `example-${fixtures.id}` });
+
+    // The same pod with a securityContext override: the API server refuses the ReplicaSet's pod.
+    const values = offline();
+    values.initToolkit.securityContext = { allowPrivilegeEscalation: true, runAsNonRoot: false, runAsUser: 0 };
+    const bad = install('rejected', values, RESTRICTED('enforce'));
+    let refusal = '';
+    const deadline = Date.now() + 60_000;
+    while (!refusal && Date.now() < deadline) {
+      const events = kubectlJson(cluster, ['get', 'events', '--namespace', bad.namespace, '--field-selector', 'reason=FailedCreate']);
+      refusal = (events.items as Obj[]).map((e) => String(e.message)).join('\n');
+      if (!refusal) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.match(refusal, /is forbidden: violates PodSecurity "restricted:latest": .*allowPrivilegeEscalation != false/);
+    assert.match(refusal, /runAsNonRoot != true|runAsUser=0/);
+    assert.equal(appPods(cluster, bad.namespace).length, 0, 'no pod was admitted');
+  });
+
+  it('helm upgrade with a changed template rolls the pod: a new pod with the new content', async () => {
+    const values = podValues(fixtures, { port: await freePort() });
+    const { namespace, release } = install('upgrade', values);
+    const before = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
+    values.initToolkit.templates.files['app.json'] = values.initToolkit.templates.files['app.json'].replace('"service"', '"revision": 2,\n  "service"');
+    // On the node's network the new pod's app cannot bind the old one's port while the rollout keeps the
+    // old pod until the new one is Ready: the new revision listens on another port.
+    values.app.port = await freePort();
+    const upgraded = helm(cluster, ['upgrade', release, join(charts.dir, 'example-app'), '--namespace', namespace, ...valuesArgs('upgrade-2', values)]);
+    assert.equal(upgraded.status, 0, upgraded.stderr);
+    // The Deployment's rollout: a new pod Ready, the old one gone.
+    const after = await waitForPod(cluster, namespace, 'one new pod Ready', (p) => p.metadata.uid !== before.metadata.uid && isReady(p), 180_000, true);
+    const config = JSON.parse(execIn(cluster, namespace, after.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/config/app.json'))"));
+    assert.equal(config.revision, 2);
+    assert.notEqual(after.metadata.annotations['checksum/init-toolkit'], before.metadata.annotations['checksum/init-toolkit']);
   });
 });

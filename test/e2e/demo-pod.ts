@@ -1,12 +1,19 @@
-// The demo's pod step (run by scripts/demo-pod.sh; not a test file): the example chart's pod in podman against the local
-// services, narrated: what each init container did (its log lines, exit code, time), then what the main
-// container found. Then the same pod with a secret that does not exist, to show that the app never
-// starts on half-prepared state. Everything it creates (secrets, bucket, pods) is removed at the end.
+// The demo's pod step (run by scripts/demo-pod.sh; not a test file): `helm install` of the example chart on
+// the single-node cluster of scripts/cluster.sh, against the local services, narrated: the pod's STATUS as
+// `kubectl get pod` shows it (Init:0/4 ... Running), what each init container did (its log lines, exit
+// code, time, from the pod status and `kubectl logs`), then what the main container found. Then the same
+// chart with a secret that does not exist, to show that the app never starts on half-prepared state.
+// Everything it creates (secrets, bucket, namespaces) is removed at the end; the cluster stays up.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { chartsCopy, repoRoot, type Obj } from '../chart/helm.ts';
 import { parseLogs } from '../helpers/run.ts';
 import { freePort } from '../helpers/services.ts';
-import { createFixtures } from './fixtures.ts';
-import { loadImages, TOOLS } from './images.ts';
-import { podman, playPod, type PodRun } from './pod.ts';
+import { createFixtures, type Fixtures } from './fixtures.ts';
+import { appPods, clusterUp, execIn, helm, isReady, kubectl, type Cluster } from './kube.ts';
 import { podValues } from './values.ts';
 
 const bold = process.stdout.isTTY ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
@@ -19,65 +26,105 @@ function describeLine(line: Record<string, unknown>): string {
   return [String(msg), ...rest].join('  ');
 }
 
-function narrateInitContainers(run: PodRun): void {
-  run.initContainers.forEach((name, i) => {
-    const result = run.inspect(name);
-    const seconds = result.startedAt && result.finishedAt ? `${((result.finishedAt.getTime() - result.startedAt.getTime()) / 1000).toFixed(2)}s` : '-';
-    const status = result.state === 'created' ? 'never started' : `exit ${result.exitCode}, ${seconds}`;
-    say(`  ${bold(`${i + 1}. ${name}`)}  (${status})`);
-    for (const line of parseLogs(result.logs)) say(`       ${describeLine(line)}`);
-    if (result.terminationMessage) say(`       termination message: ${result.terminationMessage.trim()}`);
+/** `helm install` of the example chart into a new namespace, the command shown as a user would type it. */
+function install(cluster: Cluster, chartDir: string, workDir: string, namespace: string, values: Obj): void {
+  values.app.env = [{ name: 'APP_HOST', value: '127.0.0.1' }];
+  const valuesFile = join(workDir, `${namespace}.yaml`);
+  writeFileSync(valuesFile, stringify(values));
+  say(`  $ helm install example charts/example-app --namespace ${namespace} --create-namespace --values <demo values>`);
+  const result = helm(cluster, ['install', 'example', chartDir, '--namespace', namespace, '--create-namespace',
+    '--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile]);
+  if (result.status !== 0) throw new Error(`helm install failed: ${result.stderr.trim()}`);
+}
+
+/**
+ * Prints the pod's STATUS column of `kubectl get pod` each time it changes, with the seconds since the
+ * install, until `done` holds for the pod (read as JSON). Returns that pod.
+ */
+async function narrateStatus(cluster: Cluster, namespace: string, done: (pod: Obj) => boolean, timeoutMs = 120_000): Promise<Obj> {
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  let shown = '';
+  while (Date.now() < deadline) {
+    const row = kubectl(cluster, ['get', 'pods', '--namespace', namespace, '--no-headers']).stdout.trim().split('\n')[0] ?? '';
+    const [name, readyColumn, status] = row.split(/\s+/);
+    if (status && `${status} ${readyColumn}` !== shown) {
+      shown = `${status} ${readyColumn}`;
+      say(`    ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s  pod/${name}  ${bold(status)}  ready ${readyColumn}`);
+    }
+    const pod = appPods(cluster, namespace)[0];
+    if (pod && done(pod)) return pod;
+    await sleep(200);
+  }
+  throw new Error(`the pod in ${namespace} did not get there within ${timeoutMs / 1000}s (last: ${shown})`);
+}
+
+function narrateInitContainers(cluster: Cluster, namespace: string, pod: Obj): void {
+  say();
+  (pod.status.initContainerStatuses as Obj[]).forEach((status, i) => {
+    const terminated = status.state.terminated ?? status.lastState?.terminated;
+    const seconds = terminated ? `${((Date.parse(terminated.finishedAt) - Date.parse(terminated.startedAt)) / 1000).toFixed(0)}s` : '';
+    const state = terminated ? `exit ${terminated.exitCode}, ${seconds}${status.restartCount ? `, restarted ${status.restartCount}x by the back-off` : ''}` : 'never started';
+    say(`  ${bold(`${i + 1}. ${status.name}`)}  (${state})`);
+    if (!terminated) return;
+    const logs = kubectl(cluster, ['logs', '--namespace', namespace, pod.metadata.name, '-c', status.name]).stdout;
+    for (const line of parseLogs(logs)) say(`       ${describeLine(line)}`);
+    if (terminated.message) say(`       termination message (kubectl describe pod shows it): ${String(terminated.message).trim()}`);
   });
 }
 
-function readInApp(run: PodRun, path: string): string {
-  const result = podman(['exec', `${run.name}-app`, 'node', '-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(path)}, 'utf8'))`]);
-  return result.status === 0 ? result.stdout : `(cannot read: ${result.stderr.trim()})`;
-}
-
-async function narrateApp(run: PodRun, port: number): Promise<void> {
-  const app = run.inspect('app');
-  say(`  ${bold('app')}  (${app.state})`);
-  let report: { found: Record<string, { dir: string; files?: Array<{ path: string; bytes: number; mode: string }> }>; ready: boolean } | undefined;
-  for (let i = 0; i < 50 && !report?.ready; i++) {
-    report = await fetch(`http://127.0.0.1:${port}/found`).then((r) => r.json() as Promise<typeof report>).catch(() => undefined);
-    if (!report?.ready) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  if (!report) throw new Error('the app did not answer on /found');
+async function narrateApp(cluster: Cluster, namespace: string, pod: Obj, port: number): Promise<void> {
+  say(`  ${bold('app')}  (running, Ready)`);
+  const report = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as {
+    found: Record<string, { dir: string; files?: Array<{ path: string; bytes: number; mode: string }> }>;
+    ready: boolean;
+  };
   for (const [volume, { dir, files = [] }] of Object.entries(report.found)) {
     say(`       ${dir} (${volume}, read-only): ${files.map((f) => `${f.path} ${f.bytes} B ${f.mode}`).join(', ') || 'empty'}`);
   }
-  say(`       /data/countries.ndjson, first line: ${readInApp(run, '/data/countries.ndjson').split('\n')[0]}`);
-  const config = JSON.parse(readInApp(run, '/config/app.json')) as { database: { url: string }; apiKey: string };
+  const read = (path: string): string => execIn(cluster, namespace, pod.metadata.name, 'app', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(path)}, 'utf8'))`);
+  say(`       /data/countries.ndjson, first line: ${read('/data/countries.ndjson').split('\n')[0]}`);
+  const config = JSON.parse(read('/config/app.json')) as { database: { url: string }; apiKey: string };
   say(`       /config/app.json: database.url uses the password from /secrets/db.json (${config.database.url.replace(/:[^:@/]+@/, ':***@')}), apiKey ${config.apiKey.length} characters`);
-  say(`       GET /healthz: ready=${report.ready}`);
+  say(`       GET /found: ready=${report.ready}`);
 }
 
 async function main(): Promise<void> {
-  loadImages(TOOLS);
-  const fixtures = await createFixtures();
-  const runs: PodRun[] = [];
+  say('  $ scripts/cluster.sh up');
+  const cluster = clusterUp();
+  const charts = chartsCopy();
+  const workDir = mkdtempSync(join(tmpdir(), 'demo-pod-'));
+  let fixtures: Fixtures | undefined;
+  const namespaces: string[] = [];
   try {
-    say(`  secrets ${fixtures.dbSecret}, ${fixtures.apiKeySecret} in Secrets Manager and s3://${fixtures.bucket}/${fixtures.csvKey} (moto)`);
+    fixtures = await createFixtures();
+    say(`\n  secrets ${fixtures.dbSecret}, ${fixtures.apiKeySecret} in Secrets Manager and s3://${fixtures.bucket}/${fixtures.csvKey} (moto)`);
     const port = await freePort();
-    say('  $ helm template demo charts/example-app --values <demo values> | podman kube play -');
-    const ok = playPod(`${fixtures.id}-demo`, podValues(fixtures, { port }));
-    runs.push(ok);
-    say(`  podman kube play returned ${ok.playStatus} after ${(ok.playMs / 1000).toFixed(1)}s\n`);
-    narrateInitContainers(ok);
-    if (ok.playStatus !== 0) throw new Error(`the pod failed: ${ok.playStderr.trim()}`);
-    await narrateApp(ok, port);
+    const ok = `demo-${fixtures.id}`;
+    namespaces.push(ok);
+    install(cluster, join(charts.dir, 'example-app'), workDir, ok, podValues(fixtures, { port }));
+    say(`  $ kubectl get pod --namespace ${ok} --watch`);
+    const pod = await narrateStatus(cluster, ok, isReady);
+    narrateInitContainers(cluster, ok, pod);
+    await narrateApp(cluster, ok, pod, port);
 
-    say(`\n  ${bold('The same pod, asking for a secret that does not exist:')}`);
+    say(`\n  ${bold('The same chart, asking for a secret that does not exist:')}`);
     const missing = `${fixtures.id}/not-there`;
-    const failed = playPod(`${fixtures.id}-demo-fail`, podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }));
-    runs.push(failed);
-    say(`  podman kube play returned ${failed.playStatus}: ${failed.playStderr.trim().split('\n').pop()}\n`);
-    narrateInitContainers(failed);
-    say(`  ${bold('app')}  (${failed.inspect('app').state}: it never started, so it never saw a partial set of secrets)`);
+    const failed = `demo-${fixtures.id}-fail`;
+    namespaces.push(failed);
+    install(cluster, join(charts.dir, 'example-app'), workDir, failed, podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }));
+    say(`  $ kubectl get pod --namespace ${failed} --watch`);
+    const stuck = await narrateStatus(cluster, failed, (p) => {
+      const copySecrets = (p.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === 'copy-secrets');
+      return copySecrets?.state?.waiting?.reason === 'CrashLoopBackOff';
+    });
+    narrateInitContainers(cluster, failed, stuck);
+    say(`  ${bold('app')}  (never started, so it never saw a partial set of secrets; the kubelet retries copy-secrets with a back-off until the secret exists)`);
   } finally {
-    for (const run of runs) run.remove();
-    await fixtures.cleanup();
+    for (const namespace of namespaces) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
+    rmSync(workDir, { recursive: true, force: true });
+    charts.cleanup();
+    await fixtures?.cleanup();
   }
 }
 

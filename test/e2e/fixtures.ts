@@ -23,6 +23,8 @@ export interface Fixtures {
   bucket: string;
   csvKey: string;
   csvSha256: string;
+  /** Creates a secret later (removed by cleanup). */
+  putSecret(name: string, value: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function createFixtures(): Promise<Fixtures> {
   await sm.send(new CreateSecretCommand({ Name: apiKeySecret, SecretString: apiKey }));
   const bucket = id;
   const csvKey = 'exports/countries.csv';
+  const secrets = [dbSecret, apiKeySecret];
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: csvKey, Body: COUNTRIES_CSV }));
   return {
@@ -54,8 +57,12 @@ export async function createFixtures(): Promise<Fixtures> {
     bucket,
     csvKey,
     csvSha256: createHash('sha256').update(COUNTRIES_CSV).digest('hex'),
+    async putSecret(name, value) {
+      await sm.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      secrets.push(name);
+    },
     async cleanup() {
-      for (const name of [dbSecret, apiKeySecret]) await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+      for (const name of secrets) await sm.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: csvKey }));
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
       sm.destroy();

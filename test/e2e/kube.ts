@@ -65,13 +65,18 @@ export function appPods(cluster: Cluster, namespace: string): Obj[] {
 
 /**
  * Polls the namespace's one app pod every 250 ms until `done(pod)` holds; throws after `timeoutMs` with
- * the pod's last status (what `kubectl describe` would show) so a failure explains itself.
+ * the pod's last status (what `kubectl describe` would show) so a failure explains itself. During a
+ * `rollout` two pods may exist: it waits until one is left.
  */
-export async function waitForPod(cluster: Cluster, namespace: string, what: string, done: (pod: Obj) => boolean, timeoutMs = 180_000): Promise<Obj> {
+export async function waitForPod(cluster: Cluster, namespace: string, what: string, done: (pod: Obj) => boolean, timeoutMs = 180_000, rollout = false): Promise<Obj> {
   const deadline = Date.now() + timeoutMs;
   let last: Obj | undefined;
   while (Date.now() < deadline) {
-    const pods = appPods(cluster, namespace);
+    const pods = appPods(cluster, namespace).filter((pod) => !(rollout && pod.metadata.deletionTimestamp));
+    if (rollout && pods.length > 1) {
+      await sleep(250);
+      continue;
+    }
     if (pods.length > 1) throw new Error(`expected one app pod in ${namespace}, found ${pods.map((p) => p.metadata.name).join(', ')}`);
     last = pods[0];
     if (last && done(last)) return last;

@@ -1,13 +1,10 @@
-// Runs the example chart's pod in podman the way a kubelet would: `helm template` with the e2e values,
-// the Deployment's pod template turned into a Pod (what its ReplicaSet would create, restartPolicy
-// Never so a failed init container ends the pod), its ConfigMaps alongside, then `podman kube play`.
-// Three kubelet duties that podman 4.3 does not do are emulated, in the harness only: each container gets
-// a writable /dev/termination-log (a host file the test reads, like the kubelet's per-container file);
-// an emptyDir with `medium: Memory` is a tmpfs of its sizeLimit (podman would use disk); each pod's
-// emptyDirs are its own (podman names their volumes after the pod's volume names, see uniqueVolumeNames).
-// And init containers are kept after they ran (podman's `always` init type) so their logs can be read.
+// The example chart's pod in podman, for bench/pod-startup.bench.ts only (the e2e tests and the demo run
+// on the cluster of scripts/cluster.sh): `helm template` with the e2e values, the Deployment's pod template
+// turned into a Pod (restartPolicy Never), its ConfigMaps alongside, then `podman kube play`. Each pod's
+// emptyDirs get names of their own (podman names their volumes after the pod's volume names), and init
+// containers are kept after they ran (podman's `always` init type) so their times and logs can be read.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -23,8 +20,6 @@ export interface ContainerResult {
   startedAt: Date | undefined;
   finishedAt: Date | undefined;
   logs: string;
-  /** What the container wrote to /dev/termination-log (empty when nothing). */
-  terminationMessage: string;
 }
 
 export interface PodRun {
@@ -32,19 +27,10 @@ export interface PodRun {
   /** Exit status and stderr of `podman kube play` (125 when an init container failed). */
   playStatus: number;
   playStderr: string;
-  /** When `podman kube play` was started (after rendering), and how long it took (it returns once the init containers ran). */
+  /** When `podman kube play` was started (after rendering; it returns once the init containers ran). */
   playStartedAt: Date;
-  playMs: number;
-  /** The pod manifest that was played, for messages. */
-  manifest: string;
-  /** Init containers in the order of the pod spec, then the main container. */
+  /** Init containers in the order of the pod spec. */
   initContainers: string[];
-  /**
-   * Runs the chart's `helm test` hook pod against the app, as `helm test` would. podman has no cluster
-   * DNS, so the hook pod shares the host network and calls the app on 127.0.0.1:port instead of the
-   * Service name. Returns the hook container's exit code and logs.
-   */
-  runTestHook(port: number): { exitCode: number; logs: string };
   inspect(container: string): ContainerResult;
   remove(): void;
 }
@@ -56,7 +42,7 @@ export function podman(args: readonly string[], input?: string): { status: numbe
 }
 
 /** Renders the example chart for release `name` with the e2e values plus `values`, as a Pod and its ConfigMaps. */
-export function renderPod(name: string, values: Obj, workDir: string): { documents: Obj[]; pod: Obj; testHook: Obj | undefined } {
+function renderPod(name: string, values: Obj, workDir: string): { documents: Obj[]; pod: Obj } {
   const charts = chartsCopy();
   try {
     const valuesFile = join(workDir, 'values.yaml');
@@ -79,23 +65,9 @@ export function renderPod(name: string, values: Obj, workDir: string): { documen
       spec,
     };
     const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
-    const testHook = objects.find((o) => o.kind === 'Pod' && o.metadata?.annotations?.['helm.sh/hook'] === 'test');
-    return { documents: [...configMaps, pod], pod, testHook };
+    return { documents: [...configMaps, pod], pod };
   } finally {
     charts.cleanup();
-  }
-}
-
-/** Gives every container a host file mounted at /dev/termination-log, writable by the pod's user. */
-function addTerminationLogs(pod: Obj, workDir: string): void {
-  const containers: Obj[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-  for (const container of containers) {
-    const file = join(workDir, `termination-log-${container.name}`);
-    writeFileSync(file, '');
-    chmodSync(file, 0o666);
-    const volume = `termination-log-${container.name}`;
-    pod.spec.volumes.push({ name: volume, hostPath: { path: file, type: 'File' } });
-    container.volumeMounts = [...(container.volumeMounts ?? []), { name: volume, mountPath: '/dev/termination-log' }];
   }
 }
 
@@ -117,53 +89,20 @@ function uniqueVolumeNames(name: string, values: Obj): { values: Obj; volumes: s
   return { values: { ...values, initToolkit: { ...initToolkit, volumes } }, volumes: Object.values(names) };
 }
 
-const BINARY_UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
-
-/**
- * podman 4.3 backs every emptyDir with a disk volume, ignoring `medium: Memory`. The kubelet mounts a tmpfs
- * of the volume's sizeLimit on the node for the pod's lifetime and bind-mounts it into the containers; the
- * harness does the same (a tmpfs under the pod's work dir, given to podman as a hostPath; needs root, as
- * rootful podman does). Returns the mount points, for remove().
- */
-function mountMemoryVolumes(pod: Obj, workDir: string): string[] {
-  const mounted: string[] = [];
-  for (const volume of pod.spec.volumes as Obj[]) {
-    if (volume.emptyDir?.medium !== 'Memory') continue;
-    const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(String(volume.emptyDir.sizeLimit ?? '64Mi'));
-    if (!match) throw new Error(`e2e harness: cannot read sizeLimit ${volume.emptyDir.sizeLimit} of volume ${volume.name}`);
-    const bytes = Number(match[1]) * BINARY_UNITS[match[2] ?? '']!;
-    const dir = join(workDir, 'volumes', volume.name);
-    mkdirSync(dir, { recursive: true });
-    const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0777,nosuid,nodev`, 'tmpfs', dir], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`e2e harness: mount -t tmpfs for emptyDir ${volume.name} failed (root needed): ${result.stderr.trim()}`);
-    mounted.push(dir);
-    delete volume.emptyDir;
-    volume.hostPath = { path: dir, type: 'Directory' };
-  }
-  return mounted;
-}
-
 /** Renders and plays the pod; the caller removes it (remove()) in a finally or after hook. */
 export function playPod(name: string, podValues: Obj): PodRun {
   const workDir = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
   const { values, volumes } = uniqueVolumeNames(name, podValues);
-  const { documents, pod, testHook } = renderPod(name, values, workDir);
-  addTerminationLogs(pod, workDir);
-  const memoryMounts = mountMemoryVolumes(pod, workDir);
-  const manifest = documents.map((d) => stringify(d)).join('---\n');
+  const { documents, pod } = renderPod(name, values, workDir);
   const file = join(workDir, 'pod.yaml');
-  writeFileSync(file, manifest);
+  writeFileSync(file, documents.map((d) => stringify(d)).join('---\n'));
   const playStartedAt = new Date();
-  const started = performance.now();
   const play = podman(['kube', 'play', file]);
-  const playMs = performance.now() - started;
   return {
     name,
     playStatus: play.status,
     playStartedAt,
     playStderr: play.stderr,
-    playMs,
-    manifest,
     initContainers: (pod.spec.initContainers ?? []).map((c: Obj) => c.name),
     inspect(container: string): ContainerResult {
       const id = `${name}-${container}`;
@@ -178,36 +117,7 @@ export function playPod(name: string, podValues: Obj): PodRun {
         startedAt: parseDate(startedAt),
         finishedAt: parseDate(finishedAt),
         logs: logs.stdout + logs.stderr,
-        terminationMessage: readFileSync(join(workDir, `termination-log-${container}`), 'utf8'),
       };
-    },
-    runTestHook(port: number): { exitCode: number; logs: string } {
-      if (!testHook) throw new Error('the chart rendered no helm test hook pod (tests.enabled and service.enabled must be true)');
-      const hook = structuredClone(testHook);
-      hook.metadata.name = `${name}-test`;
-      hook.spec.hostNetwork = true;
-      for (const variable of hook.spec.containers[0].env) {
-        if (variable.name === 'APP_URL') variable.value = `http://127.0.0.1:${port}/found`;
-      }
-      const hookFile = join(workDir, 'test-hook.yaml');
-      // The hook's ConfigMaps travel with it: podman resolves configMap volumes within the played file.
-      const volumes = new Set((hook.spec.volumes ?? []).map((v: Obj) => v.configMap?.name));
-      const configMaps = documents.filter((d) => d.kind === 'ConfigMap' && volumes.has(d.metadata.name));
-      writeFileSync(hookFile, [...configMaps, hook].map((d) => stringify(d)).join('---\n'));
-      const play = podman(['kube', 'play', hookFile]);
-      if (play.status !== 0) throw new Error(`podman kube play of the test hook: ${play.stderr.trim()}`);
-      const container = `${hook.metadata.name}-${hook.spec.containers[0].name}`;
-      podman(['wait', container]);
-      const exit = podman(['inspect', '--type', 'container', '--format', '{{.State.ExitCode}}', container]);
-      // conmon may still be writing the last lines when `podman wait` returns: read until they are there.
-      let logs = '';
-      for (let i = 0; i < 20 && logs === ''; i++) {
-        if (i > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-        const read = podman(['logs', container]);
-        logs = read.stdout + read.stderr;
-      }
-      podman(['kube', 'down', hookFile]);
-      return { exitCode: Number(exit.stdout.trim()), logs };
     },
     remove(): void {
       podman(['kube', 'down', file]);
@@ -215,7 +125,6 @@ export function playPod(name: string, podValues: Obj): PodRun {
       // kube down leaves the volumes that back emptyDirs and ConfigMaps behind.
       const configMaps = documents.filter((d) => d.kind === 'ConfigMap').map((d) => d.metadata.name);
       podman(['volume', 'rm', '--force', ...volumes, ...configMaps]);
-      for (const dir of memoryMounts) spawnSync('umount', [dir]);
       rmSync(workDir, { recursive: true, force: true });
     },
   };
