@@ -498,7 +498,10 @@ do_up() {
   for port in $ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $CONTROLLER_MANAGER_PORT $SCHEDULER_PORT $KUBELET_PORT $KUBELET_HEALTHZ_PORT; do
     ! port_taken "$port" || die "127.0.0.1:$port is taken (a cluster of another clone? scripts/cluster.sh down there)"
   done
-  [ ! -d "/sys/fs/cgroup/memory/kubepods" ] || die "/sys/fs/cgroup/memory/kubepods exists: another kubelet runs on this machine (or one was not stopped: scripts/cluster.sh down in its clone)"
+  if [ -d "/sys/fs/cgroup/memory/kubepods" ]; then
+    ! pgrep -x kubelet >/dev/null || die "another kubelet runs on this machine (a cluster of another clone? scripts/cluster.sh down there)"
+    remove_stale_node
+  fi
   install_debian_packages
   build_kubernetes
   local built=$SECONDS
@@ -554,6 +557,20 @@ namespace_processes() {
     [ "$(readlink "$pid/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "${pid#/proc/}"
   done
   return 0
+}
+
+# What a cluster whose processes were killed without `down` left on the machine (its clone and state may be
+# gone: a CI run ends every process it left): the kubelet's cgroups and pod processes, its iptables chains,
+# the CNI bridge, the netns files. Only called when no kubelet runs, so all of it is stale.
+remove_stale_node() {
+  log "a cluster was killed without 'down' here: removing its cgroups, iptables chains and bridge"
+  kill_pod_processes
+  find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
+  [ ! -d "/sys/fs/cgroup/memory/kubepods" ] || die "could not remove the stale /sys/fs/cgroup/*/kubepods cgroups; remove them by hand"
+  local ipt table chain
+  while read -r ipt table chain; do remove_chain "$ipt" "$table" "$chain"; done < <(list_kubelet_chains)
+  ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || ip link delete "$CNI_BRIDGE"
+  remove_netns_files
 }
 
 do_down() {
