@@ -305,6 +305,13 @@ function nestingProblem(source: string, file: string): Problem | undefined {
   return undefined;
 }
 
+/** LiquidJS names a limit but not which one of ours it is, nor the fix. */
+const LIMIT_HINTS: Array<[RegExp, string]> = [
+  [/memory alloc limit exceeded/, `the template builds more than the render memory limit (32 MiB, or --max-size when smaller): a huge range, loop or string; render less`],
+  [/template render limit exceeded/, 'the render took longer than --render-timeout: a runaway loop? raise --render-timeout if it is expected'],
+  [/parse length limit exceeded/, 'the template is larger than --max-size'],
+];
+
 function toProblem(error: unknown, file: string, engine: Liquid): Problem {
   if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: String((error as Error)?.message ?? error) };
   const [line, column] = error.token.getPosition();
@@ -312,6 +319,7 @@ function toProblem(error: unknown, file: string, engine: Liquid): Problem {
   let message = error.message.replace(/(, file:[^,]*)?(, line:\d+, col:\d+)?$/, '');
   // The same words as the envsubst syntax, so one grep finds missing values of both.
   if (error instanceof UndefinedVariableError) message = message.replace(/^undefined variable: (.*)$/, 'variable $1 is not set');
+  message = LIMIT_HINTS.reduce((text, [pattern, hint]) => (pattern.test(text) ? `${text}: ${hint}` : text), message);
   const filter = /^undefined filter: (\S+)$/.exec(message)?.[1];
   if (filter !== undefined) message += suggest(filter, Object.keys(engine.filters), '');
   return { kind: kindOf(error, original), file, line, column, message };

@@ -1,6 +1,7 @@
 // The run: read values (secrets registered first) -> find templates -> render every template, collecting
 // every problem -> validate outputs -> write the set, or with --check list the problems and write nothing.
 
+import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mapLimit } from '../core/concurrency.ts';
 import { InvalidInputError } from '../core/errors.ts';
@@ -105,6 +106,11 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, l
     const message =
       `liquid template of ${source.length} bytes, more than --max-liquid-size ${plan.maxLiquidSize}: ` +
       'LiquidJS parse time grows with the square of the number of tags; use the envsubst syntax for large files or raise the limit';
+    return { file, content: '', usedSecret: false, problems: [{ kind: 'invalid', file: file.name, message }] };
+  }
+  if (file.syntax === 'liquid' && !isUtf8(source)) {
+    // Decoding would turn the bad bytes into U+FFFD in the output, silently: refused instead.
+    const message = 'the template is not UTF-8 text; liquid templates must be UTF-8 (save it as UTF-8, or use the envsubst syntax, which keeps bytes as they are)';
     return { file, content: '', usedSecret: false, problems: [{ kind: 'invalid', file: file.name, message }] };
   }
   let usedSecret = false;

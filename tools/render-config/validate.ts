@@ -70,7 +70,7 @@ export function runCheckCommand(command: readonly string[], path: string, timeou
   const [program, ...rest] = command as [string, ...string[]];
   const args = rest.includes('{}') ? rest.map((word) => (word === '{}' ? path : word)) : [...rest, path];
   return new Promise((resolve) => {
-    execFile(program, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal, windowsHide: true }, (error, _stdout, stderr) => {
+    const child = execFile(program, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal, windowsHide: true }, (error, _stdout, stderr) => {
       if (!error) return resolve(undefined);
       const code = (error as NodeJS.ErrnoException).code;
       const detail =
@@ -81,6 +81,9 @@ export function runCheckCommand(command: readonly string[], path: string, timeou
             : `${program} exited with ${typeof code === 'number' ? code : (error.signal ?? code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''}`;
       resolve({ message: `rejected by the check command: ${detail}` });
     });
+    // A command that reads its stdin (cat, a validator waiting for input) gets end-of-file, not a wait
+    // until --check-timeout.
+    child.stdin?.end();
   });
 }
 

@@ -190,3 +190,22 @@ test('a values file that is a FIFO, a directory, has an unknown YAML tag or nest
     assert.ok(!result.stderr.includes('tagged-canary-value'), result.stderr);
   }
 });
+
+test('a liquid template that is not UTF-8, a liquid limit and a check command that reads stdin each end at once with a line naming the fix', async () => {
+  const notUtf8 = writeTree(tempDir('rc-utf8-'), { 'a.conf.liquid': 'x' });
+  writeFileSync(join(notUtf8, 'a.conf.liquid'), Buffer.from([0x61, 0xff, 0x62, 0x0a]));
+  const bad = await renderConfig(['--templates', notUtf8, '--out', tempDir('rc-utf8-out-')]);
+  assert.equal(bad.code, 4, bad.stderr);
+  assert.match(errorMessage(bad), /a\.conf\.liquid: the template is not UTF-8 text; liquid templates must be UTF-8/);
+
+  const huge = writeTree(tempDir('rc-limit-'), { 'a.conf.liquid': '{% for i in (1..100000000) %}{{ i }}{% endfor %}' });
+  const limited = await renderConfig(['--templates', huge, '--out', tempDir('rc-limit-out-')], {}, { timeoutMs: 15_000 });
+  assert.equal(limited.code, 4, limited.stderr);
+  assert.match(errorMessage(limited), /memory alloc limit exceeded: the template builds more than the render memory limit/);
+
+  const templates = writeTree(tempDir('rc-stdin-'), { 'a.conf': 'ok\n' });
+  const started = performance.now();
+  const reads = await renderConfig(['--templates', templates, '--out', tempDir('rc-stdin-out-'), '--check-command', JSON.stringify(['sh', '-c', 'cat >/dev/null; exit 0', 'sh', '{}'])]);
+  assert.equal(reads.code, 0, reads.stderr);
+  assert.ok(performance.now() - started < 10_000, `${Math.round(performance.now() - started)} ms`);
+});
