@@ -97,7 +97,9 @@ const NEW: Files = { 'kept.conf': 'kept-old', 'changed.conf': 'changed-new', 'ad
 
 function run(publisher: Publisher, files: Files, out: string, inject?: { syscall: string; call: number; signal: 'KILL' | 'TERM' }) {
   const args = [bundlePath(publisher.tool), ...publisher.args(files, out)];
-  const env = { PATH: process.env.PATH, LOG_FORMAT: 'json', ...publisher.env };
+  // strace counts `when=N` per thread: with one libuv pool thread every asynchronous file call of the
+  // publish is on that thread, so N walks through all of them (with four, some steps were never hit).
+  const env = { PATH: process.env.PATH, LOG_FORMAT: 'json', UV_THREADPOOL_SIZE: '1', ...publisher.env };
   const result = inject
     ? spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${inject.syscall}`, '-e', `inject=${inject.syscall}:signal=${inject.signal}:when=${inject.call}`, process.execPath, ...args], { env, encoding: 'utf8', timeout: 30_000 })
     : spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 30_000 });
