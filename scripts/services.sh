@@ -47,6 +47,7 @@ AWS_REGION=us-east-1
 AWS_DEFAULT_REGION=us-east-1
 TEST_PG_BIN=$PG_BIN
 TEST_PG_RUN_AS=$PG_RUN_AS
+TEST_MOTO_PYTHON=$root/.cache/venv/bin/python
 EOF
 }
 

@@ -4,66 +4,32 @@
 // The kubelet runs the init containers, mounts the volumes and records the termination messages: what the
 // tests read is the pod status the API server reports, as an operator would.
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
-import { chartsCopy, repoRoot, type Obj } from '../chart/helm.ts';
+import { type Obj } from '../chart/helm.ts';
 import { freePort } from '../helpers/services.ts';
 import { COUNTRIES, createFixtures, type Fixtures } from './fixtures.ts';
-import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, waitForPod, type Cluster } from './kube.ts';
+import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, terminatedWith, waitForPod, type Cluster } from './kube.ts';
+import { releases as createReleases, type Releases } from './releases.ts';
 import { podValues } from './values.ts';
 
 const INIT_CONTAINERS = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
 
 let cluster: Cluster;
 let fixtures: Fixtures;
-let charts: { dir: string; cleanup: () => void };
-let workDir: string;
-const namespaces: string[] = [];
+let releases: Releases;
 
 before(async () => {
   cluster = clusterUp();
-  charts = chartsCopy();
-  workDir = mkdtempSync(join(tmpdir(), 'e2e-cluster-'));
   fixtures = await createFixtures();
+  releases = createReleases(cluster, fixtures.id);
 });
 
 after(async () => {
-  // --wait=false: the namespaces go in the background; the cluster stays up for the next run.
-  for (const namespace of namespaces) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-  charts?.cleanup();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  releases?.cleanup();
   await fixtures?.cleanup();
 });
 
-/**
- * `helm install` of the example chart with the e2e values and `values`, into a fresh namespace (created
- * first with the Pod Security `labels` when given). The app shares the node's network (hostNetwork):
- * APP_HOST keeps it listening on 127.0.0.1 only. Returns helm's stderr too: the API server's warnings.
- */
-function install(suffix: string, values: Obj, labels: Record<string, string> = {}): { namespace: string; release: string; warnings: string } {
-  values.app.env = [...(values.app.env ?? []), { name: 'APP_HOST', value: '127.0.0.1' }];
-  const namespace = `${fixtures.id}-${suffix}`;
-  const release = 'example';
-  namespaces.push(namespace);
-  const created = kubectl(cluster, ['create', 'namespace', namespace]);
-  assert.equal(created.status, 0, created.stderr);
-  if (Object.keys(labels).length > 0) {
-    const labelled = kubectl(cluster, ['label', 'namespace', namespace, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
-    assert.equal(labelled.status, 0, labelled.stderr);
-  }
-  const result = helm(cluster, ['install', release, join(charts.dir, 'example-app'), '--namespace', namespace, ...valuesArgs(suffix, values)]);
-  assert.equal(result.status, 0, `helm install failed: ${result.stderr}`);
-  return { namespace, release, warnings: result.stderr };
-}
-
-function valuesArgs(name: string, values: Obj): string[] {
-  const valuesFile = join(workDir, `${name}.yaml`);
-  writeFileSync(valuesFile, stringify(values));
-  return ['--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile];
-}
+const install = (suffix: string, values: Obj, labels?: Record<string, string>) => releases.install(suffix, values, labels);
 
 const RESTRICTED = (mode: 'enforce' | 'warn' | 'audit'): Record<string, string> => ({ [`pod-security.kubernetes.io/${mode}`]: 'restricted' });
 
@@ -102,14 +68,6 @@ function assertNoLeak(namespace: string, pod: Obj, containers: readonly string[]
       assert.ok(!message.includes(value), `${name}'s termination message contains a secret value`);
     }
   }
-}
-
-/** The terminated state of a container with `exitCode`, in state or (after a back-off restart) lastState. */
-function terminatedWith(pod: Obj, name: string, exitCode: number): Obj | undefined {
-  const status = (pod.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === name);
-  if (status?.state?.terminated?.exitCode === exitCode) return status.state.terminated;
-  if (status?.lastState?.terminated?.exitCode === exitCode) return status.lastState.terminated;
-  return undefined;
 }
 
 function assertNeverStarted(pod: Obj, names: readonly string[]): void {
@@ -317,13 +275,14 @@ describe('the example chart on the real cluster', () => {
 
   it('helm upgrade with a changed template rolls the pod: a new pod with the new content', async () => {
     const values = podValues(fixtures, { port: await freePort() });
-    const { namespace, release } = install('upgrade', values);
+    const installed = install('upgrade', values);
+    const { namespace } = installed;
     const before = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     values.initToolkit.templates.files['app.json'] = values.initToolkit.templates.files['app.json'].replace('"service"', '"revision": 2,\n  "service"');
     // On the node's network the new pod's app cannot bind the old one's port while the rollout keeps the
     // old pod until the new one is Ready: the new revision listens on another port.
     values.app.port = await freePort();
-    const upgraded = helm(cluster, ['upgrade', release, join(charts.dir, 'example-app'), '--namespace', namespace, ...valuesArgs('upgrade-2', values)]);
+    const upgraded = releases.upgrade(installed, 'upgrade-2', values);
     assert.equal(upgraded.status, 0, upgraded.stderr);
     // The Deployment's rollout: a new pod Ready, the old one gone.
     const after = await waitForPod(cluster, namespace, 'one new pod Ready', (p) => p.metadata.uid !== before.metadata.uid && isReady(p), 180_000, true);

@@ -90,6 +90,14 @@ export function isReady(pod: Obj): boolean {
   return (pod.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');
 }
 
+/** The terminated state of an init container with `exitCode`, in state or (after a back-off restart) lastState. */
+export function terminatedWith(pod: Obj, name: string, exitCode: number): Obj | undefined {
+  const status = (pod.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === name);
+  if (status?.state?.terminated?.exitCode === exitCode) return status.state.terminated;
+  if (status?.lastState?.terminated?.exitCode === exitCode) return status.lastState.terminated;
+  return undefined;
+}
+
 /** kubectl exec into a container (the images have no shell: run node -e). */
 export function execIn(cluster: Cluster, namespace: string, pod: string, container: string, script: string): string {
   const result = kubectl(cluster, ['exec', '--namespace', namespace, pod, '-c', container, '--', 'node', '-e', script]);

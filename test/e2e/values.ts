@@ -23,7 +23,10 @@ export interface PodValuesOptions {
   secrets?: string[];
 }
 
-export function podValues(fixtures: Fixtures, options: PodValuesOptions): Obj {
+/** What the values name of the fixtures: the secrets, the object and its checksum. */
+export type FixtureNames = Pick<Fixtures, 'id' | 'dbSecret' | 'apiKeySecret' | 'bucket' | 'csvKey' | 'csvSha256'>;
+
+export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Obj {
   const aws = [
     { name: 'AWS_ACCESS_KEY_ID', value: process.env.AWS_ACCESS_KEY_ID || 'test' },
     { name: 'AWS_SECRET_ACCESS_KEY', value: process.env.AWS_SECRET_ACCESS_KEY || 'test' },

@@ -59,12 +59,21 @@ class TransientAwsError extends Error {
 /** One SDK call, given the client and the per-request options (the abort signal). */
 type Call<T> = (client: SecretsManagerClient, options: { abortSignal: AbortSignal }) => Promise<T>;
 
+/** One call as the errors name it: what it reads, and the IAM permission it needs (named when denied). */
+interface Request {
+  what: string;
+  needs: string;
+}
+
+/** What BatchGetSecretValue checks on every secret it returns; a denied one comes back in its Errors. */
+const GET_SECRET_VALUE_NEEDS = 'secretsmanager:GetSecretValue on the secret';
+
 interface Reader {
   /**
    * Sends a command with retries; `check` inspects the answer inside the retry loop, so a retryable
    * entry in a batch's Errors list (throttling, 5xx) retries the call.
    */
-  send<T>(what: string, call: Call<T>, check?: (output: T) => void): Promise<T>;
+  send<T>(request: Request, call: Call<T>, check?: (output: T) => void): Promise<T>;
   readonly calls: number;
   /** The region asked, named in "not found" hints: a secret in another region is not found. */
   readonly region: string | undefined;
@@ -82,7 +91,8 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
       return calls;
     },
     region: settings.region,
-    send: <T>(what: string, call: Call<T>, check?: (output: T) => void) => {
+    send: <T>(request: Request, call: Call<T>, check?: (output: T) => void) => {
+      const { what } = request;
       let lastError = '';
       return retry(
         async () => {
@@ -95,7 +105,7 @@ export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<
             if (deadlineSignal.aborted && !context.signal.aborted) {
               throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
             }
-            throw toRunError(error, what, context, settings.region);
+            throw toRunError(error, request, context, settings.region);
           }
           check?.(output);
           return output;
@@ -136,7 +146,8 @@ function registerAnswer(output: unknown): void {
 }
 
 /** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
-function toRunError(error: unknown, what: string, context: AwsRunContext, region: string | undefined): Error {
+function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
+  const { what } = request;
   if (context.signal.aborted) return context.signal.reason as Error;
   const { kind, code } = classifyAwsError(error);
   const detail = describeAwsError(error);
@@ -145,17 +156,17 @@ function toRunError(error: unknown, what: string, context: AwsRunContext, region
   if (code === 'CredentialsProviderError') {
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
   }
-  return secretError(kind, what, detail, region, error);
+  return secretError(kind, request, detail, region, error);
 }
 
 /** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
-function secretError(kind: string, what: string, detail: string, region: string | undefined, cause?: unknown): Error {
+function secretError(kind: string, { what, needs }: Request, detail: string, region: string | undefined, cause?: unknown): Error {
   const options = cause === undefined ? undefined : { cause };
   switch (kind) {
     case 'notFound':
       return new FatalRemoteError(`${what}: not found (${detail}); check the name, ${theRegion(region)} and the version, or mark it optional`, options);
     case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${detail}); see the IAM policy in docs/copy-secrets.md#iam`, options);
+      return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in docs/copy-secrets.md#iam`, options);
     case 'decrypt':
       return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
     case 'retryable':
@@ -194,7 +205,7 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
     // An id is optional only when every reference to it is: a required reference must not be skipped.
     const optional = new Set(task.ids.filter((id) => refs.filter((r) => r.id === id).every((r) => r.optional)));
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
-      `BatchGetSecretValue of ${task.ids.length} secret${task.ids.length === 1 ? '' : 's'}`,
+      { what: `BatchGetSecretValue of ${task.ids.length} secret${task.ids.length === 1 ? '' : 's'}`, needs: 'secretsmanager:BatchGetSecretValue (Resource "*")' },
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: task.ids }), options),
       (answer) => {
@@ -202,7 +213,7 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
           const id = error.SecretId ?? '?';
           const fault = errorEntryFault(error);
           const kind = classifyAwsError(fault).kind;
-          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, `secret "${id}"`, describeAwsError(fault), reader.region);
+          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, { what: `secret "${id}"`, needs: GET_SECRET_VALUE_NEEDS }, describeAwsError(fault), reader.region);
         }
       },
     );
@@ -237,7 +248,7 @@ async function getVersion(ref: SecretRef, reader: Reader, missing: Map<string, s
   const version = ref.versionId !== undefined ? `version ${ref.versionId}` : `stage ${ref.versionStage}`;
   try {
     return await reader.send<SecretValueEntry>(
-      `secret "${ref.id}" (${version})`,
+      { what: `secret "${ref.id}" (${version})`, needs: GET_SECRET_VALUE_NEEDS },
       (client, options) =>
         client.send(new GetSecretValueCommand({ SecretId: ref.id, VersionId: ref.versionId, VersionStage: ref.versionStage }), options),
     );
@@ -308,7 +319,7 @@ async function batchByPrefix(prefix: string, reader: Reader, describe: string): 
   let token: string | undefined;
   for (let page = 1; ; page++) {
     const output: BatchGetSecretValueCommandOutput = await reader.send(
-      `BatchGetSecretValue ${describe} page ${page}`,
+      { what: `BatchGetSecretValue ${describe} page ${page}`, needs: 'secretsmanager:BatchGetSecretValue and, for its name filter, secretsmanager:ListSecrets (both Resource "*")' },
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: BATCH_SIZE, NextToken: token }), options),
       (answer) => failOnErrors(answer, reader.region),
@@ -330,7 +341,7 @@ function failOnErrors(output: BatchGetSecretValueCommandOutput, region: string |
   const fault = errorEntryFault(first);
   const others = (output.Errors?.length ?? 1) - 1;
   const what = `secret "${first.SecretId ?? '?'}"${others > 0 ? ` (and ${others} more)` : ''}`;
-  throw secretError(classifyAwsError(fault).kind, what, describeAwsError(fault), region);
+  throw secretError(classifyAwsError(fault).kind, { what, needs: GET_SECRET_VALUE_NEEDS }, describeAwsError(fault), region);
 }
 
 /** ListSecrets with the server-side filters, then the exact prefix and tag check on what it returns. */
@@ -345,7 +356,7 @@ async function listMatching(filter: Selection, reader: Reader, describe: string)
   let token: string | undefined;
   for (let page = 1; ; page++) {
     const output = await reader.send<{ SecretList?: SecretListEntry[]; NextToken?: string }>(
-      `ListSecrets ${describe} page ${page}`,
+      { what: `ListSecrets ${describe} page ${page}`, needs: 'secretsmanager:ListSecrets (Resource "*")' },
       (client, options) =>
         client.send(new ListSecretsCommand({ Filters: filters.length > 0 ? filters : undefined, MaxResults: LIST_PAGE_SIZE, NextToken: token }), options),
     );
@@ -371,7 +382,7 @@ async function batchByArn(arns: string[], reader: Reader, concurrency: number, d
   const chunks = inBatches(arns);
   const pages = await mapLimit(chunks, concurrency, async (ids, index) => {
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
-      `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`,
+      { what: `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`, needs: 'secretsmanager:BatchGetSecretValue (Resource "*")' },
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), options),
       (answer) => failOnErrors(answer, reader.region),

@@ -59,11 +59,11 @@ export class S3Source {
     return { retries: this.settings.retries, signal, log: this.log, what, isRetryable: isRetryable };
   }
 
-  private async call<T>(what: string, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, needs: string, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      throw asToolError(what, error, signal);
+      throw asToolError(what, needs, error, signal);
     }
   }
 
@@ -74,7 +74,7 @@ export class S3Source {
     const what = `s3://${bucket}/${prefix}`;
     do {
       const page = await withRetries(
-        () => this.call(what, this.signal, () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal })),
+        () => this.call(what, listNeeds(bucket, prefix), this.signal, () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal })),
         this.retryOptions(`list ${what}`, this.signal),
       );
       for (const item of page.Contents ?? []) {
@@ -91,7 +91,7 @@ export class S3Source {
   async open(bucket: string, key: string, signal = this.signal): Promise<SourceData> {
     const what = `s3://${bucket}/${key}`;
     const head = await withRetries(
-      () => this.call(what, signal, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal })),
+      () => this.call(what, getNeeds(bucket, key), signal, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal })),
       this.retryOptions(what, signal),
     );
     const size = head.ContentLength ?? 0;
@@ -115,16 +115,18 @@ export class S3Source {
 
   /** One part through GetObject, retried alone; a retry asks only for the bytes not delivered yet. */
   private fetchPart(object: ObjectRef, part: Part, onChunk: (chunk: Buffer) => void | Promise<void>, signal: AbortSignal): Promise<void> {
-    const { bucket, key, etag, versionId } = object;
+    const { bucket, key, etag } = object;
     const count = object.parts.length;
     const what = count > 1 ? `s3://${bucket}/${key} part ${part.index + 1}/${count}` : `s3://${bucket}/${key}`;
     const last = part.first + part.length - 1;
     let received = 0;
     return withRetries(async () => {
       const ranged = count > 1 || received > 0;
-      const output = await this.call(what, signal, () =>
+      // If-Match pins the content; the version is checked on the answer, never asked for by id (that would
+      // need s3:GetObjectVersion besides s3:GetObject).
+      const output = await this.call(what, getNeeds(bucket, key), signal, () =>
         this.client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, VersionId: versionId, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
+          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
           { abortSignal: signal },
         ),
       );
@@ -193,8 +195,18 @@ export function partMismatch(
   return undefined;
 }
 
+/** The permission a listing needs, as the access-denied line names it. */
+function listNeeds(bucket: string, prefix: string): string {
+  return `s3:ListBucket on arn:aws:s3:::${bucket} (for s3:prefix "${prefix}")`;
+}
+
+/** The permission HeadObject and GetObject need; S3 also answers 403 for a missing key when the role may not list. */
+function getNeeds(bucket: string, key: string): string {
+  return `s3:GetObject on arn:aws:s3:::${bucket}/${key} (S3 also answers 403 for a key that does not exist when the role lacks s3:ListBucket on the bucket)`;
+}
+
 /** SDK errors sorted: transient ones stay retryable, the rest become exit-3 errors with a hint. */
-function asToolError(what: string, error: unknown, signal: AbortSignal): unknown {
+function asToolError(what: string, needs: string, error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
   const { kind, code } = classifyAwsError(error);
   const description = describeAwsError(error);
@@ -209,7 +221,7 @@ function asToolError(what: string, error: unknown, signal: AbortSignal): unknown
     case 'retryable':
       return new TransientError(`${what}: ${description}`, { cause: error });
     case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${description}): the role needs s3:GetObject (and s3:ListBucket for prefixes) on it`, { cause: error });
+      return new FatalRemoteError(`${what}: access denied (${description}): the role needs ${needs}, see docs/fetch-and-convert-data.md#iam-policy`, { cause: error });
     case 'notFound':
       return new FatalRemoteError(`${what}: not found (${description}): check the bucket and key`, { cause: error });
     default:

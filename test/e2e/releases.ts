@@ -1,0 +1,66 @@
+// Releases of the example chart on the test cluster: `helm install` and `helm upgrade` from a copy of the
+// charts (its dependency built) into a fresh namespace each, with the e2e base values plus the test's, and
+// the cleanup of all of them at the end.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { chartsCopy, repoRoot, type Obj, type Run } from '../chart/helm.ts';
+import { helm, kubectl, type Cluster } from './kube.ts';
+
+export interface Installed {
+  namespace: string;
+  release: string;
+  /** helm's stderr: the API server's warnings (Pod Security). */
+  warnings: string;
+}
+
+export interface Releases {
+  /**
+   * `helm install` into the namespace `<prefix>-<suffix>` (created first, with the Pod Security `labels`
+   * when given). The app shares the node's network (hostNetwork): APP_HOST keeps it on 127.0.0.1.
+   */
+  install(suffix: string, values: Obj, labels?: Record<string, string>): Installed;
+  /** `helm upgrade` of an installed release with new values. */
+  upgrade(installed: Installed, suffix: string, values: Obj): Run;
+  /** Deletes the namespaces in the background (the cluster stays up) and the chart copy. */
+  cleanup(): void;
+}
+
+export function releases(cluster: Cluster, prefix: string): Releases {
+  const charts = chartsCopy();
+  const workDir = mkdtempSync(join(tmpdir(), 'e2e-values-'));
+  const namespaces: string[] = [];
+  const valuesArgs = (name: string, values: Obj): string[] => {
+    const valuesFile = join(workDir, `${name}.yaml`);
+    writeFileSync(valuesFile, stringify(values));
+    return ['--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile];
+  };
+  const chart = join(charts.dir, 'example-app');
+  return {
+    install(suffix, values, labels = {}) {
+      values.app.env = [...(values.app.env ?? []), { name: 'APP_HOST', value: '127.0.0.1' }];
+      const namespace = `${prefix}-${suffix}`;
+      const release = 'example';
+      namespaces.push(namespace);
+      const created = kubectl(cluster, ['create', 'namespace', namespace]);
+      assert.equal(created.status, 0, created.stderr);
+      if (Object.keys(labels).length > 0) {
+        const labelled = kubectl(cluster, ['label', 'namespace', namespace, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+        assert.equal(labelled.status, 0, labelled.stderr);
+      }
+      const result = helm(cluster, ['install', release, chart, '--namespace', namespace, ...valuesArgs(suffix, values)]);
+      assert.equal(result.status, 0, `helm install failed: ${result.stderr}`);
+      return { namespace, release, warnings: result.stderr };
+    },
+    upgrade({ namespace, release }, suffix, values) {
+      return helm(cluster, ['upgrade', release, chart, '--namespace', namespace, ...valuesArgs(suffix, values)]);
+    },
+    cleanup() {
+      for (const namespace of namespaces) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
+      charts.cleanup();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}

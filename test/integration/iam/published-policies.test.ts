@@ -1,0 +1,202 @@
+// The IAM policies the docs publish, applied as published to a role on a moto that enforces IAM
+// (test/helpers/moto-iam), the tools getting that role's credentials as on EKS with IRSA: a web identity
+// token (a projected service-account token's claims, signed by the test's own OIDC issuer) exchanged at
+// STS through the SDK's default chain. Each policy is proven sufficient (the tool succeeds with exactly
+// it) and needed (without any one of its actions the tool fails with exit 3, its line naming that
+// action). kms:Decrypt is published for customer managed keys only; moto's Secrets Manager and S3 never
+// call KMS, so its need cannot be shown here.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createOidcProvider, MOTO_ACCOUNT, startMotoIam, testIssuer, type MotoIam } from '../../helpers/moto-iam.ts';
+import { actionsOf, combined, publishedPolicies, withoutAction, type PolicyDocument } from '../../helpers/published-policies.ts';
+import { runTool, tempDir, type RunResult } from '../../helpers/run.ts';
+
+const REGION = 'eu-west-1';
+const SERVICE_ACCOUNT = 'system:serviceaccount:apps:example-app';
+const issuer = testIssuer();
+const credentials = { accessKeyId: 'setup', secretAccessKey: 'setup' };
+let moto: MotoIam;
+let trust: PolicyDocument;
+let tokenFile: string;
+
+/** The docs' sample account is moto's account here; the secrets and buckets below are the docs' names. */
+const copySecretsPolicies = (): PolicyDocument[] => publishedPolicies('docs/copy-secrets.md', '## IAM', { '111122223333': MOTO_ACCOUNT });
+const fetchPolicy = (): PolicyDocument => only(publishedPolicies('docs/fetch-and-convert-data.md', '## IAM policy', { '111122223333': MOTO_ACCOUNT }));
+const examplePolicies = (providerArn: string): PolicyDocument[] =>
+  publishedPolicies('charts/example-app/README.md', '## On a real cluster (EKS)', {
+    'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/<OIDC ID>': providerArn,
+    'oidc.eks.eu-west-1.amazonaws.com/id/<OIDC ID>': providerArn.slice(providerArn.indexOf('/') + 1),
+  });
+
+function only<T>(items: T[]): T {
+  assert.equal(items.length, 1, 'expected one published policy in the section');
+  return items[0] as T;
+}
+
+before(async () => {
+  moto = await startMotoIam({ [issuer.url]: issuer.jwks });
+  tokenFile = join(tempDir('irsa-'), 'token');
+  writeFileSync(tokenFile, issuer.token({ sub: SERVICE_ACCOUNT }));
+  await moto.unenforced(async () => {
+    const providerArn = await createOidcProvider(moto, issuer.url);
+    const example = examplePolicies(providerArn);
+    assert.equal(example.length, 2, 'the chart README publishes the permission policy and the trust policy');
+    trust = example[1] as PolicyDocument;
+    const secrets = new SecretsManagerClient({ endpoint: moto.url, region: REGION, credentials });
+    const secret = (Name: string, value: string, team?: string) =>
+      secrets.send(new CreateSecretCommand({ Name, SecretString: value, Tags: team ? [{ Key: 'team', Value: team }] : undefined }));
+    await secret('app/db', '{"username":"app","password":"db-secret-1"}');
+    await secret('app/other', 'not-for-this-role');
+    await secret('app/prod/a', 'prod-a-secret');
+    await secret('app/prod/b', 'prod-b-secret');
+    await secret('pay/one', 'pay-one-secret', 'payments');
+    await secret('pay/two', 'pay-two-secret', 'payments');
+    await secret('example-app/db', '{"username":"app","password":"example-db-secret"}');
+    await secret('example-app/api-key', 'example-api-key');
+    const s3 = new S3Client({ endpoint: moto.url, region: REGION, credentials, forcePathStyle: true });
+    for (const Bucket of ['acme-exports', 'example-app-data']) {
+      await s3.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+      // Versioned: a GET that asked for the version by id would need s3:GetObjectVersion, which is not published.
+      await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+    const put = (Bucket: string, Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket, Key, Body }));
+    await put('acme-exports', 'daily/users.csv', 'id,name\n1,ada\n');
+    await put('acme-exports', 'daily/more.csv', 'id,name\n2,bob\n');
+    await put('acme-exports', 'weekly/users.csv', 'id,name\n3,cy\n');
+    await put('example-app-data', 'exports/countries.csv', 'code,name\nfr,France\n');
+  });
+});
+after(() => moto?.stop());
+
+/** Runs a tool with the role's web identity credentials only (no access keys in its environment). */
+async function runAs(policy: PolicyDocument, tool: string, args: string[]): Promise<RunResult> {
+  const roleArn = await moto.unenforced(() => moto.putRole('init', trust, policy.Statement.length > 0 ? policy : undefined));
+  return runTool(tool, ['--out', join(tempDir('iam-out-'), 'out'), ...args], {
+    cleanEnv: true,
+    env: { PATH: process.env.PATH, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto.url, AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile },
+  });
+}
+
+function failureLine(run: RunResult): string {
+  return String(run.logs.at(-1)?.msg ?? run.stderr);
+}
+
+function assertSucceeds(run: RunResult, what: string): void {
+  assert.equal(run.code, 0, `${what}: ${failureLine(run)}`);
+}
+
+function assertDenied(run: RunResult, action: string, what: string): void {
+  assert.equal(run.code, 3, `${what}: expected exit 3, got ${run.code}: ${failureLine(run)}`);
+  assert.match(failureLine(run), /access denied/, what);
+  assert.ok(failureLine(run).includes(`the role needs ${action}`) || failureLine(run).includes(` ${action} `), `${what}: the line names ${action}: ${failureLine(run)}`);
+}
+
+/** One use of a published policy: a tool run, and the actions that run needs. */
+interface Use {
+  tool: string;
+  args: string[];
+  needs: string[];
+}
+
+/**
+ * Every use succeeds with the policy; each use fails with exit 3 naming the action when one it needs is
+ * removed; and together the uses need every action the policy allows (kms:* aside), so none is spare.
+ */
+async function provePolicy(policy: PolicyDocument, uses: Use[]): Promise<void> {
+  const needed = new Set(uses.flatMap((u) => u.needs));
+  assert.deepEqual(actionsOf(policy).filter((a) => !a.startsWith('kms:') && !needed.has(a)), [], 'an action of the published policy that no use needs');
+  for (const { tool, args, needs } of uses) {
+    const what = `${tool} ${args.join(' ')}`;
+    assertSucceeds(await runAs(policy, tool, args), `${what} with the published policy`);
+    for (const action of needs) assertDenied(await runAs(withoutAction(policy, action), tool, args), action, `${what} without ${action}`);
+  }
+}
+
+const BATCH = 'secretsmanager:BatchGetSecretValue';
+const GET = 'secretsmanager:GetSecretValue';
+const LIST = 'secretsmanager:ListSecrets';
+
+describe('copy-secrets: the policies of docs/copy-secrets.md#iam', () => {
+  test('named secrets: BatchGetSecretValue and GetSecretValue on them, each needed; another secret is denied', async () => {
+    const [named] = copySecretsPolicies();
+    await provePolicy(named as PolicyDocument, [
+      { tool: 'copy-secrets', args: ['app/db'], needs: [BATCH, GET] },
+      { tool: 'copy-secrets', args: ['app/db#password'], needs: [BATCH, GET] },
+    ]);
+    assertDenied(await runAs(named as PolicyDocument, 'copy-secrets', ['app/other']), GET, 'a secret the policy does not name');
+  });
+
+  test('named secrets with a stage: GetSecretValue on them is all that is needed', async () => {
+    const [named] = copySecretsPolicies();
+    await provePolicy(withoutAction(named as PolicyDocument, BATCH), [{ tool: 'copy-secrets', args: ['app/db?stage=AWSCURRENT'], needs: [GET] }]);
+  });
+
+  test('--prefix app/prod/: BatchGetSecretValue, ListSecrets and GetSecretValue on the prefix, each needed', async () => {
+    const [, prefix] = copySecretsPolicies();
+    await provePolicy(prefix as PolicyDocument, [{ tool: 'copy-secrets', args: ['--prefix', 'app/prod/'], needs: [BATCH, LIST, GET] }]);
+    assertDenied(await runAs(prefix as PolicyDocument, 'copy-secrets', ['--prefix', 'app/']), GET, '--prefix app/ reaches secrets outside app/prod/');
+  });
+
+  test('--tag team=payments: the listing actions with GetSecretValue limited to the tag, each needed', async () => {
+    const [, prefix, tag] = copySecretsPolicies();
+    const listing = (prefix as PolicyDocument).Statement.filter((s) => s.Resource === '*');
+    const policy = combined({ Version: '2012-10-17', Statement: listing }, tag as PolicyDocument);
+    await provePolicy(policy, [{ tool: 'copy-secrets', args: ['--tag', 'team=payments'], needs: [BATCH, LIST, GET] }]);
+    assertDenied(await runAs(policy, 'copy-secrets', ['app/db']), GET, 'a secret without the tag');
+  });
+});
+
+describe('fetch-and-convert-data: the policy of docs/fetch-and-convert-data.md#iam-policy', () => {
+  test('an object needs s3:GetObject, a prefix also s3:ListBucket (with its s3:prefix condition), on a versioned bucket', async () => {
+    await provePolicy(fetchPolicy(), [
+      { tool: 'fetch-and-convert-data', args: ['s3://acme-exports/daily/users.csv'], needs: ['s3:GetObject'] },
+      { tool: 'fetch-and-convert-data', args: ['s3://acme-exports/daily/'], needs: ['s3:ListBucket', 's3:GetObject'] },
+    ]);
+  });
+
+  test('outside the published resources: an object and a prefix are denied, naming what the role needs', async () => {
+    assertDenied(await runAs(fetchPolicy(), 'fetch-and-convert-data', ['s3://acme-exports/weekly/users.csv']), 's3:GetObject', 'another key');
+    assertDenied(await runAs(fetchPolicy(), 'fetch-and-convert-data', ['s3://acme-exports/weekly/']), 's3:ListBucket', 'another prefix');
+  });
+});
+
+describe('the example chart README: its policy and its IRSA trust policy', () => {
+  const providerArn = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/${issuer.url.replace('https://', '')}`;
+
+  test("the chart's copy-secrets and fetch-and-convert-data settings: the published policy is enough, each action needed", async () => {
+    const [policy] = examplePolicies(providerArn);
+    await provePolicy(policy as PolicyDocument, [
+      { tool: 'copy-secrets', args: ['example-app/db?as=db.json', 'example-app/api-key?as=api_key'], needs: [BATCH, GET] },
+      { tool: 'fetch-and-convert-data', args: ['s3://example-app-data/exports/countries.csv'], needs: ['s3:GetObject'] },
+    ]);
+  });
+
+  test('the trust policy admits exactly the service account and audience: any other token is exit 3, nothing written', async () => {
+    const [policy] = examplePolicies(providerArn);
+    const other = testIssuer(issuer.url);
+    const tokens: Record<string, string> = {
+      'another service account': issuer.token({ sub: 'system:serviceaccount:apps:other' }),
+      'another namespace': issuer.token({ sub: 'system:serviceaccount:default:example-app' }),
+      'another audience': issuer.token({ sub: SERVICE_ACCOUNT, aud: 'vault' }),
+      'an expired token': issuer.token({ sub: SERVICE_ACCOUNT, exp: Math.floor(Date.now() / 1000) - 60 }),
+      'a token signed by another key': other.token({ sub: SERVICE_ACCOUNT }),
+    };
+    const roleArn = await moto.unenforced(() => moto.putRole('init', trust, policy));
+    for (const [what, token] of Object.entries(tokens)) {
+      const file = join(tempDir('irsa-bad-'), 'token');
+      writeFileSync(file, token);
+      const out = join(tempDir('iam-out-'), 'out');
+      const run = await runTool('copy-secrets', ['--out', out, 'example-app/api-key'], {
+        cleanEnv: true,
+        env: { PATH: process.env.PATH, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto.url, AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: file },
+      });
+      assert.equal(run.code, 3, `${what}: ${failureLine(run)}`);
+      assert.match(failureLine(run), /AssumeRoleWithWebIdentity|InvalidIdentityToken|ExpiredToken/, what);
+      assert.ok(!run.stderr.includes(token.split('.')[1] as string), `${what}: the token's claims never reach the log`);
+    }
+  });
+});
