@@ -17,7 +17,7 @@ describe('chart READMEs', () => {
 
   it('lists every documented value', () => {
     const readme = readFileSync(join(repoRoot, 'charts', 'init-toolkit', 'README.md'), 'utf8');
-    for (const key of ['image.registry', 'volumes.secrets.sizeLimit', 'tools.render-config.mounts', 'tools.wait-for-db.settings', 'serviceAccount.roleArn']) {
+    for (const key of ['image.registry', 'volumes.secrets.sizeLimit', 'steps', 'workloads', 'toolDefaults.render-config.mounts', 'toolDefaults.copy-secrets.settings', 'serviceAccount.roleArn', 'commonLabels', 'configMaps.annotations']) {
       assert.match(readme, new RegExp(`\\| \`${key.replace(/\./g, '\\.')}\` \\|`), key);
     }
   });

@@ -14,15 +14,24 @@ before(() => {
 });
 after(() => charts.cleanup());
 
-const names = (containers: readonly Obj[]): string[] => containers.map((c) => c.name);
+const names = (containers: readonly Obj[] | undefined): string[] => (containers ?? []).map((c) => c.name);
 const mountsOf = (container: Obj): Record<string, { path: string; readOnly: boolean }> =>
   Object.fromEntries((container.volumeMounts ?? []).map((m: Obj) => [m.name, { path: m.mountPath, readOnly: m.readOnly === true }]));
+const container = (spec: Obj, name: string): Obj => {
+  const found = [...(spec.initContainers ?? []), ...spec.containers].find((c: Obj) => c.name === name);
+  assert.ok(found, `no container ${name}`);
+  return found;
+};
+const cronPod = (objects: readonly Obj[]): Obj => find(objects, 'CronJob').spec.jobTemplate.spec.template.spec;
+const checksum = (objects: readonly Obj[]): string => find(objects, 'Deployment').spec.template.metadata.annotations['checksum/init-toolkit'];
 
-describe('defaults', () => {
-  it('runs the four tools in the designed order, then the app', () => {
+describe('the example: named steps', () => {
+  it('runs its five steps as init containers named after them, by order then name, dependencies first', () => {
     const spec = podSpec(parseManifests(render(chart)));
-    assert.deepEqual(names(spec.initContainers), ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config']);
+    assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'secrets', 'data', 'config']);
     assert.deepEqual(names(spec.containers), ['app']);
+    assert.equal(container(spec, 'wait-db').image, 'init-toolkit/wait-for-db:0.1.0', 'two steps of one tool');
+    assert.equal(container(spec, 'wait-cache').image, 'init-toolkit/wait-for-db:0.1.0');
   });
 
   it('gives every init container the restricted security context and the termination message policy', () => {
@@ -48,40 +57,43 @@ describe('defaults', () => {
     assert.deepEqual(spec.securityContext.seccompProfile, { type: 'RuntimeDefault' });
   });
 
-  it('tags images with the library appVersion', () => {
-    const spec = podSpec(parseManifests(render(chart)));
-    assert.equal(spec.initContainers[0].image, 'init-toolkit/wait-for-db:0.1.0');
-  });
-
   it('mounts each shared volume only where it is used, read-write only for its writer', () => {
     const spec = podSpec(parseManifests(render(chart)));
-    const [waitForDb, copySecrets, fetchData, renderConfig] = spec.initContainers as Obj[];
-    assert.deepEqual(mountsOf(waitForDb!), {});
-    assert.deepEqual(mountsOf(copySecrets!), { 'init-secrets': { path: '/secrets', readOnly: false } });
-    assert.deepEqual(mountsOf(fetchData!), { 'init-data': { path: '/data', readOnly: false } });
-    assert.deepEqual(mountsOf(renderConfig!), {
+    assert.deepEqual(mountsOf(container(spec, 'wait-db')), {});
+    assert.deepEqual(mountsOf(container(spec, 'secrets')), { 'init-secrets': { path: '/secrets', readOnly: false } });
+    assert.deepEqual(mountsOf(container(spec, 'data')), { 'init-data': { path: '/data', readOnly: false } });
+    assert.deepEqual(mountsOf(container(spec, 'config')), {
       'init-config': { path: '/config', readOnly: false },
       'init-data': { path: '/data', readOnly: true },
       'init-secrets': { path: '/secrets', readOnly: true },
-      'init-templates': { path: '/templates', readOnly: true },
+      'init-templates-config': { path: '/templates', readOnly: true },
     });
-    const app = mountsOf(spec.containers[0]);
+    const app = mountsOf(container(spec, 'app'));
     for (const [volume, path] of [['init-secrets', '/secrets'], ['init-data', '/data'], ['init-config', '/config']]) {
       assert.deepEqual(app[volume!], { path, readOnly: true }, volume);
     }
   });
 
-  it('passes each mount path to the flag that needs it', () => {
+  it('passes each mount path to the flag that needs it, and settings as env vars', () => {
     const spec = podSpec(parseManifests(render(chart)));
-    const env = Object.fromEntries((spec.initContainers as Obj[]).map((c) => [c.name, envOf(c)]));
-    assert.equal(env['copy-secrets']!.COPY_SECRETS_OUT, '/secrets');
-    assert.equal(env['fetch-and-convert-data']!.FETCH_AND_CONVERT_DATA_OUT, '/data');
-    assert.equal(env['render-config']!.RENDER_CONFIG_OUT, '/config');
-    assert.equal(env['render-config']!.RENDER_CONFIG_SECRETS_DIR, '/secrets');
-    assert.equal(env['render-config']!.RENDER_CONFIG_TEMPLATES, '/templates');
-    assert.equal(env['wait-for-db']!.WAIT_FOR_DB_TIMEOUT, '2m');
-    assert.equal(env['wait-for-db']!.WAIT_FOR_DB_TARGETS, 'postgres://app@postgres:5432/app\nredis://redis:6379/0');
-    assert.equal(env['copy-secrets']!.COPY_SECRETS_SECRETS, 'example-app/db?as=db.json\nexample-app/api-key?as=api_key');
+    const env = (name: string): Record<string, string> => envOf(container(spec, name));
+    assert.equal(env('secrets').COPY_SECRETS_OUT, '/secrets');
+    assert.equal(env('data').FETCH_AND_CONVERT_DATA_OUT, '/data');
+    assert.equal(env('config').RENDER_CONFIG_OUT, '/config');
+    assert.equal(env('config').RENDER_CONFIG_SECRETS_DIR, '/secrets');
+    assert.equal(env('config').RENDER_CONFIG_TEMPLATES, '/templates');
+    assert.equal(env('wait-db').WAIT_FOR_DB_TIMEOUT, '2m');
+    assert.equal(env('wait-db').WAIT_FOR_DB_TARGETS, 'postgres://app@postgres:5432/app');
+    assert.equal(env('wait-cache').WAIT_FOR_DB_TARGETS, 'redis://redis:6379/0');
+    assert.equal(env('secrets').COPY_SECRETS_SECRETS, 'example-app/db?as=db.json\nexample-app/api-key?as=api_key');
+  });
+
+  it('writes secrets readable by the pod fsGroup (0440) by default: the app may run as another user of that group', () => {
+    const spec = podSpec(parseManifests(render(chart)));
+    assert.equal(envOf(container(spec, 'secrets')).COPY_SECRETS_MODE, '0440');
+    assert.equal(spec.securityContext.fsGroup, 65532);
+    const changed = podSpec(parseManifests(render(chart, [], ['initToolkit.steps.secrets.settings.mode=0400'])));
+    assert.equal(envOf(container(changed, 'secrets')).COPY_SECRETS_MODE, '0400');
   });
 
   it('keeps secrets in memory and limits every shared volume', () => {
@@ -89,71 +101,105 @@ describe('defaults', () => {
     assert.deepEqual(volumes['init-secrets'].emptyDir, { medium: 'Memory', sizeLimit: '16Mi' });
     assert.deepEqual(volumes['init-data'].emptyDir, { sizeLimit: '1Gi' });
     assert.deepEqual(volumes['init-config'].emptyDir, { sizeLimit: '16Mi' });
-    assert.equal(volumes['init-templates'].configMap.name, 'demo-example-app-templates');
-    assert.equal(Object.keys(volumes).some((name) => name.startsWith('init-tool-config')), false, 'no tool config volume without config');
+    assert.equal(volumes['init-templates-config'].configMap.name, 'demo-example-app-config-templates');
+    assert.equal(Object.keys(volumes).some((name) => name.startsWith('init-tool-config')), false, 'no step config volume without config');
   });
 
   it('renders the templates ConfigMap and a helm test hook pod', () => {
     const objects = parseManifests(render(chart));
-    assert.equal(typeof find(objects, 'ConfigMap', '-templates').data['app.json'], 'string');
+    assert.equal(typeof find(objects, 'ConfigMap', '-config-templates').data['app.json'], 'string');
     const test = find(objects, 'Pod', '-test');
     assert.equal(test.metadata.annotations['helm.sh/hook'], 'test');
     assert.equal(test.spec.restartPolicy, 'Never');
   });
 });
 
+describe('a second workload in the same chart (the CronJob)', () => {
+  it('runs only its own steps, mounts only the volume they use, and has its own ConfigMaps and checksum', () => {
+    const objects = parseManifests(render(chart, [], ['initToolkit.workloads.export.steps.data.config.jobs[0].source=s3://b/k.csv']));
+    const pod = cronPod(objects);
+    assert.deepEqual(names(pod.initContainers), ['data']);
+    assert.deepEqual(pod.volumes.map((v: Obj) => v.name), ['init-data', 'init-step-config-data', 'app-code']);
+    assert.deepEqual(mountsOf(container(pod, 'report')), { 'init-data': { path: '/data', readOnly: true }, 'app-code': { path: '/example', readOnly: true } });
+    assert.equal(pod.volumes.find((v: Obj) => v.name === 'init-step-config-data').configMap.name, 'demo-example-app-export-step-config');
+    assert.ok(find(objects, 'ConfigMap', '-export-step-config').data['data.yaml'].includes('s3://b/k.csv'));
+    assert.equal(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'demo-example-app-step-config').length, 0, 'the Deployment has no step config');
+    assert.notEqual(find(objects, 'CronJob').spec.jobTemplate.spec.template.metadata.annotations['checksum/init-toolkit'], checksum(objects));
+  });
+});
+
 describe('full production-like values', () => {
   const objects = (): Obj[] => parseManifests(render(chart, ['full.yaml']));
 
-  it('pins a digest (it wins over the tag) and prefixes the registry', () => {
-    const [waitForDb, copySecrets] = podSpec(objects()).initContainers as Obj[];
+  it('pins a digest (it wins over the tag) and prefixes the registry; a step sets its own pull policy', () => {
+    const spec = podSpec(objects());
     assert.equal(
-      waitForDb!.image,
+      container(spec, 'wait-db').image,
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/wait-for-db@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     );
-    assert.equal(copySecrets!.image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/copy-secrets:0.1.0');
+    assert.equal(container(spec, 'secrets').image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/copy-secrets:0.1.0');
+    assert.equal(container(spec, 'wait-cache').imagePullPolicy, 'Always');
+    assert.equal(container(spec, 'wait-db').imagePullPolicy, 'IfNotPresent');
   });
 
-  it('maps settings to env vars, lists joined by newlines, and keeps valueFrom env', () => {
-    const [waitForDb, copySecrets] = podSpec(objects()).initContainers as Obj[];
-    const env = envOf(waitForDb!);
+  it('maps settings to env vars, lists joined by newlines, whole numbers without an exponent, and keeps valueFrom env', () => {
+    const spec = podSpec(objects());
+    const env = envOf(container(spec, 'wait-db'));
     assert.equal(env.WAIT_FOR_DB_ATTEMPT_TIMEOUT, '3s');
-    assert.equal(env.WAIT_FOR_DB_TARGETS, 'postgres://app@postgres.db.svc:5432/app\nredis://cache.db.svc:6379');
     assert.equal(env.LOG_LEVEL, 'debug');
     assert.equal(env.AWS_REGION, undefined, 'wait-for-db does not call AWS');
-    assert.deepEqual(waitForDb!.env.find((e: Obj) => e.name === 'PGPASSWORD').valueFrom, { secretKeyRef: { name: 'app-db', key: 'password' } });
-    const secretsEnv = envOf(copySecrets!);
+    assert.deepEqual(container(spec, 'wait-db').env.find((e: Obj) => e.name === 'PGPASSWORD').valueFrom, { secretKeyRef: { name: 'app-db', key: 'password' } });
+    const secretsEnv = envOf(container(spec, 'secrets'));
     assert.equal(secretsEnv.COPY_SECRETS_STRIP_PREFIX, 'true');
     assert.equal(secretsEnv.COPY_SECRETS_TAG, 'team=payments\nenv=prod');
     assert.equal(secretsEnv.AWS_REGION, 'eu-west-1');
+    assert.equal(envOf(container(spec, 'data')).FETCH_AND_CONVERT_DATA_MAX_SOURCE_BYTES, '1073741824');
   });
 
-  it('writes structured config into a ConfigMap file passed with <TOOL>_CONFIG', () => {
+  it('mounts a volume of the consumer into the step that names it (a CA bundle for verify-full)', () => {
+    const spec = podSpec(objects());
+    assert.deepEqual(mountsOf(container(spec, 'wait-db')), { 'rds-ca': { path: '/etc/rds', readOnly: true } });
+    assert.equal(envOf(container(spec, 'wait-db')).WAIT_FOR_DB_CA_FILE, '/etc/rds/global-bundle.pem');
+    assert.ok(spec.volumes.some((v: Obj) => v.name === 'rds-ca'));
+  });
+
+  it('writes a step config into a ConfigMap file passed with <TOOL>_CONFIG, each step seeing only its own', () => {
     const all = objects();
     const spec = podSpec(all);
-    const fetchData = (spec.initContainers as Obj[]).find((c) => c.name === 'fetch-and-convert-data')!;
-    assert.equal(envOf(fetchData).FETCH_AND_CONVERT_DATA_CONFIG, '/etc/init-toolkit/fetch-and-convert-data.yaml');
-    assert.deepEqual(mountsOf(fetchData)['init-tool-config-fetch-and-convert-data'], { path: '/etc/init-toolkit', readOnly: true });
-    const volume = spec.volumes.find((v: Obj) => v.name === 'init-tool-config-fetch-and-convert-data');
-    assert.deepEqual(volume.configMap.items, [{ key: 'fetch-and-convert-data.yaml', path: 'fetch-and-convert-data.yaml' }], 'a tool sees only its own file');
-    const configMap = find(all, 'ConfigMap', '-tool-config');
-    assert.deepEqual(Object.keys(configMap.data).sort(), ['copy-secrets.yaml', 'fetch-and-convert-data.yaml']);
-    assert.match(configMap.data['fetch-and-convert-data.yaml'], /convert: csv:ndjson/);
-    const waitForDb = (spec.initContainers as Obj[])[0]!;
-    assert.deepEqual(Object.keys(mountsOf(waitForDb)), [], 'a tool without config mounts no config file');
-    assert.equal(fetchData.resources.limits.memory, '256Mi');
+    const data = container(spec, 'data');
+    assert.equal(envOf(data).FETCH_AND_CONVERT_DATA_CONFIG, '/etc/init-toolkit/data.yaml');
+    assert.deepEqual(mountsOf(data)['init-step-config-data'], { path: '/etc/init-toolkit', readOnly: true });
+    const volume = spec.volumes.find((v: Obj) => v.name === 'init-step-config-data');
+    assert.deepEqual(volume.configMap.items, [{ key: 'data.yaml', path: 'data.yaml' }]);
+    const configMap = find(all, 'ConfigMap', 'app-step-config');
+    assert.deepEqual(Object.keys(configMap.data).sort(), ['data.yaml', 'secrets.yaml']);
+    assert.match(configMap.data['data.yaml'], /convert: csv:ndjson/);
+    assert.equal(data.resources.limits.memory, '256Mi');
   });
 
   it('drops a default setting set to null', () => {
-    const spec = podSpec(parseManifests(render(chart, [], ['initToolkit.tools.fetch-and-convert-data.settings.source=null'])));
-    const env = envOf((spec.initContainers as Obj[]).find((c) => c.name === 'fetch-and-convert-data')!);
+    const env = envOf(container(podSpec(objects()), 'data'));
     assert.equal('FETCH_AND_CONVERT_DATA_SOURCE' in env, false);
-    assert.equal(env.FETCH_AND_CONVERT_DATA_NAME, 'countries.ndjson');
+    assert.equal('FETCH_AND_CONVERT_DATA_NAME' in env, false);
   });
 
-  it('lists the image pull secrets', () => {
-    const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['initToolkit.imagePullSecrets[0]=ecr-pull'])));
-    assert.deepEqual(spec.imagePullSecrets, [{ name: 'ecr-pull' }]);
+  it('lists the pull secrets, given as names or {name}, global ones first, once each', () => {
+    const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['global.imagePullSecrets[0].name=org-pull', 'global.imagePullSecrets[1]=ecr-pull'])));
+    assert.deepEqual(spec.imagePullSecrets, [{ name: 'org-pull' }, { name: 'ecr-pull' }, { name: 'mirror-pull' }]);
+  });
+
+  it('takes global.imageRegistry over the library registry, for the steps and the app', () => {
+    const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['global.imageRegistry=mirror.example.com'])));
+    assert.equal(container(spec, 'secrets').image, 'mirror.example.com/init-toolkit/copy-secrets:0.1.0');
+    assert.equal(container(spec, 'app').image, 'mirror.example.com/init-toolkit/render-config:0.1.0');
+  });
+
+  it('labels and annotates the generated ConfigMaps (common labels, sync wave)', () => {
+    const configMap = find(objects(), 'ConfigMap', 'app-step-config');
+    assert.equal(configMap.metadata.labels.team, 'payments');
+    assert.equal(configMap.metadata.labels['app.kubernetes.io/name'], 'example-app');
+    assert.deepEqual(configMap.metadata.annotations, { 'argocd.argoproj.io/sync-wave': '-1', owner: 'platform' });
+    assert.equal(find(objects(), 'Deployment').metadata.labels.team, 'payments');
   });
 
   it('annotates the service account for IRSA', () => {
@@ -161,34 +207,60 @@ describe('full production-like values', () => {
     assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/example-app-init');
   });
 
-  it('changes the pod checksum when a tool config changes', () => {
-    const before = find(objects(), 'Deployment').spec.template.metadata.annotations['checksum/init-toolkit'];
-    const changed = parseManifests(render(chart, ['full.yaml'], ['initToolkit.tools.copy-secrets.config.secrets[0]=app/prod/other']));
-    assert.notEqual(find(changed, 'Deployment').spec.template.metadata.annotations['checksum/init-toolkit'], before);
+  it('changes the pod checksum when a step config or template changes, and only then', () => {
+    const before = checksum(objects());
+    assert.notEqual(checksum(parseManifests(render(chart, ['full.yaml'], ['initToolkit.steps.secrets.config.secrets[0]=app/prod/other']))), before);
+    assert.notEqual(checksum(parseManifests(render(chart, ['full.yaml'], ['initToolkit.steps.config.templates.files.app\\.json=x']))), before);
+    assert.equal(checksum(parseManifests(render(chart, ['full.yaml'], ['initToolkit.commonLabels.team=other', 'initToolkit.log.level=info']))), before);
+    const copy = chartsCopy();
+    try {
+      const chartYaml = join(copy.dir, 'example-app', 'Chart.yaml');
+      writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace(/^version: .*$/m, 'version: 9.9.9'));
+      assert.equal(checksum(parseManifests(render(join(copy.dir, 'example-app'), ['full.yaml']))), before, 'a chart version bump alone rolls no pod');
+    } finally {
+      copy.cleanup();
+    }
   });
 });
 
 describe('order and selection', () => {
   it('follows order, but never before a dependency', () => {
     const spec = podSpec(parseManifests(render(chart, ['reordered.yaml'])));
-    assert.deepEqual(names(spec.initContainers), ['copy-secrets', 'render-config', 'wait-for-db']);
+    assert.deepEqual(names(spec.initContainers), ['secrets', 'config', 'wait-cache', 'wait-db']);
   });
 
-  it('uses an existing templates ConfigMap and creates none', () => {
+  it('uses an existing templates ConfigMap and creates none; its name is in the checksum', () => {
     const objects = parseManifests(render(chart, ['existing-templates.yaml']));
     const spec = podSpec(objects);
-    assert.deepEqual(names(spec.initContainers), ['wait-for-db', 'render-config']);
-    assert.equal(spec.volumes.find((v: Obj) => v.name === 'init-templates').configMap.name, 'shared-templates');
+    assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'config']);
+    assert.equal(spec.volumes.find((v: Obj) => v.name === 'init-templates-config').configMap.name, 'shared-templates');
     assert.equal(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-templates')).length, 0);
+    const renamed = parseManifests(render(chart, ['existing-templates.yaml'], ['initToolkit.steps.config.templates.existingConfigMap=shared-templates-v2']));
+    assert.notEqual(checksum(renamed), checksum(objects));
   });
 
-  it('renders a single tool without the templates volume, service or test hook', () => {
+  it('renders one step alone: only the volumes it uses, no templates, service or test hook', () => {
     const objects = parseManifests(render(chart, ['minimal.yaml']));
     const spec = podSpec(objects);
-    assert.deepEqual(names(spec.initContainers), ['wait-for-db']);
-    assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['init-secrets', 'init-data', 'init-config', 'app-code']);
+    assert.deepEqual(names(spec.initContainers), ['wait-db']);
+    assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['app-code']);
+    assert.deepEqual(mountsOf(container(spec, 'app')), { 'app-code': { path: '/example', readOnly: true } });
     assert.equal(spec.serviceAccountName, 'default');
     assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment']);
+  });
+
+  it('renders a valid pod when no step is declared: no init containers, no shared volume', () => {
+    const objects = parseManifests(render(chart, ['no-steps.yaml']));
+    const spec = podSpec(objects);
+    assert.equal('initContainers' in spec, false);
+    assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['app-code']);
+    assert.equal('initContainers' in cronPod(objects), false);
+  });
+
+  it('runs several steps of one tool that write one volume into subdirectories', () => {
+    const spec = podSpec(parseManifests(render(chart, [], ['initToolkit.steps.more-secrets.tool=copy-secrets', 'initToolkit.steps.more-secrets.mounts.secrets.flag=out', 'initToolkit.steps.more-secrets.mounts.secrets.write=true', 'initToolkit.steps.more-secrets.mounts.secrets.path=more', 'initToolkit.steps.more-secrets.settings.secrets[0]=app/more'])));
+    assert.equal(envOf(container(spec, 'more-secrets')).COPY_SECRETS_OUT, '/secrets/more');
+    assert.deepEqual(mountsOf(container(spec, 'more-secrets')), { 'init-secrets': { path: '/secrets', readOnly: false } });
   });
 });
 
@@ -203,12 +275,11 @@ describe('a consumer without the alias', () => {
       writeFileSync(valuesYaml, readFileSync(valuesYaml, 'utf8').replace(/^initToolkit:/m, 'init-toolkit:'));
       const schema = join(chartDir, 'values.schema.json');
       writeFileSync(schema, readFileSync(schema, 'utf8').replace('"initToolkit": { "type": "object" }', '"init-toolkit": { "type": "object" }'));
-      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', '1.35.4', '--set', 'init-toolkit.tools.wait-for-db.settings.timeout=7s']);
+      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', '1.35.4', '--set', 'init-toolkit.steps.wait-db.settings.timeout=7s']);
       assert.equal(result.status, 0, result.stderr);
       const spec = podSpec(parseManifests(result.stdout));
-      assert.deepEqual(names(spec.initContainers), ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config']);
-      assert.equal(envOf(spec.initContainers[0]).WAIT_FOR_DB_TIMEOUT, '7s');
-      assert.equal(spec.initContainers[0].image, 'init-toolkit/wait-for-db:0.1.0');
+      assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'secrets', 'data', 'config']);
+      assert.equal(envOf(container(spec, 'wait-db')).WAIT_FOR_DB_TIMEOUT, '7s');
     } finally {
       copy.cleanup();
     }
@@ -217,11 +288,12 @@ describe('a consumer without the alias', () => {
 
 describe('render errors name the problem', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['a dependency on a disabled tool', ['initToolkit.tools.fetch-and-convert-data.enabled=false', 'initToolkit.tools.render-config.dependsOn[0]=fetch-and-convert-data'], /tools\.render-config\.dependsOn names "fetch-and-convert-data", which is not an enabled tool/],
-    ['a dependency cycle', ['initToolkit.tools.copy-secrets.dependsOn[0]=render-config', 'initToolkit.tools.render-config.dependsOn[0]=copy-secrets'], /cycle among copy-secrets, render-config/],
-    ['a mapping in settings (the schema: structured input goes under config)', ['initToolkit.tools.wait-for-db.settings.targets.a=b'], /\/tools\/wait-for-db\/settings\/targets': 'anyOf' failed/],
-    ['a setting that clashes with a mount', ['initToolkit.tools.copy-secrets.settings.out=/tmp'], /copy-secrets sets COPY_SECRETS_OUT twice/],
-    ['render-config without templates', ['initToolkit.templates.files=null'], /render-config is enabled but has no templates/],
+    ['a dependency on a step that is not declared', ['initToolkit.steps.data=null'], /steps\.config\.dependsOn names "data", which is not a step here/],
+    ['a dependency cycle', ['initToolkit.steps.secrets.dependsOn[0]=config'], /cycle among the steps config, secrets/],
+    ['a setting that clashes with a mount', ['initToolkit.steps.secrets.settings.out=/tmp'], /steps\.secrets sets COPY_SECRETS_OUT twice/],
+    ['render-config without templates', ['initToolkit.steps.config.templates=null'], /steps\.config \(render-config\) has no templates/],
+    ['two steps writing one volume at one path', ['initToolkit.steps.more.tool=copy-secrets'], /steps more and secrets both write the secrets volume at "\/": give one of them mounts\.secrets\.path/],
+    ['the values of 0.1 (tools.*)', ['initToolkit.tools.wait-for-db.enabled=true'], /initToolkit\.tools was replaced by initToolkit\.steps in 0\.2\.0/],
   ];
   for (const [what, set, message] of cases) {
     it(what, () => {

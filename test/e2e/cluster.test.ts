@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Obj } from '../chart/helm.ts';
+import { parseLogs } from '../helpers/run.ts';
 import { freePort } from '../helpers/services.ts';
 import { COUNTRIES, createFixtures, type Fixtures } from './fixtures.ts';
 import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, terminatedWith, waitForPod, type Cluster } from './kube.ts';
 import { releases as createReleases, type Releases } from './releases.ts';
-import { podValues } from './values.ts';
+import { podValues, STEPS } from './values.ts';
 
-const INIT_CONTAINERS = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
 
 let cluster: Cluster;
 let fixtures: Fixtures;
@@ -80,7 +80,7 @@ function assertNeverStarted(pod: Obj, names: readonly string[]): void {
 }
 
 describe('the example chart on the real cluster', () => {
-  it('helm install: the four init containers exit 0 in order, then the app runs and is Ready; helm test passes', async (t) => {
+  it('helm install: the five init steps exit 0 in order, then the app runs and is Ready; helm test passes', async (t) => {
     const port = await freePort();
     const started = performance.now();
     // Pod Security through the real admission plugin: the namespace warns and audits at `restricted`.
@@ -92,7 +92,7 @@ describe('the example chart on the real cluster', () => {
 
     // The kubelet ran exactly the chart's init containers, in this order, each to exit 0, one after another.
     const inits = pod.status.initContainerStatuses as Obj[];
-    assert.deepEqual(inits.map((s) => s.name), INIT_CONTAINERS);
+    assert.deepEqual(inits.map((s) => s.name), STEPS);
     for (const status of inits) {
       assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
       assert.equal(status.state.terminated.reason, 'Completed');
@@ -123,11 +123,12 @@ describe('the example chart on the real cluster', () => {
     assert.match(inApp("try { require('fs').writeFileSync('/secrets/x', '') } catch (e) { process.stdout.write(e.code) }"), /EROFS/);
     assert.match(mounts, /^\S+ \/data (?!tmpfs)\S+ ro,/m, 'the data volume is on disk, read-only for the app');
     const files = Object.fromEntries(found.found.secrets!.files.map((f) => [f.path, f.mode]));
-    assert.equal(files['db.json'], '0400');
-    assert.equal(files.api_key, '0400');
+    // Group-readable (the chart's default for copy-secrets): an app running as another user of the pod's fsGroup reads them.
+    assert.equal(files['db.json'], '0440');
+    assert.equal(files.api_key, '0440');
 
     // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
-    assert.match(logsOf(namespace, pod, 'fetch-and-convert-data'), /"job":"job 1 \(\/etc\/init-toolkit\/fetch-and-convert-data\.yaml jobs\[0\]\)"/);
+    assert.match(logsOf(namespace, pod, 'data'), /"job":"job 1 \(\/etc\/init-toolkit\/data\.yaml jobs\[0\]\)"/);
     const ndjson = inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))");
     assert.deepEqual(ndjson.trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
     // The config rendered from the template, the secrets and an env var.
@@ -138,7 +139,7 @@ describe('the example chart on the real cluster', () => {
       dataFile: '/data/countries.ndjson',
     });
     // No secret value in any container's log (kubectl logs) or termination message (the pod status).
-    assertNoLeak(namespace, pod, [...INIT_CONTAINERS, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
+    assertNoLeak(namespace, pod, [...STEPS, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
 
     // The chart's `helm test` hook pod agrees (with hostNetwork it calls the app on 127.0.0.1). No --logs:
     // the hook's delete policy (hook-succeeded) removes the pod before helm could read them.
@@ -147,17 +148,39 @@ describe('the example chart on the real cluster', () => {
     assert.match(test.stdout, /Phase:\s+Succeeded/);
   });
 
+  it('the second workload: a Job from the CronJob runs only its own step (fetch), then its report container, to completion', async () => {
+    const { namespace } = install('cron', podValues(fixtures, { port: await freePort() }));
+    const cronJob = kubectl(cluster, ['get', 'cronjob', '--namespace', namespace, '-o', 'name']).stdout.trim();
+    assert.match(cronJob, /^cronjob\.batch\/.+-export$/);
+    const created = kubectl(cluster, ['create', 'job', 'export-now', '--from', cronJob, '--namespace', namespace]);
+    assert.equal(created.status, 0, created.stderr);
+    const deadline = Date.now() + 120_000;
+    let job: Obj = {};
+    while (Date.now() < deadline && !(job.status?.succeeded >= 1 || job.status?.failed >= 1)) {
+      await new Promise((done) => setTimeout(done, 500));
+      job = kubectlJson(cluster, ['get', 'job', 'export-now', '--namespace', namespace]);
+    }
+    assert.equal(job.status?.succeeded, 1, `the Job did not succeed: ${JSON.stringify(job.status)}`);
+    const [pod] = kubectlJson(cluster, ['get', 'pods', '--namespace', namespace, '--selector', 'job-name=export-now']).items as Obj[];
+    assert.deepEqual((pod!.status.initContainerStatuses as Obj[]).map((c) => [c.name, c.state.terminated?.exitCode]), [['data', 0]]);
+    const report = parseLogs(logsOf(namespace, pod!, 'report')).find((line) => line.msg === 'report') as { found: Record<string, { files: Array<{ path: string }> }> };
+    assert.deepEqual(Object.keys(report.found), ['data'], 'the CronJob pod mounts only the volume its step fills');
+    assert.deepEqual(report.found.data!.files.map((f) => f.path), ['countries.ndjson', 'countries.ndjson.manifest.json']);
+  });
+
   it('a custom order: the kubelet runs the init containers in the order the values give', async () => {
     const values = podValues(fixtures, { port: await freePort() });
-    values.initToolkit.tools['fetch-and-convert-data'].order = 1;
-    values.initToolkit.tools['wait-for-db'].order = 50;
-    values.initToolkit.tools['copy-secrets'].dependsOn = ['wait-for-db'];
-    values.initToolkit.tools['render-config'].dependsOn = ['copy-secrets'];
+    const steps = values.initToolkit.steps;
+    steps.data.order = 1;
+    steps['wait-db'].order = 50;
+    steps['wait-cache'].order = 60;
+    steps.secrets.dependsOn = ['wait-db'];
+    steps.config.dependsOn = ['secrets'];
     const { namespace } = install('order', values);
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
-    // wait-for-db's order (50) is above render-config's (40), but render-config waits for copy-secrets.
+    // config's order (40) is below wait-cache's (60), but config waits for secrets, which waits for wait-db.
     const inits = pod.status.initContainerStatuses as Obj[];
-    assert.deepEqual(inits.map((s) => s.name), ['fetch-and-convert-data', 'wait-for-db', 'copy-secrets', 'render-config']);
+    assert.deepEqual(inits.map((s) => s.name), ['data', 'wait-db', 'secrets', 'config', 'wait-cache']);
     for (let i = 1; i < inits.length; i++) {
       assert.equal(inits[i - 1]!.state.terminated?.exitCode, 0);
       assert.ok(time(inits[i - 1]!.state.terminated.finishedAt) <= time(inits[i]!.state.terminated.startedAt), `${inits[i]!.name} started before ${inits[i - 1]!.name} finished`);
@@ -176,33 +199,33 @@ describe('the example chart on the real cluster', () => {
     assert.match(`${test.stdout}\n${test.stderr}`, /the app lacks config:not-rendered\.yaml/);
   });
 
-  it('a database that never comes: wait-for-db exits 124 naming the target in the pod status, nothing after it starts', async () => {
+  it('a database that never comes: the wait-db step (wait-for-db) exits 124 naming the target in the pod status, nothing after it starts', async () => {
     const port = await freePort(); // nothing listens there
     const target = `postgres://toolkit:toolkit-pass@127.0.0.1:${port}/toolkit`;
     const { namespace } = install('nodb', podValues(fixtures, { port: await freePort(), targets: [target], waitTimeout: '3s' }));
     let terminated: Obj | undefined;
-    const pod = await waitForPod(cluster, namespace, 'wait-for-db terminated with exit 124', (p) => Boolean((terminated = terminatedWith(p, 'wait-for-db', 124))));
+    const pod = await waitForPod(cluster, namespace, 'wait-db terminated with exit 124', (p) => Boolean((terminated = terminatedWith(p, 'wait-db', 124))));
     assert.equal(terminated!.reason, 'Error');
     assert.match(String(terminated!.message), new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.ok(!String(terminated!.message).includes('toolkit-pass'), 'the password is redacted');
-    assertNeverStarted(pod, ['copy-secrets', 'fetch-and-convert-data', 'render-config', 'app']);
+    assertNeverStarted(pod, ['secrets', 'data', 'config', 'app']);
     assert.equal(pod.status.phase, 'Pending');
   });
 
-  it('a missing secret: copy-secrets exits 3 naming it, the app never starts; the pod backs off and succeeds once the secret exists', async (t) => {
+  it('a missing secret: the secrets step (copy-secrets) exits 3 naming it, the app never starts; the pod backs off and succeeds once the secret exists', async (t) => {
     const missing = `${fixtures.id}/created-later`;
     const { namespace } = install('nosecret', podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] }));
     // The Deployment's pod (restartPolicy Always) restarts a failed init container with a back-off; the
     // failure is in state.terminated until the kubelet's next sync shows CrashLoopBackOff, then in lastState.
     let terminated: Obj | undefined;
-    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit 3', (p) => Boolean((terminated = terminatedWith(p, 'copy-secrets', 3))));
+    const pod = await waitForPod(cluster, namespace, 'secrets terminated with exit 3', (p) => Boolean((terminated = terminatedWith(p, 'secrets', 3))));
     assert.equal(terminated!.reason, 'Error');
     assert.ok(String(terminated!.message).includes(missing), `the termination message names ${missing}: ${terminated!.message}`);
-    assert.equal(statusOf(pod, 'wait-for-db').state.terminated?.exitCode, 0);
-    assertNeverStarted(pod, ['fetch-and-convert-data', 'render-config', 'app']);
+    assert.equal(statusOf(pod, 'wait-db').state.terminated?.exitCode, 0);
+    assertNeverStarted(pod, ['data', 'config', 'app']);
     assert.equal(pod.status.phase, 'Pending');
     assert.ok(!isReady(pod));
-    assertNoLeak(namespace, pod, ['copy-secrets'], [fixtures.dbPassword]);
+    assertNoLeak(namespace, pod, ['secrets'], [fixtures.dbPassword]);
 
     // Once the secret exists, the next restart of copy-secrets succeeds and the same pod becomes Ready.
     const value = `late-${fixtures.id}`;
@@ -211,13 +234,13 @@ describe('the example chart on the real cluster', () => {
     const ready = await waitForPod(cluster, namespace, 'the app pod Ready after the secret was created', isReady);
     t.diagnostic(`secret created to pod Ready: ${((performance.now() - started) / 1000).toFixed(1)} s (the kubelet's back-off)`);
     assert.equal(ready.metadata.uid, pod.metadata.uid, 'the same pod, not a new one');
-    const copySecrets = statusOf(ready, 'copy-secrets');
+    const copySecrets = statusOf(ready, 'secrets');
     assert.equal(copySecrets.state.terminated?.exitCode, 0);
     assert.ok(copySecrets.restartCount >= 1, 'copy-secrets was restarted by the back-off');
     assert.equal(execIn(cluster, namespace, ready.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), value);
   });
 
-  it('a full medium: Memory volume: copy-secrets exits 2 saying the volume is full', async () => {
+  it('a full medium: Memory volume: the secrets step exits 2 saying the volume is full', async () => {
     const big = `${fixtures.id}/big`;
     await fixtures.putSecret(big, 'x'.repeat(48 * 1024));
     const values = podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${big}?as=api_key`] });
@@ -225,11 +248,11 @@ describe('the example chart on the real cluster', () => {
     values.initToolkit.volumes = { secrets: { sizeLimit: '8Ki' } };
     const { namespace } = install('full', values);
     let terminated: Obj | undefined;
-    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit 2', (p) => Boolean((terminated = terminatedWith(p, 'copy-secrets', 2))));
+    const pod = await waitForPod(cluster, namespace, 'secrets terminated with exit 2', (p) => Boolean((terminated = terminatedWith(p, 'secrets', 2))));
     assert.match(String(terminated!.message), /the output volume is full \(ENOSPC\)/);
     const mounts = kubectl(cluster, ['get', 'pod', '--namespace', namespace, pod.metadata.name, '-o', 'jsonpath={.spec.volumes[?(@.name=="init-secrets")].emptyDir}']);
     assert.match(mounts.stdout, /"medium":"Memory"/);
-    assertNeverStarted(pod, ['fetch-and-convert-data', 'render-config', 'app']);
+    assertNeverStarted(pod, ['data', 'config', 'app']);
   });
 
   it('restricted enforced: a pod without network (render-config, fetch from file://) runs; a non-compliant rendering is rejected', async () => {
@@ -239,12 +262,13 @@ describe('the example chart on the real cluster', () => {
       values.hostNetwork = false;
       values.tests = { enabled: false };
       values.app.expect = { secrets: [], data: ['jobs.json'], config: ['app.json'] };
-      const tools = values.initToolkit.tools;
-      tools['wait-for-db'].enabled = false;
-      tools['copy-secrets'].enabled = false;
-      tools['fetch-and-convert-data'].config = { jobs: [{ source: 'file:///etc/init-toolkit/fetch-and-convert-data.yaml', name: 'jobs.json', convert: ['yaml:json'] }] };
-      tools['fetch-and-convert-data'].env = [];
-      values.initToolkit.templates.files = { 'app.json': '{ "service": "{{ APP_NAME }}" }\n' };
+      const steps = values.initToolkit.steps;
+      steps['wait-db'] = null;
+      steps['wait-cache'] = null;
+      steps.secrets = null;
+      steps.data = { ...steps.data, config: { jobs: [{ source: 'file:///etc/init-toolkit/data.yaml', name: 'jobs.json', convert: ['yaml:json'] }] }, env: [] };
+      steps.config.dependsOn = ['data'];
+      steps.config.templates = { files: { 'app.json': '{ "service": "{{ APP_NAME }}" }\n' } };
       return values;
     };
     const ok = install('enforced', offline(), { ...RESTRICTED('enforce'), ...RESTRICTED('warn') });
@@ -252,7 +276,7 @@ describe('the example chart on the real cluster', () => {
     // The app listens on its pod's loopback only (APP_HOST): it runs, the kubelet's probe cannot reach it.
     const pod = await waitForPod(cluster, ok.namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? [])[0]?.state?.running));
     for (const status of pod.status.initContainerStatuses as Obj[]) assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
-    assert.deepEqual((pod.status.initContainerStatuses as Obj[]).map((s) => s.name), ['fetch-and-convert-data', 'render-config']);
+    assert.deepEqual((pod.status.initContainerStatuses as Obj[]).map((s) => s.name), ['data', 'config']);
     const jobs = JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/data/jobs.json'))"));
     assert.equal(jobs.jobs[0].name, 'jobs.json');
     assert.deepEqual(JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/config/app.json'))")), { service: `example-${fixtures.id}` });
@@ -278,7 +302,8 @@ describe('the example chart on the real cluster', () => {
     const installed = install('upgrade', values);
     const { namespace } = installed;
     const before = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
-    values.initToolkit.templates.files['app.json'] = values.initToolkit.templates.files['app.json'].replace('"service"', '"revision": 2,\n  "service"');
+    const files = values.initToolkit.steps.config.templates.files;
+    files['app.json'] = files['app.json'].replace('"service"', '"revision": 2,\n  "service"');
     // On the node's network the new pod's app cannot bind the old one's port while the rollout keeps the
     // old pod until the new one is Ready: the new revision listens on another port.
     values.app.port = await freePort();

@@ -115,11 +115,11 @@ async function main(): Promise<void> {
     install(cluster, join(charts.dir, 'example-app'), workDir, failed, podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }));
     say(`  $ kubectl get pod --namespace ${failed} --watch`);
     const stuck = await narrateStatus(cluster, failed, (p) => {
-      const copySecrets = (p.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === 'copy-secrets');
-      return copySecrets?.state?.waiting?.reason === 'CrashLoopBackOff';
+      const secrets = (p.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === 'secrets');
+      return secrets?.state?.waiting?.reason === 'CrashLoopBackOff';
     });
     narrateInitContainers(cluster, failed, stuck);
-    say(`  ${bold('app')}  (never started, so it never saw a partial set of secrets; the kubelet retries copy-secrets with a back-off until the secret exists)`);
+    say(`  ${bold('app')}  (never started, so it never saw a partial set of secrets; the kubelet retries the secrets step with a back-off until the secret exists)`);
   } finally {
     for (const namespace of namespaces) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
     rmSync(workDir, { recursive: true, force: true });

@@ -84,7 +84,7 @@ async function irsaValues(roleArn: string, account: string): Promise<Obj> {
   values.serviceAccount = { create: true, name: account };
   values.initToolkit.serviceAccount = { roleArn };
   values.initToolkit.aws = { region: REGION, endpointUrl: moto.url };
-  for (const tool of ['copy-secrets', 'fetch-and-convert-data']) values.initToolkit.tools[tool].env = [];
+  for (const step of [values.initToolkit.steps.secrets, values.initToolkit.steps.data, values.initToolkit.workloads.export.steps.data]) step.env = [];
   return values;
 }
 
@@ -124,8 +124,8 @@ describe('IRSA on the real cluster, as on EKS', () => {
     const { policy, trust } = readmePolicies(namespace, 'example-app');
     const roleArn = await moto.unenforced(() => moto.putRole('example-app-init-2', trust, policy));
     releases.install('untrusted', await irsaValues(roleArn, 'another-app'), webhook.namespaceLabel);
-    const pod = await waitForPod(cluster, namespace, 'copy-secrets terminated with exit code 3', (p) => terminatedWith(p, 'copy-secrets', 3) !== undefined, 120_000);
-    const message = String(terminatedWith(pod, 'copy-secrets', 3)?.message);
+    const pod = await waitForPod(cluster, namespace, 'the secrets step terminated with exit code 3', (p) => terminatedWith(p, 'secrets', 3) !== undefined, 120_000);
+    const message = String(terminatedWith(pod, 'secrets', 3)?.message);
     assert.match(message, /AssumeRoleWithWebIdentity/, message);
     assert.ok(!message.includes(DB_PASSWORD));
     const app = (pod.status.containerStatuses ?? []).find((s: Obj) => s.name === 'app');

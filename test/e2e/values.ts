@@ -26,11 +26,23 @@ export interface PodValuesOptions {
 /** What the values name of the fixtures: the secrets, the object and its checksum. */
 export type FixtureNames = Pick<Fixtures, 'id' | 'dbSecret' | 'apiKeySecret' | 'bucket' | 'csvKey' | 'csvSha256'>;
 
+/** The example chart's init steps in run order (the values below keep its names). */
+export const STEPS = ['wait-cache', 'wait-db', 'secrets', 'data', 'config'];
+
 export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Obj {
   const aws = [
     { name: 'AWS_ACCESS_KEY_ID', value: process.env.AWS_ACCESS_KEY_ID || 'test' },
     { name: 'AWS_SECRET_ACCESS_KEY', value: process.env.AWS_SECRET_ACCESS_KEY || 'test' },
   ];
+  const [pgTarget, redisTarget] = options.targets ?? [testPgUrl(), testRedisUrl()];
+  const wait = (target: string | undefined): Obj => ({ settings: { targets: target === undefined ? null : [target], timeout: options.waitTimeout ?? '30s' }, env: [] });
+  // The same job through the generated config file (the `config` mechanism), with a checksum; null
+  // drops the example's single-source settings so the config's job is the only one.
+  const data = {
+    settings: { source: null, name: null, convert: null, timeout: '60s' },
+    config: { jobs: [{ source: `s3://${fixtures.bucket}/${fixtures.csvKey}`, name: 'countries.ndjson', convert: ['csv:ndjson'], sha256: fixtures.csvSha256 }] },
+    env: aws,
+  };
   return {
     app: {
       port: options.port,
@@ -38,26 +50,23 @@ export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Ob
     },
     initToolkit: {
       aws: { region: process.env.AWS_REGION || 'us-east-1', endpointUrl: testAwsEndpointUrl() },
-      tools: {
-        // env: [] drops the example's PGPASSWORD from a Kubernetes Secret: the test URL carries the password.
-        'wait-for-db': { settings: { targets: options.targets ?? [testPgUrl(), testRedisUrl()], timeout: options.waitTimeout ?? '30s' }, env: [] },
-        'copy-secrets': {
+      steps: {
+        // env: [] drops the example's PGPASSWORD from a Kubernetes Secret: the test URLs carry the passwords.
+        'wait-db': wait(pgTarget),
+        'wait-cache': redisTarget === undefined ? null : wait(redisTarget),
+        secrets: {
           settings: { secrets: options.secrets ?? [`${fixtures.dbSecret}?as=db.json`, `${fixtures.apiKeySecret}?as=api_key`], timeout: '30s' },
           env: aws,
         },
-        // Through the generated config file (the `config` mechanism), with a checksum; null drops the
-        // example's single-source settings so the config's job is the only one.
-        'fetch-and-convert-data': {
-          settings: { source: null, name: null, convert: null, timeout: '60s' },
-          config: { jobs: [{ source: `s3://${fixtures.bucket}/${fixtures.csvKey}`, name: 'countries.ndjson', convert: ['csv:ndjson'], sha256: fixtures.csvSha256 }] },
-          env: aws,
-        },
-        'render-config': {
+        data,
+        config: {
           settings: { syntax: 'liquid' },
           env: [{ name: 'APP_NAME', value: `example-${fixtures.id}` }],
+          templates: { files: { 'app.json': APP_TEMPLATE } },
         },
       },
-      templates: { files: { 'app.json': APP_TEMPLATE } },
+      // The CronJob's pod fetches the same object.
+      workloads: { export: { steps: { data } } },
     },
   };
 }

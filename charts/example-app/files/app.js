@@ -1,6 +1,6 @@
 // The example app: reports what the init containers left in the shared volumes (names, sizes,
 // modes; never a secret's content), then serves /healthz (ready when every expected file is
-// there) and /found (the same report as JSON) until SIGTERM.
+// there) and /found (the same report as JSON) until SIGTERM; with --report it prints and exits.
 'use strict';
 const { createServer } = require('node:http');
 const { readdirSync, statSync } = require('node:fs');
@@ -47,6 +47,11 @@ function report() {
 }
 
 const initial = report();
+// --report (the CronJob's container): print what the init steps left, then exit (1 if anything expected is missing).
+if (process.argv.includes('--report')) {
+  process.stdout.write(`${JSON.stringify({ msg: 'report', ...initial })}\n`);
+  process.exit(initial.ready ? 0 : 1);
+}
 process.stdout.write(`${JSON.stringify({ msg: 'app started', ...initial })}\n`);
 
 const server = createServer((req, res) => {

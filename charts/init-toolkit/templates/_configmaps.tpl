@@ -1,49 +1,63 @@
 {{/*
-The ConfigMaps the init containers read (YAML documents, each starting with `---`): the
-tools' generated config files and, unless an existing one is named, the render-config
-templates. Include once at the top level of a template file.
+The ConfigMaps a workload's steps read (YAML documents, each starting with `---`): the steps'
+config files (one ConfigMap, a key `<step>.yaml` each) and each render-config step's templates
+unless it names an existing ConfigMap. Include once per workload at the top level of a template
+file; called like `init-toolkit.initContainers`.
 */}}
 {{- define "init-toolkit.configMaps" -}}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $workload := include "init-toolkit.workload" . -}}
+{{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" $workload) | fromJson -}}
+{{- $configs := dict -}}
+{{- range $name, $step := $steps -}}{{- if $step.config -}}{{- $_ := set $configs (printf "%s.yaml" $name) (toYaml $step.config) -}}{{- end -}}{{- end -}}
+{{- if $configs }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
+  {{- include "init-toolkit.configMapMetadata" $root | nindent 2 }}
+data:
+  {{- toYaml $configs | nindent 2 }}
+{{- end }}
+{{- range $name, $step := $steps }}
+{{- if and $step.templates.files (not $step.templates.existingConfigMap) }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name)))) }}
+  {{- include "init-toolkit.configMapMetadata" $root | nindent 2 }}
+data:
+  {{- toYaml $step.templates.files | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Labels and annotations of a generated ConfigMap: common ones, plus `configMaps.annotations` (hooks, sync waves). */}}
+{{- define "init-toolkit.configMapMetadata" -}}
 {{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
-{{- if include "init-toolkit.hasToolConfig" . }}
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ include "init-toolkit.resourceName" (list . "tool-config") }}
-  labels:
-    {{- include "init-toolkit.labels" . | nindent 4 }}
-data:
-  {{- range $name, $tool := $cfg.tools }}
-  {{- if and $tool.enabled $tool.config }}
-  {{ $name }}.yaml: |
-    {{- toYaml $tool.config | nindent 4 }}
-  {{- end }}
-  {{- end }}
-{{- end }}
-{{- if and (include "init-toolkit.volumeUsed" (list . "templates")) (not $cfg.templates.existingConfigMap) }}
-{{- if not $cfg.templates.files }}
-{{- fail "init-toolkit: render-config is enabled but has no templates: set initToolkit.templates.files or initToolkit.templates.existingConfigMap" }}
-{{- end }}
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ include "init-toolkit.resourceName" (list . "templates") }}
-  labels:
-    {{- include "init-toolkit.labels" . | nindent 4 }}
-data:
-  {{- range $file, $content := $cfg.templates.files }}
-  {{ $file | quote }}: {{ $content | quote }}
-  {{- end }}
+labels:
+  {{- include "init-toolkit.labels" . | nindent 2 }}
+{{- with merge (dict) ($cfg.configMaps.annotations | default dict) ($cfg.commonAnnotations | default dict) }}
+annotations:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
 
 {{/*
-Pod annotation with a hash of the generated ConfigMaps, so a change of a tool's config or
-of a template rolls the pods (init containers only run when a pod starts). 32 hex digits are plenty
-to detect a change, and `podman kube play` refuses annotation values longer than 63 characters.
+Pod annotation with a hash of what the steps read from ConfigMaps (each step's config, its
+templates, or the name of the existing ConfigMap it names), so a change of content rolls the
+pods (init containers only run when a pod starts) and nothing else does: labels and the chart
+version are not in it. The content of an existing ConfigMap is not known at render time: rename
+it (e.g. with a version suffix) to roll the pods. 32 hex digits are plenty to detect a change.
 */}}
 {{- define "init-toolkit.podAnnotations" -}}
-checksum/init-toolkit: {{ include "init-toolkit.configMaps" . | sha256sum | trunc 32 }}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" (include "init-toolkit.workload" .)) | fromJson -}}
+{{- $content := dict -}}
+{{- range $name, $step := $steps -}}
+{{- $_ := set $content $name (dict "config" $step.config "templates" $step.templates) -}}
+{{- end -}}
+checksum/init-toolkit: {{ toJson $content | sha256sum | trunc 32 }}
 {{- end -}}

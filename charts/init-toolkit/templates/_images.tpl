@@ -1,12 +1,14 @@
 {{/*
-Image reference of a tool: registry/repository@digest when a digest is set (it wins: the
-reference is immutable), else registry/repository:tag, the tag defaulting to the library
-chart's appVersion. Called with (dict "root" $ "image" $tool.image).
+Image reference: registry/repository@digest when a digest is set (it wins: the reference is
+immutable), else registry/repository:tag, the tag defaulting to the library chart's appVersion.
+The registry is `global.imageRegistry` when set (it wins, as in Bitnami charts), else the
+image's own, else `image.registry`. Called with (dict "root" $ "image" IMAGE).
 */}}
 {{- define "init-toolkit.image" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
+{{- $global := .root.Values.global | default dict -}}
 {{- $image := .image -}}
-{{- $registry := $image.registry | default $cfg.image.registry -}}
+{{- $registry := $global.imageRegistry | default $image.registry | default $cfg.image.registry -}}
 {{- $repository := required "init-toolkit: an image repository is required" $image.repository -}}
 {{- $name := ternary (printf "%s/%s" $registry $repository) $repository (ne $registry "") -}}
 {{- if $image.digest -}}
@@ -19,10 +21,18 @@ chart's appVersion. Called with (dict "root" $ "image" $tool.image).
 {{- end -}}
 {{- end -}}
 
-{{/* The pod's `imagePullSecrets` items from `imagePullSecrets` (names); empty when none. */}}
+{{/*
+The pod's `imagePullSecrets` items: `global.imagePullSecrets`, then `imagePullSecrets`, each a
+name or {name: ...}, without duplicates; empty when none. Takes the root context.
+*/}}
 {{- define "init-toolkit.imagePullSecrets" -}}
 {{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
-{{- range $cfg.imagePullSecrets }}
+{{- $global := .Values.global | default dict -}}
+{{- $names := list -}}
+{{- range concat ($global.imagePullSecrets | default list) ($cfg.imagePullSecrets | default list) -}}
+{{- if kindIs "map" . -}}{{- $names = append $names .name -}}{{- else -}}{{- $names = append $names . -}}{{- end -}}
+{{- end -}}
+{{- range $names | uniq }}
 - name: {{ . }}
 {{- end }}
 {{- end -}}

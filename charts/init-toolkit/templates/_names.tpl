@@ -22,3 +22,8 @@
 {{- $suffix := index . 1 -}}
 {{- printf "%s-%s" (include "init-toolkit.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix -}}
 {{- end -}}
+
+{{/* A resource name suffix within a workload: (list "worker" "step-config") -> `worker-step-config`; the default workload adds nothing. */}}
+{{- define "init-toolkit.workloadSuffix" -}}
+{{- if index . 0 -}}{{ printf "%s-%s" (index . 0) (index . 1) }}{{- else -}}{{ index . 1 }}{{- end -}}
+{{- end -}}

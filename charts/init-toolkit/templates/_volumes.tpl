@@ -1,18 +1,28 @@
-{{/* Whether any enabled tool mounts the given volume: (list $ "templates") -> "true" or "". */}}
-{{- define "init-toolkit.volumeUsed" -}}
-{{- $cfg := include "init-toolkit.cfg" (index . 0) | fromJson -}}
-{{- $volume := index . 1 -}}
-{{- range $name, $tool := $cfg.tools -}}
-{{- if and $tool.enabled (hasKey ($tool.mounts | default dict) $volume) -}}true{{- end -}}
+{{/*
+The shared volumes (secrets, data, config) that a workload's steps mount, as a JSON list in that
+order. Two steps that write the same volume at the same path would replace each other's files:
+that fails the render. Called with (dict "root" $ "workload" W "steps" STEPS).
+*/}}
+{{- define "init-toolkit.usedVolumes" -}}
+{{- $used := list -}}
+{{- $writers := dict -}}
+{{- range $name, $step := .steps -}}
+{{- range $key, $mount := $step.mounts -}}
+{{- if $mount -}}
+{{- $used = append $used $key -}}
+{{- if $mount.write -}}
+{{- $at := printf "%s/%s" $key ($mount.path | default "") -}}
+{{- with index $writers $at -}}
+{{- fail (printf "init-toolkit: steps %s and %s both write the %s volume at %q: give one of them mounts.%s.path (a subdirectory)" . $name $key (printf "/%s" ($mount.path | default "")) $key) -}}
+{{- end -}}
+{{- $_ := set $writers $at $name -}}
 {{- end -}}
 {{- end -}}
-
-{{/* Whether any enabled tool has a generated config file: "true" or "". */}}
-{{- define "init-toolkit.hasToolConfig" -}}
-{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
-{{- range $name, $tool := $cfg.tools -}}
-{{- if and $tool.enabled $tool.config -}}true{{- end -}}
 {{- end -}}
+{{- end -}}
+{{- $ordered := list -}}
+{{- range $key := list "secrets" "data" "config" -}}{{- if has $key $used -}}{{- $ordered = append $ordered $key -}}{{- end -}}{{- end -}}
+{{- toJson $ordered -}}
 {{- end -}}
 
 {{/* emptyDir spec of a shared volume, with its size limit and medium (secrets: always Memory). */}}
@@ -28,32 +38,41 @@ emptyDir:
   {{- end }}
 {{- end -}}
 
+{{/* Volume name of a step's own ConfigMap volume: (list $volumePrefix $stepName), within 63 characters. */}}
+{{- define "init-toolkit.stepVolumeName" -}}
+{{- printf "%s-%s" (index . 0) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{/*
-The pod's volumes (a YAML list to put under `spec.volumes`): the three shared emptyDirs,
-always (the main container mounts them), plus the templates ConfigMap when a tool uses
-it, and one volume per tool with a config, projecting only that tool's file.
+A workload's volumes (list items for `spec.volumes`; empty when it has no step): the shared
+emptyDirs its steps use, each render-config step's templates ConfigMap, and for each step with a
+`config` a volume projecting only that step's file. Called like `init-toolkit.initContainers`.
 */}}
 {{- define "init-toolkit.volumes" -}}
 {{- include "init-toolkit.volumesItems" . | trim -}}
 {{- end -}}
 
+{{/* The list items with a leading newline; the public template trims it. */}}
 {{- define "init-toolkit.volumesItems" -}}
-{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
-{{- range $key := list "secrets" "data" "config" }}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $workload := include "init-toolkit.workload" . -}}
+{{- $cfg := include "init-toolkit.cfg" $root | fromJson -}}
+{{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" $workload) | fromJson -}}
+{{- range $key := include "init-toolkit.usedVolumes" (dict "steps" $steps) | fromJsonArray }}
 {{- $volume := index $cfg.volumes $key }}
 - name: {{ $volume.name }}
   {{- include "init-toolkit.emptyDir" (list $key $volume) | nindent 2 }}
 {{- end }}
-{{- if include "init-toolkit.volumeUsed" (list . "templates") }}
-- name: {{ $cfg.volumes.templates.name }}
+{{- range $name, $step := $steps }}
+{{- if include "init-toolkit.hasTemplates" $step }}
+- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.templates.name $name) }}
   configMap:
-    name: {{ $cfg.templates.existingConfigMap | default (include "init-toolkit.resourceName" (list . "templates")) }}
+    name: {{ $step.templates.existingConfigMap | default (include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name))))) }}
 {{- end }}
-{{- range $name, $tool := $cfg.tools }}
-{{- if and $tool.enabled $tool.config }}
-- name: {{ printf "%s-%s" $cfg.volumes.configFiles.name $name | trunc 63 | trimSuffix "-" }}
+{{- if $step.config }}
+- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.configFiles.name $name) }}
   configMap:
-    name: {{ include "init-toolkit.resourceName" (list $ "tool-config") }}
+    name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
     items:
       - key: {{ $name }}.yaml
         path: {{ $name }}.yaml
@@ -61,14 +80,45 @@ it, and one volume per tool with a config, projecting only that tool's file.
 {{- end }}
 {{- end -}}
 
-{{/* Read-only mounts of the three shared volumes, for the main container's `volumeMounts`. */}}
+{{/* Whether a step has templates of its own (files or an existing ConfigMap): "true" or "". */}}
+{{- define "init-toolkit.hasTemplates" -}}
+{{- if or .templates.files .templates.existingConfigMap -}}true{{- end -}}
+{{- end -}}
+
+{{/* The shared volumes the workload's steps use and where: JSON {"secrets": "/secrets", ...}, e.g. for the app's env. */}}
+{{- define "init-toolkit.sharedVolumePaths" -}}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $cfg := include "init-toolkit.cfg" $root | fromJson -}}
+{{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" (include "init-toolkit.workload" .)) | fromJson -}}
+{{- $paths := dict -}}
+{{- range $key := include "init-toolkit.usedVolumes" (dict "steps" $steps) | fromJsonArray -}}
+{{- $_ := set $paths $key (index $cfg.volumes $key).mountPath -}}
+{{- end -}}
+{{- toJson $paths -}}
+{{- end -}}
+
+{{/*
+Read-only mounts of the shared volumes for the main container (list items for `volumeMounts`):
+every shared volume the workload's steps use, or only those named in "volumes", e.g.
+(dict "root" $ "workload" "" "volumes" (list "config")).
+*/}}
 {{- define "init-toolkit.mainVolumeMounts" -}}
 {{- include "init-toolkit.mainVolumeMountsItems" . | trim -}}
 {{- end -}}
 
+{{/* The list items with a leading newline; the public template trims it. */}}
 {{- define "init-toolkit.mainVolumeMountsItems" -}}
-{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
-{{- range $key := list "secrets" "data" "config" }}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $workload := include "init-toolkit.workload" . -}}
+{{- $cfg := include "init-toolkit.cfg" $root | fromJson -}}
+{{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" $workload) | fromJson -}}
+{{- $used := include "init-toolkit.usedVolumes" (dict "steps" $steps) | fromJsonArray -}}
+{{- $wanted := $used -}}
+{{- if and (kindIs "map" .) (hasKey . "volumes") -}}{{- $wanted = .volumes -}}{{- end -}}
+{{- range $key := $wanted }}
+{{- if not (has $key $used) }}
+{{- fail (printf "init-toolkit: the main container asks for the %s volume, which no step of this workload uses (used: %s)" $key (join ", " $used | default "none")) }}
+{{- end }}
 {{- $volume := index $cfg.volumes $key }}
 - name: {{ $volume.name }}
   mountPath: {{ $volume.mountPath }}
@@ -76,23 +126,37 @@ it, and one volume per tool with a config, projecting only that tool's file.
 {{- end }}
 {{- end -}}
 
-{{/* A tool's mounts: the volumes in its `mounts` (read-only unless `write`), and its own config file only. */}}
-{{- define "init-toolkit.toolVolumeMounts" -}}
-{{- include "init-toolkit.toolVolumeMountsItems" . | trim -}}
+{{/*
+A step's mounts: the shared volumes in its `mounts` (read-only unless `write`), its templates,
+its own config file, and its extra `volumeMounts`. Called with (dict "root" $ "step" STEP ...).
+*/}}
+{{- define "init-toolkit.stepVolumeMounts" -}}
+{{- include "init-toolkit.stepVolumeMountsItems" . | trim -}}
 {{- end -}}
 
-{{- define "init-toolkit.toolVolumeMountsItems" -}}
+{{/* The list items with a leading newline; the public template trims it. */}}
+{{- define "init-toolkit.stepVolumeMountsItems" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
-{{- $tool := index $cfg.tools .name -}}
-{{- range $key, $mount := $tool.mounts }}
+{{- $step := .step -}}
+{{- range $key, $mount := $step.mounts }}
+{{- if $mount }}
 {{- $volume := index $cfg.volumes $key }}
 - name: {{ $volume.name }}
   mountPath: {{ $volume.mountPath }}
   readOnly: {{ not $mount.write }}
 {{- end }}
-{{- if $tool.config }}
-- name: {{ printf "%s-%s" $cfg.volumes.configFiles.name .name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- if include "init-toolkit.hasTemplates" $step }}
+- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.templates.name $step.name) }}
+  mountPath: {{ $cfg.volumes.templates.mountPath }}
+  readOnly: true
+{{- end }}
+{{- if $step.config }}
+- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.configFiles.name $step.name) }}
   mountPath: {{ $cfg.volumes.configFiles.mountPath }}
   readOnly: true
+{{- end }}
+{{- with $step.volumeMounts }}
+{{ toYaml . }}
 {{- end }}
 {{- end -}}
