@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartsCopy, envOf, find, goTool, parseManifests, podSpec, render, run, template, type Obj } from './helm.ts';
+import { chartsCopy, envOf, find, goTool, parseManifests, podSpec, render, repoRoot, run, template, type Obj } from './helm.ts';
+
+/** The toolkit release: the default tag of the step images. */
+const VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 let charts: { dir: string; cleanup: () => void };
 let chart: string;
@@ -30,8 +33,8 @@ describe('the example: named steps', () => {
     const spec = podSpec(parseManifests(render(chart)));
     assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'secrets', 'data', 'config']);
     assert.deepEqual(names(spec.containers), ['app']);
-    assert.equal(container(spec, 'wait-db').image, 'init-toolkit/wait-for-db:0.1.0', 'two steps of one tool');
-    assert.equal(container(spec, 'wait-cache').image, 'init-toolkit/wait-for-db:0.1.0');
+    assert.equal(container(spec, 'wait-db').image, `init-toolkit/wait-for-db:${VERSION}`, 'two steps of one tool');
+    assert.equal(container(spec, 'wait-cache').image, `init-toolkit/wait-for-db:${VERSION}`);
   });
 
   it('gives every init container the restricted security context and the termination message policy', () => {
@@ -137,7 +140,7 @@ describe('full production-like values', () => {
       container(spec, 'wait-db').image,
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/wait-for-db@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     );
-    assert.equal(container(spec, 'secrets').image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/copy-secrets:0.1.0');
+    assert.equal(container(spec, 'secrets').image, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/init-toolkit/copy-secrets:0.2.0-rc.1');
     assert.equal(container(spec, 'wait-cache').imagePullPolicy, 'Always');
     assert.equal(container(spec, 'wait-db').imagePullPolicy, 'IfNotPresent');
   });
@@ -190,8 +193,8 @@ describe('full production-like values', () => {
 
   it('takes global.imageRegistry over the library registry, for the steps and the app', () => {
     const spec = podSpec(parseManifests(render(chart, ['full.yaml'], ['global.imageRegistry=mirror.example.com'])));
-    assert.equal(container(spec, 'secrets').image, 'mirror.example.com/init-toolkit/copy-secrets:0.1.0');
-    assert.equal(container(spec, 'app').image, 'mirror.example.com/init-toolkit/render-config:0.1.0');
+    assert.equal(container(spec, 'secrets').image, 'mirror.example.com/init-toolkit/copy-secrets:0.2.0-rc.1');
+    assert.equal(container(spec, 'app').image, 'mirror.example.com/init-toolkit/render-config:0.2.0-rc.1');
   });
 
   it('labels and annotates the generated ConfigMaps (common labels, sync wave)', () => {

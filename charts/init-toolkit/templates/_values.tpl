@@ -1,12 +1,17 @@
 {{/*
 The library's configuration: the consumer's `initToolkit` values (the dependency's alias,
 coalesced by Helm with this chart's values.yaml), or `init-toolkit` without an alias.
-Returned as JSON; callers use `fromJson`. Values of 0.1 (`tools.<tool>`) fail with the way out.
+Returned as JSON; callers use `fromJson`. Helm checks only the consumer's own kubeVersion, so the
+library's is checked here; values of 0.1 (`tools.<tool>`) fail with the way out.
 */}}
 {{- define "init-toolkit.cfg" -}}
 {{- $cfg := .Values.initToolkit | default (index .Values "init-toolkit") -}}
 {{- if not $cfg -}}
 {{- fail "init-toolkit: no values found: add the library to Chart.yaml dependencies with `alias: initToolkit` and run `helm dependency build`" -}}
+{{- end -}}
+{{- $library := .Subcharts.initToolkit | default (index .Subcharts "init-toolkit") -}}
+{{- if and $library $library.Chart.KubeVersion (not (semverCompare $library.Chart.KubeVersion .Capabilities.KubeVersion.Version)) -}}
+{{- fail (printf "init-toolkit %s needs Kubernetes %s; this render is for %s (helm --kube-version, or the cluster's)" $library.Chart.Version $library.Chart.KubeVersion .Capabilities.KubeVersion.Version) -}}
 {{- end -}}
 {{- if $cfg.tools -}}
 {{- fail "init-toolkit: initToolkit.tools was replaced by initToolkit.steps in 0.2.0: declare each init container as steps.<name> with `tool: <tool>` (see the library's CHANGELOG.md)" -}}
