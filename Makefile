@@ -108,7 +108,7 @@ bench: images
 KUBE_VERSION := 1.35.4
 CHARTS := charts/init-toolkit charts/example-app
 
-.PHONY: chart chart-tools test-chart test-e2e
+.PHONY: chart chart-tools chart-package test-chart test-e2e
 
 chart-tools: ## helm, kubeconform, the PSS checker and the Kubernetes JSON schemas (offline, cached)
 	scripts/install-go-tools.sh helm kubeconform
@@ -120,6 +120,9 @@ chart: deps chart-tools ## regenerate the charts' README values tables, build th
 	helm dependency build charts/example-app
 	helm lint --strict --kube-version $(KUBE_VERSION) $(CHARTS)
 
+chart-package: deps ## package both charts into dist/charts (push with helm push FILE oci://REGISTRY/charts)
+	scripts/chart-package.sh
+
 test-chart: deps chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
 	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
 
@@ -127,6 +130,7 @@ test-chart: deps chart-tools ## chart tests: helm template assertions, strict sc
 export E2E_IMAGES_DIR = $(abspath $(IMAGES_DIR))
 
 test-e2e: build images services chart-tools cluster ## e2e: the example chart helm-installed on the cluster against the services
+	scripts/install-go-tools.sh crane
 	$(call run-tests,test/e2e/*.test.ts)
 
 test-prereqs:: chart-tools images

@@ -16,12 +16,18 @@ export interface Installed {
   warnings: string;
 }
 
+/** Where helm install takes the chart from: a reference (`oci://...`) with its flags; default: the local copy. */
+export interface ChartSource {
+  ref: string;
+  args: string[];
+}
+
 export interface Releases {
   /**
    * `helm install` into the namespace `<prefix>-<suffix>` (created first, with the Pod Security `labels`
    * when given). The app shares the node's network (hostNetwork): APP_HOST keeps it on 127.0.0.1.
    */
-  install(suffix: string, values: Obj, labels?: Record<string, string>): Installed;
+  install(suffix: string, values: Obj, labels?: Record<string, string>, from?: ChartSource): Installed;
   /** `helm upgrade` of an installed release with new values. */
   upgrade(installed: Installed, suffix: string, values: Obj): Run;
   /** Deletes the namespaces in the background (the cluster stays up) and the chart copy. */
@@ -39,7 +45,7 @@ export function releases(cluster: Cluster, prefix: string): Releases {
   };
   const chart = join(charts.dir, 'example-app');
   return {
-    install(suffix, values, labels = {}) {
+    install(suffix, values, labels = {}, from = { ref: chart, args: [] }) {
       values.app.env = [...(values.app.env ?? []), { name: 'APP_HOST', value: '127.0.0.1' }];
       const namespace = `${prefix}-${suffix}`;
       const release = 'example';
@@ -50,7 +56,7 @@ export function releases(cluster: Cluster, prefix: string): Releases {
         const labelled = kubectl(cluster, ['label', 'namespace', namespace, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
         assert.equal(labelled.status, 0, labelled.stderr);
       }
-      const result = helm(cluster, ['install', release, chart, '--namespace', namespace, ...valuesArgs(suffix, values)]);
+      const result = helm(cluster, ['install', release, from.ref, ...from.args, '--namespace', namespace, ...valuesArgs(suffix, values)]);
       assert.equal(result.status, 0, `helm install failed: ${result.stderr}`);
       return { namespace, release, warnings: result.stderr };
     },
