@@ -152,8 +152,9 @@ cluster-down: ## stop the cluster and remove everything it created (.cache/clust
 cluster-status: ## is the API server up and the node Ready
 	scripts/cluster.sh status
 
-# test/e2e/cluster.test.ts installs the example chart on it.
+# test/e2e/cluster.test.ts installs the example chart on it; bench/pod-startup.bench.ts creates pods on it.
 test-prereqs:: cluster
+bench: cluster
 
 
 # ---- cleanup -------------------------------------------------------------------------------------------

@@ -1,93 +1,152 @@
-// Pod start-up overhead of the init containers: the time from `podman kube play` to the start of the
-// main container, for the example chart's pod with its four init containers versus the same pod with
-// none, in one run on this machine; and how the overhead splits between the tools (their containers'
-// lifetimes, and the work the tools report doing) and the container runtime (everything else: creating,
-// starting and reaping containers, mounting, sequencing).
-// Run: make bench (or, with the services up and images built: node bench/pod-startup.bench.ts).
+// Pod start-up overhead of the init steps on the real kubelet (the cluster of scripts/cluster.sh): the
+// example chart's pod with its five init steps versus the same pod with none, from `kubectl create` of
+// the Pod to the start of the app's process, and where the time goes per init container, on
+// containerd's clock (bench/lib/containerd-events.ts): the kubelet's gap before creating the container
+// (its pod sync and sequencing), create -> start (the runtime), start -> exit (Node's start-up, the
+// tool's work as it reports it, exit).
+// Run: make bench (or, with the services up and the cluster running: node bench/pod-startup.bench.ts).
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { chartsCopy, goTool, KUBE_VERSION, parseManifests, repoRoot, run, type Obj } from '../test/chart/helm.ts';
 import { createFixtures } from '../test/e2e/fixtures.ts';
-import { loadImages, TOOLS } from '../test/e2e/images.ts';
-import { playPod } from '../test/e2e/pod.ts';
-import { podValues } from '../test/e2e/values.ts';
+import { clusterUp, kubectl, type Cluster } from '../test/e2e/kube.ts';
+import { podValues, STEPS } from '../test/e2e/values.ts';
 import { parseLogs } from '../test/helpers/run.ts';
 import { freePort } from '../test/helpers/services.ts';
 import { median } from './lib/cold-start.ts';
+import { watchContainerd, type ContainerTimes, type EventLog } from './lib/containerd-events.ts';
 
 const ROUNDS = Number(process.env.BENCH_POD_ROUNDS || 5);
 
 interface Sample {
-  /** Wall time from just before `podman kube play` to the main container's start. */
-  toMainMs: number;
-  /** Sum over init containers of started -> finished (node start-up + the tool's work + exit). */
-  containersMs: number;
-  /** Sum of the durationMs / elapsedMs the tools report in their summary lines (the work itself). */
-  workMs: number;
-  /** Per init container: [lifetime ms, reported work ms]. */
-  perTool: Record<string, [number, number]>;
+  /** kubectl create -> the app's process started. */
+  toAppMs: number;
+  /** kubectl create -> the sandbox (pause) started: API, scheduling, the kubelet's first sync, the network. */
+  sandboxMs: number;
+  /** Per init container: gap before its create, create -> start, start -> exit, the work it reports. */
+  steps: Record<string, { gapMs: number; startMs: number; runMs: number; workMs: number }>;
+  /** Last init container's exit (or the sandbox) -> the app's process started. */
+  appGapMs: number;
 }
 
-async function sample(id: string, withInit: boolean, fixtures: Awaited<ReturnType<typeof createFixtures>>): Promise<Sample> {
-  const values = podValues(fixtures, { port: await freePort() });
-  if (!withInit) for (const tool of TOOLS) values.initToolkit.tools[tool].enabled = false;
-  const run = playPod(id, values);
-  try {
-    if (run.playStatus !== 0) throw new Error(`pod ${id} failed: ${run.playStderr}`);
-    const app = run.inspect('app');
-    if (!app.startedAt) throw new Error(`pod ${id}: the app did not start`);
-    let containersMs = 0;
-    let workMs = 0;
-    const perTool: Record<string, [number, number]> = {};
-    for (const name of run.initContainers) {
-      const result = run.inspect(name);
-      const lifetime = result.finishedAt!.getTime() - result.startedAt!.getTime();
-      const summary = parseLogs(result.logs).at(-1) ?? {};
-      const work = Number(summary.durationMs ?? summary.elapsedMs ?? 0);
-      perTool[name] = [lifetime, work];
-      containersMs += lifetime;
-      workMs += work;
-    }
-    return { toMainMs: app.startedAt.getTime() - run.playStartedAt.getTime(), containersMs, workMs, perTool };
-  } finally {
-    run.remove();
+/** The Deployment's pod template of `helm template` with these values, and the objects it needs. */
+function renderPod(chartDir: string, namespace: string, values: Obj): { pod: Obj; others: Obj[] } {
+  const file = join(tmpdir(), `pod-startup-${namespace}-${Date.now()}.yaml`);
+  writeFileSync(file, stringify(values));
+  const result = run(goTool('helm'), ['template', 'bench', chartDir, '--namespace', namespace, '--kube-version', KUBE_VERSION, '--values', join(repoRoot, 'test/e2e/values/e2e.yaml'), '--values', file]);
+  if (result.status !== 0) throw new Error(`helm template: ${result.stderr}`);
+  const objects = parseManifests(result.stdout);
+  const deployment = objects.find((o) => o.kind === 'Deployment') as Obj;
+  const others = objects.filter((o) => ['ConfigMap', 'ServiceAccount'].includes(o.kind));
+  return { pod: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: deployment.spec.template.metadata.labels }, spec: deployment.spec.template.spec }, others };
+}
+
+/** Creates the pod under a new name and app port, waits for the app's process, and reads the timeline. */
+async function sample(cluster: Cluster, events: EventLog, namespace: string, name: string, template: Obj): Promise<Sample> {
+  const port = await freePort();
+  const spec = structuredClone(template.spec);
+  const app = spec.containers[0];
+  app.env = app.env.map((e: Obj) => (e.name === 'APP_PORT' ? { ...e, value: String(port) } : e));
+  app.readinessProbe.httpGet.port = port;
+  const pod = { ...template, metadata: { ...template.metadata, name, namespace }, spec };
+  const created = Date.now();
+  const result = kubectl(cluster, ['create', '-f', '-'], JSON.stringify(pod));
+  if (result.status !== 0) throw new Error(`kubectl create ${name}: ${result.stderr}`);
+  const deadline = created + 120_000;
+  let containers: ContainerTimes[] = [];
+  while (!(containers = events.containersOf(name)).some((c) => c.name === 'app' && c.started !== undefined)) {
+    if (Date.now() > deadline) throw new Error(`${name}: the app did not start within 120 s (${JSON.stringify(containers)})`);
+    await sleep(50);
   }
+  const at = (c: ContainerTimes | undefined, key: 'created' | 'started' | 'exited'): number => {
+    const value = c?.[key];
+    if (value === undefined) throw new Error(`${name}: no ${key} time for ${c?.name ?? 'a container'}`);
+    return value;
+  };
+  const sandbox = containers.find((c) => c.name === '(sandbox)');
+  const steps: Sample['steps'] = {};
+  let previous = at(sandbox, 'started');
+  for (const step of containers.filter((c) => c.name !== '(sandbox)' && c.name !== 'app')) {
+    const logs = kubectl(cluster, ['logs', '--namespace', namespace, name, '-c', step.name]).stdout;
+    const summary = parseLogs(logs).at(-1) ?? {};
+    steps[step.name] = {
+      gapMs: at(step, 'created') - previous,
+      startMs: at(step, 'started') - at(step, 'created'),
+      runMs: at(step, 'exited') - at(step, 'started'),
+      workMs: Number(summary.durationMs ?? summary.elapsedMs ?? 0),
+    };
+    previous = at(step, 'exited');
+  }
+  const appTimes = containers.find((c) => c.name === 'app');
+  kubectl(cluster, ['delete', 'pod', name, '--namespace', namespace, '--wait=false']);
+  return { toAppMs: at(appTimes, 'started') - created, sandboxMs: at(sandbox, 'started') - created, steps, appGapMs: at(appTimes, 'started') - previous };
+}
+
+function report(withInit: Sample[], without: Sample[]): void {
+  const m = (values: number[]): number => Math.round(median(values));
+  const a = m(withInit.map((s) => s.toAppMs));
+  const b = m(without.map((s) => s.toAppMs));
+  const overhead = a - b;
+  const row = (label: string, value: number, note = ''): void => console.log(`${label.padEnd(62)} ${`${value} ms`.padStart(9)}  ${note}`);
+  const pct = (x: number): string => `${Math.round((100 * x) / overhead)}%`;
+  console.log(`pod start-up on the kubelet (containerd events), kubectl create -> app process started, median of ${ROUNDS} alternating runs`);
+  row('pod without init steps', b, `(sandbox started after ${m(without.map((s) => s.sandboxMs))} ms)`);
+  row(`pod with the ${STEPS.length} init steps`, a, `(sandbox started after ${m(withInit.map((s) => s.sandboxMs))} ms)`);
+  row('overhead of the init steps', overhead, '100%');
+  const sum = (pick: (s: Sample['steps'][string]) => number): number => m(withInit.map((s) => Object.values(s.steps).reduce((t, step) => t + pick(step), 0)));
+  const gaps = sum((s) => s.gapMs) + m(withInit.map((s) => s.appGapMs)) - m(without.map((s) => s.appGapMs));
+  row('  the kubelet between containers (pod sync, sequencing)', gaps, pct(gaps));
+  row('  the runtime, create -> start', sum((s) => s.startMs), pct(sum((s) => s.startMs)));
+  row('  the processes, start -> exit', sum((s) => s.runMs), pct(sum((s) => s.runMs)));
+  row('    of which the tools\' own work (reported durationMs)', sum((s) => s.workMs), pct(sum((s) => s.workMs)));
+  console.log('\nper init container (median): gap before create / create -> start / start -> exit / reported work');
+  for (const step of STEPS) {
+    const part = (key: keyof Sample['steps'][string]): number => m(withInit.map((s) => s.steps[step]?.[key] ?? Number.NaN));
+    console.log(`  ${step.padEnd(12)} ${part('gapMs')} / ${part('startMs')} / ${part('runMs')} / ${part('workMs')} ms`);
+  }
+  console.log(`  app          ${m(withInit.map((s) => s.appGapMs))} ms from the last exit to its start (without init steps: ${m(without.map((s) => s.appGapMs))} ms from the sandbox)`);
+  console.log(`\nraw with: ${JSON.stringify(withInit)}\nraw without: ${JSON.stringify(without)}`);
 }
 
 async function main(): Promise<void> {
-  loadImages(TOOLS);
+  const cluster = clusterUp();
+  const events = watchContainerd(cluster.containerdAddress);
+  const charts = chartsCopy();
   const fixtures = await createFixtures();
-  const withInit: Sample[] = [];
-  const without: Sample[] = [];
+  const namespace = `bench-${fixtures.id}`;
   try {
+    const values = podValues(fixtures, { port: 8080 });
+    values.cronJob = { enabled: false };
+    const full = renderPod(join(charts.dir, 'example-app'), namespace, values);
+    const bare = renderPod(join(charts.dir, 'example-app'), namespace, {
+      ...values,
+      app: { ...values.app, expect: {} },
+      initToolkit: { ...values.initToolkit, steps: Object.fromEntries(STEPS.map((s) => [s, null])) },
+    });
+    if (bare.pod.spec.initContainers) throw new Error('the pod without steps still has init containers');
+    const created = kubectl(cluster, ['create', 'namespace', namespace]);
+    if (created.status !== 0) throw new Error(created.stderr);
+    const applied = kubectl(cluster, ['apply', '--namespace', namespace, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: full.others }));
+    if (applied.status !== 0) throw new Error(applied.stderr);
     // Alternate, so drift of the machine's load affects both sides alike; one warm-up pair first.
-    await sample(`${fixtures.id}-warm-a`, true, fixtures);
-    await sample(`${fixtures.id}-warm-b`, false, fixtures);
+    await sample(cluster, events, namespace, 'warm-with', full.pod);
+    await sample(cluster, events, namespace, 'warm-without', bare.pod);
+    const withInit: Sample[] = [];
+    const without: Sample[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      withInit.push(await sample(`${fixtures.id}-with-${i}`, true, fixtures));
-      without.push(await sample(`${fixtures.id}-without-${i}`, false, fixtures));
+      withInit.push(await sample(cluster, events, namespace, `with-${i}`, full.pod));
+      without.push(await sample(cluster, events, namespace, `without-${i}`, bare.pod));
     }
+    report(withInit, without);
   } finally {
+    events.stop();
+    kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
+    charts.cleanup();
     await fixtures.cleanup();
   }
-  const a = median(withInit.map((s) => s.toMainMs));
-  const b = median(without.map((s) => s.toMainMs));
-  const overhead = a - b;
-  const containers = median(withInit.map((s) => s.containersMs));
-  const work = median(withInit.map((s) => s.workMs));
-  const pct = (x: number): string => `${((100 * x) / overhead).toFixed(0)}%`;
-  const row = (label: string, value: string, note = ''): void => console.log(`${label.padEnd(58)} ${value.padStart(9)}  ${note}`);
-  console.log(`pod start-up, podman kube play -> main container started, median of ${ROUNDS} alternating runs`);
-  row('pod without init containers', `${b} ms`);
-  row('pod with the four init containers', `${a} ms`);
-  row('overhead of the init containers', `${overhead} ms`, '100%');
-  row('  inside the tools\' containers (start -> exit, 4 containers)', `${containers} ms`, pct(containers));
-  row('    of which the tools\' own work (reported durationMs)', `${work} ms`, `${pct(work)}  (the rest: node start-up, module loading, exit)`);
-  row('  container runtime (create, start, sequence, reap)', `${overhead - containers} ms`, pct(overhead - containers));
-  for (const tool of TOOLS) {
-    const lifetimes = withInit.map((s) => s.perTool[tool]![0]);
-    const works = withInit.map((s) => s.perTool[tool]![1]);
-    row(`  ${tool}: container start -> exit / reported work`, `${median(lifetimes)} ms`, `/ ${median(works)} ms`);
-  }
-  console.log(`raw with: ${JSON.stringify(withInit)}`);
-  console.log(`raw without: ${JSON.stringify(without)}`);
 }
 
 main().catch((error: unknown) => {

@@ -69,6 +69,7 @@ print_env() {
 KUBECONFIG=$admin_kubeconfig
 KUBECTL=$kube_bin/kubectl
 KUBE_VERSION=$KUBE_VERSION
+CONTAINERD_ADDRESS=$containerd_sock
 EOF
 }
 

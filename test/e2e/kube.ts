@@ -13,6 +13,8 @@ export interface Cluster {
   kubeconfig: string;
   /** The kubectl built with the cluster (same version as the API server). */
   kubectlPath: string;
+  /** containerd's socket (`ctr --address`), for the runtime's own view. */
+  containerdAddress: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -33,7 +35,7 @@ export function clusterUp(): Cluster {
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   if (!vars.KUBECONFIG || !vars.KUBECTL) throw new Error(`scripts/cluster.sh env printed no KUBECONFIG/KUBECTL: ${printed.stdout}`);
-  return { kubeconfig: vars.KUBECONFIG, kubectlPath: vars.KUBECTL, env: { ...process.env, KUBECONFIG: vars.KUBECONFIG } };
+  return { kubeconfig: vars.KUBECONFIG, kubectlPath: vars.KUBECTL, containerdAddress: vars.CONTAINERD_ADDRESS ?? '', env: { ...process.env, KUBECONFIG: vars.KUBECONFIG } };
 }
 
 function runIn(cluster: Cluster, command: string, args: readonly string[], input?: string): Run {
