@@ -115,7 +115,8 @@ chart-tools: ## helm, kubeconform, the PSS checker and the Kubernetes JSON schem
 	scripts/chart-pss-check.sh
 	node scripts/chart-k8s-schemas.mjs >/dev/null
 
-chart: deps chart-tools ## regenerate the charts' README values tables, build the dependency, lint --strict
+chart: deps chart-tools ## regenerate the steps' settings schema and the README values tables, build the dependency, lint --strict
+	$(NODE) scripts/chart-schema.mjs
 	node scripts/chart-docs.mjs
 	helm dependency build charts/example-app
 	helm lint --strict --kube-version $(KUBE_VERSION) $(CHARTS)
@@ -123,7 +124,7 @@ chart: deps chart-tools ## regenerate the charts' README values tables, build th
 chart-package: deps ## package both charts into dist/charts (push with helm push FILE oci://REGISTRY/charts)
 	scripts/chart-package.sh
 
-test-chart: deps chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
+test-chart: build chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
 	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
 
 # The e2e pods run the images `make images` wrote (imported into the cluster's containerd by cluster.sh up).
