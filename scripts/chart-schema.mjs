@@ -16,10 +16,11 @@ const schemaPath = join(root, 'charts', 'init-toolkit', 'values.schema.json');
 export const TOOLS = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
 
 /**
- * Flags a step does not set through `settings`: the config file (a step's `config`), and the log
- * settings, which the chart sets for every step as LOG_LEVEL/LOG_FORMAT (`log.level`, `log.format`).
+ * Flags a step does not set through `settings`: the config file (a step's `config`), the log settings,
+ * which the chart sets for every step as LOG_LEVEL/LOG_FORMAT (`log.level`, `log.format`), and the
+ * IAM policy printing, which makes a run print and exit instead of doing its job.
  */
-export const NOT_SETTINGS = ['config', 'log-level', 'log-format'];
+export const NOT_SETTINGS = ['config', 'log-level', 'log-format', 'print-iam-policy', 'aws-account-id', 'kms-key-arn'];
 
 const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -20,26 +20,53 @@ export interface Statement {
   Principal?: Record<string, unknown>;
 }
 
-/**
- * The JSON blocks of the section under `heading` (up to the next heading of the same or a higher level),
- * in order, after replacing each key of `replace` by its value. A block of bare statements
- * (`{ "Effect": ... }, { ... }`) becomes a policy of those statements.
- */
-export function publishedPolicies(file: string, heading: string, replace: Record<string, string> = {}): PolicyDocument[] {
+/** The text of the section under `heading` (up to the next heading of the same or a higher level). */
+function section(file: string, heading: string): string {
   const text = readFileSync(join(repoRoot, file), 'utf8');
   const level = /^#+/.exec(heading)?.[0].length ?? 0;
   const start = text.indexOf(`\n${heading}\n`);
   if (level === 0 || start < 0) throw new Error(`${file}: no section "${heading}"`);
   const rest = text.slice(start + heading.length + 2);
   const next = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
-  const section = next < 0 ? rest : rest.slice(0, next);
-  const blocks = [...section.matchAll(/^[ \t]*```json\n([\s\S]*?)^[ \t]*```/gm)].map((m) => m[1] as string);
-  return blocks.map((block) => {
-    let json = block;
-    for (const [from, to] of Object.entries(replace)) json = json.split(from).join(to);
-    const parsed = JSON.parse(json.trimStart().startsWith('{ "Effect"') ? `[${json}]` : json) as PolicyDocument | Statement[];
-    return Array.isArray(parsed) ? { Version: '2012-10-17', Statement: parsed } : parsed;
-  });
+  return next < 0 ? rest : rest.slice(0, next);
+}
+
+function parsePolicy(block: string, replace: Record<string, string>): PolicyDocument {
+  let json = block;
+  for (const [from, to] of Object.entries(replace)) json = json.split(from).join(to);
+  const parsed = JSON.parse(json.trimStart().startsWith('{ "Effect"') ? `[${json}]` : json) as PolicyDocument | Statement[];
+  return Array.isArray(parsed) ? { Version: '2012-10-17', Statement: parsed } : parsed;
+}
+
+/** A published policy and the commands shown before it that print it (none when the docs show none). */
+export interface PublishedExample {
+  commands: string[];
+  policy: PolicyDocument;
+}
+
+/**
+ * The JSON blocks of a section, in order, each with the commands of the ```sh block just before it
+ * (lines joined at a trailing backslash), after replacing each key of `replace` by its value in the
+ * JSON. A block of bare statements (`{ "Effect": ... }, { ... }`) becomes a policy of those statements.
+ */
+export function publishedExamples(file: string, heading: string, replace: Record<string, string> = {}): PublishedExample[] {
+  const examples: PublishedExample[] = [];
+  let commands: string[] = [];
+  for (const match of section(file, heading).matchAll(/^[ \t]*```(json|sh)\n([\s\S]*?)^[ \t]*```/gm)) {
+    const [, kind, body] = match as unknown as [string, string, string];
+    if (kind === 'sh') {
+      commands = body.replace(/\\\n\s*/g, ' ').split('\n').map((line) => line.trim()).filter(Boolean);
+      continue;
+    }
+    examples.push({ commands, policy: parsePolicy(body, replace) });
+    commands = [];
+  }
+  return examples;
+}
+
+/** The JSON blocks of a section as policies (see publishedExamples). */
+export function publishedPolicies(file: string, heading: string, replace: Record<string, string> = {}): PolicyDocument[] {
+  return publishedExamples(file, heading, replace).map((example) => example.policy);
 }
 
 /** Every action the policy allows, one per entry. */
@@ -54,9 +81,4 @@ export function withoutAction(policy: PolicyDocument, action: string): PolicyDoc
     return actions.length === 0 ? [] : [{ ...s, Action: actions }];
   });
   return { ...policy, Statement };
-}
-
-/** Two policies' statements in one (the docs publish some as parts to combine). */
-export function combined(...policies: PolicyDocument[]): PolicyDocument {
-  return { Version: '2012-10-17', Statement: policies.flatMap((p) => p.Statement) };
 }

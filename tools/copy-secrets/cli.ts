@@ -11,6 +11,12 @@ import { spec } from './spec.ts';
 runTool(spec, async (ctx) => {
   const started = performance.now();
   const plan = buildPlan({ args: ctx.args, options: ctx.options });
+  if (ctx.options.printIamPolicy) {
+    const { secretsPolicy } = await import('./iam.ts');
+    const { arnScope, printPolicy } = await import('../core/iam-policy.ts');
+    printPolicy(secretsPolicy(plan, arnScope(ctx.env, ctx.options.awsAccountId), ctx.options.kmsKeyArn), ctx.log);
+    return;
+  }
   const deadline = new Deadline(plan.timeoutMs);
 
   const sources: SourceSecret[] = [];

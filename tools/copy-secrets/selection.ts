@@ -168,7 +168,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (refs.length === 0 && filter === undefined && options.fromDir === undefined) {
     throw new UsageError('nothing to copy: name secrets as arguments (or COPY_SECRETS_SECRETS), or give --prefix, --tag or --from-dir');
   }
-  if (options.out === undefined && !options.explain) throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
+  if (options.out === undefined && !options.explain && !options.printIamPolicy) throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
   const combined = { '--json-file': options.jsonFile, '--dotenv-file': options.dotenvFile, '--properties-file': options.propertiesFile };
   for (const [flag, name] of Object.entries(combined)) {
     if (name === undefined) continue;

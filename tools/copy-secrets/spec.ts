@@ -1,5 +1,6 @@
 // Every flag of copy-secrets, its env var (COPY_SECRETS_<FLAG>) and its help text, in one place.
 
+import { IAM_POLICY_OPTIONS } from '../core/iam-policy.ts';
 import type { CliSpec } from '../core/options.ts';
 
 export const spec = {
@@ -42,6 +43,7 @@ export const spec = {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for the whole run, retries included' },
     requestTimeout: { type: 'duration', default: '10s', min: 1, placeholder: 'DURATION', description: 'Deadline of one AWS request' },
     concurrency: { type: 'integer', default: '4', min: 1, placeholder: 'N', description: 'Most Secrets Manager calls in flight at once' },
+    ...IAM_POLICY_OPTIONS,
   },
   epilog: [
     'Examples:',

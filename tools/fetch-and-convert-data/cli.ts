@@ -13,6 +13,12 @@ if (isDocumentWorker()) {
 } else {
   runTool(spec, async (ctx) => {
     const plan = buildPlan(ctx.options, ctx.args, ctx.config, ctx.configPath);
+    if (ctx.options.printIamPolicy) {
+      const { dataPolicy } = await import('./iam.ts');
+      const { arnScope, printPolicy } = await import('../core/iam-policy.ts');
+      printPolicy(dataPolicy(plan, arnScope(ctx.env, ctx.options.awsAccountId), ctx.options.kmsKeyArn), ctx.log);
+      return;
+    }
     const { act } = await import('./act.ts');
     await act(plan, ctx.signal, ctx.log);
   });

@@ -183,7 +183,8 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   const source = parseSource(input.source, label, settings);
   const display = displayUrl(source);
   const s3 = source.protocol === 's3:' ? parseS3Url(input.source, display, label) : undefined;
-  const out = input.out ?? options.out;
+  // Printing the IAM policy writes nothing: no output directory is needed then.
+  const out = input.out ?? options.out ?? (options.printIamPolicy ? '.' : undefined);
   if (!out) throw new UsageError(`${label}: no output directory: pass --out DIR (or FETCH_AND_CONVERT_DATA_OUT)`);
   const outTooLong = pathLengthProblem(out);
   if (outTooLong) throw new UsageError(`${label}: the output directory "${shownName(out)}" is too long (${outTooLong}); choose a shorter --out`);

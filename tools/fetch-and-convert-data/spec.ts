@@ -1,6 +1,7 @@
 // Every flag of fetch-and-convert-data, its env var (FETCH_AND_CONVERT_DATA_<FLAG>) and its doc, in one
 // place. Limits are always on; the defaults below are documented in docs/fetch-and-convert-data.md.
 
+import { IAM_POLICY_OPTIONS } from '../core/iam-policy.ts';
 import type { CliSpec } from '../core/options.ts';
 
 export const spec = {
@@ -53,6 +54,7 @@ export const spec = {
     maxYamlAliasBytes: { type: 'size', placeholder: 'SIZE', min: 0, default: '1MiB', description: 'Limit: bytes the aliases of one YAML document may copy (each alias counts the size of what it names)' },
     maxParseMemory: { type: 'size', placeholder: 'SIZE', min: 64 * 1024 * 1024, default: '2GiB', description: 'Limit: heap of the thread that parses a JSON or YAML document (YAML takes up to about 200 times its size); keep it below the pod\'s memory limit' },
     maxNesting: { type: 'integer', placeholder: 'N', default: '256', min: 1, description: 'Limit: nesting depth of arrays and objects in JSON, NDJSON and YAML documents' },
+    ...IAM_POLICY_OPTIONS,
   },
   epilog: [
     'Examples:',

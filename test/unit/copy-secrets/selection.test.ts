@@ -43,6 +43,7 @@ function input(options: Partial<PlanInput['options']>, args: string[] = []): Pla
       out: '/out', prefix: undefined, tag: [], stripPrefix: false, fromDir: undefined, expandJson: false, qualifyKeys: false,
       mode: 0o400, dirMode: 0o755, uid: undefined, gid: undefined, jsonFile: undefined, dotenvFile: undefined,
       propertiesFile: undefined, allowEmpty: false, explain: false, timeout: 60_000, requestTimeout: 10_000, concurrency: 4,
+      printIamPolicy: false, awsAccountId: undefined, kmsKeyArn: [],
       ...options,
     },
   };

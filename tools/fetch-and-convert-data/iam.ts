@@ -1,0 +1,22 @@
+// The IAM policy a fetch-and-convert-data configuration needs (--print-iam-policy), from its plan: for
+// each s3:// object, s3:GetObject on it; for each prefix, s3:ListBucket on its bucket limited by
+// s3:prefix, and s3:GetObject below it. https:// and file:// sources need nothing.
+
+import { kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
+import type { Plan } from './plan.ts';
+
+export function dataPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly string[]): PolicyDocument {
+  const statements: Statement[] = [];
+  const listed = new Map<string, string[]>();
+  for (const job of plan.jobs) {
+    if (!job.s3) continue;
+    const { bucket, key } = job.s3;
+    statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${scope.partition}:s3:::${bucket}/${key}${job.prefix ? '*' : ''}`] });
+    if (job.prefix) listed.set(bucket, [...(listed.get(bucket) ?? []), `${key}*`]);
+  }
+  for (const [bucket, prefixes] of [...listed].sort(([a], [b]) => a.localeCompare(b))) {
+    statements.push({ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:${scope.partition}:s3:::${bucket}`], Condition: { StringLike: { 's3:prefix': [...new Set(prefixes)].sort() } } });
+  }
+  if (statements.length > 0) statements.push(...kmsStatements(kmsKeyArns, 's3', scope.region));
+  return policyDocument(statements);
+}
