@@ -86,8 +86,9 @@ describe('the example: named steps', () => {
     assert.equal(env('config').RENDER_CONFIG_SECRETS_DIR, '/secrets');
     assert.equal(env('config').RENDER_CONFIG_TEMPLATES, '/templates');
     assert.equal(env('wait-db').WAIT_FOR_DB_TIMEOUT, '2m');
-    assert.equal(env('wait-db').WAIT_FOR_DB_TARGETS, 'postgres://app@postgres:5432/app');
-    assert.equal(env('wait-cache').WAIT_FOR_DB_TARGETS, 'redis://redis:6379/0');
+    assert.equal(env('wait-db').WAIT_FOR_DB_TARGETS, 'db=postgres://app@postgres:5432/app');
+    assert.equal(env('wait-db').WAIT_FOR_DB_PASSWORD_ENV, 'db=DB_PASSWORD');
+    assert.equal(env('wait-cache').WAIT_FOR_DB_TARGETS, 'cache=redis://redis:6379/0');
     assert.equal(env('secrets').COPY_SECRETS_SECRETS, 'example-app/db?as=db.json\nexample-app/api-key?as=api_key');
   });
 
@@ -151,7 +152,7 @@ describe('full production-like values', () => {
     assert.equal(env.WAIT_FOR_DB_ATTEMPT_TIMEOUT, '3s');
     assert.equal(env.LOG_LEVEL, 'debug');
     assert.equal(env.AWS_REGION, undefined, 'wait-for-db does not call AWS');
-    assert.deepEqual(container(spec, 'wait-db').env.find((e: Obj) => e.name === 'PGPASSWORD').valueFrom, { secretKeyRef: { name: 'app-db', key: 'password' } });
+    assert.deepEqual(container(spec, 'wait-db').env.find((e: Obj) => e.name === 'DB_PASSWORD').valueFrom, { secretKeyRef: { name: 'app-db', key: 'password' } });
     const secretsEnv = envOf(container(spec, 'secrets'));
     assert.equal(secretsEnv.COPY_SECRETS_STRIP_PREFIX, 'true');
     assert.equal(secretsEnv.COPY_SECRETS_TAG, 'team=payments\nenv=prod');

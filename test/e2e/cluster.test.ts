@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Obj } from '../chart/helm.ts';
 import { parseLogs } from '../helpers/run.ts';
-import { freePort } from '../helpers/services.ts';
+import { freePort, testPgUrl } from '../helpers/services.ts';
 import { COUNTRIES, createFixtures, type Fixtures } from './fixtures.ts';
 import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, terminatedWith, waitForPod, type Cluster } from './kube.ts';
 import { releases as createReleases, type Releases } from './releases.ts';
@@ -166,6 +166,22 @@ describe('the example chart on the real cluster', () => {
     const report = parseLogs(logsOf(namespace, pod!, 'report')).find((line) => line.msg === 'report') as { found: Record<string, { files: Array<{ path: string }> }> };
     assert.deepEqual(Object.keys(report.found), ['data'], 'the CronJob pod mounts only the volume its step fills');
     assert.deepEqual(report.found.data!.files.map((f) => f.path), ['countries.ndjson', 'countries.ndjson.manifest.json']);
+  });
+
+  it('a database password from a Kubernetes Secret (valueFrom.secretKeyRef), not in the URL: the wait step is ready, the password never shown', async () => {
+    const values = podValues(fixtures, { port: await freePort() });
+    const pg = new URL(testPgUrl());
+    values.initToolkit.steps['wait-db'] = {
+      settings: { targets: [`db=postgres://${pg.username}@${pg.host}${pg.pathname}`], 'password-env': ['db=DB_PASSWORD'], timeout: '30s' },
+      env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-db', key: 'password' } } }],
+    };
+    const { namespace } = install('pgsecret', values);
+    const created = kubectl(cluster, ['create', 'secret', 'generic', 'app-db', '--namespace', namespace, `--from-literal=password=${decodeURIComponent(pg.password)}`]);
+    assert.equal(created.status, 0, created.stderr);
+    const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
+    assert.equal(statusOf(pod, 'wait-db').state.terminated?.exitCode, 0);
+    assert.match(logsOf(namespace, pod, 'wait-db'), /"target":"db=postgres:\/\/toolkit@127\.0\.0\.1:55432\/toolkit"/);
+    assertNoLeak(namespace, pod, ['wait-db'], [decodeURIComponent(pg.password)]);
   });
 
   it('a custom order: the kubelet runs the init containers in the order the values give', async () => {

@@ -35,7 +35,8 @@ export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Ob
     { name: 'AWS_SECRET_ACCESS_KEY', value: process.env.AWS_SECRET_ACCESS_KEY || 'test' },
   ];
   const [pgTarget, redisTarget] = options.targets ?? [testPgUrl(), testRedisUrl()];
-  const wait = (target: string | undefined): Obj => ({ settings: { targets: target === undefined ? null : [target], timeout: options.waitTimeout ?? '30s' }, env: [] });
+  // The test URLs carry the passwords: no password-env, and env: [] drops the example's Secret refs.
+  const wait = (target: string | undefined): Obj => ({ settings: { targets: target === undefined ? null : [target], 'password-env': null, timeout: options.waitTimeout ?? '30s' }, env: [] });
   // The same job through the generated config file (the `config` mechanism), with a checksum; null
   // drops the example's single-source settings so the config's job is the only one.
   const data = {
@@ -51,7 +52,6 @@ export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Ob
     initToolkit: {
       aws: { region: process.env.AWS_REGION || 'us-east-1', endpointUrl: testAwsEndpointUrl() },
       steps: {
-        // env: [] drops the example's PGPASSWORD from a Kubernetes Secret: the test URLs carry the passwords.
         'wait-db': wait(pgTarget),
         'wait-cache': redisTarget === undefined ? null : wait(redisTarget),
         secrets: {

@@ -105,12 +105,12 @@ function mask(text: string, matcher: SecretMatcher): string {
 // The password runs to the last "@" of the word before the next URL: a malformed URL (a "/", "#" or
 // "://" in the password, which new URL() rejects) is never registered, so this is what masks it. Masking
 // too much is the safe side, but not across URLs: a JSON list of targets has no spaces between them. A
-// next URL starts after a quote or a comma ("," in a JSON list), not after the ":" or "@" of a password
-// such as "pa://ss". A password is looked for in at most 1024 characters after each "scheme://user:",
+// next URL starts after a quote or a comma ("," in a JSON list), maybe named ("db=postgres://", as
+// wait-for-db names targets), not after the ":" or "@" of a password such as "pa://ss". A password is looked for in at most 1024 characters after each "scheme://user:",
 // and the next "@", space and URL start are found by forward scans that never go back, so the cost is
 // linear in the text whatever it holds (a regular expression here backtracked 1024 steps per "a://").
 const URL_HEAD = /\b[a-z][a-z0-9+.-]{0,63}:\/\/[^\s/?#@:]*:/gi;
-const NEXT_URL = /(?<=[",'])[a-z][a-z0-9+.-]{0,63}:\/\//gi;
+const NEXT_URL = /(?<=[",'])(?:[a-z0-9-]{1,63}=)?[a-z][a-z0-9+.-]{0,63}:\/\//gi;
 const SPACE = /\s/g;
 const MAX_PASSWORD = 1024;
 

@@ -8,11 +8,11 @@ export const spec = {
   usage: 'TARGET...',
   positional: {
     name: 'targets',
-    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs; all must be ready',
+    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL; all must be ready',
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
-    split: /[\s,]+(?=[a-z][a-z0-9+.-]*:\/\/)/i,
+    split: /[\s,]+(?=(?:[a-z0-9-]+=)?[a-z][a-z0-9+.-]*:\/\/)/i,
   },
   options: {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },
@@ -54,6 +54,10 @@ export const spec = {
     httpBodyMatch: { type: 'string', placeholder: 'REGEX', description: 'Regular expression the HTTP body must match (first 1 MiB)' },
     httpHeader: { type: 'list', placeholder: '"NAME: VALUE"', split: /\n/, description: 'Extra HTTP request header; repeatable' },
     caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode)' },
+    passwordEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable' },
+    passwordFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable' },
+    userEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'User of the target named TARGET from env var VAR; repeatable' },
+    userFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable' },
     insecureSkipVerify: { type: 'boolean', description: 'Do not verify TLS certificates (only for tests; never the default)' },
   },
   epilog: [

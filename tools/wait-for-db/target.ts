@@ -9,6 +9,8 @@ export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
 
 export interface Target {
   kind: TargetKind;
+  /** The name given as NAME=URL (for credentials from --password-env and the like), if any. */
+  name: string | undefined;
   /** The URL as given, with any password replaced by ***: what logs and errors show. */
   display: string;
   url: URL;
@@ -16,10 +18,16 @@ export interface Target {
   host: string;
   port: number | undefined;
   tls: boolean;
-  /** User and password decoded as clients send them (the URL holds them percent-encoded); undefined when absent. */
+  /**
+   * User and password as clients send them: decoded from the URL (which holds them percent-encoded), or
+   * set from --user-env/--password-env and the like (credentials.ts); undefined when absent.
+   */
   user: string | undefined;
   password: string | undefined;
 }
+
+/** A target's name: what a Kubernetes name allows, so that it reads the same in values and logs. */
+const TARGET_NAME = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)=(?=[a-zA-Z][a-zA-Z0-9+.-]*:)/;
 
 const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
   'postgres:': { kind: 'postgres', tls: false },
@@ -31,12 +39,15 @@ const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: numb
   'https:': { kind: 'http', tls: true, defaultPort: 443 },
 };
 
-export function parseTarget(text: string): Target {
+export function parseTarget(written: string): Target {
+  const named = TARGET_NAME.exec(written.trimStart());
+  const name = named?.[1];
+  const text = named ? written.trimStart().slice(named[0].length) : written;
   let url: URL;
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded`, {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
       cause: error,
     });
   }
@@ -55,7 +66,7 @@ export function parseTarget(text: string): Target {
   if (known.kind !== 'http' && `${url.pathname}${url.search}${url.hash}`.includes('@')) {
     throw new UsageError(`invalid target "${maskWrittenUrl(text)}": an "@" after the host; percent-encode "/" (%2F), "?" (%3F), "#" (%23) and "@" (%40) in a user or password`);
   }
-  const display = displayUrl(url);
+  const display = name === undefined ? displayUrl(url) : `${name}=${displayUrl(url)}`;
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
   // Decoded here, once, right after the check that decoding cannot throw.
@@ -73,7 +84,7 @@ export function parseTarget(text: string): Target {
   if (known.kind === 'redis' && url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
     throw new UsageError(`invalid target "${display}": the path of a redis URL is the database number, e.g. redis://cache:6379/0`);
   }
-  return { kind: known.kind, display, url, host, port, tls: known.tls, user, password };
+  return { kind: known.kind, name, display, url, host, port, tls: known.tls, user, password };
 }
 
 /** Parses every target; at least one is required, duplicates are rejected. */
@@ -86,6 +97,8 @@ export function parseTargets(texts: readonly string[]): Target[] {
   for (const target of targets) {
     if (seen.has(target.url.href)) throw new UsageError(`target "${target.display}" is given twice`);
     seen.add(target.url.href);
+    if (target.name !== undefined && seen.has(`name:${target.name}`)) throw new UsageError(`two targets are named "${target.name}"; give each its own name`);
+    if (target.name !== undefined) seen.add(`name:${target.name}`);
   }
   return targets;
 }

@@ -30,7 +30,7 @@ test('Redis that requires a password we did not give fails with exit 3 (NOAUTH)'
   url.password = '';
   const result = await runTool('wait-for-db', ['--timeout', '30s', url.href]);
   assert.equal(result.code, 3, result.stderr);
-  assert.match(String(result.logs.at(-1)?.msg), /: the server requires a password and none was given \(NOAUTH\); waiting cannot fix this: add it to the target URL \(user:password@ before the host\)$/);
+  assert.match(String(result.logs.at(-1)?.msg), /: the server requires a password and none was given \(NOAUTH\); waiting cannot fix this: add it to the target URL \(user:password@ before the host\) or name the target and pass --password-env NAME=VAR$/);
 });
 
 test('a Redis that starts after the tool began waiting is detected', async () => {

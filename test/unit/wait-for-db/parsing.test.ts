@@ -66,3 +66,15 @@ test('a "%" that starts no escape in the user or password is a usage error namin
   }
   assert.equal(parseTarget('postgres://u:100%25sure@db/x').display, 'postgres://u:***@db/x');
 });
+
+test('a target may be named NAME=URL: the name is kept and shown, the URL parsed as without it', () => {
+  const target = parseTarget('db=postgres://app@aurora:5432/app?sslmode=verify-full');
+  assert.equal(target.name, 'db');
+  assert.equal(target.display, 'db=postgres://app@aurora:5432/app?sslmode=verify-full');
+  assert.equal(target.host, 'aurora');
+  assert.equal(target.password, undefined);
+  assert.equal(parseTarget('postgres://app@db/app').name, undefined);
+  assert.equal(parseTarget('cache-1=rediss://cache:6379/0').name, 'cache-1');
+  assert.throws(() => parseTarget('DB=postgres://db/app'), /not a URL; .*name the target \(db=postgres/);
+  assert.throws(() => parseTargets(['db=postgres://a/x', 'db=redis://b:6379/0']), /two targets are named "db"/);
+});

@@ -13,7 +13,7 @@ export const MAX_BODY_BYTES = 1 << 20;
 export function checkHttp(target: Target, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
   const request = target.tls ? httpsRequest : httpRequest;
   const url = new URL(target.url.href);
-  const auth = target.user ? `${target.user}:${target.password ?? ''}` : undefined;
+  const auth = target.user !== undefined || target.password !== undefined ? `${target.user ?? ''}:${target.password ?? ''}` : undefined;
   url.username = '';
   url.password = '';
   return new Promise((resolve, reject) => {

@@ -1,0 +1,129 @@
+// Credentials of named targets from env vars and files, against the real PostgreSQL and Redis: a
+// password with every byte a URL would need escaped ("#", "@", ":", "/", "%", quotes, spaces, non-ASCII),
+// as Kubernetes gives it (an env var from a Secret, a mounted key with a trailing newline), never shown.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { runTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { testPgUrl, testRedisUrl } from '../../helpers/services.ts';
+
+const suffix = randomBytes(4).toString('hex');
+const PASSWORD = `p#@:/ %2F"'ü-${suffix}`;
+const PG_ROLE = `waiter_${suffix}`;
+const REDIS_USER = `waiter-${suffix}`;
+const pgTarget = `db=postgres://127.0.0.1:${new URL(testPgUrl()).port}/toolkit`;
+const redisTarget = `cache=redis://127.0.0.1:${new URL(testRedisUrl()).port}/0`;
+let dir: string;
+
+before(async () => {
+  dir = tempDir('wfdb-credentials-');
+  const admin = new pg.Client({ connectionString: testPgUrl() });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${PG_ROLE} LOGIN PASSWORD ${admin.escapeLiteral(PASSWORD)}`);
+  await admin.end();
+  const redis = new Redis(testRedisUrl());
+  await redis.call('ACL', 'SETUSER', REDIS_USER, 'on', `>${PASSWORD}`, '+ping', '+select', '+info', '+auth', '+hello');
+  redis.disconnect();
+});
+
+after(async () => {
+  const admin = new pg.Client({ connectionString: testPgUrl() });
+  await admin.connect();
+  await admin.query(`DROP ROLE IF EXISTS ${PG_ROLE}`);
+  await admin.end();
+  const redis = new Redis(testRedisUrl());
+  await redis.call('ACL', 'DELUSER', REDIS_USER);
+  redis.disconnect();
+});
+
+/** Runs wait-for-db with its own termination log; returns the result and what the log holds. */
+async function wait(args: string[], env: Record<string, string> = {}): Promise<RunResult & { termination: string }> {
+  const termination = join(dir, `termination-${randomBytes(4).toString('hex')}`);
+  writeFileSync(termination, '');
+  const result = await runTool('wait-for-db', ['--timeout', '5s', ...args], { env: { TERMINATION_LOG_PATH: termination, ...env } });
+  return { ...result, termination: readFileSync(termination, 'utf8') };
+}
+
+function assertNeverShown(run: RunResult & { termination: string }, secret: string): void {
+  for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) {
+    assert.ok(!run.stderr.includes(form) && !run.stdout.includes(form) && !run.termination.includes(form), `the password (${form === secret ? 'as is' : 'encoded'}) was shown`);
+  }
+}
+
+function failure(run: RunResult): string {
+  return String(run.logs.at(-1)?.msg ?? run.stderr);
+}
+
+describe('credentials of named targets', () => {
+  test('PostgreSQL: user and password from env vars (a Secret through valueFrom), any byte of the password', async () => {
+    const run = await wait([pgTarget, '--user-env', 'db=DB_USER', '--password-env', 'db=DB_PASSWORD'], { DB_USER: PG_ROLE, DB_PASSWORD: PASSWORD });
+    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.logs.at(-1)?.msg, 'all targets ready');
+    assertNeverShown(run, PASSWORD);
+  });
+
+  test('Redis ACL user: user and password from files (a mounted Secret), one trailing newline dropped', async () => {
+    writeFileSync(join(dir, 'user'), `${REDIS_USER}\n`);
+    writeFileSync(join(dir, 'password'), `${PASSWORD}\r\n`);
+    const run = await wait([redisTarget, '--user-file', `cache=${join(dir, 'user')}`, '--password-file', `cache=${join(dir, 'password')}`]);
+    assert.equal(run.code, 0, failure(run));
+    assertNeverShown(run, PASSWORD);
+  });
+
+  test('both targets at once, through the env vars of a Helm step (WAIT_FOR_DB_TARGETS, WAIT_FOR_DB_PASSWORD_ENV)', async () => {
+    const run = await wait([], {
+      WAIT_FOR_DB_TARGETS: `${pgTarget}\n${redisTarget}`,
+      WAIT_FOR_DB_USER_ENV: 'db=DB_USER\ncache=CACHE_USER',
+      WAIT_FOR_DB_PASSWORD_ENV: 'db=DB_PASSWORD\ncache=CACHE_PASSWORD',
+      DB_USER: PG_ROLE,
+      DB_PASSWORD: PASSWORD,
+      CACHE_USER: REDIS_USER,
+      CACHE_PASSWORD: PASSWORD,
+    });
+    assert.equal(run.code, 0, failure(run));
+    assert.deepEqual((run.logs.at(-1)?.targets as Array<{ target: string }>).map((t) => t.target).sort(), [redisTarget, pgTarget].sort());
+    assertNeverShown(run, PASSWORD);
+  });
+
+  test('a wrong password fails fast (exit 3, waiting cannot fix it), naming the target, never the password', async () => {
+    const wrong = `${PASSWORD}-wrong`;
+    for (const [target, user] of [[pgTarget, PG_ROLE], [redisTarget, REDIS_USER]] as const) {
+      const name = target.slice(0, target.indexOf('='));
+      const run = await wait([target, '--user-env', `${name}=U`, '--password-env', `${name}=P`], { U: user, P: wrong });
+      assert.equal(run.code, 3, failure(run));
+      assert.match(failure(run), new RegExp(`^${name}=`));
+      assertNeverShown(run, wrong);
+    }
+  });
+
+  const usage: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['an unset env var', [pgTarget, '--password-env', 'db=NOT_SET_ANYWHERE'], {}, /--password-env db=NOT_SET_ANYWHERE: NOT_SET_ANYWHERE is not set; in Kubernetes set it from the Secret/],
+    ['an empty env var', [pgTarget, '--password-env', 'db=EMPTY'], { EMPTY: '' }, /EMPTY is empty/],
+    ['an unknown target name', [pgTarget, '--password-env', 'cache=P'], { P: 'x' }, /no target is named "cache" \(named: db\)/],
+    ['an unnamed target', ['postgres://127.0.0.1:1/x', '--password-env', 'db=P'], { P: 'x' }, /no target is named "db" \(name one as NAME=URL/],
+    ['a password in the URL and by flag', ['db=postgres://u:pw@127.0.0.1:1/x', '--password-env', 'db=P'], { P: 'x' }, /already has a password in its URL; keep one of them/],
+    ['two sources for one password', [pgTarget, '--password-env', 'db=P', '--password-file', 'db=/etc/hostname'], { P: 'x' }, /already given by --password-env; keep one/],
+    ['a tcp target', ['mq=tcp://127.0.0.1:1', '--password-env', 'mq=P'], { P: 'x' }, /is a tcp target, which takes no credentials/],
+    ['a missing file', [pgTarget, '--password-file', 'db=/nonexistent/pw'], {}, /--password-file db=\/nonexistent\/pw: \/nonexistent\/pw cannot be read: ENOENT; mount the Secret's key as a file/],
+    ['a flag without TARGET=', [pgTarget, '--password-env', 'DB_PASSWORD'], {}, /expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/],
+    ['two targets with one name', ['db=postgres://127.0.0.1:1/x', 'db=redis://127.0.0.1:2/0'], {}, /two targets are named "db"/],
+  ];
+  for (const [what, args, env, message] of usage) {
+    test(`exit 2 for ${what}, before any connection`, async () => {
+      const run = await wait(args, env);
+      assert.equal(run.code, 2, failure(run));
+      assert.match(failure(run), message);
+    });
+  }
+
+  test('exit 2 for a password file that is not UTF-8 or is empty', async () => {
+    writeFileSync(join(dir, 'latin1'), Buffer.from([0x70, 0xe9, 0x0a]));
+    writeFileSync(join(dir, 'empty'), '\n');
+    assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'latin1')}`])), /the file is not UTF-8 text/);
+    assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'empty')}`])), /the file is empty/);
+  });
+});
