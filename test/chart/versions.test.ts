@@ -21,6 +21,8 @@ describe('release numbers', () => {
     assert.equal(example.appVersion, version, 'charts/example-app appVersion');
     assert.equal(example.dependencies.find((d: { name: string }) => d.name === 'init-toolkit').version, version, 'the example depends on this release');
     assert.equal(lock.dependencies.find((d: { name: string }) => d.name === 'init-toolkit').version, version, 'Chart.lock (helm dependency update)');
+    const recipes = parse(read('test/chart/recipes/Chart.yaml'));
+    assert.equal(recipes.dependencies.find((d: { name: string }) => d.name === 'init-toolkit').version, version, 'test/chart/recipes (docs/chart-recipes.md)');
   });
 
   it('the tools report it as their --version', () => {

@@ -16,7 +16,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
-  {{- include "init-toolkit.configMapMetadata" $root | nindent 2 }}
+  {{- include "init-toolkit.configMapMetadata" (dict "root" $root "workload" $workload) | nindent 2 }}
 data:
   {{- toYaml $configs | nindent 2 }}
 {{- end }}
@@ -27,19 +27,25 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name)))) }}
-  {{- include "init-toolkit.configMapMetadata" $root | nindent 2 }}
+  {{- include "init-toolkit.configMapMetadata" (dict "root" $root "workload" $workload) | nindent 2 }}
 data:
   {{- toYaml $step.templates.files | nindent 2 }}
 {{- end }}
 {{- end }}
 {{- end -}}
 
-{{/* Labels and annotations of a generated ConfigMap: common ones, plus `configMaps.annotations` (hooks, sync waves). */}}
+{{/*
+Labels and annotations of a generated ConfigMap: common ones, then `configMaps.annotations`, then the
+workload's own `workloads.<name>.configMaps.annotations` (a pre-install hook Job's ConfigMaps must be
+hooks themselves, with a lower weight, while the Deployment's stay ordinary). Called with (dict "root" $ "workload" W).
+*/}}
 {{- define "init-toolkit.configMapMetadata" -}}
-{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
+{{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
+{{- $workload := dict -}}
+{{- if .workload }}{{ $workload = index ($cfg.workloads | default dict) .workload | default dict }}{{ end -}}
 labels:
-  {{- include "init-toolkit.labels" . | nindent 2 }}
-{{- with merge (dict) ($cfg.configMaps.annotations | default dict) ($cfg.commonAnnotations | default dict) }}
+  {{- include "init-toolkit.labels" .root | nindent 2 }}
+{{- with merge (dict) (($workload.configMaps | default dict).annotations | default dict) ($cfg.configMaps.annotations | default dict) ($cfg.commonAnnotations | default dict) }}
 annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
