@@ -27,7 +27,7 @@ const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 // The textual forms the tools accept (tools/core/duration.ts, size.ts, options.ts).
 const DURATION = '^([0-9]+(\\.[0-9]+)?|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$';
 const SIZE = '^[0-9]+(\\.[0-9]+)? ?([bB]|[kKmMgGtT][bB]|[kKmMgGtT][iI][bB])?$';
-const MODE = '^0?[0-7]{3,4}$';
+const MODE = '^0{0,2}[0-7]{3}$';
 
 /** The JSON schema of one option's value in `settings` (null always allowed: it removes a tool default). */
 function valueSchema(option) {
@@ -46,6 +46,7 @@ function valueSchema(option) {
         return { anyOf: [{ type: 'string', pattern: SIZE }, { type: 'integer', minimum: 0 }] };
       case 'mode':
         // A string: unquoted 0440 is YAML octal, the number 288, and must fail here, not in the pod.
+        // What the tools accept: three octal digits, up to two leading zeros, nothing above 0777 (no setuid).
         return { type: 'string', pattern: MODE };
       case 'list':
         return { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] };

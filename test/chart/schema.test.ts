@@ -58,6 +58,7 @@ describe('the steps\' settings schema, from the tools\' specs', () => {
   const refused: Array<[string, string, RegExp]> = [
     ['a misspelt flag', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        timout: 5s\n', /additional properties 'timout' not allowed/],
     ['an unquoted file mode (YAML octal: the number 288)', 'initToolkit:\n  steps:\n    secrets:\n      settings:\n        mode: 0440\n', /settings\/mode/],
+    ['a setuid file mode (the tools take at most 0777)', 'initToolkit:\n  steps:\n    secrets:\n      settings:\n        mode: "4755"\n', /settings\/mode/],
     ['a word for a boolean', 'initToolkit:\n  steps:\n    secrets:\n      settings:\n        strip-prefix: "yes"\n', /settings\/strip-prefix/],
     ['a duration without a unit word it knows', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        timeout: 2 minutes\n', /settings\/timeout/],
     ['a choice it does not offer', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        redis-role: primary\n', /settings\/redis-role/],

@@ -184,6 +184,23 @@ describe('the example chart on the real cluster', () => {
     assertNoLeak(namespace, pod, ['wait-db'], [decodeURIComponent(pg.password)]);
   });
 
+  it('an app running as another user reads the secrets through the pod fsGroup (0440, the chart default); with 0400 it cannot', async () => {
+    const read = "try { process.stdout.write(String(require('fs').readFileSync('/secrets/api_key').length)) } catch (e) { process.stdout.write(e.code) }";
+    const asUser = async (suffix: string, mode: string | undefined): Promise<{ id: string; read: string }> => {
+      const values = podValues(fixtures, { port: await freePort() });
+      values.app.securityContext = { runAsUser: 1000 };
+      if (mode) values.initToolkit.steps.secrets.settings.mode = mode;
+      const { namespace } = install(suffix, values);
+      const pod = await waitForPod(cluster, namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? []).find((c: Obj) => c.name === 'app')?.state?.running), 120_000);
+      const id = execIn(cluster, namespace, pod.metadata.name, 'app', "process.stdout.write(`${process.getuid()} ${process.getgroups().join(',')}`)");
+      return { id, read: execIn(cluster, namespace, pod.metadata.name, 'app', read) };
+    };
+    const group = await asUser('fsgroup', undefined);
+    assert.match(group.id, /^1000 .*\b65532\b/, 'uid 1000 with the fsGroup as a supplementary group');
+    assert.equal(group.read, String(fixtures.apiKey.length));
+    assert.equal((await asUser('owneronly', '0400')).read, 'EACCES');
+  });
+
   it('a custom order: the kubelet runs the init containers in the order the values give', async () => {
     const values = podValues(fixtures, { port: await freePort() });
     const steps = values.initToolkit.steps;
