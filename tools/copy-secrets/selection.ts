@@ -2,6 +2,7 @@
 // selection, the mounted directory and the output settings, validated into one Plan (UsageError if not).
 
 import { UsageError } from '../core/errors.ts';
+import { parseKeyPath } from './key-path.ts';
 import type { OptionValues } from '../core/options.ts';
 import { MANIFEST_NAME, MAX_NAME_LENGTH, sanitizeFileName } from './names.ts';
 import type { spec } from './spec.ts';
@@ -132,6 +133,10 @@ function validateRef(ref: SecretRef): SecretRef {
     if (text !== undefined && !VERSION_TEXT.test(text)) throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
   }
   if (ref.key !== undefined && ref.expandKeys) throw new UsageError(`${where}: choose either #KEY (one key) or keys (every key), not both`);
+  // A path ending in an index (#hosts[1]) gives no file name of its own.
+  if (ref.key !== undefined && ref.as === undefined && 'index' in (parseKeyPath(ref.key)?.at(-1) ?? { name: '' })) {
+    throw new UsageError(`${where}: #${ref.key} ends with an array index; name the file with as=FILE`);
+  }
   if (ref.as !== undefined && sanitizeFileName(ref.as) !== ref.as) {
     throw new UsageError(`${where}: as=${JSON.stringify(ref.as)} is not a plain file name (use A-Z a-z 0-9 . _ -, not starting with a dot)`);
   }

@@ -2,6 +2,7 @@
 // names claimed through the NameRegistry. No message here ever contains a value or a parser error
 // (a JSON parser's message quotes the input).
 
+import { parseKeyPath, resolveKeyPath } from './key-path.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { NameRegistry } from './names.ts';
 import type { OutputSettings, SecretRef } from './selection.ts';
@@ -34,10 +35,9 @@ export function shapeFiles(sources: readonly SourceSecret[], output: OutputSetti
   for (const source of sources) {
     const ref = source.ref;
     if (ref?.key !== undefined) {
-      const object = jsonObject(source, `#${ref.key}`);
-      if (!Object.hasOwn(object, ref.key)) throw new InvalidInputError(`${source.label} has no JSON key ${JSON.stringify(ref.key)}`);
-      const name = ref.as ?? (output.qualifyKeys ? `${source.baseName}.${ref.key}` : ref.key);
-      files.push(keyFile(source, ref.key, object[ref.key], registry.claim(name, `${source.label} key ${JSON.stringify(ref.key)}`)));
+      const selected = selectKey(jsonObject(source, `#${ref.key}`), ref.key, source.label);
+      const name = ref.as ?? (output.qualifyKeys ? `${source.baseName}.${selected.name}` : selected.name);
+      files.push(keyFile(source, ref.key, selected.value, registry.claim(name, `${source.label} key ${JSON.stringify(ref.key)}`)));
     } else if (ref?.expandKeys || output.expandJson) {
       const object = jsonObject(source, ref?.expandKeys ? 'keys' : '--expand-json');
       const qualifier = ref?.as ?? (output.qualifyKeys ? source.baseName : undefined);
@@ -51,6 +51,20 @@ export function shapeFiles(sources: readonly SourceSecret[], output: OutputSetti
     }
   }
   return files;
+}
+
+/**
+ * The value `#KEY` selects: the top-level key of that exact name, else the nested value the key reads
+ * as a path (`a.b[0].c`), named after its last name; an InvalidInputError names what is missing where.
+ */
+function selectKey(object: Record<string, unknown>, key: string, label: string): { name: string; value: unknown } {
+  if (Object.hasOwn(object, key)) return { name: key, value: object[key] };
+  const path = parseKeyPath(key);
+  if (path === undefined || path.length === 1) throw new InvalidInputError(`${label} has no JSON key ${JSON.stringify(key)}`);
+  const found = resolveKeyPath(object, path);
+  if ('missing' in found) throw new InvalidInputError(`${label} has no JSON value at ${JSON.stringify(key)}: ${found.missing}`);
+  const last = path.findLast((segment) => 'name' in segment) as { name: string };
+  return { name: last.name, value: found.value };
 }
 
 function keyFile(source: SourceSecret, key: string, value: unknown, name: string): OutputFile {
