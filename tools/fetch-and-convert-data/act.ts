@@ -99,8 +99,9 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
-async function runJob(job: Job, run: RunContext): Promise<JobResult> {
-  const log = run.log.child({ job: job.label, source: job.display });
+async function runJob(planned: Job, run: RunContext): Promise<JobResult> {
+  const log = run.log.child({ job: planned.label, source: planned.display });
+  const job = planned.sha256From ? { ...planned, sha256: await listedSha256(planned, planned.sha256From, run, log) } : planned;
   const reason = await upToDate(job);
   if (reason) {
     log.info(`up to date, download skipped: ${reason}`, { output: join(job.out, job.name) });
@@ -120,6 +121,17 @@ async function runJob(job: Job, run: RunContext): Promise<JobResult> {
   } catch (error) {
     if (run.signal.aborted) throw run.signal.reason;
     throw asInputError(error, job.display);
+  }
+}
+
+/** The SHA-256 the job's checksum file lists for its source; its fetch errors are the job's. */
+async function listedSha256(job: Job, from: NonNullable<Job['sha256From']>, run: RunContext, log: Logger): Promise<string> {
+  const { fetchListedSha256 } = await import('./checksum-file.ts');
+  try {
+    return await fetchListedSha256(job, from, run.settings, run.signal, log);
+  } catch (error) {
+    if (run.signal.aborted) throw run.signal.reason;
+    throw asInputError(error, from.display);
   }
 }
 

@@ -1,6 +1,6 @@
 // The IAM policy a fetch-and-convert-data configuration needs (--print-iam-policy), from its plan: for
-// each s3:// object, s3:GetObject on it; for each prefix, s3:ListBucket on its bucket limited by
-// s3:prefix, and s3:GetObject below it. https:// and file:// sources need nothing.
+// each s3:// object (and checksum file), s3:GetObject on it; for each prefix, s3:ListBucket on its bucket
+// limited by s3:prefix, and s3:GetObject below it. https:// and file:// sources need nothing.
 
 import { kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
 import type { Plan } from './plan.ts';
@@ -13,6 +13,10 @@ export function dataPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly str
     const { bucket, key } = job.s3;
     statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${scope.partition}:s3:::${bucket}/${key}${job.prefix ? '*' : ''}`] });
     if (job.prefix) listed.set(bucket, [...(listed.get(bucket) ?? []), `${key}*`]);
+  }
+  // A checksum file in S3 (--sha256-from) is read like an object.
+  for (const sums of plan.jobs.flatMap((job) => (job.sha256From?.s3 ? [job.sha256From.s3] : []))) {
+    statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${scope.partition}:s3:::${sums.bucket}/${sums.key}`] });
   }
   for (const [bucket, prefixes] of [...listed].sort(([a], [b]) => a.localeCompare(b))) {
     statements.push({ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:${scope.partition}:s3:::${bucket}`], Condition: { StringLike: { 's3:prefix': [...new Set(prefixes)].sort() } } });

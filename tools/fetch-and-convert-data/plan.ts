@@ -61,6 +61,16 @@ export interface Job {
   steps: StepName[];
   sha256?: string;
   sha512?: string;
+  /** The checksum file that lists the source's SHA-256 (--sha256-from), fetched before the source. */
+  sha256From?: ChecksumFile;
+}
+
+export interface ChecksumFile {
+  url: URL;
+  display: string;
+  /** The source's file name, which the checksum file's line must name. */
+  fileName: string;
+  s3?: { bucket: string; key: string };
 }
 
 export interface Plan {
@@ -75,13 +85,14 @@ interface JobInput {
   convert?: string[] | undefined;
   sha256?: string | undefined;
   sha512?: string | undefined;
+  sha256From?: string | undefined;
 }
 
 /** The manifest beside an output is NAME.manifest.json, which must fit in NAME_MAX too. */
 const MANIFEST_SUFFIX = '.manifest.json';
 const MAX_NAME_BYTES = NAME_MAX_BYTES - MANIFEST_SUFFIX.length;
 
-const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512']);
+const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512', 'sha256-from']);
 
 export function buildPlan(options: OptionValues<Spec>, args: string[], config: Record<string, unknown>, configPath: string | undefined): Plan {
   const settings = buildSettings(options);
@@ -94,7 +105,7 @@ export function buildPlan(options: OptionValues<Spec>, args: string[], config: R
     }
   }
   args.forEach((source, i) =>
-    inputs.push({ label: `job ${i + 1}`, input: { source, name: options.name, sha256: options.sha256, sha512: options.sha512 } }),
+    inputs.push({ label: `job ${i + 1}`, input: { source, name: options.name, sha256: options.sha256, sha512: options.sha512, sha256From: options.sha256From } }),
   );
   configJobs.forEach((input, i) => inputs.push({ label: `job ${args.length + i + 1} (${configPath} jobs[${i}])`, input }));
   if (inputs.length === 0) throw new UsageError('no source given: pass SOURCE_URL (or FETCH_AND_CONVERT_DATA_SOURCE), or a --config file with "jobs"');
@@ -154,7 +165,7 @@ function buildSettings(options: OptionValues<Spec>): Settings {
 function readConfigJobs(value: unknown, configPath: string | undefined): JobInput[] {
   if (value === undefined) return [];
   const where = `config file ${configPath}`;
-  if (!Array.isArray(value)) throw new UsageError(`${where}: "jobs" must be a list of {source, name, convert, sha256, sha512, out}`);
+  if (!Array.isArray(value)) throw new UsageError(`${where}: "jobs" must be a list of {source, name, convert, sha256, sha512, sha256-from, out}`);
   return value.map((entry, i) => {
     const at = `${where} jobs[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${at}: expected a mapping with at least "source"`);
@@ -175,7 +186,7 @@ function readConfigJobs(value: unknown, configPath: string | undefined): JobInpu
     if (typeof convert === 'string') steps = convert.split(',').map((s) => s.trim()).filter(Boolean);
     else if (Array.isArray(convert) && convert.every((s) => typeof s === 'string')) steps = convert as string[];
     else if (convert !== undefined && convert !== null) throw new UsageError(`${at}: "convert" must be a list of steps or a comma-separated string`);
-    return { source, out: text('out'), name: text('name'), convert: steps, sha256: text('sha256'), sha512: text('sha512') };
+    return { source, out: text('out'), name: text('name'), convert: steps, sha256: text('sha256'), sha512: text('sha512'), sha256From: text('sha256-from') };
   });
 }
 
@@ -212,7 +223,15 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   const job: Job = { label, source, display, prefix, out, name, steps, ...(s3 ? { s3 } : {}) };
   if (input.sha256 !== undefined) job.sha256 = checkHex(input.sha256, 64, 'sha256', label);
   if (input.sha512 !== undefined) job.sha512 = checkHex(input.sha512, 128, 'sha512', label);
-  if (prefix && (job.sha256 || job.sha512)) throw new UsageError(`${label}: --sha256/--sha512 cannot check an S3 prefix (many objects); list the objects as separate jobs`);
+  if (prefix && (job.sha256 || job.sha512 || input.sha256From)) throw new UsageError(`${label}: --sha256/--sha512/--sha256-from cannot check an S3 prefix (many objects); list the objects as separate jobs`);
+  if (input.sha256From !== undefined) {
+    if (job.sha256 !== undefined) throw new UsageError(`${label}: give --sha256 or --sha256-from, not both`);
+    const url = parseSource(input.sha256From, `${label} --sha256-from`, settings);
+    const display = displayUrl(url);
+    if (!sourceName) throw new UsageError(`${label}: --sha256-from looks the source up by its file name, and ${job.display} has none`);
+    job.sha256From = { url, display, fileName: sourceName, ...(url.protocol === 's3:' ? { s3: parseS3Url(input.sha256From, display, `${label} --sha256-from`) } : {}) };
+  }
+
   return job;
 }
 

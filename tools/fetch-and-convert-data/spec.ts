@@ -25,6 +25,11 @@ export const spec = {
     },
     sha256: { type: 'string', placeholder: 'HEX', description: 'Expected SHA-256 of the downloaded bytes (one source only)' },
     sha512: { type: 'string', placeholder: 'HEX', description: 'Expected SHA-512 of the downloaded bytes (one source only)' },
+    sha256From: {
+      type: 'string',
+      placeholder: 'URL',
+      description: 'Checksum file (SHA256SUMS, BSD style, or a .sha256 sidecar) fetched first; each source must match the SHA-256 it lists for its file name',
+    },
     csvDelimiter: { type: 'string', placeholder: 'CHAR', default: ',', description: 'Field delimiter of CSV input and output (one character, or "tab")' },
     concurrency: { type: 'integer', placeholder: 'N', default: '2', min: 1, description: 'Jobs run at the same time' },
     partSize: { type: 'size', placeholder: 'SIZE', default: '8MiB', min: 1024 * 1024, description: 'S3: size of one ranged GET; objects larger than this are fetched in parallel parts' },

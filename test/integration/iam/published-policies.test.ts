@@ -6,6 +6,7 @@
 // action). kms:Decrypt is published for customer managed keys only; moto's Secrets Manager and S3 never
 // call KMS, so its need cannot be shown here.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +68,7 @@ before(async () => {
     await put('acme-exports', 'daily/users.csv', 'id,name\n1,ada\n');
     await put('acme-exports', 'daily/more.csv', 'id,name\n2,bob\n');
     await put('acme-exports', 'weekly/users.csv', 'id,name\n3,cy\n');
+    await put('acme-exports', 'daily/SHA256SUMS', `${createHash('sha256').update('id,name\n1,ada\n').digest('hex')}  users.csv\n`);
     await put('acme-models', 'v3/model.bin', 'weights');
     await put('example-app-data', 'exports/countries.csv', 'code,name\nfr,France\n');
   });
@@ -207,6 +209,7 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
     ['copy-secrets', 'a prefix and a named secret', ['--prefix', 'app/prod/', 'app/db#password']],
     ['copy-secrets', 'a tag and a named secret', ['--tag', 'team=payments', 'example-app/api-key']],
     ['fetch-and-convert-data', 'objects and a prefix in three buckets', ['s3://acme-exports/daily/', 's3://acme-models/v3/model.bin', 's3://example-app-data/exports/countries.csv']],
+    ['fetch-and-convert-data', 'an object checked against a checksum file in S3', ['--sha256-from', 's3://acme-exports/daily/SHA256SUMS', 's3://acme-exports/daily/users.csv']],
   ];
   for (const [tool, what, args] of configurations) {
     test(`${tool}, ${what}: the printed policy is enough, and each of its actions needed`, async () => {
