@@ -20,12 +20,12 @@ import {
   type SecretListEntry,
   type SecretValueEntry,
 } from '@aws-sdk/client-secrets-manager';
-import { awsClientSettings, classifyAwsError, describeAwsError } from '../core/aws.ts';
-import { DeadlineError, FatalRemoteError, UsageError } from '../core/errors.ts';
+import { classifyAwsError, describeAwsError } from '../core/aws.ts';
+import { FatalRemoteError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redactor } from '../core/redact.ts';
-import { retry, type Deadline } from '../core/retry.ts';
 import { mapLimit } from '../core/concurrency.ts';
+import { clientSettings, createReader, secretError, theRegion, type AwsRunContext, type Reader as SecretsReader } from './aws-reader.ts';
 import type { Plan, SecretRef, TagFilter } from './selection.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 
@@ -33,14 +33,6 @@ import { registerValue, type SourceSecret } from './shape.ts';
 const BATCH_SIZE = 20;
 /** ListSecrets returns at most 100 per page. */
 const LIST_PAGE_SIZE = 100;
-const BACKOFF = { initialMs: 200, maxMs: 5_000 };
-
-export interface AwsRunContext {
-  log: Logger;
-  signal: AbortSignal;
-  deadline: Deadline;
-  env: NodeJS.ProcessEnv;
-}
 
 export interface AwsResult {
   secrets: SourceSecret[];
@@ -48,86 +40,19 @@ export interface AwsResult {
   calls: number;
 }
 
-/** An error that waiting may fix; the retry loop retries only these. */
-class TransientAwsError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransientAwsError';
-  }
-}
-
-/** One SDK call, given the client and the per-request options (the abort signal). */
-type Call<T> = (client: SecretsManagerClient, options: { abortSignal: AbortSignal }) => Promise<T>;
-
-/** One call as the errors name it: what it reads, and the IAM permission it needs (named when denied). */
-interface Request {
-  what: string;
-  needs: string;
-}
-
 /** What BatchGetSecretValue checks on every secret it returns; a denied one comes back in its Errors. */
 const GET_SECRET_VALUE_NEEDS = 'secretsmanager:GetSecretValue on the secret';
 
-interface Reader {
-  /**
-   * Sends a command with retries; `check` inspects the answer inside the retry loop, so a retryable
-   * entry in a batch's Errors list (throttling, 5xx) retries the call.
-   */
-  send<T>(request: Request, call: Call<T>, check?: (output: T) => void): Promise<T>;
-  readonly calls: number;
-  /** The region asked, named in "not found" hints: a secret in another region is not found. */
-  readonly region: string | undefined;
-}
+type Reader = SecretsReader<SecretsManagerClient>;
 
 export async function fetchFromAws(plan: Plan, context: AwsRunContext): Promise<AwsResult> {
-  const settings = awsClientSettings(context.env, { requestTimeoutMs: plan.requestTimeoutMs });
+  const settings = clientSettings(context, plan.requestTimeoutMs);
   const client = new SecretsManagerClient(settings);
-  // The deadline also cuts a request in flight, not only the waits between attempts.
-  const deadlineSignal = AbortSignal.timeout(Math.max(1, Math.ceil(context.deadline.remainingMs())));
-  const abortSignal = AbortSignal.any([context.signal, deadlineSignal]);
-  let calls = 0;
-  const reader: Reader = {
-    get calls() {
-      return calls;
-    },
-    region: settings.region,
-    send: <T>(request: Request, call: Call<T>, check?: (output: T) => void) => {
-      const { what } = request;
-      let lastError = '';
-      return retry(
-        async () => {
-          calls++;
-          let output: T;
-          try {
-            output = await call(client, { abortSignal });
-            registerAnswer(output);
-          } catch (error) {
-            if (deadlineSignal.aborted && !context.signal.aborted) {
-              throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
-            }
-            throw toRunError(error, request, context, settings.region);
-          }
-          check?.(output);
-          return output;
-        },
-        {
-          deadline: context.deadline,
-          backoff: BACKOFF,
-          signal: context.signal,
-          isRetryable: (error) => error instanceof TransientAwsError,
-          onRetry: (error, attempt, delayMs) => {
-            lastError = `; last error: ${(error as Error).message}`;
-            context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message });
-          },
-          what,
-        },
-      );
-    },
-  };
+  const reader = createReader(client, settings.region, context, registerAnswer);
   try {
     const explicit = await fetchExplicit(plan.refs, reader, plan.concurrency, context.log);
     const selected = plan.filter ? await fetchSelected(plan.filter, reader, plan.concurrency, context.log) : [];
-    return { secrets: [...explicit, ...selected], calls };
+    return { secrets: [...explicit, ...selected], calls: reader.calls };
   } finally {
     client.destroy();
   }
@@ -145,40 +70,6 @@ function registerAnswer(output: unknown): void {
   }
 }
 
-/** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
-function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
-  const { what } = request;
-  if (context.signal.aborted) return context.signal.reason as Error;
-  const { kind, code } = classifyAwsError(error);
-  const detail = describeAwsError(error);
-  if (kind === 'retryable') return new TransientAwsError(detail, { cause: error });
-  if (/region is missing|region not accepted/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
-  if (code === 'CredentialsProviderError') {
-    return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
-  }
-  return secretError(kind, request, detail, region, error);
-}
-
-/** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
-function secretError(kind: string, { what, needs }: Request, detail: string, region: string | undefined, cause?: unknown): Error {
-  const options = cause === undefined ? undefined : { cause };
-  switch (kind) {
-    case 'notFound':
-      return new FatalRemoteError(`${what}: not found (${detail}); check the name, ${theRegion(region)} and the version, or mark it optional`, options);
-    case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in docs/copy-secrets.md#iam`, options);
-    case 'decrypt':
-      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
-    case 'retryable':
-      return new TransientAwsError(`${what}: ${detail}`, options);
-    default:
-      return new FatalRemoteError(`${what}: failed (${detail})`, options);
-  }
-}
-
-function theRegion(region: string | undefined): string {
-  return region === undefined ? 'the region' : `the region (${region})`;
-}
 
 /** Ids in groups of at most BATCH_SIZE, one BatchGetSecretValue call each. */
 function inBatches(ids: readonly string[]): string[][] {

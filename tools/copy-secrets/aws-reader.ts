@@ -1,0 +1,131 @@
+// The one way copy-secrets calls an AWS API (Secrets Manager, SSM Parameter Store): each call retried on
+// throttling, 5xx and network errors inside the run's deadline (which also cuts a request in flight),
+// every answer handed to `register` (the redactor) the moment it arrives, and every failure turned into
+// one line with its exit code, naming the permission the call needs when it is denied.
+
+import { awsClientSettings, classifyAwsError, describeAwsError, type AwsClientSettings } from '../core/aws.ts';
+import { DeadlineError, FatalRemoteError, UsageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { retry, type Deadline } from '../core/retry.ts';
+
+const BACKOFF = { initialMs: 200, maxMs: 5_000 };
+
+export interface AwsRunContext {
+  log: Logger;
+  signal: AbortSignal;
+  deadline: Deadline;
+  env: NodeJS.ProcessEnv;
+}
+
+/** An error that waiting may fix; the retry loop retries only these. */
+export class TransientAwsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientAwsError';
+  }
+}
+
+/** One SDK call, given the client and the per-request options (the abort signal). */
+export type Call<C, T> = (client: C, options: { abortSignal: AbortSignal }) => Promise<T>;
+
+/** One call as the errors name it: what it reads, and the IAM permission it needs (named when denied). */
+export interface Request {
+  what: string;
+  needs: string;
+}
+
+export interface Reader<C> {
+  /**
+   * Sends a command with retries; `check` inspects the answer inside the retry loop, so a retryable
+   * entry in a batch's Errors list (throttling, 5xx) retries the call.
+   */
+  send<T>(request: Request, call: Call<C, T>, check?: (output: T) => void): Promise<T>;
+  readonly calls: number;
+  /** The region asked, named in "not found" hints: a secret in another region is not found. */
+  readonly region: string | undefined;
+}
+
+/** The client's settings from the environment (region, timeouts; the SDK retries nothing itself). */
+export function clientSettings(context: AwsRunContext, requestTimeoutMs: number): AwsClientSettings {
+  return awsClientSettings(context.env, { requestTimeoutMs });
+}
+
+/** A reader over one client; `register` sees every answer before anything else does. */
+export function createReader<C>(client: C, region: string | undefined, context: AwsRunContext, register: (output: unknown) => void): Reader<C> {
+  const deadlineSignal = AbortSignal.timeout(Math.max(1, Math.ceil(context.deadline.remainingMs())));
+  const abortSignal = AbortSignal.any([context.signal, deadlineSignal]);
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    region,
+    send: <T>(request: Request, call: Call<C, T>, check?: (output: T) => void) => {
+      const { what } = request;
+      let lastError = '';
+      return retry(
+        async () => {
+          calls++;
+          let output: T;
+          try {
+            output = await call(client, { abortSignal });
+            register(output);
+          } catch (error) {
+            if (deadlineSignal.aborted && !context.signal.aborted) {
+              throw new DeadlineError(`${what}: deadline of ${context.deadline.totalMs} ms reached while waiting for an answer${lastError}`, { cause: error });
+            }
+            throw toRunError(error, request, context, region);
+          }
+          check?.(output);
+          return output;
+        },
+        {
+          deadline: context.deadline,
+          backoff: BACKOFF,
+          signal: context.signal,
+          isRetryable: (error) => error instanceof TransientAwsError,
+          onRetry: (error, attempt, delayMs) => {
+            lastError = `; last error: ${(error as Error).message}`;
+            context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message });
+          },
+          what,
+        },
+      );
+    },
+  };
+}
+
+/** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
+function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
+  const { what } = request;
+  if (context.signal.aborted) return context.signal.reason as Error;
+  const { kind, code } = classifyAwsError(error);
+  const detail = describeAwsError(error);
+  if (kind === 'retryable') return new TransientAwsError(detail, { cause: error });
+  if (/region is missing|region not accepted/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
+  if (code === 'CredentialsProviderError') {
+    return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
+  }
+  return secretError(kind, request, detail, region, error);
+}
+
+/** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
+export function secretError(kind: string, { what, needs }: Request, detail: string, region: string | undefined, cause?: unknown): Error {
+  const options = cause === undefined ? undefined : { cause };
+  switch (kind) {
+    case 'notFound':
+      return new FatalRemoteError(`${what}: not found (${detail}); check the name, ${theRegion(region)} and the version, or mark it optional`, options);
+    case 'accessDenied':
+      return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in docs/copy-secrets.md#iam`, options);
+    case 'decrypt':
+      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
+    case 'retryable':
+      return new TransientAwsError(`${what}: ${detail}`, options);
+    default:
+      return new FatalRemoteError(`${what}: failed (${detail})`, options);
+  }
+}
+
+export function theRegion(region: string | undefined): string {
+  return region === undefined ? 'the region' : `the region (${region})`;
+}
