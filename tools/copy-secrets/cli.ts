@@ -1,4 +1,4 @@
-// copy-secrets: parse -> plan -> fetch (AWS and/or a mounted directory) -> shape -> publish -> report.
+// copy-secrets: parse -> plan -> fetch (Secrets Manager, SSM Parameter Store, a mounted directory) -> shape -> publish -> report.
 // Everything past the plan is imported lazily: --help and --version load neither the AWS SDK nor
 // node:crypto and node:fs/promises (each costs milliseconds of cold start).
 
@@ -21,11 +21,20 @@ runTool(spec, async (ctx) => {
 
   const sources: SourceSecret[] = [];
   let apiCalls = 0;
-  if (plan.refs.length > 0 || plan.filter !== undefined) {
+  const context = { log: ctx.log, signal: ctx.signal, deadline, env: ctx.env };
+  const secretRefs = plan.refs.filter((r) => r.ssm === undefined);
+  const parameterRefs = plan.refs.filter((r) => r.ssm !== undefined);
+  if (secretRefs.length > 0 || plan.filter !== undefined) {
     const { fetchFromAws } = await import('./aws-source.ts');
-    const fetched = await fetchFromAws(plan, { log: ctx.log, signal: ctx.signal, deadline, env: ctx.env });
+    const fetched = await fetchFromAws({ ...plan, refs: secretRefs }, context);
     sources.push(...fetched.secrets);
-    apiCalls = fetched.calls;
+    apiCalls += fetched.calls;
+  }
+  if (parameterRefs.length > 0) {
+    const { fetchFromSsm } = await import('./ssm-source.ts');
+    const fetched = await fetchFromSsm(parameterRefs, plan, context);
+    sources.push(...fetched.secrets);
+    apiCalls += fetched.calls;
   }
   if (plan.fromDir !== undefined) {
     const { readFromDir } = await import('./dir-source.ts');

@@ -21,6 +21,8 @@ export interface SecretRef {
   expandKeys: boolean;
   /** Missing (not found) is skipped and logged instead of failing the run. */
   optional: boolean;
+  /** An SSM Parameter Store reference (`ssm:/app/db/password`, `ssm:/app/prod/` for a path). */
+  ssm?: { name: string; path: boolean; label?: string };
   /** File name instead of the derived one (for a key expansion: the prefix of the key files). */
   as?: string;
 }
@@ -70,6 +72,7 @@ export function parseSecretRef(text: string): SecretRef {
   const query = beforeKey.indexOf('?');
   const id = query === -1 ? beforeKey : beforeKey.slice(0, query);
   const ref: SecretRef = { text, id, expandKeys: false, optional: false };
+  if (id.startsWith('ssm:')) ref.ssm = { name: id.slice(4), path: id.endsWith('/') };
   if (hash !== -1) ref.key = text.slice(hash + 1);
   if (query !== -1) {
     for (const part of beforeKey.slice(query + 1).split('&')) {
@@ -117,21 +120,23 @@ function applyOption(ref: SecretRef, name: string, value: string | undefined, wh
     case 'keys':
       ref.expandKeys = flag();
       return;
+    case 'label':
+      if (!ref.ssm) throw new UsageError(`${where}: label= selects an SSM parameter version; a Secrets Manager secret takes stage=`);
+      ref.ssm.label = needText();
+      return;
     default:
-      throw new UsageError(`${where}: unknown option "${name}"; known: stage, version, optional, keys, as`);
+      throw new UsageError(`${where}: unknown option "${name}"; known: stage, version, optional, keys, as${ref.ssm ? ', label' : ''}`);
   }
 }
 
+/** SSM parameter names: letters, digits and _.-/, hierarchical ones starting with "/"; never starting with aws or ssm. */
+const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2047}$/;
+
 function validateRef(ref: SecretRef): SecretRef {
-  const where = `secret "${ref.text}"`;
-  if (ref.id === '') throw new UsageError(`${where}: the secret name or ARN is empty`);
-  if (!SECRET_ID.test(ref.id)) {
-    throw new UsageError(`${where}: "${ref.id}" is not a secret name or ARN (allowed: letters, digits and /_+=.@-); OPTIONS follow "?", a key follows "#"`);
-  }
+  const where = ref.ssm ? `parameter "${ref.text}"` : `secret "${ref.text}"`;
+  if (ref.ssm) validateSsmRef(ref, ref.ssm, where);
+  else validateSecretId(ref, where);
   if (ref.key === '') throw new UsageError(`${where}: the key after "#" is empty`);
-  for (const [what, text] of [['stage', ref.versionStage], ['version', ref.versionId]] as const) {
-    if (text !== undefined && !VERSION_TEXT.test(text)) throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
-  }
   if (ref.key !== undefined && ref.expandKeys) throw new UsageError(`${where}: choose either #KEY (one key) or keys (every key), not both`);
   // A path ending in an index (#hosts[1]) gives no file name of its own.
   if (ref.key !== undefined && ref.as === undefined && 'index' in (parseKeyPath(ref.key)?.at(-1) ?? { name: '' })) {
@@ -141,6 +146,31 @@ function validateRef(ref: SecretRef): SecretRef {
     throw new UsageError(`${where}: as=${JSON.stringify(ref.as)} is not a plain file name (use A-Z a-z 0-9 . _ -, not starting with a dot)`);
   }
   return ref;
+}
+
+function validateSecretId(ref: SecretRef, where: string): void {
+  if (ref.id === '') throw new UsageError(`${where}: the secret name or ARN is empty`);
+  if (!SECRET_ID.test(ref.id)) {
+    throw new UsageError(`${where}: "${ref.id}" is not a secret name or ARN (allowed: letters, digits and /_+=.@-); OPTIONS follow "?", a key follows "#"`);
+  }
+  for (const [what, text] of [['stage', ref.versionStage], ['version', ref.versionId]] as const) {
+    if (text !== undefined && !VERSION_TEXT.test(text)) throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
+  }
+}
+
+function validateSsmRef(ref: SecretRef, ssm: NonNullable<SecretRef['ssm']>, where: string): void {
+  const bare = ssm.name.replace(/^\//, '');
+  if (!SSM_NAME.test(ssm.name) || ssm.name.includes('//') || /^(aws|ssm)/i.test(bare)) {
+    throw new UsageError(`${where}: "${ssm.name}" is not an SSM parameter name (letters, digits and _.-/, a path starts with "/", not aws or ssm), e.g. ssm:/app/db/password`);
+  }
+  if (ref.versionStage !== undefined) throw new UsageError(`${where}: stage= is for Secrets Manager; an SSM parameter takes version=N or label=L`);
+  if (ref.versionId !== undefined && !/^[1-9][0-9]{0,8}$/.test(ref.versionId)) throw new UsageError(`${where}: version=${ref.versionId} is not a parameter version (a number)`);
+  if (ref.versionId !== undefined && ssm.label !== undefined) throw new UsageError(`${where}: choose version= or label=, not both`);
+  if (!ssm.path) return;
+  if (!ssm.name.startsWith('/')) throw new UsageError(`${where}: a path (trailing "/") must start with "/", e.g. ssm:/app/prod/`);
+  if (ref.versionId !== undefined || ssm.label !== undefined || ref.key !== undefined || ref.as !== undefined || ref.expandKeys) {
+    throw new UsageError(`${where}: a path selects every parameter below it (one file each); version=, label=, as=, keys and #KEY apply to one parameter`);
+  }
 }
 
 /** Parses one --tag KEY=VALUE. */

@@ -5,12 +5,12 @@ import type { CliSpec } from '../core/options.ts';
 
 export const spec = {
   name: 'copy-secrets',
-  summary: 'copy secrets from AWS Secrets Manager and mounted Kubernetes secrets into files, all or nothing',
+  summary: 'copy secrets from AWS Secrets Manager, SSM Parameter Store and mounted Kubernetes secrets into files, all or nothing',
   usage: '[SECRET[?OPTIONS][#KEY]]...',
   positional: {
     name: 'secrets',
     description:
-      'Secret name or ARN. OPTIONS (joined with &): stage=LABEL, version=ID, optional, keys (one file per JSON key), as=FILE. #KEY writes one key of a JSON secret',
+      'Secret name or ARN, or an SSM parameter ssm:NAME (ssm:/PATH/ for every parameter below). OPTIONS (joined with &): stage=LABEL, version=ID, label=L (SSM), optional, keys (one file per JSON key), as=FILE. #KEY writes one key (or nested path) of a JSON value',
     env: 'SECRETS',
     split: /[\s,]+/,
   },
