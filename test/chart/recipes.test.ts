@@ -52,6 +52,10 @@ describe('the recipes of docs/chart-recipes.md', () => {
     assert.equal(configMap.metadata.annotations['helm.sh/hook'], 'pre-install,pre-upgrade');
     assert.ok(Number(configMap.metadata.annotations['helm.sh/hook-weight']) < Number(job.metadata.annotations['helm.sh/hook-weight']), 'the ConfigMap is created before the Job');
     assert.equal(find(objects, 'ConfigMap', '-config-templates').metadata.annotations, undefined, "the Deployment's ConfigMap is no hook");
+    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName) as Obj;
+    assert.ok(account, 'the Job runs as a service account of its own');
+    assert.ok(Number(account.metadata.annotations['helm.sh/hook-weight']) < Number(configMap.metadata.annotations['helm.sh/hook-weight']), 'which exists before the Job (a hook, first)');
+    assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/api-init');
     assert.ok(pod.volumes.some((v: Obj) => v.name === 'rds-ca'));
   });
 

@@ -268,6 +268,35 @@ describe('order and selection', () => {
   });
 });
 
+describe('names and labels that must not meet', () => {
+  it('two long step names that share their start get distinct volume names (a hash keeps them apart)', () => {
+    const long = 'fetch-reference-tables-from-the-eu-west-1-bucket';
+    const set = [`${long}-a`, `${long}-b`].flatMap((name, i) => [
+      `initToolkit.steps.${name}.tool=fetch-and-convert-data`,
+      `initToolkit.steps.${name}.config.jobs[0].source=s3://b/k${i}.csv`,
+      `initToolkit.steps.${name}.mounts.data.flag=out`,
+      `initToolkit.steps.${name}.mounts.data.write=true`,
+      `initToolkit.steps.${name}.mounts.data.path=p${i}`,
+    ]);
+    const spec = podSpec(parseManifests(render(chart, [], set)));
+    const names = spec.volumes.map((v: Obj) => v.name);
+    assert.equal(new Set(names).size, names.length, `duplicate volume names: ${names.join(', ')}`);
+    assert.ok(names.every((n: string) => n.length <= 63));
+  });
+
+  it('pull secret names render as strings, also when they look like numbers', () => {
+    const spec = podSpec(parseManifests(render(chart, ['pull-secrets.yaml'])));
+    assert.deepEqual(spec.imagePullSecrets, [{ name: '123' }, { name: 'true' }]);
+  });
+
+  it('commonLabels never replace a selector label of the pods', () => {
+    const deployment = find(parseManifests(render(chart, [], ['initToolkit.commonLabels.app\\.kubernetes\\.io/name=other', 'initToolkit.commonLabels.team=payments'])), 'Deployment');
+    assert.equal(deployment.spec.template.metadata.labels['app.kubernetes.io/name'], 'example-app');
+    assert.equal(deployment.spec.template.metadata.labels.team, 'payments');
+    assert.deepEqual(deployment.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'example-app', 'app.kubernetes.io/instance': 'demo' });
+  });
+});
+
 describe('a consumer without the alias', () => {
   it('reads the library values under `init-toolkit:`', () => {
     const copy = chartsCopy();
@@ -297,6 +326,9 @@ describe('render errors name the problem', () => {
     ['a setting that clashes with a mount', ['initToolkit.steps.secrets.settings.out=/tmp'], /steps\.secrets sets COPY_SECRETS_OUT twice/],
     ['render-config without templates', ['initToolkit.steps.config.templates=null'], /steps\.config \(render-config\) has no templates/],
     ['two steps writing one volume at one path', ['initToolkit.steps.more.tool=copy-secrets'], /steps more and secrets both write the secrets volume at "\/": give one of them mounts\.secrets\.path/],
+    ['a ConfigMap name two workloads would share', ['initToolkit.steps.export-config.tool=render-config', 'initToolkit.steps.export-config.templates.files.a=b', 'initToolkit.workloads.export.steps.config.tool=render-config', 'initToolkit.workloads.export.steps.config.templates.files.a=b'], /steps and workloads\.export would both create the ConfigMap demo-example-app-export-config-templates/],
+    ['a mount path that climbs out (..)', ['initToolkit.steps.secrets.mounts.secrets.path=..'], /mounts\/secrets\/path/],
+    ['a label value the API refuses', ['initToolkit.commonLabels.team=a b'], /commonLabels\/team/],
     ['the values of 0.1 (tools.*)', ['initToolkit.tools.wait-for-db.enabled=true'], /initToolkit\.tools was replaced by initToolkit\.steps in 0\.2\.0/],
   ];
   for (const [what, set, message] of cases) {

@@ -62,8 +62,9 @@ export function arnScope(env: NodeJS.ProcessEnv, account: string | undefined): A
  */
 export function kmsStatements(keyArns: readonly string[], service: string, region: string): Statement[] {
   for (const arn of keyArns) {
-    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/\S+$/.test(arn)) {
-      throw new UsageError(`--kms-key-arn ${JSON.stringify(arn)}: expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID`);
+    // kms:Decrypt is authorized on the key's ARN, never on an alias ARN: a policy naming an alias grants nothing.
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
+      throw new UsageError(`--kms-key-arn ${JSON.stringify(arn)}: expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias ARN grants nothing: look up its key with aws kms describe-key)`);
     }
   }
   if (keyArns.length === 0) return [];

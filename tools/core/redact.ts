@@ -110,7 +110,7 @@ function mask(text: string, matcher: SecretMatcher): string {
 // and the next "@", space and URL start are found by forward scans that never go back, so the cost is
 // linear in the text whatever it holds (a regular expression here backtracked 1024 steps per "a://").
 const URL_HEAD = /\b[a-z][a-z0-9+.-]{0,63}:\/\/[^\s/?#@:]*:/gi;
-const NEXT_URL = /(?<=[",'])(?:[a-z0-9-]{1,63}=)?[a-z][a-z0-9+.-]{0,63}:\/\//gi;
+const NEXT_URL = /(?<=[",'])(?:[a-z0-9-]{1,63}=(?=(?:postgres|postgresql|redis|rediss|tcp|https?):\/\/))?[a-z][a-z0-9+.-]{0,63}:\/\//gi;
 const SPACE = /\s/g;
 const MAX_PASSWORD = 1024;
 

@@ -28,12 +28,24 @@ interface Source {
   from: string;
 }
 
-/** "db=VALUE" of one flag entry, its target looked up by name. */
-function entry(flag: string, field: Field, text: string, targets: readonly Target[]): Source {
+/** An env var name, as Kubernetes and shells write them. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * "db=VALUE" of one flag entry (the `position`-th of its flag), its target looked up by name. A
+ * password pasted where a variable name or a path belongs must not end up in a message: errors never
+ * quote the entry, only the flag, its position and the target name.
+ */
+function entry(flag: string, field: Field, text: string, position: number, targets: readonly Target[]): Source {
   const eq = text.indexOf('=');
   const name = text.slice(0, eq).trim();
   const from = text.slice(eq + 1).trim();
-  if (eq <= 0 || from === '') throw new UsageError(`${flag} ${JSON.stringify(text)}: expected TARGET=${flag.endsWith('env') ? 'VAR' : 'FILE'}, e.g. ${flag} db=${flag.endsWith('env') ? 'DB_PASSWORD' : '/secrets/db-password'}`);
+  const which = `${flag} (entry ${position + 1})`;
+  const example = `e.g. ${flag} db=${flag.endsWith('env') ? 'DB_PASSWORD' : '/secrets/db-password'}`;
+  if (eq <= 0 || from === '' || !/^[a-z0-9-]+$/.test(name)) throw new UsageError(`${which}: expected TARGET=${flag.endsWith('env') ? 'VAR' : 'FILE'}, ${example}`);
+  if (flag.endsWith('env') && !ENV_NAME.test(from)) {
+    throw new UsageError(`${which} for "${name}": the part after "=" is not an env var name (letters, digits, _); give the name of the variable that holds the ${field}, never the ${field} itself`);
+  }
   const target = targets.find((t) => t.name === name);
   if (!target) {
     const names = targets.flatMap((t) => (t.name === undefined ? [] : [t.name]));
@@ -46,7 +58,8 @@ function entry(flag: string, field: Field, text: string, targets: readonly Targe
 /** The value of one source: an env var, or a file without one trailing newline; never empty. */
 async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
   const { flag, target, from } = source;
-  const what = `${flag} ${target.name}=${from}`;
+  // An env var name is safe to show (checked above); a path is not quoted: it may be a pasted password.
+  const what = flag.endsWith('env') ? `${flag} ${target.name}=${from}` : `${flag} for "${target.name}"`;
   if (flag.endsWith('env')) {
     const value = env[from];
     if (value === undefined || value === '') {
@@ -58,7 +71,8 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
   try {
     bytes = await readSmallFile(from, MAX_CREDENTIAL_BYTES);
   } catch (error) {
-    if (error instanceof SmallFileError) throw new UsageError(`${what}: ${error.message}; mount the Secret's key as a file`, { cause: error });
+    // No cause: the log line would show the cause's message, which names the path.
+    if (error instanceof SmallFileError) throw new UsageError(`${what}: the file ${error.message.slice(error.path.length + 1)}; mount the Secret's key as a file and give its path`);
     throw error;
   }
   let text: string;
@@ -76,10 +90,10 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
 /** Sets the user and password of named targets from their sources; each target and field once. */
 export async function applyCredentials(targets: readonly Target[], options: CredentialOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const sources = [
-    ...options.passwordEnv.map((t) => entry('--password-env', 'password', t, targets)),
-    ...options.passwordFile.map((t) => entry('--password-file', 'password', t, targets)),
-    ...options.userEnv.map((t) => entry('--user-env', 'user', t, targets)),
-    ...options.userFile.map((t) => entry('--user-file', 'user', t, targets)),
+    ...options.passwordEnv.map((t, i) => entry('--password-env', 'password', t, i, targets)),
+    ...options.passwordFile.map((t, i) => entry('--password-file', 'password', t, i, targets)),
+    ...options.userEnv.map((t, i) => entry('--user-env', 'user', t, i, targets)),
+    ...options.userFile.map((t, i) => entry('--user-file', 'user', t, i, targets)),
   ];
   const given = new Map<string, string>();
   for (const source of sources) {

@@ -12,7 +12,7 @@ export const spec = {
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
-    split: /[\s,]+(?=(?:[a-z0-9-]+=)?[a-z][a-z0-9+.-]*:\/\/)/i,
+    split: /[\s,]+(?=(?:[a-z0-9-]+=)?(?:postgres|postgresql|redis|rediss|tcp|http|https):\/\/)/i,
   },
   options: {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },

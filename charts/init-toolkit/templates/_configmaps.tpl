@@ -7,6 +7,7 @@ file; called like `init-toolkit.initContainers`.
 {{- define "init-toolkit.configMaps" -}}
 {{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
 {{- $workload := include "init-toolkit.workload" . -}}
+{{- include "init-toolkit.checkConfigMapNames" $root -}}
 {{- $steps := include "init-toolkit.steps" (dict "root" $root "workload" $workload) | fromJson -}}
 {{- $configs := dict -}}
 {{- range $name, $step := $steps -}}{{- if $step.config -}}{{- $_ := set $configs (printf "%s.yaml" $name) (toYaml $step.config) -}}{{- end -}}{{- end -}}
@@ -66,4 +67,36 @@ it (e.g. with a version suffix) to roll the pods. 32 hex digits are plenty to de
 {{- $_ := set $content $name (dict "config" $step.config "templates" $step.templates) -}}
 {{- end -}}
 checksum/init-toolkit: {{ toJson $content | sha256sum | trunc 32 }}
+{{- end -}}
+
+
+{{/* The names of the ConfigMaps a workload's steps need: (dict "root" $ "workload" W), a JSON list. */}}
+{{- define "init-toolkit.configMapNames" -}}
+{{- $steps := include "init-toolkit.steps" . | fromJson -}}
+{{- $names := list -}}
+{{- range $name, $step := $steps -}}
+{{- if $step.config -}}{{- $names = append $names (include "init-toolkit.resourceName" (list $.root (include "init-toolkit.workloadSuffix" (list $.workload "step-config")))) -}}{{- end -}}
+{{- if and $step.templates.files (not $step.templates.existingConfigMap) -}}
+{{- $names = append $names (include "init-toolkit.resourceName" (list $.root (include "init-toolkit.workloadSuffix" (list $.workload (printf "%s-templates" $name))))) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson ($names | uniq) -}}
+{{- end -}}
+
+{{/*
+Fails when two workloads would generate a ConfigMap of the same name (the default workload's step
+`export-config` and the `config` step of workload `export` both give `<fullname>-export-config-templates`).
+*/}}
+{{- define "init-toolkit.checkConfigMapNames" -}}
+{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
+{{- $owners := dict -}}
+{{- range $workload := prepend (keys ($cfg.workloads | default dict) | sortAlpha) "" -}}
+{{- range $name := include "init-toolkit.configMapNames" (dict "root" $ "workload" $workload) | fromJsonArray -}}
+{{- $owner := ternary (printf "workloads.%s" $workload) "steps" (ne $workload "") -}}
+{{- with index $owners $name -}}
+{{- fail (printf "init-toolkit: %s and %s would both create the ConfigMap %s; rename a step or a workload" . $owner $name) -}}
+{{- end -}}
+{{- $_ := set $owners $name $owner -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

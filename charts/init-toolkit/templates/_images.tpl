@@ -33,6 +33,6 @@ name or {name: ...}, without duplicates; empty when none. Takes the root context
 {{- if kindIs "map" . -}}{{- $names = append $names .name -}}{{- else -}}{{- $names = append $names . -}}{{- end -}}
 {{- end -}}
 {{- range $names | uniq }}
-- name: {{ . }}
+- name: {{ . | quote }}
 {{- end }}
 {{- end -}}

@@ -21,3 +21,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
 {{- with $cfg.commonAnnotations }}{{ toYaml . }}{{ end -}}
 {{- end -}}
+
+{{/* Labels of the pods: the selector labels, then `commonLabels` (which cannot replace a selector label). */}}
+{{- define "init-toolkit.podLabels" -}}
+{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
+{{- toYaml (merge (include "init-toolkit.selectorLabels" . | fromYaml) ($cfg.commonLabels | default dict)) -}}
+{{- end -}}

@@ -19,8 +19,15 @@
 
 {{/* A derived resource name: (list $ "templates") -> `<fullname>-templates`, within 63 characters. */}}
 {{- define "init-toolkit.resourceName" -}}
-{{- $suffix := index . 1 -}}
-{{- printf "%s-%s" (include "init-toolkit.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- include "init-toolkit.boundedName" (printf "%s-%s" (include "init-toolkit.fullname" (index . 0)) (index . 1)) -}}
+{{- end -}}
+
+{{/*
+A name within the 63 characters of a label or DNS label: as it is when it fits, else cut to 54 and
+ended with 8 hex digits of its hash, so two long names that share their start stay apart.
+*/}}
+{{- define "init-toolkit.boundedName" -}}
+{{- if le (len .) 63 -}}{{ . }}{{- else -}}{{ printf "%s-%s" (trunc 54 . | trimSuffix "-") (sha256sum . | trunc 8) }}{{- end -}}
 {{- end -}}
 
 {{/* A resource name suffix within a workload: (list "worker" "step-config") -> `worker-step-config`; the default workload adds nothing. */}}

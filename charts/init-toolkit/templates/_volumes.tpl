@@ -38,9 +38,12 @@ emptyDir:
   {{- end }}
 {{- end -}}
 
-{{/* Volume name of a step's own ConfigMap volume: (list $volumePrefix $stepName), within 63 characters. */}}
+{{/*
+Volume name of a step's own ConfigMap volume: (list $volumePrefix $stepName). Within 63 characters:
+a longer one is cut and ends with a hash of the step name, so two long step names never share a volume.
+*/}}
 {{- define "init-toolkit.stepVolumeName" -}}
-{{- printf "%s-%s" (index . 0) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- include "init-toolkit.boundedName" (printf "%s-%s" (index . 0) (index . 1)) -}}
 {{- end -}}
 
 {{/*

@@ -108,8 +108,8 @@ describe('credentials of named targets', () => {
     ['a password in the URL and by flag', ['db=postgres://u:pw@127.0.0.1:1/x', '--password-env', 'db=P'], { P: 'x' }, /already has a password in its URL; keep one of them/],
     ['two sources for one password', [pgTarget, '--password-env', 'db=P', '--password-file', 'db=/etc/hostname'], { P: 'x' }, /already given by --password-env; keep one/],
     ['a tcp target', ['mq=tcp://127.0.0.1:1', '--password-env', 'mq=P'], { P: 'x' }, /is a tcp target, which takes no credentials/],
-    ['a missing file', [pgTarget, '--password-file', 'db=/nonexistent/pw'], {}, /--password-file db=\/nonexistent\/pw: \/nonexistent\/pw cannot be read: ENOENT; mount the Secret's key as a file/],
-    ['a flag without TARGET=', [pgTarget, '--password-env', 'DB_PASSWORD'], {}, /expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/],
+    ['a missing file', [pgTarget, '--password-file', 'db=/nonexistent/pw'], {}, /--password-file for "db": the file cannot be read: ENOENT; mount the Secret's key as a file and give its path/],
+    ['a flag without TARGET=', [pgTarget, '--password-env', 'DB_PASSWORD'], {}, /--password-env \(entry 1\): expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/],
     ['two targets with one name', ['db=postgres://127.0.0.1:1/x', 'db=redis://127.0.0.1:2/0'], {}, /two targets are named "db"/],
   ];
   for (const [what, args, env, message] of usage) {
@@ -119,6 +119,20 @@ describe('credentials of named targets', () => {
       assert.match(failure(run), message);
     });
   }
+
+  test('a password pasted where a variable name or a file path belongs is refused without being shown', async () => {
+    const pasted = `Sup3r-S3cret!-${suffix}`;
+    for (const [args, env] of [
+      [[pgTarget], { WAIT_FOR_DB_PASSWORD_ENV: `db=${pasted}` }],
+      [[pgTarget, '--password-env', pasted], {}],
+      [[pgTarget, '--password-file', `db=${pasted}`], {}],
+      [[pgTarget, '--user-env', `db=${pasted}`], {}],
+    ] as Array<[string[], Record<string, string>]>) {
+      const run = await wait(args, env);
+      assert.equal(run.code, 2, failure(run));
+      assertNeverShown(run, pasted);
+    }
+  });
 
   test('exit 2 for a password file that is not UTF-8 or is empty', async () => {
     writeFileSync(join(dir, 'latin1'), Buffer.from([0x70, 0xe9, 0x0a]));

@@ -32,7 +32,8 @@ test('kms:Decrypt only through the service, in the region (any region: StringLik
   assert.deepEqual(kmsStatements(['arn:aws:kms:eu-west-1:111122223333:key/abc'], 's3', 'eu-west-1'), [
     { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:aws:kms:eu-west-1:111122223333:key/abc'], Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } },
   ]);
-  assert.deepEqual(kmsStatements(['arn:aws:kms:eu-west-1:111122223333:alias/app'], 'secretsmanager', '*')[0]?.Condition, { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } });
+  assert.deepEqual(kmsStatements(['arn:aws:kms:eu-west-1:111122223333:key/k-1'], 'secretsmanager', '*')[0]?.Condition, { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } });
+  assert.throws(() => kmsStatements(['arn:aws:kms:eu-west-1:111122223333:alias/app'], 's3', 'eu-west-1'), /an alias ARN grants nothing/);
   assert.deepEqual(kmsStatements([], 's3', 'eu-west-1'), []);
   assert.throws(() => kmsStatements(['my-key'], 's3', 'eu-west-1'), /--kms-key-arn "my-key": expected a KMS key ARN/);
 });
