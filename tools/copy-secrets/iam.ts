@@ -3,7 +3,7 @@
 // resource ("*"); BatchGetSecretValue then needs GetSecretValue on every secret it returns, which is
 // where the secrets are named. --from-dir needs no permission.
 
-import { kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
+import { iamLiteral, kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
 import type { Plan, SecretRef } from './selection.ts';
 
 /** A secret's ARN pattern: AWS appends "-" and six random characters to the name. */
@@ -40,7 +40,8 @@ export function secretsPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly 
   if (filter !== undefined) {
     statements.push({ Effect: 'Allow', Action: ['secretsmanager:BatchGetSecretValue', 'secretsmanager:ListSecrets'], Resource: ['*'] });
     const resource = filter.prefix === undefined ? '*' : `arn:${scope.partition}:secretsmanager:${scope.region}:${scope.account}:secret:${filter.prefix}*`;
-    const tags = Object.fromEntries(filter.tags.map((t) => [`secretsmanager:ResourceTag/${t.key}`, t.value]));
+    // A tag value is compared literally by StringEquals, but "${...}" in it would be a policy variable.
+    const tags = Object.fromEntries(filter.tags.map((t) => [`secretsmanager:ResourceTag/${t.key}`, iamLiteral(t.value)]));
     statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [resource], ...(filter.tags.length > 0 ? { Condition: { StringEquals: tags } } : {}) });
   }
   if (secretRefs.length > 0 || filter !== undefined) statements.push(...kmsStatements(kmsKeyArns, 'secretsmanager', scope.region));

@@ -75,6 +75,15 @@ export function kmsStatements(keyArns: readonly string[], service: string, regio
 
 const sortedUnique = (items: readonly string[]): string[] => [...new Set(items)].sort();
 
+/**
+ * A name as a literal inside an IAM resource or condition value: `*` and `?` are wildcards there and
+ * `${...}` a policy variable, so an S3 key `exports/*.csv` must not become a pattern for every CSV.
+ * IAM's own escapes: `${*}`, `${?}`, `${$}`.
+ */
+export function iamLiteral(text: string): string {
+  return text.replace(/[*?$]/g, (c) => `\${${c}}`);
+}
+
 /** Statements with the same `same` key (and condition) merged, the `other` list unioned. */
 function mergeBy(statements: readonly Statement[], same: 'Action' | 'Resource', other: 'Action' | 'Resource'): Statement[] {
   const merged = new Map<string, Statement>();

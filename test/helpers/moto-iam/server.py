@@ -44,10 +44,21 @@ from moto.sts.responses import TokenResponse
 from moto.utilities.utils import get_partition
 
 
+IAM_TOKEN = re.compile(r"\$\{([*?$])\}|[*?]|.", re.DOTALL)
+
+
 def iam_pattern(pattern, value, ignore_case=False):
-    """IAM's wildcard match: `*` any run of characters, `?` exactly one, everything else literal."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    """IAM's wildcard match: `*` any run of characters, `?` exactly one, `${*}` `${?}` `${$}` literal."""
+    regex = "".join(
+        re.escape(m.group(1)) if m.group(1) else ".*" if m.group(0) == "*" else "." if m.group(0) == "?" else re.escape(m.group(0))
+        for m in IAM_TOKEN.finditer(pattern)
+    )
     return re.fullmatch(regex, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+
+
+def iam_literal(text):
+    """A condition value of StringEquals with IAM's escapes resolved."""
+    return re.sub(r"\$\{([*?$])\}", r"\1", text)
 
 
 def as_list(value):
@@ -59,14 +70,18 @@ def condition_holds(operator, expected, actual):
     if actual is None:
         return False
     if operator == "StringEquals":
-        return any(a in as_list(expected) for a in as_list(actual))
+        return any(a in [iam_literal(e) for e in as_list(expected)] for a in as_list(actual))
     if operator == "StringLike":
         return any(iam_pattern(e, str(a)) for a in as_list(actual) for e in as_list(expected))
     return False
 
 
+KNOWN_OPERATORS = {"StringEquals", "StringLike"}
+
+
 def statement_applies(statement, action, resource, context):
-    """A statement applies when its action, resource and every condition match (conditions never deny by themselves)."""
+    """A statement applies when its action, resource and every condition match (conditions never deny by themselves).
+    A condition this emulation cannot evaluate never grants, and always denies: it fails closed both ways."""
     if "Action" in statement and not any(iam_pattern(a, action, True) for a in as_list(statement["Action"])):
         return False
     if "NotAction" in statement and any(iam_pattern(a, action, True) for a in as_list(statement["NotAction"])):
@@ -75,9 +90,12 @@ def statement_applies(statement, action, resource, context):
         return False
     if "NotResource" in statement and any(iam_pattern(r, resource) for r in as_list(statement["NotResource"])):
         return False
+    conditions = statement.get("Condition", {})
+    if statement.get("Effect") == "Deny" and any(operator not in KNOWN_OPERATORS for operator in conditions):
+        return True
     return all(
         condition_holds(operator, expected, context.get(key))
-        for operator, pairs in statement.get("Condition", {}).items()
+        for operator, pairs in conditions.items()
         for key, expected in pairs.items()
     )
 
@@ -85,7 +103,7 @@ def statement_applies(statement, action, resource, context):
 def request_context(request, resource):
     """The condition keys this project's policies use: s3:prefix of a listing, the secret's tags."""
     context = {}
-    query = parse_qs(urlparse(request._path).query)
+    query = parse_qs(urlparse(request._path).query, keep_blank_values=True)
     if "prefix" in query:
         context["s3:prefix"] = query["prefix"][0]
     for backend in secretsmanager_backends[request.account_id].values():

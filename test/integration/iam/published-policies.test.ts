@@ -70,6 +70,8 @@ before(async () => {
     await put('acme-exports', 'weekly/users.csv', 'id,name\n3,cy\n');
     await put('acme-exports', 'daily/SHA256SUMS', `${createHash('sha256').update('id,name\n1,ada\n').digest('hex')}  users.csv\n`);
     await put('acme-models', 'v3/model.bin', 'weights');
+    await put('acme-exports', 'odd/a*b$.csv', 'id\n1\n');
+    await put('acme-exports', 'odd/aXXb$.csv', 'id\n2\n');
     await put('example-app-data', 'exports/countries.csv', 'code,name\nfr,France\n');
   });
 });
@@ -217,6 +219,13 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
       await provePolicy(policy, [{ tool, args, needs: actionsOf(policy) }]);
     });
   }
+
+  test('a key holding IAM wildcard characters (*, $) is printed escaped: enough for it, nothing for its look-alikes', async () => {
+    const policy = await policyFor('fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/a*b$.csv']);
+    assert.deepEqual(policy.Statement[0]?.Resource, ['arn:aws:s3:::acme-exports/odd/a${*}b${$}.csv']);
+    await provePolicy(policy, [{ tool: 'fetch-and-convert-data', args: ['--name', 'odd.csv', 's3://acme-exports/odd/a*b$.csv'], needs: ['s3:GetObject'] }]);
+    assertDenied(await runAs(policy, 'fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/aXXb$.csv']), 's3:GetObject', 'an object the unescaped pattern would have matched');
+  });
 
   test('a config file with jobs: fetch-and-convert-data prints the policy of every job', async () => {
     const config = join(tempDir('iam-config-'), 'jobs.yaml');

@@ -1,7 +1,7 @@
 // The policy builder of --print-iam-policy: scope from env and flags, merging, KMS statements.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { arnScope, formatPolicy, kmsStatements, policyDocument } from '../../../tools/core/iam-policy.ts';
+import { arnScope, formatPolicy, iamLiteral, kmsStatements, policyDocument } from '../../../tools/core/iam-policy.ts';
 
 test('the scope: AWS_REGION, else AWS_DEFAULT_REGION, else *; the partition follows the region; the account is 12 digits', () => {
   assert.deepEqual(arnScope({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' }, '111122223333'), { partition: 'aws', region: 'eu-west-1', account: '111122223333' });
@@ -36,4 +36,11 @@ test('kms:Decrypt only through the service, in the region (any region: StringLik
   assert.throws(() => kmsStatements(['arn:aws:kms:eu-west-1:111122223333:alias/app'], 's3', 'eu-west-1'), /an alias ARN grants nothing/);
   assert.deepEqual(kmsStatements([], 's3', 'eu-west-1'), []);
   assert.throws(() => kmsStatements(['my-key'], 's3', 'eu-west-1'), /--kms-key-arn "my-key": expected a KMS key ARN/);
+});
+
+test('names are literals in IAM: wildcards and policy variables escaped the way IAM reads them', () => {
+  assert.equal(iamLiteral('exports/*.csv'), 'exports/${*}.csv');
+  assert.equal(iamLiteral('a?b$c'), 'a${?}b${$}c');
+  assert.equal(iamLiteral('${aws:username}'), '${$}{aws:username}');
+  assert.equal(iamLiteral('plain/key.csv'), 'plain/key.csv');
 });
