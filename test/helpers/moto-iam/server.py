@@ -13,6 +13,8 @@ wrong reason. This launcher closes them in-process, then runs moto's own server:
   per-secret calls are checked against the secret's ARN, and BatchGetSecretValue, as AWS documents it,
   needs `secretsmanager:GetSecretValue` on each secret it returns (the others come back in `Errors` as
   AccessDeniedException) and, with filters, `secretsmanager:ListSecrets`.
+- SSM Parameter Store: GetParameters is checked on every parameter it names, GetParametersByPath on
+  its path (moto checks both against `*`).
 - STS AssumeRoleWithWebIdentity: moto accepts any token. Here, like AWS, the call is unsigned and the
   token must be a JWT signed by a key of its issuer (JWKS given in MOTO_IAM_OIDC_JWKS, a JSON file
   {issuer: jwks}, as AWS would fetch them from the issuer), not expired, for an IAM OIDC provider of
@@ -40,6 +42,7 @@ from moto.iam.models import iam_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sts.exceptions import STSClientError
+from moto.ssm.responses import SimpleSystemManagerResponse
 from moto.sts.responses import TokenResponse
 from moto.utilities.utils import get_partition
 
@@ -203,6 +206,43 @@ def batch_get_secret_value(self):
 
 
 SecretsManagerResponse.batch_get_secret_value = batch_get_secret_value
+
+
+# ---- SSM Parameter Store: per-parameter resources ----
+
+def parameter_arn(response, name):
+    """The ARN IAM sees for a parameter name or selector (`/app/db:3` is the parameter /app/db)."""
+    bare = name.split(":", 1)[0] if not name.startswith("arn:") else name
+    if bare.startswith("arn:"):
+        return bare
+    return f"arn:{get_partition(response.region)}:ssm:{response.region}:{response.current_account}:parameter/{bare.lstrip('/')}"
+
+
+def determine_parameter_resource(self):
+    # GetParameters is checked on every name it asks for (below); the first one stands for the call.
+    names = self._get_param("Names")
+    if isinstance(names, list) and names:
+        return parameter_arn(self, names[0])
+    for key in ("Name", "Path"):
+        value = self._get_param(key)
+        if isinstance(value, str) and value:
+            return parameter_arn(self, value.rstrip("/") or "/")
+    return "*"
+
+
+SimpleSystemManagerResponse._determine_resource = determine_parameter_resource
+original_get_parameters = SimpleSystemManagerResponse.get_parameters
+
+
+def get_parameters(self):
+    # AWS authorizes GetParameters on each parameter named, not only on the first.
+    if auth_enforced():
+        for name in self._get_param("Names") or []:
+            iam_request(self, "GetParameters").check_action_permitted(parameter_arn(self, name))
+    return original_get_parameters(self)
+
+
+SimpleSystemManagerResponse.get_parameters = get_parameters
 
 
 # ---- STS: web identity federation as IAM does it ----

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createOidcProvider, MOTO_ACCOUNT, startMotoIam, testIssuer, type MotoIam } from '../../helpers/moto-iam.ts';
 import { actionsOf, publishedExamples, publishedPolicies, withoutAction, type PolicyDocument } from '../../helpers/published-policies.ts';
@@ -58,6 +59,10 @@ before(async () => {
     await secret('pay/two', 'pay-two-secret', 'payments');
     await secret('example-app/db', '{"username":"app","password":"example-db-secret"}');
     await secret('example-app/api-key', 'example-api-key');
+    const ssm = new SSMClient({ endpoint: moto.url, region: REGION, credentials });
+    for (const [Name, Value] of [['/app/params/db/password', 'param-pw'], ['/app/params/prod/a', 'param-a'], ['/app/params/prod/deeper/b', 'param-b'], ['/app/other-param', 'not-for-this-role']]) {
+      await ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
+    }
     const s3 = new S3Client({ endpoint: moto.url, region: REGION, credentials, forcePathStyle: true });
     for (const Bucket of ['acme-exports', 'acme-models', 'example-app-data']) {
       await s3.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
@@ -210,6 +215,7 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
     ['copy-secrets', 'named secrets, one at a version stage', ['app/db', 'app/prod/a?stage=AWSCURRENT']],
     ['copy-secrets', 'a prefix and a named secret', ['--prefix', 'app/prod/', 'app/db#password']],
     ['copy-secrets', 'a tag and a named secret', ['--tag', 'team=payments', 'example-app/api-key']],
+    ['copy-secrets', 'SSM parameters by name and by path, beside a secret', ['ssm:/app/params/db/password', 'ssm:/app/params/prod/', 'app/db']],
     ['fetch-and-convert-data', 'objects and a prefix in three buckets', ['s3://acme-exports/daily/', 's3://acme-models/v3/model.bin', 's3://example-app-data/exports/countries.csv']],
     ['fetch-and-convert-data', 'an object checked against a checksum file in S3', ['--sha256-from', 's3://acme-exports/daily/SHA256SUMS', 's3://acme-exports/daily/users.csv']],
   ];
@@ -225,6 +231,11 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
     assert.deepEqual(policy.Statement[0]?.Resource, ['arn:aws:s3:::acme-exports/odd/a${*}b${$}.csv']);
     await provePolicy(policy, [{ tool: 'fetch-and-convert-data', args: ['--name', 'odd.csv', 's3://acme-exports/odd/a*b$.csv'], needs: ['s3:GetObject'] }]);
     assertDenied(await runAs(policy, 'fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/aXXb$.csv']), 's3:GetObject', 'an object the unescaped pattern would have matched');
+  });
+
+  test('SSM: a parameter outside the printed policy is denied, naming ssm:GetParameters', async () => {
+    const policy = await policyFor('copy-secrets', ['ssm:/app/params/db/password']);
+    assertDenied(await runAs(policy, 'copy-secrets', ['ssm:/app/params/db/password', 'ssm:/app/other-param']), 'ssm:GetParameters', 'a parameter the policy does not name');
   });
 
   test('a config file with jobs: fetch-and-convert-data prints the policy of every job', async () => {
