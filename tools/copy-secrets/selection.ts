@@ -2,6 +2,7 @@
 // selection, the mounted directory and the output settings, validated into one Plan (UsageError if not).
 
 import { UsageError } from '../core/errors.ts';
+import { checkPolicyOptions } from '../core/iam-policy.ts';
 import { parseKeyPath } from './key-path.ts';
 import type { OptionValues } from '../core/options.ts';
 import { MANIFEST_NAME, MAX_NAME_LENGTH, sanitizeFileName } from './names.ts';
@@ -188,6 +189,7 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput): Plan {
   const { options } = input;
+  checkPolicyOptions(options);
   const refs = input.args.map(parseSecretRef);
   const tags = options.tag.map(parseTag);
   const filter =

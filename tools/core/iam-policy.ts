@@ -47,6 +47,13 @@ function partitionOf(region: string): string {
   return 'aws';
 }
 
+/** --aws-account-id and --kms-key-arn shape only the printed policy: without --print-iam-policy they are a mistake. */
+export function checkPolicyOptions(options: { printIamPolicy: boolean; awsAccountId: string | undefined; kmsKeyArn: readonly string[] }): void {
+  if (options.printIamPolicy) return;
+  const given = [options.awsAccountId !== undefined ? '--aws-account-id' : '', options.kmsKeyArn.length > 0 ? '--kms-key-arn' : ''].filter(Boolean);
+  if (given.length > 0) throw new UsageError(`${given.join(' and ')} only ${given.length > 1 ? 'shape' : 'shapes'} --print-iam-policy, which is not given: add it to print the policy, or remove ${given.length > 1 ? 'them' : 'it'}`);
+}
+
 /** The scope of the printed ARNs: AWS_REGION (else AWS_DEFAULT_REGION, else `*`) and --aws-account-id (else `*`). */
 export function arnScope(env: NodeJS.ProcessEnv, account: string | undefined): ArnScope {
   if (account !== undefined && !/^[0-9]{12}$/.test(account)) {

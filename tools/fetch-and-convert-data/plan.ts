@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
+import { checkPolicyOptions } from '../core/iam-policy.ts';
 import type { OptionValues } from '../core/options.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
 import type { Spec } from './spec.ts';
@@ -95,6 +96,7 @@ const MAX_NAME_BYTES = NAME_MAX_BYTES - MANIFEST_SUFFIX.length;
 const JOB_KEYS = new Set(['source', 'out', 'name', 'convert', 'sha256', 'sha512', 'sha256-from']);
 
 export function buildPlan(options: OptionValues<Spec>, args: string[], config: Record<string, unknown>, configPath: string | undefined): Plan {
+  checkPolicyOptions(options);
   const settings = buildSettings(options);
   const inputs: Array<{ input: JobInput; label: string }> = [];
   const perSourceFlags = ['name', 'sha256', 'sha512'] as const;

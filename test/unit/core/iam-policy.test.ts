@@ -1,7 +1,7 @@
 // The policy builder of --print-iam-policy: scope from env and flags, merging, KMS statements.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { arnScope, formatPolicy, iamLiteral, kmsStatements, policyDocument } from '../../../tools/core/iam-policy.ts';
+import { arnScope, checkPolicyOptions, formatPolicy, iamLiteral, kmsStatements, policyDocument } from '../../../tools/core/iam-policy.ts';
 
 test('the scope: AWS_REGION, else AWS_DEFAULT_REGION, else *; the partition follows the region; the account is 12 digits', () => {
   assert.deepEqual(arnScope({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' }, '111122223333'), { partition: 'aws', region: 'eu-west-1', account: '111122223333' });
@@ -43,4 +43,11 @@ test('names are literals in IAM: wildcards and policy variables escaped the way 
   assert.equal(iamLiteral('a?b$c'), 'a${?}b${$}c');
   assert.equal(iamLiteral('${aws:username}'), '${$}{aws:username}');
   assert.equal(iamLiteral('plain/key.csv'), 'plain/key.csv');
+});
+
+test('--aws-account-id and --kms-key-arn without --print-iam-policy are a usage error, not silently ignored', () => {
+  assert.doesNotThrow(() => checkPolicyOptions({ printIamPolicy: true, awsAccountId: '111122223333', kmsKeyArn: ['arn:aws:kms:eu-west-1:111122223333:key/k'] }));
+  assert.doesNotThrow(() => checkPolicyOptions({ printIamPolicy: false, awsAccountId: undefined, kmsKeyArn: [] }));
+  assert.throws(() => checkPolicyOptions({ printIamPolicy: false, awsAccountId: '111122223333', kmsKeyArn: [] }), /--aws-account-id only shapes --print-iam-policy, which is not given/);
+  assert.throws(() => checkPolicyOptions({ printIamPolicy: false, awsAccountId: '1', kmsKeyArn: ['x'] }), /--aws-account-id and --kms-key-arn only shape/);
 });
