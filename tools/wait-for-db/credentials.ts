@@ -1,7 +1,8 @@
 // Credentials of named targets from env vars and files (--password-env db=VAR, --password-file db=FILE,
 // --user-env, --user-file): what a Kubernetes Secret gives a container (`valueFrom.secretKeyRef`, a mounted
-// key), with any byte a URL would need escaped. Every value is registered for redaction the moment it is
-// read, before any log line or connection.
+// key), with any byte a URL would need escaped. Every password is registered for redaction the moment it
+// is read, before any log line or connection. A user is not a secret, as in a URL (postgres://app:***@db):
+// masking a user named "postgres" or "redis" would turn every "postgres://" of the logs into "***://".
 
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
@@ -107,8 +108,8 @@ export async function applyCredentials(targets: readonly Target[], options: Cred
   }
   for (const source of sources) {
     const value = await read(source, env);
-    // Registered before anything else sees it, user names too (an ACL user can be a secret).
-    redactor.add(value);
+    // Registered before anything else sees it.
+    if (source.field === 'password') redactor.add(value);
     source.target[source.field] = value;
   }
 }

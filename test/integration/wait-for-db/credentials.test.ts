@@ -89,6 +89,15 @@ describe('credentials of named targets', () => {
     assertNeverShown(run, PASSWORD);
   });
 
+  test('a user from a flag is shown as the user of a URL is, never masked: "toolkit" as user and database name stays readable', async () => {
+    const { username, password } = new URL(testPgUrl());
+    const run = await wait([pgTarget, '--user-env', 'db=DB_USER', '--password-env', 'db=DB_PASSWORD'], { DB_USER: username, DB_PASSWORD: password });
+    assert.equal(run.code, 0, failure(run));
+    assert.deepEqual(run.logs[0]?.targets, [pgTarget]);
+    assert.equal((run.logs.at(-1)?.targets as Array<{ target: string }>)[0]?.target, pgTarget);
+    assertNeverShown(run, password);
+  });
+
   test('a wrong password fails fast (exit 3, waiting cannot fix it), naming the target, never the password', async () => {
     const wrong = `${PASSWORD}-wrong`;
     for (const [target, user] of [[pgTarget, PG_ROLE], [redisTarget, REDIS_USER]] as const) {
