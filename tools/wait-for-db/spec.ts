@@ -8,7 +8,7 @@ export const spec = {
   usage: 'TARGET...',
   positional: {
     name: 'targets',
-    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL; all must be ready',
+    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.

@@ -28,6 +28,8 @@ export interface Target {
 
 /** A target's name: what a Kubernetes name allows, so that it reads the same in values and logs. */
 const TARGET_NAME = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)=(?=[a-zA-Z][a-zA-Z0-9+.-]*:)/;
+/** What was meant as a name and is not one ("DB=", "my_db="): no ":", "/", "@" or space, so no password. */
+const NAME_LIKE = /^([^\s:/?#@=]{1,200})=(?=[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)/;
 
 const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
   'postgres:': { kind: 'postgres', tls: false },
@@ -42,6 +44,12 @@ const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: numb
 export function parseTarget(written: string): Target {
   const named = TARGET_NAME.exec(written.trimStart());
   const name = named?.[1];
+  const misnamed = named ? undefined : NAME_LIKE.exec(written.trimStart());
+  if (misnamed) {
+    throw new UsageError(
+      `invalid target name "${misnamed[1]}": a name is 1 to 63 lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. db=postgres://app@db:5432/app`,
+    );
+  }
   const text = named ? written.trimStart().slice(named[0].length) : written;
   let url: URL;
   try {

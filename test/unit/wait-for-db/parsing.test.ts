@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { parseTarget, parseTargets } from '../../../tools/wait-for-db/target.ts';
 import { parseStatusSet } from '../../../tools/wait-for-db/settings.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
+import { parseCli } from '../../../tools/core/options.ts';
+import { spec } from '../../../tools/wait-for-db/spec.ts';
 import { redactor } from '../../../tools/core/redact.ts';
 
 test('targets of every scheme parse, IPv6 brackets stripped, default ports applied', () => {
@@ -75,6 +77,29 @@ test('a target may be named NAME=URL: the name is kept and shown, the URL parsed
   assert.equal(target.password, undefined);
   assert.equal(parseTarget('postgres://app@db/app').name, undefined);
   assert.equal(parseTarget('cache-1=rediss://cache:6379/0').name, 'cache-1');
-  assert.throws(() => parseTarget('DB=postgres://db/app'), /not a URL; .*name the target \(db=postgres/);
+  assert.equal(parseTarget(`${'a'.repeat(63)}=tcp://mq:9092`).name, 'a'.repeat(63));
+  for (const name of ['DB', 'my_db', '-db', 'db-', 'a'.repeat(64), 'dé']) {
+    assert.throws(
+      () => parseTarget(`${name}=postgres://u:pw-canary@db/app`),
+      (e: unknown) => e instanceof UsageError && e.message.startsWith(`invalid target name "${name}": a name is 1 to 63 lowercase letters, digits and "-"`) && !e.message.includes('pw-canary'),
+      name,
+    );
+  }
   assert.throws(() => parseTargets(['db=postgres://a/x', 'db=redis://b:6379/0']), /two targets are named "db"/);
+});
+
+test('WAIT_FOR_DB_TARGETS splits before each URL, named or not, never inside a password; lists of credentials split on newlines', async () => {
+  const parsed = await parseCli(spec, [], {
+    WAIT_FOR_DB_TARGETS: 'db=postgres://app:a b,c=d@db/app, cache=rediss://cache:6379/0 mq=tcp://mq:9092\nhttps://api/healthz,DB=redis://x:1/0',
+    WAIT_FOR_DB_PASSWORD_ENV: 'db=DB_PASSWORD\ncache=CACHE_TOKEN',
+    WAIT_FOR_DB_USER_FILE: 'db=/secrets/db user',
+  });
+  assert.equal(parsed.kind, 'run');
+  if (parsed.kind !== 'run') return;
+  assert.deepEqual(parsed.args, ['db=postgres://app:a b,c=d@db/app', 'cache=rediss://cache:6379/0', 'mq=tcp://mq:9092', 'https://api/healthz', 'DB=redis://x:1/0']);
+  assert.deepEqual(parsed.options.passwordEnv, ['db=DB_PASSWORD', 'cache=CACHE_TOKEN']);
+  assert.deepEqual(parsed.options.userFile, ['db=/secrets/db user']);
+  // The last one is cut off on its own and then refused for its name, not read as part of the one before.
+  assert.throws(() => parseTargets(parsed.args), /invalid target name "DB"/);
+  assert.deepEqual(parseTargets(parsed.args.slice(0, -1)).map((t) => [t.name, t.password]), [['db', 'a b,c=d'], ['cache', undefined], ['mq', undefined], [undefined, undefined]]);
 });
