@@ -23,8 +23,9 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
       return (_timeoutMs, signal) => checkTcp(target, signal);
     }
     case 'http': {
-      const { checkHttp } = await import('./checks/http.ts');
-      return (_timeoutMs, signal) => checkHttp(target, settings, signal);
+      const { basicAuth, checkHttp } = await import('./checks/http.ts');
+      const auth = basicAuth(target, settings);
+      return (_timeoutMs, signal) => checkHttp(target, auth, settings, signal);
     }
   }
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -48,8 +49,8 @@ async function wait(args: string[], env: Record<string, string> = {}): Promise<R
   return { ...result, termination: readFileSync(termination, 'utf8') };
 }
 
-function assertNeverShown(run: RunResult & { termination: string }, secret: string): void {
-  for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) {
+function assertNeverShown(run: RunResult & { termination: string }, secret: string, ...derived: string[]): void {
+  for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), ...derived]) {
     assert.ok(!run.stderr.includes(form) && !run.stdout.includes(form) && !run.termination.includes(form), `the password (${form === secret ? 'as is' : 'encoded'}) was shown`);
   }
 }
@@ -148,5 +149,51 @@ describe('credentials of named targets', () => {
     writeFileSync(join(dir, 'empty'), '\n');
     assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'latin1')}`])), /the file is not UTF-8 text/);
     assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'empty')}`])), /the file is empty/);
+  });
+
+  describe('HTTP basic auth', () => {
+    const API_USER = 'api-reader';
+    const basic = `Basic ${Buffer.from(`${API_USER}:${PASSWORD}`).toString('base64')}`;
+    const seen: Array<string | undefined> = [];
+    let server: Server;
+    let apiTarget: string;
+    before(async () => {
+      // A real server that checks the header as a basic-auth protected health endpoint does.
+      server = createServer((req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(req.headers.authorization === basic ? 200 : 401, { 'www-authenticate': 'Basic realm="api"' }).end();
+      });
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      apiTarget = `api=http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
+    });
+    after(() => server.close());
+
+    test('user and password from flags become the Authorization header, byte for byte; never shown, not even base64-encoded', async () => {
+      writeFileSync(join(dir, 'api-password'), `${PASSWORD}\n`);
+      seen.length = 0;
+      const run = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-file', `api=${join(dir, 'api-password')}`], { API_USER });
+      assert.equal(run.code, 0, failure(run));
+      assert.deepEqual(seen, [basic]);
+      assertNeverShown(run, PASSWORD, basic.slice('Basic '.length));
+    });
+
+    test('a wrong password is exit 3 at once (HTTP 401 with credentials), never shown', async () => {
+      const wrong = `${PASSWORD}-wrong`;
+      const run = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-env', 'api=API_PASSWORD'], { API_USER, API_PASSWORD: wrong });
+      assert.equal(run.code, 3, failure(run));
+      assert.match(failure(run), /^api=http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 401: the server refused the user and password; waiting cannot fix this/);
+      assert.ok(run.durationMs < 3000, `took ${run.durationMs} ms`);
+      assertNeverShown(run, wrong, Buffer.from(`${API_USER}:${wrong}`).toString('base64'));
+    });
+
+    test('exit 2 for a user with ":" (basic auth cannot send it) and for credentials together with --http-header Authorization', async () => {
+      const colon = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-env', 'api=API_PASSWORD'], { API_USER: 'a:b', API_PASSWORD: PASSWORD });
+      assert.equal(colon.code, 2, failure(colon));
+      assert.match(failure(colon), /the user of "api=http:.*" holds a ":", which basic auth cannot send/);
+      const both = await wait([apiTarget, '--password-env', 'api=API_PASSWORD', '--http-header', 'authorization: Bearer x-token-1'], { API_PASSWORD: PASSWORD });
+      assert.equal(both.code, 2, failure(both));
+      assert.match(failure(both), /has a user or password and --http-header sets Authorization too; keep one of them/);
+      assertNeverShown(both, PASSWORD);
+    });
   });
 });

@@ -3,6 +3,7 @@
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { UsageError } from '../../core/errors.ts';
 import { CheckFailure, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import type { Target } from '../target.ts';
@@ -10,10 +11,24 @@ import type { Target } from '../target.ts';
 /** --http-body-match looks at the first MiB of the body; the rest is never read (a 10 GB body costs nothing). */
 export const MAX_BODY_BYTES = 1 << 20;
 
-export function checkHttp(target: Target, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
+/**
+ * "user:password" for basic auth (RFC 7617), from the URL or --user-env/--password-env and the like;
+ * checked before waiting: a ":" in the user cannot be sent, and an Authorization header would silently win.
+ */
+export function basicAuth(target: Target, settings: CheckSettings): string | undefined {
+  if (target.user === undefined && target.password === undefined) return undefined;
+  if (target.user?.includes(':')) {
+    throw new UsageError(`the user of "${target.display}" holds a ":", which basic auth cannot send (RFC 7617); use a user without one, or pass --http-header "Authorization: ..."`);
+  }
+  if (Object.keys(settings.httpHeaders).some((name) => name.toLowerCase() === 'authorization')) {
+    throw new UsageError(`"${target.display}" has a user or password and --http-header sets Authorization too; keep one of them`);
+  }
+  return `${target.user ?? ''}:${target.password ?? ''}`;
+}
+
+export function checkHttp(target: Target, auth: string | undefined, settings: CheckSettings, signal: AbortSignal): Promise<CheckResult> {
   const request = target.tls ? httpsRequest : httpRequest;
   const url = new URL(target.url.href);
-  const auth = target.user !== undefined || target.password !== undefined ? `${target.user ?? ''}:${target.password ?? ''}` : undefined;
   url.username = '';
   url.password = '';
   return new Promise((resolve, reject) => {
@@ -29,7 +44,9 @@ export function checkHttp(target: Target, settings: CheckSettings, signal: Abort
       (response) => {
         readBody(response, settings.httpBodyMatch !== undefined).then((body) => {
           const status = response.statusCode ?? 0;
-          if (!settings.httpStatus(status)) {
+          if (status === 401 && auth !== undefined && !settings.httpStatus(status)) {
+            reject(new CheckFailure('auth', 'HTTP 401: the server refused the user and password; waiting cannot fix this: check them', false));
+          } else if (!settings.httpStatus(status)) {
             resolve({ ready: false, detail: `HTTP ${status} is not an expected status` });
           } else if (settings.httpBodyMatch && !settings.httpBodyMatch.test(body)) {
             resolve({ ready: false, detail: `HTTP ${status} but the body does not match ${settings.httpBodyMatch}` });
