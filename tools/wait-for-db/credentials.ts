@@ -29,6 +29,12 @@ interface Source {
   from: string;
 }
 
+/**
+ * One rule for every kind: PostgreSQL clients send a password as text (SCRAM normalizes it as Unicode),
+ * and ElastiCache AUTH tokens are printable ASCII, so bytes that are not UTF-8 are a mistake, not a password.
+ */
+const NOT_UTF8_FIX = 'passwords and users are sent as text: store the Secret\'s value in UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)';
+
 /** An env var name, as Kubernetes and shells write them. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -66,6 +72,9 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
     if (value === undefined || value === '') {
       throw new UsageError(`${what}: ${from} is ${value === undefined ? 'not set' : 'empty'}; in Kubernetes set it from the Secret with env[].valueFrom.secretKeyRef`);
     }
+    // Node reads the environment as UTF-8 and puts U+FFFD where a byte is not: that value would be
+    // refused by the server as a wrong password (exit 3) without saying why.
+    if (value.includes('\uFFFD')) throw new UsageError(`${what}: ${from} is not UTF-8 text; ${NOT_UTF8_FIX}`);
     return value;
   }
   let bytes: Buffer;
@@ -80,9 +89,10 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
-    throw new UsageError(`${what}: the file is not UTF-8 text; the clients send a password as text`, { cause: error });
+    throw new UsageError(`${what}: the file is not UTF-8 text; ${NOT_UTF8_FIX}`, { cause: error });
   }
-  // Files written by `echo` or editors end with a newline that is not part of the secret.
+  // Files written by `echo` or editors end with a newline that is not part of the secret (a UTF-8 byte
+  // order mark, which some editors write first, is dropped by the decoder).
   const value = text.replace(/\r?\n$/, '');
   if (value === '') throw new UsageError(`${what}: the file is empty`);
   return value;

@@ -2,6 +2,7 @@
 // password with every byte a URL would need escaped ("#", "@", ":", "/", "%", quotes, spaces, non-ASCII),
 // as Kubernetes gives it (an env var from a Secret, a mounted key with a trailing newline), never shown.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { runTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { bundlePath, runTool, tempDir, type RunResult } from '../../helpers/run.ts';
 import { testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 const suffix = randomBytes(4).toString('hex');
@@ -144,11 +145,30 @@ describe('credentials of named targets', () => {
     }
   });
 
-  test('exit 2 for a password file that is not UTF-8 or is empty', async () => {
+  test('exit 2 for a password file that is not UTF-8, empty, too large or a directory', async () => {
     writeFileSync(join(dir, 'latin1'), Buffer.from([0x70, 0xe9, 0x0a]));
     writeFileSync(join(dir, 'empty'), '\n');
-    assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'latin1')}`])), /the file is not UTF-8 text/);
-    assert.match(failure(await wait([pgTarget, '--password-file', `db=${join(dir, 'empty')}`])), /the file is empty/);
+    writeFileSync(join(dir, 'large'), 'x'.repeat(64 * 1024 + 1));
+    for (const [path, message] of [
+      [join(dir, 'latin1'), /the file is not UTF-8 text; .*store the Secret's value in UTF-8/],
+      [join(dir, 'empty'), /the file is empty/],
+      [join(dir, 'large'), /the file is 65537 bytes, more than the limit of 65536/],
+      [dir, /the file is a directory, not a file/],
+    ] as const) {
+      const run = await wait([pgTarget, '--password-file', `db=${path}`]);
+      assert.equal(run.code, 2, failure(run));
+      assert.match(failure(run), new RegExp(`^--password-file for "db": ${message.source}`));
+    }
+  });
+
+  test('exit 2 for an env var that is not UTF-8 (a Secret\'s bytes put into the environment as they are)', () => {
+    // Through a shell: Node could only pass the environment as UTF-8 text.
+    const run = spawnSync('sh', ['-c', 'DB_PASSWORD="$(printf "p\\351ss-latin1")" exec "$@"', 'sh', process.execPath, bundlePath('wait-for-db'), pgTarget, '--password-env', 'db=DB_PASSWORD'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, LOG_FORMAT: 'json' },
+    });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /--password-env db=DB_PASSWORD: DB_PASSWORD is not UTF-8 text/);
   });
 
   describe('HTTP basic auth', () => {
