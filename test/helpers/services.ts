@@ -1,9 +1,9 @@
 // Endpoints of the shared test services (started by `scripts/services.sh start`, exported by `make test`),
 // and private throwaway servers for tests that need one of their own: a PostgreSQL that starts late or
-// stays in startup, a Redis with another password or acting as a replica.
+// stays in startup, a Redis with another password or acting as a replica, either of them serving TLS.
 import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +49,21 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** PEM files of a key and a certificate; the certificate is its own CA (pass it as --ca-file). */
+export interface TestCertificate {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A self-signed certificate for localhost and 127.0.0.1, valid for a day, written into `dir`. */
+export function selfSignedCertificate(dir: string): TestCertificate {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
+}
+
 /** A server process the test owns; stop() is safe to call more than once and before it started. */
 export interface PrivateServer {
   readonly port: number;
@@ -75,6 +90,8 @@ export interface StartPostgresOptions {
    * with SQLSTATE 57P03 (cannot_connect_now), as during startup, until promote().
    */
   startInRecovery?: boolean;
+  /** Serve TLS (ssl=on) with this certificate; clients may still connect without TLS. */
+  tls?: TestCertificate;
 }
 
 const PG_USER = 'toolkit';
@@ -161,6 +178,13 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // cp -a keeps the 0700 mode and the owner that postgres insists on.
   execFileSync('cp', ['-a', template, data]);
   if (options.startInRecovery) writeFileSync(join(data, 'standby.signal'), '');
+  // Copied into the data directory: PostgreSQL wants its key owned by itself and not readable by others.
+  const tls = options.tls ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${join(data, 'server.crt')}`, '-c', `ssl_key_file=${join(data, 'server.key')}`] : [];
+  if (options.tls) {
+    copyFileSync(options.tls.cert, join(data, 'server.crt'));
+    copyFileSync(options.tls.key, join(data, 'server.key'));
+    execFileSync('chmod', ['0600', join(data, 'server.key')]);
+  }
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
 
   let child: ChildProcess | undefined;
@@ -172,7 +196,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     child = spawn(
       join(pgBin(), 'postgres'),
       ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-        '-c', 'hot_standby=off', '-c', 'max_connections=50', '-c', 'shared_buffers=16MB'],
+        '-c', 'hot_standby=off', '-c', 'max_connections=50', '-c', 'shared_buffers=16MB', ...tls],
       { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
     );
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -225,6 +249,8 @@ export interface StartRedisOptions {
   delayMs?: number;
   /** Make it a replica of this (typically unreachable) primary, so INFO replication shows role:slave. */
   replicaOf?: { host: string; port: number };
+  /** Serve TLS only (tls-port, no plain port), with this certificate, clients without certificates. */
+  tls?: TestCertificate;
 }
 
 /** A private redis-server on 127.0.0.1:port, no persistence, stopped by stop(). */
@@ -233,7 +259,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   const dir = mkdtempSync(join(tmpdir(), 'toolkit-redis-'));
   const config = [
     'bind 127.0.0.1',
-    `port ${port}`,
+    ...(options.tls
+      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${options.tls.cert}`, `tls-key-file ${options.tls.key}`, 'tls-auth-clients no']
+      : [`port ${port}`]),
     'save ""',
     'appendonly no',
     `dir ${dir}`,
@@ -255,7 +283,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}/0`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}/0`,
     spawned,
     async stop() {
       stopped = true;

@@ -4,14 +4,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { bundlePath, runTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { bundlePath, tempDir } from '../../helpers/run.ts';
 import { testPgUrl, testRedisUrl } from '../../helpers/services.ts';
+import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
 
 const suffix = randomBytes(4).toString('hex');
 const PASSWORD = `p#@:/ %2F"'ü-${suffix}`;
@@ -42,23 +43,7 @@ after(async () => {
   redis.disconnect();
 });
 
-/** Runs wait-for-db with its own termination log; returns the result and what the log holds. */
-async function wait(args: string[], env: Record<string, string> = {}): Promise<RunResult & { termination: string }> {
-  const termination = join(dir, `termination-${randomBytes(4).toString('hex')}`);
-  writeFileSync(termination, '');
-  const result = await runTool('wait-for-db', ['--timeout', '5s', ...args], { env: { TERMINATION_LOG_PATH: termination, ...env } });
-  return { ...result, termination: readFileSync(termination, 'utf8') };
-}
-
-function assertNeverShown(run: RunResult & { termination: string }, secret: string, ...derived: string[]): void {
-  for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), ...derived]) {
-    assert.ok(!run.stderr.includes(form) && !run.stdout.includes(form) && !run.termination.includes(form), `the password (${form === secret ? 'as is' : 'encoded'}) was shown`);
-  }
-}
-
-function failure(run: RunResult): string {
-  return String(run.logs.at(-1)?.msg ?? run.stderr);
-}
+const wait = (args: string[], env: Record<string, string> = {}): Promise<WaitRun> => waitForDb(dir, '5s', args, env);
 
 describe('credentials of named targets', () => {
   test('PostgreSQL: user and password from env vars (a Secret through valueFrom), any byte of the password', async () => {
