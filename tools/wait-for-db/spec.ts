@@ -64,6 +64,8 @@ export const spec = {
     'Examples:',
     '  wait-for-db postgres://app@db:5432/app redis://cache:6379 --timeout 2m',
     '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
+    '  wait-for-db db=postgres://app@db:5432/app --password-env db=DB_PASSWORD   (the password from a Secret)',
+    '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
     '',
     'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS), 124 deadline, 130/143 interrupted.',
     'Docs: docs/wait-for-db.md',
