@@ -1,6 +1,7 @@
 // Every flag of wait-for-db, its env var (WAIT_FOR_DB_<FLAG>) and its help text, in one place.
 
 import type { CliSpec } from '../core/options.ts';
+import { SCHEME_ALTERNATIVES } from './schemes.ts';
 
 export const spec = {
   name: 'wait-for-db',
@@ -12,7 +13,7 @@ export const spec = {
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
-    split: /[\s,]+(?=(?:[a-z0-9-]+=)?(?:postgres|postgresql|redis|rediss|tcp|http|https):\/\/)/i,
+    split: new RegExp(`[\\s,]+(?=(?:[a-z0-9-]+=)?(?:${SCHEME_ALTERNATIVES}):\\/\\/)`, 'i'),
   },
   options: {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },

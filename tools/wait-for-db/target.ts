@@ -4,8 +4,10 @@
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
+import { KINDS, type TargetKind } from './schemes.ts';
 
-export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
+export type { TargetKind };
+
 
 export interface Target {
   kind: TargetKind;
@@ -31,15 +33,6 @@ const TARGET_NAME = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)=(?=[a-zA-Z][a-zA-Z0
 /** What was meant as a name and is not one ("DB=", "my_db="): no ":", "/", "@" or space, so no password. */
 const NAME_LIKE = /^([^\s:/?#@=]{1,200})=(?=[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)/;
 
-const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
-  'postgres:': { kind: 'postgres', tls: false },
-  'postgresql:': { kind: 'postgres', tls: false },
-  'redis:': { kind: 'redis', tls: false, defaultPort: 6379 },
-  'rediss:': { kind: 'redis', tls: true, defaultPort: 6379 },
-  'tcp:': { kind: 'tcp', tls: false },
-  'http:': { kind: 'http', tls: false, defaultPort: 80 },
-  'https:': { kind: 'http', tls: true, defaultPort: 443 },
-};
 
 export function parseTarget(written: string): Target {
   const named = TARGET_NAME.exec(written.trimStart());

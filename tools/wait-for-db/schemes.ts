@@ -1,0 +1,19 @@
+// The URL schemes wait-for-db checks and what each one is: one list for parsing a target (target.ts) and
+// for finding where the next target starts in WAIT_FOR_DB_TARGETS (spec.ts).
+
+export type TargetKind = 'postgres' | 'redis' | 'tcp' | 'http';
+
+export const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
+  'postgres:': { kind: 'postgres', tls: false },
+  'postgresql:': { kind: 'postgres', tls: false },
+  'redis:': { kind: 'redis', tls: false, defaultPort: 6379 },
+  'rediss:': { kind: 'redis', tls: true, defaultPort: 6379 },
+  'tcp:': { kind: 'tcp', tls: false },
+  'http:': { kind: 'http', tls: false, defaultPort: 80 },
+  'https:': { kind: 'http', tls: true, defaultPort: 443 },
+};
+
+/** The schemes as a regular expression alternative: `postgres|postgresql|...`. */
+export const SCHEME_ALTERNATIVES = Object.keys(KINDS)
+  .map((k) => k.slice(0, -1))
+  .join('|');
