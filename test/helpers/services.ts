@@ -3,10 +3,10 @@
 // stays in startup, a Redis with another password or acting as a replica, either of them serving TLS.
 import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
@@ -55,13 +55,35 @@ export interface TestCertificate {
   readonly key: string;
 }
 
+/** A new EC key and a certificate valid for a day, as `name`.pem and `name`.key in `dir`; self-signed without `ca`. */
+function makeCertificate(dir: string, name: string, subject: string, extensions: string[], ca?: TestCertificate): TestCertificate {
+  const cert = join(dir, `${name}.pem`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', subject, ...extensions.flatMap((e) => ['-addext', e]), ...(ca ? ['-CA', ca.cert, '-CAkey', ca.key] : []),
+    '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+const SERVER_NAMES = 'subjectAltName=DNS:localhost,IP:127.0.0.1';
+
 /** A self-signed certificate for localhost and 127.0.0.1, valid for a day, written into `dir`. */
 export function selfSignedCertificate(dir: string): TestCertificate {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert, key };
+  return makeCertificate(dir, 'cert', '/CN=localhost', [SERVER_NAMES]);
+}
+
+/** A test CA named `name`: the certificate a server trusts for client certificates, or a client for servers. */
+export function certificateAuthority(dir: string, name: string): TestCertificate {
+  return makeCertificate(dir, name, `/CN=${name}`, ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign']);
+}
+
+/**
+ * A certificate signed by `ca`: for a server (localhost, 127.0.0.1), or for a client whose common name is
+ * `name` (PostgreSQL's `cert` auth takes it as the user name).
+ */
+export function issueCertificate(ca: TestCertificate, dir: string, name: string, use: 'server' | 'client'): TestCertificate {
+  const extensions = use === 'server' ? [SERVER_NAMES, 'extendedKeyUsage=serverAuth'] : ['extendedKeyUsage=clientAuth'];
+  return makeCertificate(dir, `${name}-${use}-${basename(ca.cert, '.pem')}`, `/CN=${name}`, ['basicConstraints=critical,CA:FALSE', ...extensions], ca);
 }
 
 /** A server process the test owns; stop() is safe to call more than once and before it started. */
@@ -92,6 +114,11 @@ export interface StartPostgresOptions {
   startInRecovery?: boolean;
   /** Serve TLS (ssl=on) with this certificate; clients may still connect without TLS. */
   tls?: TestCertificate;
+  /**
+   * With `tls`: trust client certificates signed by `ca` (ssl_ca_file), and let `user` log in over TLS
+   * with such a certificate only (pg_hba `hostssl ... cert`: the certificate's CN must be the user).
+   */
+  clientCertificates?: { ca: string; user: string };
 }
 
 const PG_USER = 'toolkit';
@@ -185,6 +212,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     copyFileSync(options.tls.key, join(data, 'server.key'));
     execFileSync('chmod', ['0600', join(data, 'server.key')]);
   }
+  if (options.clientCertificates) {
+    const { ca, user } = options.clientCertificates;
+    copyFileSync(ca, join(data, 'client-ca.crt'));
+    tls.push('-c', `ssl_ca_file=${join(data, 'client-ca.crt')}`);
+    // Before initdb's lines: the first line that matches a connection decides.
+    const hba = join(data, 'pg_hba.conf');
+    writeFileSync(hba, `hostssl all ${user} 127.0.0.1/32 cert\n${readFileSync(hba, 'utf8')}`);
+  }
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
 
   let child: ChildProcess | undefined;
@@ -251,6 +286,8 @@ export interface StartRedisOptions {
   replicaOf?: { host: string; port: number };
   /** Serve TLS only (tls-port, no plain port), with this certificate, clients without certificates. */
   tls?: TestCertificate;
+  /** With `tls`: require client certificates signed by this CA (tls-auth-clients yes). */
+  clientCa?: string;
 }
 
 /** A private redis-server on 127.0.0.1:port, no persistence, stopped by stop(). */
@@ -260,7 +297,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   const config = [
     'bind 127.0.0.1',
     ...(options.tls
-      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${options.tls.cert}`, `tls-key-file ${options.tls.key}`, 'tls-auth-clients no']
+      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${options.tls.cert}`, `tls-key-file ${options.tls.key}`,
+          ...(options.clientCa ? [`tls-ca-cert-file ${options.clientCa}`, 'tls-auth-clients yes'] : ['tls-auth-clients no'])]
       : [`port ${port}`]),
     'save ""',
     'appendonly no',
