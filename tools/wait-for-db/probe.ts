@@ -11,7 +11,7 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
   switch (target.kind) {
     case 'postgres': {
       const { postgresConfig, checkPostgres } = await import('./checks/postgres.ts');
-      const base = postgresConfig(target, settings, env);
+      const base = await postgresConfig(target, settings, env);
       return (timeoutMs, signal) => checkPostgres({ ...base, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs }, settings, signal);
     }
     case 'redis': {

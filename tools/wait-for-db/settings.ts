@@ -4,10 +4,13 @@ import { setFlagsFromString } from 'node:v8';
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { readSmallFile } from '../core/small-file.ts';
+import { readClientCertificate, type ClientCertificate } from './client-certificate.ts';
 
 export interface TlsSettings {
   /** Extra trusted CA certificates (PEM), from --ca-file. */
   ca: Buffer | undefined;
+  /** Client certificate and key (mTLS), from --cert-file and --key-file. */
+  client: ClientCertificate | undefined;
   insecureSkipVerify: boolean;
 }
 
@@ -29,6 +32,8 @@ export interface SettingsInput {
   httpBodyMatch: string | undefined;
   httpHeader: string[];
   caFile: string | undefined;
+  certFile: string | undefined;
+  keyFile: string | undefined;
   insecureSkipVerify: boolean;
 }
 
@@ -41,7 +46,11 @@ export async function buildSettings(input: SettingsInput): Promise<CheckSettings
     httpStatus: parseStatusSet(input.httpStatus),
     httpBodyMatch: parseBodyMatch(input.httpBodyMatch),
     httpHeaders: parseHeaders(input.httpHeader),
-    tls: { ca: await readCa(input.caFile), insecureSkipVerify: input.insecureSkipVerify },
+    tls: {
+      ca: await readCa(input.caFile),
+      client: await readClientCertificate({ certPath: input.certFile, keyPath: input.keyFile, certName: '--cert-file', keyName: '--key-file' }),
+      insecureSkipVerify: input.insecureSkipVerify,
+    },
   };
 }
 

@@ -55,6 +55,12 @@ export const spec = {
     httpBodyMatch: { type: 'string', placeholder: 'REGEX', description: 'Regular expression the HTTP body must match (first 1 MiB)' },
     httpHeader: { type: 'list', placeholder: '"NAME: VALUE"', split: /\n/, description: 'Extra HTTP request header; repeatable' },
     caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode)' },
+    certFile: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'PEM client certificate for TLS client authentication (mTLS) to rediss and https, and postgres without sslcert; needs --key-file',
+    },
+    keyFile: { type: 'string', placeholder: 'FILE', description: 'PEM private key (unencrypted) of --cert-file' },
     passwordEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable' },
     passwordFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable' },
     userEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'User of the target named TARGET from env var VAR; repeatable' },
@@ -67,8 +73,9 @@ export const spec = {
     '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
     '  wait-for-db db=postgres://app@db:5432/app --password-env db=DB_PASSWORD   (the password from a Secret)',
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
+    '  wait-for-db https://api:8443/healthz --ca-file /tls/ca.crt --cert-file /tls/tls.crt --key-file /tls/tls.key   (mTLS)',
     '',
-    'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS), 124 deadline, 130/143 interrupted.',
+    'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused), 124 deadline, 130/143 interrupted.',
     'Docs: docs/wait-for-db.md',
   ].join('\n'),
 } as const satisfies CliSpec;

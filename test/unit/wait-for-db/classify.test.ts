@@ -13,6 +13,8 @@ const settings = (waitForDatabaseCreation = false) =>
     httpBodyMatch: undefined,
     httpHeader: [],
     caFile: undefined,
+    certFile: undefined,
+    keyFile: undefined,
     insecureSkipVerify: false,
   });
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });

@@ -39,7 +39,7 @@ export function checkHttp(target: Target, auth: string | undefined, settings: Ch
         headers: { 'user-agent': 'wait-for-db', ...settings.httpHeaders },
         ...(auth ? { auth } : {}),
         signal,
-        ...(target.tls ? { ca: settings.tls.ca, rejectUnauthorized: !settings.tls.insecureSkipVerify } : {}),
+        ...(target.tls ? { ca: settings.tls.ca, cert: settings.tls.client?.cert, key: settings.tls.client?.key, rejectUnauthorized: !settings.tls.insecureSkipVerify } : {}),
       },
       (response) => {
         readBody(response, settings.httpBodyMatch !== undefined).then((body) => {

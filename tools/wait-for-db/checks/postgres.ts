@@ -6,15 +6,16 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { UsageError } from '../../core/errors.ts';
 import { redactor } from '../../core/redact.ts';
+import { readClientCertificate, type ClientCertificate } from '../client-certificate.ts';
 import { CheckFailure, classifyNetworkError, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import type { Target } from '../target.ts';
 
-const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'application_name', 'connect_timeout']);
+const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout']);
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** Validates what can be validated before waiting (URL parameters, sslmode, files). */
-export function postgresConfig(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): pg.ClientConfig {
+export async function postgresConfig(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): Promise<pg.ClientConfig> {
   const params = target.url.searchParams;
   for (const name of params.keys()) {
     if (!URL_PARAMETERS.has(name)) {
@@ -23,10 +24,12 @@ export function postgresConfig(target: Target, settings: CheckSettings, env: Nod
   }
   if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
   const database = decodeDatabase(target);
-  const config: pg.ClientConfig = {
-    application_name: params.get('application_name') ?? 'wait-for-db',
-    ssl: sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT),
-  };
+  const ssl = sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
+  if (ssl) Object.assign(ssl, await clientCertificate(target, settings, env));
+  else if (params.has('sslcert') || params.has('sslkey')) {
+    throw new UsageError(`invalid target "${target.display}": sslcert and sslkey need TLS, and its sslmode connects without; use sslmode=verify-full (or verify-ca, require)`);
+  }
+  const config: pg.ClientConfig = { application_name: params.get('application_name') ?? 'wait-for-db', ssl };
   if (target.host) config.host = target.host;
   if (target.port) config.port = target.port;
   if (target.user) config.user = target.user;
@@ -35,8 +38,26 @@ export function postgresConfig(target: Target, settings: CheckSettings, env: Nod
   return config;
 }
 
+/**
+ * libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either,
+ * --cert-file and --key-file. (libpq's default ~/.postgresql/postgresql.crt is not looked for: the image
+ * has no home directory.)
+ */
+async function clientCertificate(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): Promise<Partial<ClientCertificate>> {
+  const params = target.url.searchParams;
+  const certPath = params.get('sslcert') ?? (env.PGSSLCERT || undefined);
+  const keyPath = params.get('sslkey') ?? (env.PGSSLKEY || undefined);
+  if (!certPath && !keyPath) return settings.tls.client ?? {};
+  const name = (parameter: string) => {
+    const variable = `PG${parameter.toUpperCase()}`;
+    if (params.has(parameter)) return `${parameter} of "${target.display}"`;
+    return env[variable] ? variable : `${parameter} (a URL parameter, or ${variable})`;
+  };
+  return (await readClientCertificate({ certPath, keyPath, certName: name('sslcert'), keyName: name('sslkey') })) ?? {};
+}
+
 /** libpq's sslmode semantics; allow/prefer connect without TLS (no fallback dance), like the pg driver. */
-function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): pg.ClientConfig['ssl'] {
+function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): ConnectionOptions | false {
   if (!SSL_MODES.includes(mode)) {
     throw new UsageError(`invalid target "${target.display}": sslmode "${mode}" is not one of ${SSL_MODES.join(', ')}`);
   }

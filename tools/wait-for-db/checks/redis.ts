@@ -1,11 +1,11 @@
 // redis:// and rediss:// are ready when a fresh connection authenticates and answers PING (not LOADING),
 // and, when a role is required, INFO replication shows that role in a usable state.
 
-import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { CheckFailure, classifyNetworkError, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import type { Target } from '../target.ts';
+import { directTlsOptions } from '../tls.ts';
 
 export async function checkRedis(target: Target, settings: CheckSettings, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
   const options: RedisOptions = {
@@ -25,10 +25,7 @@ export async function checkRedis(target: Target, settings: CheckSettings, timeou
   };
   if (target.user) options.username = target.user;
   if (target.password) options.password = target.password;
-  if (target.tls) {
-    // No SNI for an IP address (RFC 6066; Node warns on every connection): the IP is still verified.
-    options.tls = { servername: isIP(target.host) ? undefined : target.host, ca: settings.tls.ca, rejectUnauthorized: !settings.tls.insecureSkipVerify };
-  }
+  if (target.tls) options.tls = directTlsOptions(target, settings.tls);
   const client = new Redis(options);
   let lastError: unknown;
   client.on('error', (error: unknown) => {
