@@ -55,12 +55,49 @@ export function classifyNetworkError(error: unknown): CheckFailure | undefined {
   if (typeof code === 'string' && TLS_CODES.has(code)) {
     return new CheckFailure('tls', `TLS certificate verification failed (${code}); pass the right CA with --ca-file`, false, { cause: error });
   }
+  const alert = tlsAlertFailure(error);
+  if (alert) return alert;
   const wrongProtocol = wrongProtocolFailure(error, code);
   if (wrongProtocol) return wrongProtocol;
   const transient = transientNetworkCode(error);
   if (transient === undefined) return undefined;
   const known = NETWORK_CLASSES[transient] ?? { errorClass: 'network', text: `network error ${transient}` };
   return new CheckFailure(known.errorClass, known.text, true, { cause: error });
+}
+
+/** Alerts by which a server refuses the client's certificate (RFC 8446 section 6.2). */
+const CLIENT_CERTIFICATE_ALERTS = /alert (bad certificate|unsupported certificate|certificate revoked|certificate expired|certificate unknown|unknown ca|access denied)$/;
+
+/**
+ * The server speaks TLS and ended the handshake with an alert (OpenSSL: "tlsv13 alert certificate required",
+ * "tlsv1 alert unknown ca", "sslv3 alert bad certificate"): most often about the client certificate, which
+ * waiting does not change. Not "does not speak TLS", which an alert disproves.
+ */
+function tlsAlertFailure(error: unknown): CheckFailure | undefined {
+  const reason = /\b((?:sslv3|tlsv1|tlsv13|ssl\/tls) alert [a-z ]+)/.exec(String((error as Error | null)?.message))?.[1]?.trim();
+  if (reason === undefined) return undefined;
+  if (reason.endsWith('alert certificate required')) {
+    return new CheckFailure(
+      'client-cert',
+      `the server requires a client certificate and none was sent (${reason}); waiting cannot fix this: pass --cert-file and --key-file (postgres: sslcert and sslkey)`,
+      false,
+      { cause: error },
+    );
+  }
+  if (CLIENT_CERTIFICATE_ALERTS.test(reason)) {
+    return new CheckFailure(
+      'client-cert',
+      `the server refused the client certificate (${reason}); waiting cannot fix this: check that it is signed by a CA the server trusts for clients, is valid now, and is the one meant for this server`,
+      false,
+      { cause: error },
+    );
+  }
+  return new CheckFailure(
+    'tls',
+    `the server ended the TLS handshake (${reason}); waiting cannot fix this: check the TLS versions it accepts, and whether it requires a client certificate (--cert-file, --key-file)`,
+    false,
+    { cause: error },
+  );
 }
 
 /**

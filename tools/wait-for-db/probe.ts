@@ -1,9 +1,10 @@
 // One probe per target: the protocol check behind a common signature. Protocol modules (pg, ioredis)
 // are loaded only for the kinds in use, after flags are parsed.
 
-import type { CheckResult } from './outcome.ts';
+import { CheckFailure, classifyNetworkError, type CheckResult } from './outcome.ts';
 import type { CheckSettings } from './settings.ts';
 import type { Target } from './target.ts';
+import { directTlsOptions, handshakeRefusal } from './tls.ts';
 
 export type Probe = (timeoutMs: number, signal: AbortSignal) => Promise<CheckResult>;
 
@@ -16,7 +17,7 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
     }
     case 'redis': {
       const { checkRedis } = await import('./checks/redis.ts');
-      return (timeoutMs, signal) => checkRedis(target, settings, timeoutMs, signal);
+      return explainingResets(target, settings, (timeoutMs, signal) => checkRedis(target, settings, timeoutMs, signal));
     }
     case 'tcp': {
       const { checkTcp } = await import('./checks/tcp.ts');
@@ -25,7 +26,24 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
     case 'http': {
       const { basicAuth, checkHttp } = await import('./checks/http.ts');
       const auth = basicAuth(target, settings);
-      return (_timeoutMs, signal) => checkHttp(target, auth, settings, signal);
+      return explainingResets(target, settings, (_timeoutMs, signal) => checkHttp(target, auth, settings, signal));
     }
   }
+}
+
+/**
+ * A reset on a TLS target may be a refused client certificate whose alert was lost (see handshakeRefusal):
+ * a second handshake tells, and a refusal fails fast instead of being retried until the deadline.
+ */
+function explainingResets(target: Target, settings: CheckSettings, probe: Probe): Probe {
+  if (!target.tls) return probe;
+  return async (timeoutMs, signal) => {
+    try {
+      return await probe(timeoutMs, signal);
+    } catch (error) {
+      const failure = error instanceof CheckFailure ? error : classifyNetworkError(error);
+      if (failure?.errorClass !== 'reset' || signal.aborted) throw error;
+      throw (await handshakeRefusal(directTlsOptions(target, settings.tls), signal)) ?? error;
+    }
+  };
 }

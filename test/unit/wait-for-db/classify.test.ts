@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyPostgresError } from '../../../tools/wait-for-db/checks/postgres.ts';
 import { classifyRedisError, roleReadiness } from '../../../tools/wait-for-db/checks/redis.ts';
+import { classifyNetworkError } from '../../../tools/wait-for-db/outcome.ts';
 import { buildSettings } from '../../../tools/wait-for-db/settings.ts';
 
 const settings = (waitForDatabaseCreation = false) =>
@@ -27,6 +28,9 @@ test('PostgreSQL: what waiting can fix is retried, the rest fails fast', async (
     [pgError('08006'), 'server', true],
     [pgError('28P01'), 'auth', false],
     [pgError('28000'), 'auth', false],
+    [pgError('28000', 'connection requires a valid client certificate'), 'client-cert', false],
+    [pgError('28000', 'certificate authentication failed for user "app"'), 'client-cert', false],
+    [pgError('28000', 'no pg_hba.conf entry for host "10.0.0.1", user "app", database "app", no encryption'), 'auth', false],
     [pgError('3D000'), 'database-missing', false],
     [pgError('42601'), 'query', false],
     [pgError('ECONNREFUSED'), 'refused', true],
@@ -61,4 +65,26 @@ test('Redis roles: master, and a replica only once its link is up and the sync d
   assert.equal(roleReadiness('role:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:0\r\n', 'replica').ready, true);
   assert.match(roleReadiness('role:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:1\r\n', 'replica').detail, /syncing/);
   assert.match(roleReadiness('role:slave\r\nmaster_link_status:down\r\n', 'replica').detail, /link .* down/);
+});
+
+/** OpenSSL's text of an error from the TLS layer, as Node reports it. */
+const tlsError = (code: string, reason: string) =>
+  pgError(code, `4067:error:0A000418:SSL routines:ssl3_read_bytes:${reason}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 48\n`);
+
+test('TLS: a server\'s alert about the client certificate is a refusal, not "does not speak TLS"', () => {
+  const cases: Array<[unknown, string, RegExp]> = [
+    [tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'), 'client-cert', /requires a client certificate and none was sent/],
+    [tlsError('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca'), 'client-cert', /refused the client certificate \(tlsv1 alert unknown ca\)/],
+    [tlsError('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'sslv3 alert bad certificate'), 'client-cert', /refused the client certificate/],
+    [tlsError('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'sslv3 alert certificate expired'), 'client-cert', /refused the client certificate/],
+    // TLS 1.2 without a certificate, or no common cipher: the server speaks TLS, the reason stays open.
+    [tlsError('EPROTO', 'ssl/tls alert handshake failure'), 'tls', /ended the TLS handshake \(ssl\/tls alert handshake failure\).*--cert-file/],
+    [tlsError('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), 'tls', /does not speak TLS on this port/],
+    [pgError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'tls', /--ca-file/],
+  ];
+  for (const [error, errorClass, message] of cases) {
+    const failure = classifyNetworkError(error);
+    assert.deepEqual([failure?.errorClass, failure?.retryable], [errorClass, false], (error as Error).message);
+    assert.match(failure!.message, message);
+  }
 });

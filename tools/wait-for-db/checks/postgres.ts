@@ -147,6 +147,15 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
     return new CheckFailure('error', message, false, { cause: error });
   }
   const withState = `${message} (${state})`;
+  // pg_hba `cert` (or clientcert=verify-full): no certificate, or one whose CN is not the user.
+  if (state === '28000' && /certificate/i.test(message)) {
+    return new CheckFailure(
+      'client-cert',
+      `${withState}: the server refused the client certificate for this user; waiting cannot fix this: send one (sslcert and sslkey, or --cert-file and --key-file) whose CN is the user name, unless pg_ident.conf maps it`,
+      false,
+      { cause: error },
+    );
+  }
   if (state === '28P01' || state === '28000') return new CheckFailure('auth', `${withState}; waiting cannot fix this: check the user and password`, false, { cause: error });
   if (state === '3D000') {
     return settings.waitForDatabaseCreation
