@@ -62,7 +62,7 @@ prepare_demo_servers() {
     ! port_taken "$port" || die "port $port is in use; pick others with DEMO_PG_PORT=... DEMO_REDIS_PORT=..."
   done
   rm -rf "$demo_dir"
-  demo_pg=$(pg_reachable_dir "$demo_dir/pg")
+  demo_pg=$(reachable_dir "$demo_dir/pg")
   pg_initdb "$demo_pg" toolkit "$DEMO_PASSWORD" || die "initdb failed, see $demo_pg/initdb.log"
   redis_config "$demo_dir/redis" "$DEMO_REDIS_PORT" "$DEMO_PASSWORD"
 }

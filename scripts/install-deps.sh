@@ -14,6 +14,7 @@ MOTO_VERSION=5.2.5
 DEBIAN_PACKAGES=(
   postgresql-15 postgresql-client-15      # test server, pg_isready (reference for benchmarks)
   redis-server redis-tools                # test server, redis-cli
+  mariadb-server mariadb-client           # test server (mysql:// and mariadb:// targets), mariadb CLI
   gettext-base miller awscli              # reference tools: envsubst, mlr, aws
   podman runc uidmap fuse-overlayfs       # running the images and the chart's pods without a Docker engine
   catatonit slirp4netns                   # podman's Recommends: the pod infra container's pause binary

@@ -3,6 +3,7 @@
 # for anything else on the machine):
 #   PostgreSQL 15  127.0.0.1:55432  role toolkit / toolkit-pass, database toolkit (scram-sha-256 over TCP)
 #   Redis          127.0.0.1:56379  requirepass redis-pass, no persistence
+#   MariaDB 10.11  127.0.0.1:53306  user toolkit / toolkit-pass, database toolkit
 #   moto server    127.0.0.1:55000  S3 and Secrets Manager emulator
 # Usage: scripts/services.sh start|stop|status|env
 #   start   starts what is not already answering (reuses a running instance, even one started from another
@@ -11,7 +12,7 @@
 #   status  says which ones answer; exit 1 when one does not
 #   env     prints the connection settings (KEY=VALUE lines), for `set -a; . file` or `env $(...)`
 # Safe to run from several shells at once: one start/stop at a time through a lock.
-# SERVICES_PG_PORT, SERVICES_REDIS_PORT, SERVICES_MOTO_PORT move them (e.g. to try a cold start beside
+# SERVICES_PG_PORT, SERVICES_REDIS_PORT, SERVICES_MARIADB_PORT, SERVICES_MOTO_PORT move them (e.g. to try a cold start beside
 # running ones); the tests read whatever `env` prints.
 set -euo pipefail
 
@@ -26,11 +27,16 @@ PG_PASSWORD=toolkit-pass
 PG_DB=toolkit
 REDIS_PORT=${SERVICES_REDIS_PORT:-56379}
 REDIS_PASSWORD=redis-pass
+MARIADB_PORT=${SERVICES_MARIADB_PORT:-53306}
+MARIADB_USER=toolkit
+MARIADB_PASSWORD=toolkit-pass
+MARIADB_DB=toolkit
 MOTO_PORT=${SERVICES_MOTO_PORT:-55000}
 MOTO="$root/.cache/venv/bin/moto_server"
 
 pg_url="postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
 redis_url="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
+mariadb_url="mysql://$MARIADB_USER:$MARIADB_PASSWORD@127.0.0.1:$MARIADB_PORT/$MARIADB_DB"
 moto_url="http://127.0.0.1:$MOTO_PORT"
 
 die() { echo "services: $*" >&2; exit 1; }
@@ -40,6 +46,7 @@ print_env() {
   cat <<EOF
 TEST_PG_URL=$pg_url
 TEST_REDIS_URL=$redis_url
+TEST_MARIADB_URL=$mariadb_url
 TEST_AWS_ENDPOINT_URL=$moto_url
 AWS_ACCESS_KEY_ID=test
 AWS_SECRET_ACCESS_KEY=test
@@ -54,6 +61,10 @@ EOF
 # ---- readiness probes (they log in, so a foreign server on the same port does not count) ----
 pg_answers() { PGCONNECT_TIMEOUT=3 psql "$pg_url" -XAtqc 'select 1' >/dev/null 2>&1; }
 redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2>/dev/null)" = PONG ]; }
+mariadb_answers() {
+  MYSQL_PWD=$MARIADB_PASSWORD timeout 3 mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -u "$MARIADB_USER" \
+    -Ne 'select 1' "$MARIADB_DB" >/dev/null 2>&1
+}
 moto_answers() { curl -fsS -m 3 "$moto_url/moto-api/" 2>/dev/null | grep -i moto >/dev/null; }  # no -q: SIGPIPE would fail the pipe
 
 # Polls "$2..." every 0.2 s for up to $1 seconds.
@@ -66,7 +77,7 @@ wait_until() {
 }
 
 # ---- PostgreSQL ----
-pg_base=$(pg_reachable_dir "$state/pg")
+pg_base=$(reachable_dir "$state/pg")
 pg_data="$pg_base/data"
 pg_log="$pg_base/postgres.log"
 
@@ -132,6 +143,27 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# ---- MariaDB ----
+mariadb_base=$(reachable_dir "$state/mariadb" "$MARIADB_RUN_AS")
+mariadb_log="$mariadb_base/mariadb.log"
+
+start_mariadb() {
+  if mariadb_answers; then log "MariaDB already answers on 127.0.0.1:$MARIADB_PORT (reused)"; return 0; fi
+  ! port_taken "$MARIADB_PORT" || die "port $MARIADB_PORT is taken by something that does not accept $MARIADB_USER's login"
+  [ -x "$MARIADBD" ] || die "$MARIADBD not found: run scripts/install-deps.sh"
+  if [ ! -d "$mariadb_base/data/mysql" ]; then
+    log "mariadb-install-db $mariadb_base/data"
+    mariadb_init "$mariadb_base" "$MARIADB_USER" "$MARIADB_PASSWORD" "$MARIADB_DB" \
+      || die "mariadb-install-db failed, see $mariadb_base/install.log"
+  fi
+  log "starting MariaDB on 127.0.0.1:$MARIADB_PORT (log: $mariadb_log)"
+  # setsid and 9>&-: the server outlives this script and must not hold our lock.
+  as_mariadb_user setsid "$MARIADBD" "${MARIADB_OPTIONS[@]}" --datadir="$mariadb_base/data" --port="$MARIADB_PORT" \
+    --bind-address=127.0.0.1 --socket="$mariadb_base/mariadb.sock" --pid-file="$mariadb_base/mariadb.pid" \
+    --log-error="$mariadb_log" --init-file="$mariadb_base/init.sql" --max-connections=200 </dev/null >/dev/null 2>&1 9>&- &
+  wait_until 60 mariadb_answers || die "MariaDB did not accept $MARIADB_USER's login within 60s, see $mariadb_log"
+}
+
 # ---- moto ----
 moto_pidfile="$state/moto.pid"
 moto_log="$state/moto.log"
@@ -154,6 +186,7 @@ status() {
   local rc=0
   if pg_answers; then echo "postgresql  up    127.0.0.1:$PG_PORT"; else echo "postgresql  down  127.0.0.1:$PG_PORT"; rc=1; fi
   if redis_answers; then echo "redis       up    127.0.0.1:$REDIS_PORT"; else echo "redis       down  127.0.0.1:$REDIS_PORT"; rc=1; fi
+  if mariadb_answers; then echo "mariadb     up    127.0.0.1:$MARIADB_PORT"; else echo "mariadb     down  127.0.0.1:$MARIADB_PORT"; rc=1; fi
   if moto_answers; then echo "moto        up    $moto_url"; else echo "moto        down  $moto_url"; rc=1; fi
   return $rc
 }
@@ -169,6 +202,7 @@ with_lock() {
 do_start() {
   start_pg
   start_redis
+  start_mariadb
   start_moto
   print_env >"$state/env"
 }
@@ -176,6 +210,7 @@ do_start() {
 do_stop() {
   stop_pg
   stop_pidfile Redis "$redis_dir/redis.pid"
+  stop_pidfile MariaDB "$mariadb_base/mariadb.pid"
   stop_pidfile moto "$moto_pidfile"
 }
 

@@ -10,17 +10,18 @@ as_pg_user() {
   if [ -n "$PG_RUN_AS" ]; then (cd / && runuser -u "$PG_RUN_AS" -- "$@"); else "$@"; fi
 }
 
-# pg_reachable_dir DIR: DIR when the run-as user can reach it, else (a clone under /root, mode 0700) a
-# directory named after DIR's hash in that user's home, so PostgreSQL still starts.
-pg_reachable_dir() {
-  local dir=$1
+# reachable_dir DIR [USER]: DIR when USER (default: the PostgreSQL run-as user; empty: ourselves) can reach
+# it, else (a clone under /root, mode 0700) a directory named after DIR's hash in that user's home, so the
+# server still starts.
+reachable_dir() {
+  local dir=$1 user=${2-$PG_RUN_AS}
   mkdir -p "$(dirname "$dir")"
-  if [ -z "$PG_RUN_AS" ] || as_pg_user test -x "$(dirname "$dir")"; then
+  if [ -z "$user" ] || (cd / && runuser -u "$user" -- test -x "$(dirname "$dir")"); then
     echo "$dir"
   else
     local home
-    home=$(getent passwd "$PG_RUN_AS" | cut -d: -f6)
-    [ -n "$home" ] || { echo "user $PG_RUN_AS does not exist: run scripts/install-deps.sh first" >&2; return 1; }
+    home=$(getent passwd "$user" | cut -d: -f6)
+    [ -n "$home" ] || { echo "user $user does not exist: run scripts/install-deps.sh first" >&2; return 1; }
     echo "$home/init-toolkit-$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
   fi
 }
@@ -36,7 +37,7 @@ pg_initdb() {
   if [ -n "$PG_RUN_AS" ]; then
     chown "$PG_RUN_AS:" "$base"
     as_pg_user test -w "$base" || {
-      echo "user $PG_RUN_AS cannot write $base; use pg_reachable_dir" >"$base/initdb.log"
+      echo "user $PG_RUN_AS cannot write $base; use reachable_dir" >"$base/initdb.log"
       return 1
     }
   fi
@@ -74,4 +75,35 @@ logfile $dir/redis.log
 dir $dir
 CONF
   chmod 600 "$dir/redis.conf"
+}
+
+# Debian's MariaDB 10.11: the server refuses to run as root, so as root it runs as the `mysql` system user.
+MARIADBD=/usr/sbin/mariadbd
+if [ "$(id -u)" -eq 0 ]; then MARIADB_RUN_AS=mysql; else MARIADB_RUN_AS=; fi
+
+as_mariadb_user() {
+  if [ -n "$MARIADB_RUN_AS" ]; then (cd / && runuser -u "$MARIADB_RUN_AS" -- "$@"); else "$@"; fi
+}
+
+# Options of every test server: no my.cnf of the machine, loopback, small logs and buffers, no durability.
+MARIADB_OPTIONS=(--no-defaults --skip-name-resolve --innodb-log-file-size=4M --innodb-buffer-pool-size=16M
+  --innodb-flush-log-at-trx-commit=0 --skip-log-bin)
+
+# mariadb_init BASE USER PASSWORD DB: a fresh data directory in BASE/data, and BASE/init.sql that the server
+# runs at each start to make USER (all privileges, from any host) and DB, so a restart keeps them.
+mariadb_init() {
+  local base=$1 user=$2 password=$3 db=$4
+  mkdir -p "$base"
+  rm -rf "$base/data"
+  [ -z "$MARIADB_RUN_AS" ] || chown "$MARIADB_RUN_AS:" "$base"
+  as_mariadb_user mariadb-install-db "${MARIADB_OPTIONS[@]}" --datadir="$base/data" \
+    --auth-root-authentication-method=socket --skip-test-db >"$base/install.log" 2>&1 || return 1
+  # A file, not arguments: the password stays out of the process list.
+  cat >"$base/init.sql" <<SQL
+CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$password';
+GRANT ALL ON *.* TO '$user'@'%' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS \`$db\`;
+SQL
+  [ -z "$MARIADB_RUN_AS" ] || chown "$MARIADB_RUN_AS:" "$base/init.sql"
+  chmod 600 "$base/init.sql"
 }

@@ -194,6 +194,61 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
 }
 
 /**
+ * A server process a test owns: spawned after an optional delay (e.g. once the tool under test began
+ * waiting), the tail of its stderr kept for failure messages, stopped at most once.
+ */
+export class ServerProcess {
+  child: ChildProcess | undefined;
+  private stopped = false;
+  private log = '';
+  private readonly name: string;
+  /** Resolves once the process has been spawned (after delayMs). */
+  readonly spawned: Promise<void>;
+
+  constructor(name: string, delayMs: number | undefined, start: () => ChildProcess) {
+    this.name = name;
+    this.spawned = (async () => {
+      if (delayMs) await sleep(delayMs);
+      if (this.stopped) return;
+      this.child = start();
+      this.child.stderr?.on('data', (chunk: Buffer) => {
+        this.log = (this.log + chunk.toString()).slice(-4000);
+      });
+    })();
+  }
+
+  /**
+   * Resolves once `probe` succeeds, polling every 50 ms for up to 30 s; rejects at once when the server
+   * was stopped or exited. Never an unhandled rejection: a test may not await it (a server kept in recovery).
+   */
+  readyWhen(probe: () => unknown): Promise<void> {
+    const ready = (async () => {
+      await this.spawned;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        if (this.stopped) throw new Error(`private ${this.name} stopped before it was ready`);
+        if (this.child?.exitCode !== null) throw new Error(`private ${this.name} exited early:\n${this.log}`);
+        try {
+          await probe();
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`private ${this.name} not ready after 30s:\n${this.log}`);
+          await sleep(50);
+        }
+      }
+    })();
+    ready.catch(() => {});
+    return ready;
+  }
+
+  async stop(signal: NodeJS.Signals): Promise<void> {
+    this.stopped = true;
+    await this.spawned;
+    await stopChild(this.child, signal);
+  }
+}
+
+/**
  * A private PostgreSQL 15 on 127.0.0.1:port (role toolkit / toolkit-pass, database postgres), in a fresh
  * copy of the cached template, removed again by stop().
  */
@@ -222,57 +277,30 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
 
-  let child: ChildProcess | undefined;
-  let stopped = false;
-  let log = '';
-  const spawned = (async () => {
-    if (options.delayMs) await sleep(options.delayMs);
-    if (stopped) return;
-    child = spawn(
+  const server = new ServerProcess('PostgreSQL', options.delayMs, () =>
+    spawn(
       join(pgBin(), 'postgres'),
       ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
         '-c', 'hot_standby=off', '-c', 'max_connections=50', '-c', 'shared_buffers=16MB', ...tls],
       { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
-    );
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-    });
-  })();
-
-  const ready = (async () => {
-    await spawned;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (stopped) throw new Error('private PostgreSQL stopped before it was ready');
-      if (child?.exitCode !== null) throw new Error(`private PostgreSQL exited early:\n${log}`);
-      try {
-        execFileSync(join(pgBin(), 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`private PostgreSQL not ready after 30s:\n${log}`);
-        await sleep(50);
-      }
-    }
-  })();
-  // A test that never awaits `ready` (a server that stays in recovery) must not see an unhandled rejection.
-  ready.catch(() => {});
+    ),
+  );
+  const ready = server.readyWhen(() => execFileSync(join(pgBin(), 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]));
 
   return {
     port,
     url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`,
-    spawned,
+    spawned: server.spawned,
     ready,
     async promote() {
-      await spawned;
-      if (!child?.pid) throw new Error('private PostgreSQL is not running');
+      await server.spawned;
+      if (!server.child?.pid) throw new Error('private PostgreSQL is not running');
       // pg_ctl, not a hand-written promote.signal + SIGUSR1: the latter was ignored by PostgreSQL 15 here.
       await execFileAsync(join(pgBin(), 'pg_ctl'), ['-D', data, 'promote', '--no-wait'], { ...owner });
     },
     async stop() {
-      stopped = true;
-      await spawned;
       // SIGINT is PostgreSQL's fast shutdown: sessions are ended, no waiting for clients.
-      await stopChild(child, 'SIGINT');
+      await server.stop('SIGINT');
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -310,23 +338,15 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   // Through a config file: the password stays out of the process list.
   writeFileSync(join(dir, 'redis.conf'), `${config.join('\n')}\n`, { mode: 0o600 });
 
-  let child: ChildProcess | undefined;
-  let stopped = false;
-  const spawned = (async () => {
-    if (options.delayMs) await sleep(options.delayMs);
-    if (stopped) return;
-    child = spawn('redis-server', [join(dir, 'redis.conf')], { stdio: 'ignore' });
-  })();
+  const server = new ServerProcess('Redis', options.delayMs, () => spawn('redis-server', [join(dir, 'redis.conf')], { stdio: 'ignore' }));
 
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,
     url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}/0`,
-    spawned,
+    spawned: server.spawned,
     async stop() {
-      stopped = true;
-      await spawned;
-      await stopChild(child, 'SIGTERM');
+      await server.stop('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
