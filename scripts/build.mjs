@@ -14,6 +14,7 @@ import { join } from 'node:path';
 const LAZY_PACKAGES = [
   'pg',
   'ioredis',
+  'mysql2',
   'yaml',
   '@aws-sdk/client-s3',
   '@aws-sdk/client-secrets-manager',
@@ -74,19 +75,21 @@ function licenceNotice(tool, dirs) {
   return `Third-party software bundled into ${tool}.js\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
-/** The runtime side: finds `//@lazy-package NAME LINES` in this very file and compiles what follows. */
+/** The runtime side: finds `//@lazy-package NAME BYTES` in this very file and compiles the BYTES after it.
+ *  The file is searched as bytes and only the package's own part is decoded: a run that loads pg must not
+ *  pay for decoding mysql2's megabyte. */
 const LAZY_RUNTIME = `
 const { readFileSync } = require('node:fs');
 const { compileFunction } = require('node:vm');
-let text;
+let file;
 exports.load = (name) => {
-  text ??= readFileSync(__filename, 'utf8');
+  file ??= readFileSync(__filename);
   const header = '\\n//@lazy-package ' + name + ' ';
-  const at = text.indexOf(header);
+  const at = file.indexOf(header);
   if (at < 0) throw new Error(__filename + ': the embedded package ' + name + ' is missing; rebuild with npm run build');
-  const lineEnd = text.indexOf('\\n', at + header.length);
-  const count = Number(text.slice(at + header.length, lineEnd));
-  const lines = text.slice(lineEnd + 1).split('\\n', count).map((line) => line.slice(2));
+  const lineEnd = file.indexOf(10, at + header.length);
+  const bytes = Number(file.toString('latin1', at + header.length, lineEnd));
+  const lines = file.toString('utf8', lineEnd + 1, lineEnd + 1 + bytes).split('\\n').map((line) => line.slice(2));
   const m = { exports: {} };
   compileFunction(lines.join('\\n'), ['exports', 'require', 'module'], { filename: 'lazy:' + name })(m.exports, require, m);
   return m.exports;
@@ -117,8 +120,8 @@ async function lazySection(used) {
     const { code } = await bundlePackage(path);
     // A JavaScript line terminator other than LF would end a comment line early, so refuse one.
     if (/[\r\u2028\u2029]/.test(code)) throw new Error(`lazy package ${path}: its bundle has a CR, U+2028 or U+2029 outside escapes`);
-    const lines = code.split('\n');
-    parts.push(`//@lazy-package ${path} ${lines.length}\n${lines.map((line) => `//${line}`).join('\n')}\n`);
+    const body = code.split('\n').map((line) => `//${line}`).join('\n');
+    parts.push(`//@lazy-package ${path} ${Buffer.byteLength(body)}\n${body}\n`);
   }
   return parts.join('');
 }

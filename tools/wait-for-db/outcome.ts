@@ -122,6 +122,20 @@ function wrongProtocolFailure(error: unknown, code: unknown): CheckFailure | und
   return undefined;
 }
 
+/**
+ * What a readiness query's rows say (postgres, mysql): ready when there is a row and its first value is not
+ * false, 0, "0", "f", "false", NULL or a single zero byte (a MySQL BIT(1)).
+ */
+export function queryReadiness(rows: readonly (readonly unknown[])[]): CheckResult {
+  if (rows.length === 0) return { ready: false, detail: 'the readiness query returned no rows' };
+  const first = rows[0]?.[0];
+  const zeroBit = Buffer.isBuffer(first) && first.length === 1 && first[0] === 0;
+  if (zeroBit || first === null || first === false || first === 0 || first === '0' || first === 'f' || first === 'false') {
+    return { ready: false, detail: `the readiness query returned ${zeroBit ? 'b\'0\'' : JSON.stringify(first)}` };
+  }
+  return { ready: true, detail: 'query succeeded' };
+}
+
 /** An attempt that ran out of its own time budget. */
 export function attemptTimedOut(timeoutMs: number): CheckFailure {
   return new CheckFailure('timeout', `no answer within ${timeoutMs}ms`, true);

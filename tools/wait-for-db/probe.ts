@@ -1,4 +1,4 @@
-// One probe per target: the protocol check behind a common signature. Protocol modules (pg, ioredis)
+// One probe per target: the protocol check behind a common signature. Protocol modules (pg, mysql2, ioredis)
 // are loaded only for the kinds in use, after flags are parsed.
 
 import { CheckFailure, classifyNetworkError, type CheckResult } from './outcome.ts';
@@ -14,6 +14,11 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
       const { postgresConfig, checkPostgres } = await import('./checks/postgres.ts');
       const base = await postgresConfig(target, settings, env);
       return (timeoutMs, signal) => checkPostgres({ ...base, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs }, settings, signal);
+    }
+    case 'mysql': {
+      const { mysqlConfig, checkMysql } = await import('./checks/mysql.ts');
+      const config = await mysqlConfig(target, settings);
+      return (timeoutMs, signal) => checkMysql(config, settings, timeoutMs, signal);
     }
     case 'redis': {
       const { checkRedis } = await import('./checks/redis.ts');

@@ -16,6 +16,7 @@ export interface TlsSettings {
 
 export interface CheckSettings {
   pgQuery: string;
+  mysqlQuery: string;
   waitForDatabaseCreation: boolean;
   redisRole: 'any' | 'master' | 'replica';
   httpStatus: (status: number) => boolean;
@@ -26,6 +27,7 @@ export interface CheckSettings {
 
 export interface SettingsInput {
   pgQuery: string;
+  mysqlQuery: string;
   waitForDatabaseCreation: boolean;
   redisRole: string;
   httpStatus: string;
@@ -39,8 +41,10 @@ export interface SettingsInput {
 
 export async function buildSettings(input: SettingsInput): Promise<CheckSettings> {
   if (input.pgQuery.trim() === '') throw new UsageError('--pg-query is empty; give a query such as "SELECT 1"');
+  if (input.mysqlQuery.trim() === '') throw new UsageError('--mysql-query is empty; give a query such as "SELECT 1"');
   return {
     pgQuery: input.pgQuery,
+    mysqlQuery: input.mysqlQuery,
     waitForDatabaseCreation: input.waitForDatabaseCreation,
     redisRole: input.redisRole as CheckSettings['redisRole'],
     httpStatus: parseStatusSet(input.httpStatus),

@@ -5,11 +5,11 @@ import { SCHEME_ALTERNATIVES } from './schemes.ts';
 
 export const spec = {
   name: 'wait-for-db',
-  summary: 'block until PostgreSQL, Redis, TCP and HTTP dependencies are really ready',
+  summary: 'block until PostgreSQL, MySQL/MariaDB, Redis, TCP and HTTP dependencies are really ready',
   usage: 'TARGET...',
   positional: {
     name: 'targets',
-    description: 'postgres://, postgresql://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
+    description: 'postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
@@ -39,7 +39,13 @@ export const spec = {
       placeholder: 'SQL',
       description: 'Readiness query; ready when it succeeds and its first value is not false, 0 or NULL (no rows: not ready)',
     },
-    waitForDatabaseCreation: { type: 'boolean', description: 'Treat an unknown database (3D000) as not ready yet instead of failing' },
+    mysqlQuery: {
+      type: 'string',
+      default: 'SELECT 1',
+      placeholder: 'SQL',
+      description: 'Readiness query of mysql:// and mariadb:// targets; ready as with --pg-query',
+    },
+    waitForDatabaseCreation: { type: 'boolean', description: 'Treat an unknown database (postgres 3D000, mysql 1049) as not ready yet instead of failing' },
     redisRole: {
       type: 'string',
       default: 'any',
@@ -54,7 +60,7 @@ export const spec = {
     },
     httpBodyMatch: { type: 'string', placeholder: 'REGEX', description: 'Regular expression the HTTP body must match (first 1 MiB)' },
     httpHeader: { type: 'list', placeholder: '"NAME: VALUE"', split: /\n/, description: 'Extra HTTP request header; repeatable' },
-    caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode)' },
+    caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode, mysql ssl-mode)' },
     certFile: {
       type: 'string',
       placeholder: 'FILE',
@@ -70,6 +76,7 @@ export const spec = {
   epilog: [
     'Examples:',
     '  wait-for-db postgres://app@db:5432/app redis://cache:6379 --timeout 2m',
+    '  wait-for-db db=mysql://app@db:3306/app?ssl-mode=VERIFY_IDENTITY --password-env db=DB_PASSWORD',
     '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
     '  wait-for-db db=postgres://app@db:5432/app --password-env db=DB_PASSWORD   (the password from a Secret)',
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',

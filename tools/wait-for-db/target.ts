@@ -48,7 +48,7 @@ export function parseTarget(written: string): Target {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, mysql://user@host:3306/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
       cause: error,
     });
   }
@@ -79,13 +79,22 @@ export function parseTarget(written: string): Target {
   if (known.kind === 'tcp' && (!host || port === undefined)) {
     throw new UsageError(`invalid target "${display}": a tcp target needs a host and a port, e.g. tcp://kafka:9092`);
   }
-  if ((known.kind === 'redis' || known.kind === 'http') && !host) {
+  if ((known.kind === 'mysql' || known.kind === 'redis' || known.kind === 'http') && !host) {
     throw new UsageError(`invalid target "${display}": the URL has no host`);
   }
   if (known.kind === 'redis' && url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
     throw new UsageError(`invalid target "${display}": the path of a redis URL is the database number, e.g. redis://cache:6379/0`);
   }
   return { kind: known.kind, name, display, url, host, port, tls: known.tls, user, password };
+}
+
+/** The database name of a postgres or mysql URL (its path), or none; a "%" that starts no escape is the user's to fix. */
+export function databaseName(target: Target): string | undefined {
+  try {
+    return decodeURIComponent(target.url.pathname.slice(1)) || undefined;
+  } catch {
+    throw new UsageError(`invalid target "${target.display}": the database name has a "%" that does not start an escape; write it as %25`);
+  }
 }
 
 /** Parses every target; at least one is required, duplicates are rejected. */

@@ -174,7 +174,7 @@ test('SIGTERM while waiting exits 143 quickly', async () => {
 test('malformed URLs and flags exit 2 with one clear line', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['not a url'], /invalid target "not a url": not a URL/],
-    [['mysql://db:3306'], /unsupported scheme "mysql:"/],
+    [['mongodb://db:27017'], /unsupported scheme "mongodb:"/],
     [['tcp://host-without-port'], /a tcp target needs a host and a port/],
     [['postgres://u:pw@db/x?schema=public'], /unsupported parameter "schema"/],
     [['--timeout', 'soon', 'tcp://a:1'], /invalid value "soon" for --timeout/],

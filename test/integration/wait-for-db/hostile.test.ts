@@ -49,6 +49,8 @@ function assertNoPassword(result: RunResult, password: string): void {
 const URLS: Record<string, (port: number) => string> = {
   postgres: (port) => `postgres://u:pw-canary-1@127.0.0.1:${port}/db`,
   'postgres TLS': (port) => `postgres://u:pw-canary-1@127.0.0.1:${port}/db?sslmode=require`,
+  mysql: (port) => `mysql://u:pw-canary-1@127.0.0.1:${port}/db`,
+  'mysql TLS': (port) => `mariadb://u:pw-canary-1@127.0.0.1:${port}/db?ssl-mode=REQUIRED`,
   redis: (port) => `redis://:pw-canary-1@127.0.0.1:${port}`,
   rediss: (port) => `rediss://:pw-canary-1@127.0.0.1:${port}`,
   http: (port) => `http://u:pw-canary-1@127.0.0.1:${port}/healthz`,

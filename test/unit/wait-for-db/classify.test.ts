@@ -2,12 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyPostgresError } from '../../../tools/wait-for-db/checks/postgres.ts';
 import { classifyRedisError, roleReadiness } from '../../../tools/wait-for-db/checks/redis.ts';
-import { classifyNetworkError } from '../../../tools/wait-for-db/outcome.ts';
+import type { QueryError } from 'mysql2';
+import { classifyMysqlError } from '../../../tools/wait-for-db/checks/mysql.ts';
+import { classifyNetworkError, queryReadiness } from '../../../tools/wait-for-db/outcome.ts';
 import { buildSettings } from '../../../tools/wait-for-db/settings.ts';
 
 const settings = (waitForDatabaseCreation = false) =>
   buildSettings({
     pgQuery: 'SELECT 1',
+    mysqlQuery: 'SELECT 1',
     waitForDatabaseCreation,
     redisRole: 'any',
     httpStatus: '200-299',
@@ -43,6 +46,41 @@ test('PostgreSQL: what waiting can fix is retried, the rest fails fast', async (
     assert.deepEqual([failure.errorClass, failure.retryable], [errorClass, retryable], (error as Error).message);
   }
   assert.equal(classifyPostgresError(pgError('3D000'), await settings(true)).retryable, true);
+});
+
+test('MySQL: what waiting can fix is retried, the rest fails fast', async () => {
+  const mysqlError = (code: string, message = 'x', sqlState?: string) => Object.assign(new Error(message), { code, sqlState }) as QueryError;
+  const cases: Array<[QueryError, string, boolean]> = [
+    [mysqlError('ER_CON_COUNT_ERROR', 'Too many connections', '08004'), 'too-many-connections', true],
+    [mysqlError('ER_SERVER_SHUTDOWN', 'Server shutdown in progress', '08S01'), 'shutting-down', true],
+    [mysqlError('ER_NO_SUCH_TABLE', "Table 'app.migrations' doesn't exist", '42S02'), 'schema-not-ready', true],
+    [mysqlError('ER_OPTION_PREVENTS_STATEMENT', 'The MariaDB server is running with the --read-only option', 'HY000'), 'read-only', true],
+    [mysqlError('PROTOCOL_CONNECTION_LOST', 'Connection lost: The server closed the connection.'), 'closed', true],
+    [mysqlError('ECONNREFUSED'), 'refused', true],
+    [mysqlError('ER_ACCESS_DENIED_ERROR', "Access denied for user 'app'@'10.0.0.1' (using password: YES)", '28000'), 'auth', false],
+    [mysqlError('ER_HOST_NOT_PRIVILEGED', "Host '10.0.0.1' is not allowed to connect"), 'auth', false],
+    [mysqlError('ER_BAD_DB_ERROR', "Unknown database 'app'", '42000'), 'database-missing', false],
+    [mysqlError('HANDSHAKE_NO_SSL_SUPPORT', 'Server does not support secure connection'), 'tls', false],
+    [mysqlError('HANDSHAKE_SSL_ERROR', 'self-signed certificate in certificate chain'), 'tls', false],
+    [mysqlError('ER_PARSE_ERROR', 'You have an error in your SQL syntax', '42000'), 'query', false],
+    [mysqlError('ER_NOT_SUPPORTED_AUTH_MODE', 'Authentication plugin not supported'), 'error', false],
+  ];
+  for (const [error, errorClass, retryable] of cases) {
+    const failure = classifyMysqlError(error, await settings());
+    assert.deepEqual([failure.errorClass, failure.retryable], [errorClass, retryable], error.message);
+  }
+  assert.equal(classifyMysqlError(mysqlError('ER_BAD_DB_ERROR', "Unknown database 'app'"), await settings(true)).retryable, true);
+});
+
+test('a readiness query: the first value of the first row decides, a zero BIT(1) included', () => {
+  assert.equal(queryReadiness([[1]]).ready, true);
+  assert.equal(queryReadiness([['yes']]).ready, true);
+  assert.equal(queryReadiness([[Buffer.from([1])]]).ready, true);
+  for (const value of [0, '0', false, 'f', 'false', null, Buffer.from([0])]) {
+    assert.equal(queryReadiness([[value]]).ready, false, String(value));
+  }
+  assert.deepEqual(queryReadiness([]), { ready: false, detail: 'the readiness query returned no rows' });
+  assert.equal(queryReadiness([[Buffer.from([0])]]).detail, "the readiness query returned b'0'");
 });
 
 test('Redis: LOADING and busy states are retried; auth errors fail fast', () => {

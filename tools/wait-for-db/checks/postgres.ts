@@ -7,9 +7,9 @@ import pg from 'pg';
 import { UsageError } from '../../core/errors.ts';
 import { redactor } from '../../core/redact.ts';
 import { readClientCertificate, type ClientCertificate } from '../client-certificate.ts';
-import { CheckFailure, classifyNetworkError, type CheckResult } from '../outcome.ts';
+import { CheckFailure, classifyNetworkError, queryReadiness, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
-import type { Target } from '../target.ts';
+import { databaseName, type Target } from '../target.ts';
 
 const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout']);
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -23,7 +23,7 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
     }
   }
   if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
-  const database = decodeDatabase(target);
+  const database = databaseName(target);
   const ssl = sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
   if (ssl) Object.assign(ssl, await clientCertificate(target, settings, env));
   else if (params.has('sslcert') || params.has('sslkey')) {
@@ -109,12 +109,7 @@ function destroy(client: pg.Client): void {
 
 function readiness(result: pg.QueryResult<unknown[]>): CheckResult {
   if (result.fields.length === 0) return { ready: true, detail: `${result.command} succeeded` };
-  const first = result.rows[0]?.[0];
-  if (result.rows.length === 0) return { ready: false, detail: 'the readiness query returned no rows' };
-  if (first === null || first === false || first === 0 || first === '0' || first === 'f' || first === 'false') {
-    return { ready: false, detail: `the readiness query returned ${JSON.stringify(first)}` };
-  }
-  return { ready: true, detail: 'query succeeded' };
+  return queryReadiness(result.rows);
 }
 
 /** SQLSTATE classes that a later attempt can get past (server starting, overloaded, schema not migrated). */
@@ -166,13 +161,4 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
   if (known) return new CheckFailure(known, withState, true, { cause: error });
   if (RETRYABLE_CLASSES.has(state.slice(0, 2))) return new CheckFailure('server', withState, true, { cause: error });
   return new CheckFailure(state.startsWith('42') ? 'query' : 'error', withState, false, { cause: error });
-}
-
-/** The database name from the URL path; a "%" that starts no escape is the user's to fix, not a crash. */
-function decodeDatabase(target: Target): string {
-  try {
-    return decodeURIComponent(target.url.pathname.slice(1));
-  } catch {
-    throw new UsageError(`invalid target "${target.display}": the database name has a "%" that does not start an escape; write it as %25`);
-  }
 }
