@@ -6,6 +6,7 @@ import { formatDuration } from '../core/duration.ts';
 import { Deadline } from '../core/retry.ts';
 import { createProbe } from './probe.ts';
 import { applyCredentials } from './credentials.ts';
+import { applyRdsIam } from './rds-iam.ts';
 import { buildSettings } from './settings.ts';
 import { spec } from './spec.ts';
 import { parseTargets } from './target.ts';
@@ -14,6 +15,7 @@ import { waitForTarget, type TargetOutcome } from './waiter.ts';
 runTool(spec, async ({ options, args, log, signal, env }) => {
   const targets = parseTargets(args);
   await applyCredentials(targets, options, env);
+  applyRdsIam(targets, options.rdsIamAuth, env);
   const settings = await buildSettings(options);
   if (settings.tls.insecureSkipVerify) log.warn('TLS certificate verification is disabled (--insecure-skip-verify)');
   const probes = await Promise.all(targets.map((target) => createProbe(target, settings, env)));

@@ -4,7 +4,6 @@
 import { CheckFailure, classifyNetworkError, type CheckResult } from './outcome.ts';
 import type { CheckSettings } from './settings.ts';
 import type { Target } from './target.ts';
-import { directTlsOptions, handshakeRefusal } from './tls.ts';
 
 export type Probe = (timeoutMs: number, signal: AbortSignal) => Promise<CheckResult>;
 
@@ -13,12 +12,17 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
     case 'postgres': {
       const { postgresConfig, checkPostgres } = await import('./checks/postgres.ts');
       const base = await postgresConfig(target, settings, env);
+      // pg calls a password function at each connection.
+      if (target.rdsIam) base.password = await iamTokens(target);
       return (timeoutMs, signal) => checkPostgres({ ...base, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs }, settings, signal);
     }
     case 'mysql': {
       const { mysqlConfig, checkMysql } = await import('./checks/mysql.ts');
       const config = await mysqlConfig(target, settings);
-      return (timeoutMs, signal) => checkMysql(config, settings, timeoutMs, signal);
+      if (!target.rdsIam) return (timeoutMs, signal) => checkMysql(config, settings, timeoutMs, signal);
+      const token = await iamTokens(target);
+      // RDS asks for the token in clear text (mysql_clear_password), which TLS protects: applyRdsIam saw to it.
+      return async (timeoutMs, signal) => checkMysql({ ...config, password: await token(), enableCleartextPlugin: true }, settings, timeoutMs, signal);
     }
     case 'redis': {
       const { checkRedis } = await import('./checks/redis.ts');
@@ -36,6 +40,11 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
   }
 }
 
+async function iamTokens(target: Target): Promise<() => Promise<string>> {
+  const { rdsTokenSource } = await import('./rds-token.ts');
+  return rdsTokenSource(target as Target & Required<Pick<Target, 'rdsIam'>>);
+}
+
 /**
  * A reset on a TLS target may be a refused client certificate whose alert was lost (see handshakeRefusal):
  * a second handshake tells, and a refusal fails fast instead of being retried until the deadline.
@@ -48,6 +57,7 @@ function explainingResets(target: Target, settings: CheckSettings, probe: Probe)
     } catch (error) {
       const failure = error instanceof CheckFailure ? error : classifyNetworkError(error);
       if (failure?.errorClass !== 'reset' || signal.aborted) throw error;
+      const { directTlsOptions, handshakeRefusal } = await import('./tls.ts');
       throw (await handshakeRefusal(directTlsOptions(target, settings.tls), signal)) ?? error;
     }
   };

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { readSmallFile } from '../core/small-file.ts';
-import { readClientCertificate, type ClientCertificate } from './client-certificate.ts';
+import type { ClientCertificate } from './client-certificate.ts';
 
 export interface TlsSettings {
   /** Extra trusted CA certificates (PEM), from --ca-file. */
@@ -52,10 +52,17 @@ export async function buildSettings(input: SettingsInput): Promise<CheckSettings
     httpHeaders: parseHeaders(input.httpHeader),
     tls: {
       ca: await readCa(input.caFile),
-      client: await readClientCertificate({ certPath: input.certFile, keyPath: input.keyFile, certName: '--cert-file', keyName: '--key-file' }),
+      client: await clientCertificate(input.certFile, input.keyFile),
       insecureSkipVerify: input.insecureSkipVerify,
     },
   };
+}
+
+/** The pair of --cert-file/--key-file; node:crypto, which checks it, is loaded only then (not for --help). */
+async function clientCertificate(certPath: string | undefined, keyPath: string | undefined): Promise<ClientCertificate | undefined> {
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  const { readClientCertificate } = await import('./client-certificate.ts');
+  return readClientCertificate({ certPath, keyPath, certName: '--cert-file', keyName: '--key-file' });
 }
 
 /** "200,204,300-399" -> a predicate; anything else is a usage error naming the bad part. */

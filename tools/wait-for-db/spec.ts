@@ -71,6 +71,12 @@ export const spec = {
     passwordFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable' },
     userEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'User of the target named TARGET from env var VAR; repeatable' },
     userFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable' },
+    rdsIamAuth: {
+      type: 'list',
+      placeholder: 'TARGET',
+      split: /[\s,]+/,
+      description: 'Log in to the postgres or mysql target named TARGET with an RDS IAM auth token from the AWS credentials (IRSA, Pod Identity) instead of a password; needs TLS; repeatable',
+    },
     insecureSkipVerify: { type: 'boolean', description: 'Do not verify TLS certificates (only for tests; never the default)' },
   },
   epilog: [
@@ -80,6 +86,7 @@ export const spec = {
     '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
     '  wait-for-db db=postgres://app@db:5432/app --password-env db=DB_PASSWORD   (the password from a Secret)',
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
+    '  wait-for-db db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full --ca-file /rds/global-bundle.pem --rds-iam-auth db',
     '  wait-for-db https://api:8443/healthz --ca-file /tls/ca.crt --cert-file /tls/tls.crt --key-file /tls/tls.key   (mTLS)',
     '',
     'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused), 124 deadline, 130/143 interrupted.',

@@ -4,6 +4,7 @@
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
+import type { RdsIam } from './rds-iam.ts';
 import { KINDS, type TargetKind } from './schemes.ts';
 
 export type { TargetKind };
@@ -26,6 +27,8 @@ export interface Target {
    */
   user: string | undefined;
   password: string | undefined;
+  /** Set by --rds-iam-auth: the password is an RDS IAM auth token, made per attempt (rds-iam.ts). */
+  rdsIam?: RdsIam;
 }
 
 /** A target's name: what a Kubernetes name allows, so that it reads the same in values and logs. */
