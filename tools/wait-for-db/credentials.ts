@@ -58,7 +58,9 @@ function entry(flag: string, field: Field, text: string, position: number, targe
     const names = targets.flatMap((t) => (t.name === undefined ? [] : [t.name]));
     throw new UsageError(`${flag} ${name}=...: no target is named "${name}" (${names.length > 0 ? `named: ${names.join(', ')}` : 'name one as NAME=URL, e.g. db=postgres://app@db:5432/app'})`);
   }
-  if (target.kind === 'tcp') throw new UsageError(`${flag} ${name}=...: "${target.display}" is a tcp target, which takes no credentials`);
+  if (target.kind === 'tcp' || target.kind === 'kubernetes') {
+    throw new UsageError(`${flag} ${name}=...: "${target.display}" is a ${target.kind === 'tcp' ? 'tcp' : 'k8s'} target, which takes no credentials`);
+  }
   return { flag, field, target, from };
 }
 

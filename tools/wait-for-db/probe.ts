@@ -1,5 +1,5 @@
-// One probe per target: the protocol check behind a common signature. Protocol modules (pg, mysql2, ioredis)
-// are loaded only for the kinds in use, after flags are parsed.
+// One probe per target: the protocol check behind a common signature. Protocol modules (pg, mysql2, ioredis,
+// the Kubernetes API client) are loaded only for the kinds in use, after flags are parsed.
 
 import { CheckFailure, classifyNetworkError, type CheckResult } from './outcome.ts';
 import type { CheckSettings } from './settings.ts';
@@ -36,6 +36,10 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
       const { basicAuth, checkHttp } = await import('./checks/http.ts');
       const auth = basicAuth(target, settings);
       return explainingResets(target, settings, (_timeoutMs, signal) => checkHttp(target, auth, settings, signal));
+    }
+    case 'kubernetes': {
+      const { kubernetesProbe } = await import('./checks/kubernetes.ts');
+      return kubernetesProbe(target, env);
     }
   }
 }

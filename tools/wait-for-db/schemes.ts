@@ -1,7 +1,7 @@
 // The URL schemes wait-for-db checks and what each one is: one list for parsing a target (target.ts) and
 // for finding where the next target starts in WAIT_FOR_DB_TARGETS (spec.ts).
 
-export type TargetKind = 'postgres' | 'mysql' | 'redis' | 'tcp' | 'http';
+export type TargetKind = 'postgres' | 'mysql' | 'redis' | 'tcp' | 'http' | 'kubernetes';
 
 export const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort?: number }> = {
   'postgres:': { kind: 'postgres', tls: false },
@@ -13,6 +13,8 @@ export const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort
   'tcp:': { kind: 'tcp', tls: false },
   'http:': { kind: 'http', tls: false, defaultPort: 80 },
   'https:': { kind: 'http', tls: true, defaultPort: 443 },
+  // The API server's address and TLS come from the ServiceAccount or the kubeconfig, not from the URL.
+  'k8s:': { kind: 'kubernetes', tls: false },
 };
 
 /** The schemes as a regular expression alternative: `postgres|postgresql|...`. */

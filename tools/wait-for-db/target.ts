@@ -4,6 +4,7 @@
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl, URL_LEADING_SPACE } from '../core/url.ts';
+import { parseKubernetesTarget, type KubernetesResource } from './checks/kubernetes/target.ts';
 import type { RdsIam } from './rds-iam.ts';
 import { KINDS, type TargetKind } from './schemes.ts';
 
@@ -29,6 +30,8 @@ export interface Target {
   password: string | undefined;
   /** Set by --rds-iam-auth: the password is an RDS IAM auth token, made per attempt (rds-iam.ts). */
   rdsIam?: RdsIam;
+  /** The resource a k8s:// target waits for; undefined for the other kinds. */
+  kubernetes?: KubernetesResource;
 }
 
 /** A target's name: what a Kubernetes name allows, so that it reads the same in values and logs. */
@@ -51,7 +54,7 @@ export function parseTarget(written: string): Target {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, mysql://user@host:3306/db, redis://host:6379, tcp://host:port or https://host/path, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
+    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, mysql://user@host:3306/db, redis://host:6379, tcp://host:port, https://host/path or k8s://job/NAME, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
       cause: error,
     });
   }
@@ -71,6 +74,9 @@ export function parseTarget(written: string): Target {
     throw new UsageError(`invalid target "${maskWrittenUrl(text)}": an "@" after the host; percent-encode "/" (%2F), "?" (%3F), "#" (%23) and "@" (%40) in a user or password`);
   }
   const display = name === undefined ? displayUrl(url) : `${name}=${displayUrl(url)}`;
+  if (known.kind === 'kubernetes') {
+    return { kind: known.kind, name, display, url, host: '', port: undefined, tls: false, user: undefined, password: undefined, kubernetes: parseKubernetesTarget(url, display) };
+  }
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);
   // Decoded here, once, right after the check that decoding cannot throw.
