@@ -5,7 +5,7 @@
 // (exec, auth-provider: aws eks get-token, gke-gcloud-auth-plugin) would run a program: refused with
 // the way out.
 
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { UsageError } from '../../../core/errors.ts';
 import { redactor } from '../../../core/redact.ts';
 import { CheckFailure } from '../../outcome.ts';
@@ -82,14 +82,14 @@ export async function kubeconfigConfig(paths: readonly string[]): Promise<ApiCon
 }
 
 function mergeFile(merged: Merged, path: string, text: string, dir: string): void {
-  let document: unknown;
-  try {
-    document = parse(text, { logLevel: 'silent' });
-  } catch (error) {
+  const parsed = parseDocument(text);
+  const error = parsed.errors[0];
+  if (error) {
     // The parser's message quotes the offending line, which may hold a token: only its position is shown.
-    const position = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new UsageError(`kubeconfig ${path} is not valid YAML${position ? ` (line ${position})` : ''}`, { cause: error });
+    const position = error.linePos?.[0]?.line;
+    throw new UsageError(`kubeconfig ${path} is not valid YAML${position ? ` (line ${position})` : ''}`);
   }
+  const document: unknown = parsed.toJS();
   if (document === null || document === undefined) return;
   if (typeof document !== 'object' || Array.isArray(document)) throw new UsageError(`kubeconfig ${path} is not a kubeconfig (a YAML mapping with clusters, users and contexts)`);
   const config = document as Fields;
