@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -37,6 +38,16 @@ export function chartsCopy(): { dir: string; cleanup: () => void } {
   cpSync(join(repoRoot, 'charts'), dir, { recursive: true, filter: (src) => !src.endsWith('.tgz') });
   execFileSync(goTool('helm'), ['dependency', 'build', join(dir, 'example-app')], { stdio: 'pipe' });
   return { dir, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** The example chart in a copy made before a test file's tests and removed after them: its path, once `before` ran. */
+export function exampleChartCopy(): () => string {
+  let charts: { dir: string; cleanup: () => void } | undefined;
+  before(() => {
+    charts = chartsCopy();
+  });
+  after(() => charts?.cleanup());
+  return () => join((charts as { dir: string }).dir, 'example-app');
 }
 
 /** `helm template` of a chart with values files (names under test/chart/values/) and --set pairs. */

@@ -5,11 +5,11 @@ import { SCHEME_ALTERNATIVES } from './schemes.ts';
 
 export const spec = {
   name: 'wait-for-db',
-  summary: 'block until PostgreSQL, MySQL/MariaDB, Redis, TCP and HTTP dependencies are really ready',
+  summary: 'block until PostgreSQL, MySQL/MariaDB, Redis, TCP, HTTP and Kubernetes dependencies are really ready',
   usage: 'TARGET...',
   positional: {
     name: 'targets',
-    description: 'postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, tcp://host:port, http:// or https:// URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
+    description: 'postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, tcp://host:port, http://, https:// or k8s:// (job/NAME, deployment/NAME, service/NAME, pods?selector=...) URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
@@ -88,8 +88,9 @@ export const spec = {
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
     '  wait-for-db db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full --ca-file /rds/global-bundle.pem --rds-iam-auth db',
     '  wait-for-db https://api:8443/healthz --ca-file /tls/ca.crt --cert-file /tls/tls.crt --key-file /tls/tls.key   (mTLS)',
+    '  wait-for-db k8s://job/db-migrate k8s://pods?selector=app%3Ddb&namespace=data   (the pod\'s ServiceAccount, or KUBECONFIG)',
     '',
-    'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused), 124 deadline, 130/143 interrupted.',
+    'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused, Job failed, RBAC denied), 124 deadline, 130/143 interrupted.',
     'Docs: docs/wait-for-db.md',
   ].join('\n'),
 } as const satisfies CliSpec;
