@@ -59,10 +59,10 @@ export function helm(cluster: Cluster, args: readonly string[]): Run {
   return runIn(cluster, goTool('helm'), args);
 }
 
-/** The pods of a namespace that are not helm hooks (the Deployment's pod). */
+/** The pods of a namespace that are neither helm hooks nor of a Job (the Deployment's pod). */
 export function appPods(cluster: Cluster, namespace: string): Obj[] {
   const list = kubectlJson(cluster, ['get', 'pods', '--namespace', namespace]);
-  return (list.items as Obj[]).filter((pod) => !pod.metadata.annotations?.['helm.sh/hook']);
+  return (list.items as Obj[]).filter((pod) => !pod.metadata.annotations?.['helm.sh/hook'] && !pod.metadata.labels?.['batch.kubernetes.io/job-name']);
 }
 
 /**
