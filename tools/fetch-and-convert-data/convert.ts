@@ -15,6 +15,7 @@ import { shownName } from './paths.ts';
 import type { Limits } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { StepName } from './steps.ts';
+import { createXzDecompress, xzFailure } from './xz.ts';
 
 export interface ConvertContext {
   /** The source, for messages. */
@@ -36,6 +37,8 @@ function stagesOf(step: StepName, context: ConvertContext): Stage[] {
       return ratioGuarded(createGunzip({ chunkSize: 64 * 1024 }), context, 'decompressing');
     case 'zstd':
       return ratioGuarded(createZstdDecompress({ chunkSize: 64 * 1024 }), context, 'decompressing');
+    case 'xz':
+      return ratioGuarded(createXzDecompress(), context, 'decompressing');
     case 'csv:json':
     case 'csv:ndjson':
       return ratioGuarded(csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' }), context, `converting (${step})`);
@@ -63,6 +66,8 @@ export function asInputError(error: unknown, what: string): unknown {
   if (code.startsWith('Z_') || code.startsWith('ZSTD_') || code.startsWith('ERR_ZSTD') || code === 'ERR__ZSTD') {
     return new InvalidInputError(`${what}: invalid or truncated compressed data: ${error.message}`, { cause: error });
   }
+  const xz = xzFailure(error);
+  if (xz) return new InvalidInputError(`${what}: invalid or truncated compressed data: ${xz}`, { cause: error });
   return error;
 }
 

@@ -21,7 +21,7 @@ export const spec = {
       type: 'list',
       placeholder: 'STEP[,STEP]...',
       description:
-        'Conversion chain: gunzip, zstd, untar, unzip, csv:json, csv:ndjson, ndjson:csv, json:csv, yaml:json, yaml:ndjson, json:yaml, ndjson:yaml, json:dotenv; "auto" infers it from the source name and --name',
+        'Conversion chain: gunzip, zstd, xz, untar, unzip, csv:json, csv:ndjson, ndjson:csv, json:csv, yaml:json, yaml:ndjson, json:yaml, ndjson:yaml, json:dotenv; "auto" infers it from the source name and --name',
     },
     sha256: { type: 'string', placeholder: 'HEX', description: 'Expected SHA-256 of the downloaded bytes (one source only)' },
     sha512: { type: 'string', placeholder: 'HEX', description: 'Expected SHA-512 of the downloaded bytes (one source only)' },

@@ -23,6 +23,7 @@ export type StepInfo = DecompressStep | ArchiveStep | FormatStep;
 export const STEPS = {
   gunzip: { kind: 'decompress', ext: ['.gz', '.gzip'] },
   zstd: { kind: 'decompress', ext: ['.zst', '.zstd'] },
+  xz: { kind: 'decompress', ext: ['.xz'] },
   untar: { kind: 'archive', ext: ['.tar'] },
   unzip: { kind: 'archive', ext: ['.zip'] },
   'csv:json': { kind: 'format', from: 'csv', to: 'json' },
@@ -47,7 +48,7 @@ const FORMAT_EXT: Record<Format, readonly string[]> = {
 };
 
 /** Shorthand extensions that mean two steps. */
-const COMBINED_EXT: Record<string, readonly StepName[]> = { '.tgz': ['gunzip', 'untar'], '.tzst': ['zstd', 'untar'] };
+const COMBINED_EXT: Record<string, readonly StepName[]> = { '.tgz': ['gunzip', 'untar'], '.tzst': ['zstd', 'untar'], '.txz': ['xz', 'untar'] };
 
 export function isStepName(name: string): name is StepName {
   return Object.hasOwn(STEPS, name);

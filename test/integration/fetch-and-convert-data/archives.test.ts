@@ -178,6 +178,16 @@ test('a gzip decompression bomb is stopped on the stream by --max-ratio (exit 4)
   assert.ok(peak, 'the failure is logged');
 });
 
+test('an xz decompression bomb (1 GiB of zeros in 150 KiB) is stopped on the stream by --max-ratio (exit 4), nothing written', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'bomb.xz');
+  execFileSync('sh', ['-c', `head -c 1073741824 /dev/zero | xz -1 -T1 > ${file}`]);
+  const { out, result } = await extract('bomb.xz', readFileSync(file), ['--name', 'x', '--convert', 'xz']);
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(errorLine(result), /above --max-ratio 200: a decompression bomb\?/);
+  assert.deepEqual(listTree(out), []);
+});
+
 test('a failed extraction leaves the previously published set in place', async () => {
   const out = join(tempDir(), 'out');
   const good = await extract('a.tar', await tarOf([{ name: 'v.txt', content: 'v1' }]), ['--name', 'set', '--convert', 'untar'], out);

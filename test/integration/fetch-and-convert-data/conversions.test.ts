@@ -2,6 +2,7 @@
 // and an error naming the line, leaving nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
@@ -25,6 +26,25 @@ test('gunzip and zstd decompress; chains with format steps', async () => {
   const zst = await convert('config.yaml.zst', zstdCompressSync('a: [1, 2]\n'), ['--convert', 'zstd,yaml:json']);
   assert.equal(zst.result.code, 0, zst.result.stderr);
   assert.deepEqual(JSON.parse(zst.read('config.json')), { a: [1, 2] });
+});
+
+test('xz files made by the xz tool decompress, alone, in chains, and .txz / .tar.xz archives with --convert auto', async () => {
+  const csv = `id,name\n${Array.from({ length: 20_000 }, (_, i) => `${i},name ${i}`).join('\n')}\n`;
+  const xz = await convert('users.csv.xz', execFileSync('xz', ['-9', '-c'], { input: csv }), ['--convert', 'auto', '--name', 'users.ndjson']);
+  assert.equal(xz.result.code, 0, xz.result.stderr);
+  const lines = xz.read('users.ndjson').trimEnd().split('\n');
+  assert.equal(lines.length, 20_000);
+  assert.deepEqual(JSON.parse(lines.at(-1)!), { id: '19999', name: 'name 19999' });
+
+  const dir = tempDir();
+  writeFileSync(join(dir, 'app.yaml'), 'a: 1\n');
+  for (const name of ['bundle.txz', 'bundle.tar.xz']) {
+    execFileSync('tar', ['-cJf', join(dir, name), '-C', dir, 'app.yaml']);
+    const out = join(dir, `out-${name}`);
+    const result = await run(['--out', out, '--convert', 'auto', `file://${join(dir, name)}`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(out, 'bundle', 'app.yaml'), 'utf8'), 'a: 1\n');
+  }
 });
 
 test('csv:ndjson and csv:json: RFC 4180 quotes, embedded newlines, BOM, header, delimiter', async () => {

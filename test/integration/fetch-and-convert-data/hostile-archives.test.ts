@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
@@ -230,10 +231,18 @@ async function zstdHugeWindow(): Promise<Buffer> {
 
 test('corrupt, truncated or memory-hungry compressed streams are exit 4, never exit 1', async () => {
   const zstd = zstdCompressSync(Buffer.alloc(300_000, 'a'));
+  const xz = execFileSync('xz', ['-c'], { input: randomBytes(300_000) });
+  // A byte changed in the middle of the LZMA2 data: the decoder or the CRC64 check must catch it.
+  const corruptXz = Buffer.from(xz);
+  corruptXz[xz.length >> 1] = corruptXz[xz.length >> 1]! ^ 0xff;
   const cases: Array<[string, string, Buffer, RegExp]> = [
     ['zstd garbage', 'zstd', Buffer.from('not zstd at all'), /invalid or truncated compressed data: Unknown frame descriptor/],
     ['zstd truncated', 'zstd', zstd.subarray(0, zstd.length - 5), /invalid or truncated compressed data/],
     ['zstd window of 1 GiB', 'zstd', await zstdHugeWindow(), /invalid or truncated compressed data: Frame requires too much memory for decoding/],
+    ['xz garbage', 'xz', Buffer.from('not xz at all'), /invalid or truncated compressed data: xz: not xz data/],
+    ['xz truncated', 'xz', xz.subarray(0, xz.length - 20), /invalid or truncated compressed data: xz: truncated data/],
+    ['xz corrupt', 'xz', corruptXz, /invalid or truncated compressed data: xz: corrupt data/],
+    ['xz dictionary of 128 MiB', 'xz', execFileSync('xz', ['-c', '--lzma2=dict=128MiB'], { input: 'x' }), /xz: the dictionary is larger than the decoder allows/],
     ['gzip garbage', 'gunzip', Buffer.from('not gzip at all'), /invalid or truncated compressed data: incorrect header check/],
     ['gzip truncated', 'gunzip', gzipSync(Buffer.alloc(300_000, 'a')).subarray(0, 60), /invalid or truncated compressed data: unexpected end of file/],
   ];

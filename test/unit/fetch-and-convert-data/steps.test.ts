@@ -9,6 +9,9 @@ test('inferChain peels compression and archive extensions and converts to the ou
   assert.deepEqual(inferChain('models.tgz', undefined, 'j'), ['gunzip', 'untar']);
   assert.deepEqual(inferChain('site.zip', undefined, 'j'), ['unzip']);
   assert.deepEqual(inferChain('app.yml.zst', 'app.json', 'j'), ['zstd', 'yaml:json']);
+  assert.deepEqual(inferChain('users.csv.xz', 'users.ndjson', 'j'), ['xz', 'csv:ndjson']);
+  assert.deepEqual(inferChain('models.tar.xz', undefined, 'j'), ['xz', 'untar']);
+  assert.deepEqual(inferChain('models.txz', undefined, 'j'), ['xz', 'untar']);
   assert.deepEqual(inferChain('plain.json', 'plain.json', 'j'), []);
   assert.deepEqual(inferChain('data.bin', 'x.csv', 'j'), []);
   assert.throws(() => inferChain('a.yaml', 'a.csv', 'j'), (e: unknown) => e instanceof UsageError && /cannot convert yaml to csv/.test(e.message));
