@@ -118,9 +118,16 @@ export function formatPolicy(document: PolicyDocument): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-/** Prints the policy on stdout and says on stderr what it does not cover. */
-export function printPolicy(document: PolicyDocument, log: Logger): void {
+/**
+ * Prints the policy on stdout and says on stderr what it does not cover: for the tools that read
+ * encrypted data (`kms`), whether kms:Decrypt is in it.
+ */
+export function printPolicy(document: PolicyDocument, log: Logger, readsEncryptedData = true): void {
   process.stdout.write(formatPolicy(document));
   const summary = document.Statement.length === 0 ? 'this configuration calls no AWS API: no permission needed' : `printed the IAM policy (${document.Statement.length} statements)`;
+  if (!readsEncryptedData) {
+    log.info(`${summary}; nothing was waited for`);
+    return;
+  }
   log.info(`${summary}; nothing fetched or written`, { kms: document.Statement.some((s) => s.Action.includes('kms:Decrypt')) ? 'included' : 'add --kms-key-arn for data encrypted with a customer managed key' });
 }

@@ -2,6 +2,7 @@
 
 import { runTool } from '../core/cli.ts';
 import { DeadlineError } from '../core/errors.ts';
+import { checkPolicyOptions } from '../core/iam-policy.ts';
 import { formatDuration } from '../core/duration.ts';
 import { Deadline } from '../core/retry.ts';
 import { createProbe } from './probe.ts';
@@ -16,6 +17,13 @@ runTool(spec, async ({ options, args, log, signal, env }) => {
   const targets = parseTargets(args);
   await applyCredentials(targets, options, env);
   applyRdsIam(targets, options.rdsIamAuth, env);
+  if (options.printIamPolicy) {
+    const { rdsPolicy } = await import('./iam.ts');
+    const { printPolicy } = await import('../core/iam-policy.ts');
+    printPolicy(rdsPolicy(targets, options.awsAccountId), log, false);
+    return;
+  }
+  checkPolicyOptions({ ...options, kmsKeyArn: [] });
   const settings = await buildSettings(options);
   if (settings.tls.insecureSkipVerify) log.warn('TLS certificate verification is disabled (--insecure-skip-verify)');
   const probes = await Promise.all(targets.map((target) => createProbe(target, settings, env)));

@@ -1,5 +1,6 @@
 // Every flag of wait-for-db, its env var (WAIT_FOR_DB_<FLAG>) and its help text, in one place.
 
+import { IAM_POLICY_OPTIONS } from '../core/iam-policy.ts';
 import type { CliSpec } from '../core/options.ts';
 import { SCHEME_ALTERNATIVES } from './schemes.ts';
 
@@ -77,6 +78,11 @@ export const spec = {
       split: /[\s,]+/,
       description: 'Log in to the postgres or mysql target named TARGET with an RDS IAM auth token from the AWS credentials (IRSA, Pod Identity) instead of a password; needs TLS; repeatable',
     },
+    printIamPolicy: {
+      type: 'boolean',
+      description: 'Print the IAM policy the --rds-iam-auth targets need (rds-db:connect per database user, JSON) and exit; nothing is waited for',
+    },
+    awsAccountId: IAM_POLICY_OPTIONS.awsAccountId,
     insecureSkipVerify: { type: 'boolean', description: 'Do not verify TLS certificates (only for tests; never the default)' },
   },
   epilog: [

@@ -195,6 +195,7 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
   const published: Array<[string, string]> = [
     ['docs/copy-secrets.md', '## IAM'],
     ['docs/fetch-and-convert-data.md', '## IAM policy'],
+    ['docs/wait-for-db.md', '## RDS IAM database authentication'],
     ['charts/example-app/README.md', '## On a real cluster (EKS)'],
   ];
   for (const [file, heading] of published) {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { rdsPolicy } from '../../../tools/wait-for-db/iam.ts';
 import { applyRdsIam } from '../../../tools/wait-for-db/rds-iam.ts';
 import { createSigner, queryString, rdsAuthToken } from '../../../tools/wait-for-db/rds-token.ts';
 import { parseTargets } from '../../../tools/wait-for-db/target.ts';
@@ -111,4 +112,25 @@ test('--rds-iam-auth refuses, naming the fix: no such target, not a database, a 
     () => applyRdsIam(parseTargets(['db=postgres://app:s3cr3t-pw@db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full']), ['db'], {}),
     (error: Error) => !error.message.includes('s3cr3t-pw'),
   );
+});
+
+test('--print-iam-policy: rds-db:connect per database user, in the partition and region of each endpoint, names escaped', () => {
+  const targets = parseTargets([
+    'db=postgres://app@mydb.cluster-abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full',
+    'ro=mysql://re*port@r.proxy-x.cn-north-1.rds.amazonaws.com.cn/app?ssl-mode=VERIFY_IDENTITY',
+    'other=postgres://app2@plain.internal/app',
+  ]);
+  applyRdsIam(targets, ['db', 'ro'], {});
+  assert.deepEqual(rdsPolicy(targets, '111122223333'), {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['rds-db:connect'],
+        Resource: ['arn:aws-cn:rds-db:cn-north-1:111122223333:dbuser:*/re${*}port', 'arn:aws:rds-db:eu-west-1:111122223333:dbuser:*/app'],
+      },
+    ],
+  });
+  assert.deepEqual(rdsPolicy(parseTargets(['postgres://app@db/app']), undefined).Statement, []);
+  assert.throws(() => rdsPolicy(targets, '42'), /an AWS account id is 12 digits/);
 });
