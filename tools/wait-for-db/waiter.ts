@@ -37,6 +37,8 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
   let lastError: string | undefined;
   // A wait of minutes would otherwise log five identical lines a second per target.
   let lastLogged: { reason: string; at: number } | undefined;
+  let lastClass: string | undefined;
+  const endpoint = portOf(target);
   const notReady = (fields: { attempt: number; latencyMs: number; errorClass: string; error: string }): void => {
     const reason = `${fields.errorClass}: ${fields.error}`;
     const now = performance.now();
@@ -59,6 +61,10 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
       result = toFailure(error);
     }
     const latencyMs = Math.round(performance.now() - started);
+    // A new kind of answer (refused, then "starting up") starts the backoff again from --interval.
+    const answer = result instanceof CheckFailure ? result.errorClass : result.ready ? 'ready' : 'not-ready';
+    if (answer !== lastClass) retries = 0;
+    lastClass = answer;
     if (result instanceof CheckFailure) {
       consecutive = 0;
       // The last attempt, cut short by the deadline ("no answer within 1ms"), would hide the real reason.
@@ -83,12 +89,19 @@ export async function waitForTarget(target: Target, probe: Probe, settings: Wait
       return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
     }
     // Between good checks of a success threshold the pace stays at the initial interval.
-    const delay = consecutive > 0 ? settings.backoff.initialMs : backoffDelay(retries++, settings.backoff);
-    await sleep(Math.min(delay, settings.deadline.remainingMs()), settings.signal);
+    const delay = Math.min(consecutive > 0 ? settings.backoff.initialMs : backoffDelay(retries++, settings.backoff), settings.deadline.remainingMs());
+    if (answer === 'refused' && endpoint) await (await import('./port-watch.ts')).watchPort(endpoint.host, endpoint.port, delay, settings.signal);
+    else await sleep(delay, settings.signal);
     if (settings.deadline.expired()) {
       return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
     }
   }
+}
+
+/** The TCP endpoint a refused target is watched on; none for k8s:// or a postgres host left to libpq. */
+function portOf(target: Target): { host: string; port: number } | undefined {
+  if (target.kind === 'kubernetes' || !target.host || target.port === undefined) return undefined;
+  return { host: target.host, port: target.port };
 }
 
 /**

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterUp, kubectl, type Cluster } from '../../e2e/kube.ts';
 import { deployment, job, list, service } from '../../helpers/kube-objects.ts';
+import { startTool } from '../../helpers/run.ts';
 import { assertNeverShown, failure, waitForDb } from './fixtures.ts';
 
 let cluster: Cluster;
@@ -87,10 +87,13 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
   });
 
   it('a Job created after the wait began (a Helm hook): 404 is logged as not found yet, then exit 0', async () => {
-    const running = wait('90s', [`late=k8s://job/late?namespace=${namespace}`]);
-    await sleep(1500);
+    const running = startTool('wait-for-db', ['--timeout', '90s', '--interval', '200ms', '--max-interval', '500ms', `late=k8s://job/late?namespace=${namespace}`], {
+      env: { KUBECONFIG: cluster.kubeconfig, KUBERNETES_SERVICE_HOST: '' },
+    });
+    // Created only once the tool has seen it missing, however slow the machine is.
+    await running.stderrMatches(/not found \(yet\)/);
     apply(job('late', 1));
-    const run = await running;
+    const run = await running.result;
     assert.equal(run.code, 0, run.stderr);
     const first = run.logs.find((l) => l.msg === 'not ready');
     assert.match(String(first?.error), /^job "late" in namespace "wfdb-[0-9a-f]+" not found \(yet\): jobs.batch "late" not found$/);

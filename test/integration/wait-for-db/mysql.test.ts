@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import { adminConnection, startMariadb, testMariadbUrl, type PrivateMariadb } from '../../helpers/mariadb.ts';
-import { tempDir } from '../../helpers/run.ts';
+import { startTool, tempDir } from '../../helpers/run.ts';
 import { certificateAuthority, issueCertificate, type TestCertificate } from '../../helpers/services.ts';
 import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
 
@@ -85,13 +84,13 @@ describe('the shared MariaDB', () => {
     assert.equal(missing.code, 3, failure(missing));
     assert.match(failure(missing), /Unknown database 'later_\w+' \(ER_BAD_DB_ERROR.*--wait-for-database-creation/);
 
-    const waiting = wait([target('mysql', `later_${suffix}`), ...withPassword, '--wait-for-database-creation'], passwordEnv);
-    await sleep(700);
+    // Created only once the tool has said it is missing: the order holds however slow the machine is.
+    const waiting = startTool('wait-for-db', ['--timeout', '20s', target('mysql', `later_${suffix}`), ...withPassword, '--wait-for-database-creation'], { env: passwordEnv });
+    await waiting.stderrMatches(/"errorClass":"database-missing"/);
     await admin.query(`CREATE DATABASE later_${suffix}`);
     try {
-      const run = await waiting;
-      assert.equal(run.code, 0, failure(run));
-      assert.match(run.stderr, /"errorClass":"database-missing"/);
+      const run = await waiting.result;
+      assert.equal(run.code, 0, run.stderr);
     } finally {
       await admin.query(`DROP DATABASE later_${suffix}`);
     }
@@ -99,15 +98,14 @@ describe('the shared MariaDB', () => {
 
   test('--mysql-query: a missing table is waited for, a false answer is not ready, a syntax error is exit 3', async () => {
     const query = `SELECT count(*) FROM app_${suffix}.migrations WHERE done`;
-    const waiting = wait([target(), ...withPassword, '--mysql-query', query], passwordEnv);
-    await sleep(500);
+    // Each change only after the tool has seen the state before it.
+    const waiting = startTool('wait-for-db', ['--timeout', '20s', target(), ...withPassword, '--mysql-query', query], { env: passwordEnv });
+    await waiting.stderrMatches(/"errorClass":"schema-not-ready"/);
     await admin.query(`CREATE TABLE app_${suffix}.migrations (done BOOLEAN)`);
-    await sleep(500);
+    await waiting.stderrMatches(/the readiness query returned 0/);
     await admin.query(`INSERT INTO app_${suffix}.migrations VALUES (TRUE)`);
-    const run = await waiting;
-    assert.equal(run.code, 0, failure(run));
-    assert.match(run.stderr, /"errorClass":"schema-not-ready"/);
-    assert.match(run.stderr, /the readiness query returned 0/);
+    const run = await waiting.result;
+    assert.equal(run.code, 0, run.stderr);
 
     const never = await wait([target(), ...withPassword, '--mysql-query', 'SELECT 0'], passwordEnv, '1s');
     assert.equal(never.code, 124, failure(never));
