@@ -157,7 +157,14 @@ export function classifyMysqlError(error: QueryError, settings: CheckSettings): 
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
     return new CheckFailure('tls', 'the server does not support TLS; use ssl-mode=DISABLED or enable TLS on the server', false, { cause: error });
   }
-  if (/requires secure connection|public key retrieval/i.test(error.message)) {
+  // mysql2 refused to send the password over plain TCP: in clear text (mysql_clear_password), or encrypted
+  // with an RSA key the server itself would send (sha256_password, caching_sha2_password's full
+  // authentication). Its message names its own options, which this tool does not have.
+  if (code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED' || code === 'PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED') {
+    const asked = code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED' ? 'in clear text (mysql_clear_password)' : "encrypted with an RSA key it would send itself (sha256_password or caching_sha2_password's full authentication)";
+    return new CheckFailure('auth', `the server asked for the password ${asked} over a connection without TLS, which would expose it: not sent (${code}); waiting cannot fix this: connect over TLS (ssl-mode=VERIFY_IDENTITY, or REQUIRED)`, false, { cause: error });
+  }
+  if (/requires secure connection/i.test(error.message)) {
     return new CheckFailure('auth', `${text}; waiting cannot fix this: connect over TLS (ssl-mode=REQUIRED or stricter)`, false, { cause: error });
   }
   const known = RETRYABLE_ERRORS.get(code);
