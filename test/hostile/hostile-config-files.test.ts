@@ -1,6 +1,7 @@
 // Every tool's --config file, and render-config's --values files, holding documents that attack parsers:
 // 100,000-deep nesting in JSON and YAML, an alias bomb, an unknown tag (!vault), binary noise. Each is a
 // configuration error: exit 2 with one line naming the file, in bounded time, never a stack overflow (1).
+// The same documents as the kubeconfig of wait-for-db's k8s:// targets.
 import { describe, test } from 'node:test';
 import { join } from 'node:path';
 import { binaryNoise, deepJsonArrays, deepJsonObjects, deepYamlFlow, yamlAliasBomb, yamlUnknownTag } from './lib/documents.ts';
@@ -53,6 +54,15 @@ describe('hostile configuration documents', { concurrency: 4 }, () => {
       } else {
         assertFailure(run, 2, [values]);
       }
+    });
+  }
+
+  // A kubeconfig is read by a YAML parser of its own (checks/kubernetes/kubeconfig.ts), before any request.
+  for (const { label, content } of documents) {
+    test(`wait-for-db k8s:// with ${label} as KUBECONFIG: exit 2 naming the file`, async () => {
+      const dir = writeTree({ kubeconfig: content() });
+      const run = await runHostile('wait-for-db', ['--timeout', '2s', 'k8s://job/migrate'], { timeoutMs: 15_000, env: { KUBECONFIG: join(dir, 'kubeconfig') } });
+      assertFailure(run, 2, [join(dir, 'kubeconfig')]);
     });
   }
 });

@@ -89,7 +89,14 @@ function mergeFile(merged: Merged, path: string, text: string, dir: string): voi
     const position = error.linePos?.[0]?.line;
     throw new UsageError(`kubeconfig ${path} is not valid YAML${position ? ` (line ${position})` : ''}`);
   }
-  const document: unknown = parsed.toJS();
+  let document: unknown;
+  try {
+    document = parsed.toJS();
+  } catch (error) {
+    // An alias bomb: the parser refuses to expand more than 100 aliases. Its other refusals may quote the file.
+    const why = /alias count/i.test((error as Error).message) ? ': its aliases expand too much (an alias bomb?)' : '';
+    throw new UsageError(`kubeconfig ${path} is not valid YAML${why}`);
+  }
   if (document === null || document === undefined) return;
   if (typeof document !== 'object' || Array.isArray(document)) throw new UsageError(`kubeconfig ${path} is not a kubeconfig (a YAML mapping with clusters, users and contexts)`);
   const config = document as Fields;
