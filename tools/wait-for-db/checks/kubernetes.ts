@@ -3,7 +3,7 @@
 // checks/kubernetes/readiness.ts. A resource that does not exist yet is not ready (Helm creates hook Jobs
 // after the pods that wait for them may have started).
 
-import type { CheckResult } from '../outcome.ts';
+import { CheckFailure, type CheckResult } from '../outcome.ts';
 import type { Probe } from '../probe.ts';
 import type { Target } from '../target.ts';
 import { ApiClient, type ApiRequest } from './kubernetes/client.ts';
@@ -19,7 +19,14 @@ export async function kubernetesProbe(target: Target, env: NodeJS.ProcessEnv): P
   return async (timeoutMs, signal) => {
     const answer = await client.get(request, timeoutMs, signal);
     if (!answer.found) return { ready: false, detail: `${request.what} not found (yet): ${answer.reason}` };
-    return readiness(resource.kind, answer.body, request.what);
+    try {
+      return readiness(resource.kind, answer.body, request.what);
+    } catch (error) {
+      // The rules read the fields of a real API object; JSON of another shape (null, a string where a list
+      // belongs) throws a TypeError there, which would be the whole failure line.
+      if (!(error instanceof TypeError)) throw error;
+      throw new CheckFailure('protocol', `the answer of ${config.server.origin} to GET ${request.path} is not a ${request.resource} object as the Kubernetes API returns it: is it the API server?`, false);
+    }
   };
 }
 
