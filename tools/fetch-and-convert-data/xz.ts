@@ -3,7 +3,7 @@
 // Its failures carry only XZ Embedded's return code ("get_next_output failed with error code 7"),
 // named here for the exit-4 message.
 
-import { Duplex, PassThrough, Readable } from 'node:stream';
+import { Duplex, Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { XzReadableStream } from 'xz-decompress';
 
@@ -18,14 +18,27 @@ const XZ_ERRORS: Record<string, string> = {
   '8': 'truncated data',
 };
 
+/** Our own failure for an input of no bytes, which the decoder does not survive (it reads a null chunk). */
+const EMPTY_INPUT = 'xz input ended before any byte';
+
 export function createXzDecompress(): Duplex {
-  const input = new PassThrough();
+  let empty = true;
+  const input = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (chunk.length > 0) empty = false;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(empty ? new Error(EMPTY_INPUT) : null);
+    },
+  });
   const decoded = new XzReadableStream(Readable.toWeb(input) as ReadableStream<Uint8Array>);
   return Duplex.from({ writable: input, readable: Readable.fromWeb(decoded as WebReadableStream<Uint8Array>) });
 }
 
 /** What an error of the xz stage means, or undefined when it is not one of the decoder's. */
 export function xzFailure(error: Error): string | undefined {
+  if (error.message === EMPTY_INPUT) return `xz: ${XZ_ERRORS['8']} (no bytes at all)`;
   const code = /^get_next_output failed with error code (\d+)$/.exec(error.message)?.[1];
   return code === undefined ? undefined : `xz: ${XZ_ERRORS[code] ?? `decoder error ${code}`}`;
 }

@@ -243,6 +243,9 @@ test('corrupt, truncated or memory-hungry compressed streams are exit 4, never e
     ['xz truncated', 'xz', xz.subarray(0, xz.length - 20), /invalid or truncated compressed data: xz: truncated data/],
     ['xz corrupt', 'xz', corruptXz, /invalid or truncated compressed data: xz: corrupt data/],
     ['xz dictionary of 128 MiB', 'xz', execFileSync('xz', ['-c', '--lzma2=dict=128MiB'], { input: 'x' }), /xz: the dictionary is larger than the decoder allows/],
+    // The decoder read a null chunk at once: "Cannot read properties of null", exit 1.
+    ['xz of no bytes at all', 'xz', Buffer.alloc(0), /invalid or truncated compressed data: xz: truncated data/],
+    ['xz stream padding not a multiple of 4', 'xz', Buffer.concat([execFileSync('xz', ['-c'], { input: 'x' }), Buffer.alloc(3)]), /invalid or truncated compressed data: xz: corrupt data/],
     ['gzip garbage', 'gunzip', Buffer.from('not gzip at all'), /invalid or truncated compressed data: incorrect header check/],
     ['gzip truncated', 'gunzip', gzipSync(Buffer.alloc(300_000, 'a')).subarray(0, 60), /invalid or truncated compressed data: unexpected end of file/],
   ];
