@@ -11,7 +11,7 @@ import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
 import type { Spec } from './spec.ts';
 import { NAME_MAX_BYTES, pathLengthProblem, shownName } from './paths.ts';
 import { parseS3Url } from './s3-url.ts';
-import { checkChain, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
+import { checkChain, checkSingleXz, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
 
 export interface Limits {
   maxSourceBytes: number;
@@ -209,6 +209,7 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
     if (!sourceName) throw new UsageError(`${label}: --convert auto needs a file name in the source URL ${display}`);
     steps = inferChain(sourceName, input.name, label);
   } else steps = checkChain(requested, label);
+  checkSingleXz(steps, label);
   if (prefix && steps.some((s) => STEPS[s].kind === 'archive')) throw new UsageError(`${label}: archive steps cannot be applied to an S3 prefix (${display}); list the archives as separate jobs`);
 
   const name = input.name ?? (s3 && prefix ? prefixName(s3) : sourceName ? deriveName(sourceName, steps) : undefined);

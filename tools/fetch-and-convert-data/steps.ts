@@ -72,6 +72,16 @@ export function checkChain(steps: readonly string[], where: string): StepName[] 
   return chain;
 }
 
+/**
+ * The xz decoder (xz-decompress) runs one stream at a time in the process: a second xz step would wait for
+ * the first to finish, which waits for the second to read its output. Refused instead of hanging.
+ */
+export function checkSingleXz(chain: readonly StepName[], where: string): void {
+  if (chain.filter((step) => step === 'xz').length > 1) {
+    throw new UsageError(`${where}: "xz" twice in one chain is not supported (the xz decoder decodes one stream at a time); recompress the data once, or decompress the outer layer before`);
+  }
+}
+
 function extOf(name: string, exts: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
   return exts.find((ext) => lower.endsWith(ext) && lower.length > ext.length);

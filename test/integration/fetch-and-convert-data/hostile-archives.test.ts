@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
@@ -251,3 +251,23 @@ test('corrupt, truncated or memory-hungry compressed streams are exit 4, never e
   ];
   for (const [label, chain, data, message] of cases) assertRefused(label, await extract('data.bin', data, chain), message);
 });
+
+test('xz twice in one chain is a usage error at once: the decoder runs one stream at a time, so the inner one waited for the outer forever', async () => {
+  // A few MiB that do not compress: more than the streams between the two decoders buffer.
+  const nested = execFileSync('xz', ['-c'], { input: execFileSync('xz', ['-0', '-c'], { input: randomBytes(4 * 1024 * 1024), maxBuffer: 64 * 1024 * 1024 }), maxBuffer: 64 * 1024 * 1024 });
+  for (const [file, chain] of [['data.bin.xz', 'xz,xz'], ['data.bin.xz.xz', 'auto'], ['bundle.tar.xz.xz', 'auto']] as const) {
+    const { out, result } = await runOnFile(file, nested, chain, ['--timeout', '20s']);
+    assert.equal(result.code, 2, `${file} --convert ${chain}: ${result.stderr.slice(0, 1500)}`);
+    assert.match(String(result.logs.find((l) => l.level === 'error')?.msg), /"xz" twice/);
+    assert.ok(result.durationMs < 5000, `${file}: ${Math.round(result.durationMs)} ms`);
+    assert.deepEqual(readdirSafe(out), [], `${file}: nothing written`);
+  }
+});
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
