@@ -22,7 +22,8 @@ export async function createProbe(target: Target, settings: CheckSettings, env: 
       if (!target.rdsIam) return (timeoutMs, signal) => checkMysql(config, settings, timeoutMs, signal);
       const token = await iamTokens(target);
       // RDS asks for the token in clear text (mysql_clear_password), which TLS protects: applyRdsIam saw to it.
-      return async (timeoutMs, signal) => checkMysql({ ...config, password: await token(), enableCleartextPlugin: true }, settings, timeoutMs, signal);
+      return async (timeoutMs, signal) =>
+        checkMysql({ ...config, connection: { ...config.connection, password: await token(), enableCleartextPlugin: true } }, settings, timeoutMs, signal);
     }
     case 'redis': {
       const { checkRedis } = await import('./checks/redis.ts');

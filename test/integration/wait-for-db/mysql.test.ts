@@ -115,10 +115,14 @@ describe('the shared MariaDB', () => {
     assert.match(failure(broken), /ER_PARSE_ERROR/);
   });
 
-  test('ssl-mode=REQUIRED to a server without TLS is exit 3 saying so', async () => {
+  test('ssl-mode=REQUIRED to a server without TLS is exit 3 saying so; PREFERRED (the default) connects without', async () => {
+    for (const mode of ['?ssl-mode=PREFERRED', '']) {
+      const preferred = await wait([`${target()}${mode}`, ...withPassword], passwordEnv);
+      assert.equal(preferred.code, 0, failure(preferred));
+    }
     const run = await wait([`${target()}?ssl-mode=REQUIRED`, ...withPassword], passwordEnv, '30s');
     assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /the server does not support TLS; use ssl-mode=DISABLED or enable TLS on the server/);
+    assert.match(failure(run), /the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode/);
     assertNeverShown(run, PASSWORD);
   });
 
@@ -173,7 +177,8 @@ describe('a MariaDB that serves TLS and takes client certificates', () => {
   after(() => server.stop());
 
   test('VERIFY_IDENTITY with --ca-file or ssl-ca is ready over TLS; without TLS the same query is not', async () => {
-    for (const args of [[url('ssl-mode=VERIFY_IDENTITY'), '--ca-file', ca.cert], [url(`ssl-mode=verify-identity&ssl-ca=${ca.cert}`)], [url('ssl-mode=REQUIRED')]]) {
+    // PREFERRED (also the default) takes the TLS the server offers, unverified, as the MySQL client does.
+    for (const args of [[url('ssl-mode=VERIFY_IDENTITY'), '--ca-file', ca.cert], [url(`ssl-mode=verify-identity&ssl-ca=${ca.cert}`)], [url('ssl-mode=REQUIRED')], [url('ssl-mode=PREFERRED')], [url('')]]) {
       const run = await wait([...args, ...admin, ...overTls], adminEnv);
       assert.equal(run.code, 0, `${args[0]}: ${failure(run)}`);
     }

@@ -15,7 +15,13 @@ const URL_PARAMETERS = new Set(['ssl-mode', 'ssl-ca', 'ssl-cert', 'ssl-key']);
 const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'];
 
 /** Validates what can be validated before waiting (URL parameters, ssl-mode, files). */
-export async function mysqlConfig(target: Target, settings: CheckSettings): Promise<ConnectionOptions> {
+/** The connection of every attempt; `plainWithoutTls`: ssl-mode PREFERRED, plain only when the server has no TLS. */
+export interface MysqlConfig {
+  connection: ConnectionOptions;
+  plainWithoutTls: boolean;
+}
+
+export async function mysqlConfig(target: Target, settings: CheckSettings): Promise<MysqlConfig> {
   const params = target.url.searchParams;
   for (const name of params.keys()) {
     if (!URL_PARAMETERS.has(name)) {
@@ -39,26 +45,29 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
     rowsAsArray: true,
     connectAttributes: { program_name: 'wait-for-db' },
   };
-  const ssl = sslOptions(target, settings, params.get('ssl-mode'), params.get('ssl-ca'));
-  if (ssl) config.ssl = { ...ssl, ...(await clientCertificate(target, settings)) };
-  else if (params.has('ssl-cert') || params.has('ssl-key')) {
-    throw new UsageError(`invalid target "${target.display}": ssl-cert and ssl-key need TLS, and its ssl-mode connects without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`);
+  const { mode, ssl } = sslOptions(target, settings, params.get('ssl-mode'), params.get('ssl-ca'));
+  if ((params.has('ssl-cert') || params.has('ssl-key')) && (mode === 'DISABLED' || mode === 'PREFERRED')) {
+    throw new UsageError(`invalid target "${target.display}": ssl-cert and ssl-key need TLS, and ssl-mode ${mode} may connect without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`);
   }
+  if (ssl) config.ssl = { ...ssl, ...(await clientCertificate(target, settings)) };
   if (ssl?.verifyIdentity && isIP(target.host)) config.stream = () => socketNamed(target.host, target.port as number);
-  return config;
+  return { connection: config, plainWithoutTls: mode === 'PREFERRED' };
 }
 
 /**
- * The MySQL client's ssl-mode: DISABLED and PREFERRED connect without TLS (no fallback dance, as the
- * postgres target does with prefer); REQUIRED encrypts without verifying, unless a CA is given (ssl-ca or
- * --ca-file), then it verifies the chain like VERIFY_CA; VERIFY_IDENTITY also checks the host name.
+ * The MySQL client's ssl-mode: DISABLED connects without TLS; PREFERRED (the default) uses TLS without
+ * verifying it when the server offers it, and connects without TLS when it does not (MySQL 8's
+ * caching_sha2_password then needs TLS for its first login after a restart, as the MySQL client does);
+ * REQUIRED encrypts without verifying, unless a CA is given (ssl-ca or --ca-file), then it verifies the
+ * chain like VERIFY_CA; VERIFY_IDENTITY also checks the host name.
  */
-function sslOptions(target: Target, settings: CheckSettings, written: string | null, caPath: string | null): SslOptions | undefined {
+function sslOptions(target: Target, settings: CheckSettings, written: string | null, caPath: string | null): { mode: string; ssl: SslOptions | undefined } {
   const mode = (written ?? 'PREFERRED').toUpperCase().replaceAll('-', '_');
   if (!SSL_MODES.includes(mode)) {
     throw new UsageError(`invalid target "${target.display}": ssl-mode "${written}" is not one of ${SSL_MODES.join(', ')}`);
   }
-  if (mode === 'DISABLED' || mode === 'PREFERRED') return undefined;
+  if (mode === 'DISABLED') return { mode, ssl: undefined };
+  if (mode === 'PREFERRED') return { mode, ssl: { rejectUnauthorized: false, verifyIdentity: false } };
   let ca = settings.tls.ca;
   if (caPath !== null) {
     try {
@@ -68,7 +77,7 @@ function sslOptions(target: Target, settings: CheckSettings, written: string | n
     }
   }
   const verify = !settings.tls.insecureSkipVerify && (mode !== 'REQUIRED' || ca !== undefined);
-  return { ca, rejectUnauthorized: verify, verifyIdentity: verify && mode === 'VERIFY_IDENTITY' };
+  return { mode, ssl: { ca, rejectUnauthorized: verify, verifyIdentity: verify && mode === 'VERIFY_IDENTITY' } };
 }
 
 /**
@@ -93,7 +102,18 @@ async function clientCertificate(target: Target, settings: CheckSettings): Promi
   return (await readClientCertificate({ certPath, keyPath, certName: name('ssl-cert'), keyName: name('ssl-key') })) ?? {};
 }
 
-export function checkMysql(config: ConnectionOptions, settings: CheckSettings, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
+/** One attempt; with ssl-mode PREFERRED, a server without TLS is asked again at once without it. */
+export async function checkMysql(config: MysqlConfig, settings: CheckSettings, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
+  try {
+    return await checkOnce(config.connection, settings, timeoutMs, signal);
+  } catch (error) {
+    const noTls = error instanceof CheckFailure && (error.cause as QueryError | undefined)?.code === 'HANDSHAKE_NO_SSL_SUPPORT';
+    if (!noTls || !config.plainWithoutTls) throw error;
+    return checkOnce({ ...config.connection, ssl: undefined }, settings, timeoutMs, signal);
+  }
+}
+
+function checkOnce(config: ConnectionOptions, settings: CheckSettings, timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
   const connection = mysql.createConnection({ ...config, connectTimeout: timeoutMs });
   // Errors after the attempt (the server going away) are not this attempt's result.
   connection.on('error', () => undefined);
@@ -155,7 +175,7 @@ export function classifyMysqlError(error: QueryError, settings: CheckSettings): 
     return new CheckFailure('tls', `TLS handshake failed: ${error.message}; check the CA (--ca-file or ssl-ca), the host name of the URL and any client certificate`, false, { cause: error });
   }
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return new CheckFailure('tls', 'the server does not support TLS; use ssl-mode=DISABLED or enable TLS on the server', false, { cause: error });
+    return new CheckFailure('tls', 'the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode (not with --rds-iam-auth, which needs TLS)', false, { cause: error });
   }
   // mysql2 refused to send the password over plain TCP: in clear text (mysql_clear_password), or encrypted
   // with an RSA key the server itself would send (sha256_password, caching_sha2_password's full
