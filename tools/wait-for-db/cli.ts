@@ -16,7 +16,7 @@ import { waitForTarget, type TargetOutcome } from './waiter.ts';
 runTool(spec, async ({ options, args, log, signal, env }) => {
   const targets = parseTargets(args);
   await applyCredentials(targets, options, env);
-  applyRdsIam(targets, options.rdsIamAuth, env);
+  applyRdsIam(targets, options.rdsIamAuth, env, options.insecureSkipVerify);
   if (options.printIamPolicy) {
     const { rdsPolicy } = await import('./iam.ts');
     const { printPolicy } = await import('../core/iam-policy.ts');

@@ -16,7 +16,7 @@ export interface RdsIam {
 }
 
 /** Checks each named target can use IAM auth and marks it; exit 2 with the fix for anything that cannot. */
-export function applyRdsIam(targets: readonly Target[], names: readonly string[], env: NodeJS.ProcessEnv): void {
+export function applyRdsIam(targets: readonly Target[], names: readonly string[], env: NodeJS.ProcessEnv, insecureSkipVerify = false): void {
   for (const name of names) {
     const target = targets.find((t) => t.name === name);
     const what = `--rds-iam-auth ${name}`;
@@ -25,9 +25,11 @@ export function applyRdsIam(targets: readonly Target[], names: readonly string[]
     if (target.rdsIam) throw new UsageError(`${what}: given twice`);
     if (target.password !== undefined) throw new UsageError(`${what}: "${target.display}" also has a password; IAM auth replaces it, keep one`);
     if (!target.user) throw new UsageError(`${what}: "${target.display}" has no user; the token is for one database user, e.g. db=postgres://app@host/app`);
-    if (!usesTls(target, env)) {
+    // A token is a login for 15 minutes: sent over TLS that is not verified, whoever sits in between could use it.
+    if (!verifiesTls(target, env) || insecureSkipVerify) {
       const fix = target.kind === 'postgres' ? 'sslmode=verify-full' : 'ssl-mode=VERIFY_IDENTITY';
-      throw new UsageError(`${what}: "${target.display}" would send the token without TLS; add ${fix} (with --ca-file of the RDS CA bundle)`);
+      const why = insecureSkipVerify ? 'with --insecure-skip-verify, to a server that is not verified' : 'without verified TLS';
+      throw new UsageError(`${what}: "${target.display}" would send the token ${why}; use ${fix} with --ca-file of the RDS CA bundle`);
     }
     const region = RDS_HOST_REGION.exec(target.host)?.[1] ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION);
     if (!region) throw new UsageError(`${what}: cannot tell the region from "${target.host}"; set AWS_REGION`);
@@ -35,8 +37,8 @@ export function applyRdsIam(targets: readonly Target[], names: readonly string[]
   }
 }
 
-function usesTls(target: Target, env: NodeJS.ProcessEnv): boolean {
+function verifiesTls(target: Target, env: NodeJS.ProcessEnv): boolean {
   const params = target.url.searchParams;
-  if (target.kind === 'postgres') return ['require', 'verify-ca', 'verify-full'].includes(params.get('sslmode') ?? env.PGSSLMODE ?? '');
-  return ['REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'].includes((params.get('ssl-mode') ?? '').toUpperCase().replaceAll('-', '_'));
+  if (target.kind === 'postgres') return ['verify-ca', 'verify-full'].includes(params.get('sslmode') ?? env.PGSSLMODE ?? '');
+  return ['VERIFY_CA', 'VERIFY_IDENTITY'].includes((params.get('ssl-mode') ?? '').toUpperCase().replaceAll('-', '_'));
 }

@@ -79,7 +79,7 @@ test('--rds-iam-auth: the region from the endpoint or AWS_REGION, the default po
   const targets = parseTargets([
     'db=postgres://app@mydb.cluster-abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full',
     'proxy=mysql://app@p.proxy-abc.us-gov-west-1.rds.amazonaws.com/app?ssl-mode=VERIFY_IDENTITY',
-    'local=mariadb://app@127.0.0.1:3307/app?ssl-mode=required',
+    'local=mariadb://app@127.0.0.1:3307/app?ssl-mode=verify_ca',
   ]);
   applyRdsIam(targets, ['db', 'proxy', 'local'], { AWS_REGION: 'ap-south-2' });
   assert.deepEqual(targets.map((t) => t.rdsIam), [
@@ -98,15 +98,21 @@ test('--rds-iam-auth refuses, naming the fix: no such target, not a database, a 
     ['db=redis://cache.eu-west-1.rds.amazonaws.com:6379', ['db'], /is not a postgres or mysql target/],
     ['db=postgres://app:pw@db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full', ['db'], /also has a password; IAM auth replaces it/],
     ['db=postgres://db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full', ['db'], /has no user/],
-    ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app', ['db'], /would send the token without TLS; add sslmode=verify-full/],
-    ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app?sslmode=prefer', ['db'], /without TLS/],
-    ['db=mysql://app@db.eu-west-1.rds.amazonaws.com/app?ssl-mode=PREFERRED', ['db'], /without TLS; add ssl-mode=VERIFY_IDENTITY/],
+    ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app', ['db'], /would send the token without verified TLS; use sslmode=verify-full with --ca-file/],
+    ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app?sslmode=prefer', ['db'], /without verified TLS/],
+    ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app?sslmode=require', ['db'], /without verified TLS/],
+    ['db=mysql://app@db.eu-west-1.rds.amazonaws.com/app?ssl-mode=PREFERRED', ['db'], /without verified TLS; use ssl-mode=VERIFY_IDENTITY/],
+    ['db=mysql://app@db.eu-west-1.rds.amazonaws.com/app?ssl-mode=REQUIRED', ['db'], /without verified TLS/],
     ['db=postgres://app@db.internal/app?sslmode=verify-full', ['db'], /cannot tell the region from "db\.internal"; set AWS_REGION/],
     ['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full', ['db', 'db'], /given twice/],
   ];
   for (const [url, names, reason] of cases) {
     assert.throws(() => applyRdsIam(parseTargets([url]), names, {}), reason, url);
   }
+  assert.throws(
+    () => applyRdsIam(parseTargets(['db=postgres://app@db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full']), ['db'], {}, true),
+    /with --insecure-skip-verify, to a server that is not verified/,
+  );
   // The password is never part of the message.
   assert.throws(
     () => applyRdsIam(parseTargets(['db=postgres://app:s3cr3t-pw@db.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full']), ['db'], {}),
