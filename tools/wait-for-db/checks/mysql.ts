@@ -1,26 +1,25 @@
 // mysql:// and mariadb:// are ready when a fresh connection authenticates and the readiness query gets a
 // truthy answer. TLS follows the MySQL client's --ssl-mode, written as the URL parameter ssl-mode.
 
-import { readFileSync } from 'node:fs';
 import { connect, isIP, type Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { ConnectionOptions, QueryError, SslOptions } from 'mysql2';
 import { UsageError } from '../../core/errors.ts';
-import { readClientCertificate, type ClientCertificate } from '../client-certificate.ts';
 import { CheckFailure, classifyNetworkError, queryReadiness, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import { databaseName, type Target } from '../target.ts';
+import { targetCa, targetClientCertificate } from '../target-tls.ts';
 
 const URL_PARAMETERS = new Set(['ssl-mode', 'ssl-ca', 'ssl-cert', 'ssl-key']);
 const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'];
 
-/** Validates what can be validated before waiting (URL parameters, ssl-mode, files). */
 /** The connection of every attempt; `plainWithoutTls`: ssl-mode PREFERRED, plain only when the server has no TLS. */
 export interface MysqlConfig {
   connection: ConnectionOptions;
   plainWithoutTls: boolean;
 }
 
+/** Validates what can be validated before waiting (URL parameters, ssl-mode, files). */
 export async function mysqlConfig(target: Target, settings: CheckSettings): Promise<MysqlConfig> {
   const params = target.url.searchParams;
   for (const name of params.keys()) {
@@ -49,7 +48,7 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
   if ((params.has('ssl-cert') || params.has('ssl-key')) && (mode === 'DISABLED' || mode === 'PREFERRED')) {
     throw new UsageError(`invalid target "${target.display}": ssl-cert and ssl-key need TLS, and ssl-mode ${mode} may connect without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`);
   }
-  if (ssl) config.ssl = { ...ssl, ...(await clientCertificate(target, settings)) };
+  if (ssl) config.ssl = { ...ssl, ...(await targetClientCertificate(target, settings.tls, { cert: 'ssl-cert', key: 'ssl-key' })) };
   if (ssl?.verifyIdentity && isIP(target.host)) config.stream = () => socketNamed(target.host, target.port as number);
   return { connection: config, plainWithoutTls: mode === 'PREFERRED' };
 }
@@ -68,14 +67,7 @@ function sslOptions(target: Target, settings: CheckSettings, written: string | n
   }
   if (mode === 'DISABLED') return { mode, ssl: undefined };
   if (mode === 'PREFERRED') return { mode, ssl: { rejectUnauthorized: false, verifyIdentity: false } };
-  let ca = settings.tls.ca;
-  if (caPath !== null) {
-    try {
-      ca = readFileSync(caPath);
-    } catch (error) {
-      throw new UsageError(`cannot read ssl-ca ${caPath} of "${target.display}"`, { cause: error });
-    }
-  }
+  const ca = targetCa(target, settings.tls, 'ssl-ca', caPath);
   const verify = !settings.tls.insecureSkipVerify && (mode !== 'REQUIRED' || ca !== undefined);
   return { mode, ssl: { ca, rejectUnauthorized: verify, verifyIdentity: verify && mode === 'VERIFY_IDENTITY' } };
 }
@@ -90,16 +82,6 @@ function socketNamed(host: string, port: number): Socket {
   socket.setNoDelay(true);
   (socket as Socket & { _host: string | null })._host = host;
   return socket;
-}
-
-/** The URL's ssl-cert/ssl-key pair, else the one of --cert-file/--key-file, else none. */
-async function clientCertificate(target: Target, settings: CheckSettings): Promise<Partial<ClientCertificate>> {
-  const params = target.url.searchParams;
-  const certPath = params.get('ssl-cert') ?? undefined;
-  const keyPath = params.get('ssl-key') ?? undefined;
-  if (!certPath && !keyPath) return settings.tls.client ?? {};
-  const name = (parameter: string) => `${parameter} of "${target.display}"`;
-  return (await readClientCertificate({ certPath, keyPath, certName: name('ssl-cert'), keyName: name('ssl-key') })) ?? {};
 }
 
 /** One attempt; with ssl-mode PREFERRED, a server without TLS is asked again at once without it. */

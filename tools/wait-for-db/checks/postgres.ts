@@ -1,15 +1,14 @@
 // postgres:// is ready when a fresh connection runs the readiness query and gets a truthy answer.
 // Connection settings follow libpq: the URL first, then the PG* environment variables.
 
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { UsageError } from '../../core/errors.ts';
 import { redactor } from '../../core/redact.ts';
-import { readClientCertificate, type ClientCertificate } from '../client-certificate.ts';
 import { CheckFailure, classifyNetworkError, queryReadiness, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import { databaseName, type Target } from '../target.ts';
+import { targetCa, targetClientCertificate } from '../target-tls.ts';
 
 const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout']);
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -25,7 +24,9 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
   if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
   const database = databaseName(target);
   const ssl = sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
-  if (ssl) Object.assign(ssl, await clientCertificate(target, settings, env));
+  // libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either, --cert-file
+  // and --key-file. (libpq's default ~/.postgresql/postgresql.crt is not looked for: the image has no home.)
+  if (ssl) Object.assign(ssl, await targetClientCertificate(target, settings.tls, { cert: 'sslcert', key: 'sslkey', env: { cert: 'PGSSLCERT', key: 'PGSSLKEY', values: env } }));
   else if (params.has('sslcert') || params.has('sslkey')) {
     throw new UsageError(`invalid target "${target.display}": sslcert and sslkey need TLS, and its sslmode connects without; use sslmode=verify-full (or verify-ca, require)`);
   }
@@ -38,39 +39,13 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
   return config;
 }
 
-/**
- * libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either,
- * --cert-file and --key-file. (libpq's default ~/.postgresql/postgresql.crt is not looked for: the image
- * has no home directory.)
- */
-async function clientCertificate(target: Target, settings: CheckSettings, env: NodeJS.ProcessEnv): Promise<Partial<ClientCertificate>> {
-  const params = target.url.searchParams;
-  const certPath = params.get('sslcert') ?? (env.PGSSLCERT || undefined);
-  const keyPath = params.get('sslkey') ?? (env.PGSSLKEY || undefined);
-  if (!certPath && !keyPath) return settings.tls.client ?? {};
-  const name = (parameter: string) => {
-    const variable = `PG${parameter.toUpperCase()}`;
-    if (params.has(parameter)) return `${parameter} of "${target.display}"`;
-    return env[variable] ? variable : `${parameter} (a URL parameter, or ${variable})`;
-  };
-  return (await readClientCertificate({ certPath, keyPath, certName: name('sslcert'), keyName: name('sslkey') })) ?? {};
-}
-
 /** libpq's sslmode semantics; allow/prefer connect without TLS (no fallback dance), like the pg driver. */
 function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): ConnectionOptions | false {
   if (!SSL_MODES.includes(mode)) {
     throw new UsageError(`invalid target "${target.display}": sslmode "${mode}" is not one of ${SSL_MODES.join(', ')}`);
   }
   if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
-  let ca = settings.tls.ca;
-  if (rootCertPath) {
-    try {
-      ca = readFileSync(rootCertPath);
-    } catch (error) {
-      throw new UsageError(`cannot read sslrootcert ${rootCertPath} of "${target.display}"`, { cause: error });
-    }
-  }
-  const tls: ConnectionOptions = { ca };
+  const tls: ConnectionOptions = { ca: targetCa(target, settings.tls, 'sslrootcert', rootCertPath || undefined) };
   if (settings.tls.insecureSkipVerify || (mode === 'require' && !rootCertPath)) tls.rejectUnauthorized = false;
   else if (mode === 'verify-ca' || mode === 'require') tls.checkServerIdentity = () => undefined;
   return tls;
