@@ -147,13 +147,27 @@ function parseReason(message: string, json: boolean): string {
  */
 export async function readSecretsDir(dir: string, maxSize: number, warnings: string[]): Promise<Values> {
   const entries = await readSecretVolume(dir, { label: `--secrets-dir ${dir}`, maxFileBytes: maxSize, limitName: `--max-size ${maxSize}`, subdirectories: 'read' });
-  return secretValues(entries, `--secrets-dir ${dir}: `, warnings);
+  return secretValues(entries, `--secrets-dir ${dir}: `, warnings, true);
+}
+
+/**
+ * copy-secrets' manifest.json names files, sources and versions, never a value: registered as a secret,
+ * its words (the tool's name, its version, every file name) would be masked in every later log line.
+ */
+function isCopySecretsManifest(entry: SecretVolumeEntry, text: string): boolean {
+  if (entry.name !== 'manifest.json') return false;
+  try {
+    const manifest = JSON.parse(text) as { tool?: unknown; files?: unknown };
+    return manifest.tool === 'copy-secrets' && Array.isArray(manifest.files);
+  } catch {
+    return false;
+  }
 }
 
 /** JSON.parse's answer for a text that is not JSON (which may itself be any JSON value, null included). */
 const NOT_JSON = Symbol('not JSON');
 
-function secretValues(entries: readonly SecretVolumeEntry[], where: string, warnings: string[]): Values {
+function secretValues(entries: readonly SecretVolumeEntry[], where: string, warnings: string[], top = false): Values {
   const out: Values = Object.create(null);
   const parsed: Values = Object.create(null);
   for (const entry of entries) {
@@ -162,7 +176,8 @@ function secretValues(entries: readonly SecretVolumeEntry[], where: string, warn
       continue;
     }
     const text = entry.bytes.toString('utf8');
-    registerSecret(text);
+    const secret = !(top && isCopySecretsManifest(entry, text));
+    if (secret) registerSecret(text);
     out[entry.name] = text;
     if (entry.name.endsWith('.json') && entry.name.length > '.json'.length) {
       let value: unknown;
@@ -175,7 +190,7 @@ function secretValues(entries: readonly SecretVolumeEntry[], where: string, warn
       if (value !== NOT_JSON && nestedDeeperThan(value, MAX_VALUES_NESTING)) {
         warnings.push(`${where}${entry.name} nests deeper than ${MAX_VALUES_NESTING} levels, so it is available only as the text "${entry.name}", not as the object "${name}"`);
       } else if (value !== NOT_JSON) {
-        registerSecret(value);
+        if (secret) registerSecret(value);
         parsed[name] = value;
       } else {
         // The raw text under the full name is still there. The parser's message would quote the secret.

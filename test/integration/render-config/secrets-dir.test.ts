@@ -112,3 +112,23 @@ test('a NAME.json that is not JSON is named in a warning when the object NAME is
   assert.doesNotMatch(result.stderr + result.stdout, /CANARY-pw-7781|"password"/, 'no byte of the secret shown');
   assert.deepEqual(readdirSync(out), [], 'nothing written');
 });
+
+test("copy-secrets' manifest.json is metadata, not a secret: the file names it lists stay readable in messages", async () => {
+  const volume = atomicLayoutDir({ 'db.json': '{"password":"pw-manifest-3"}' });
+  const published = tempDir('rc-sd-manifest-');
+  const copy = await runTool('copy-secrets', ['--out', published, '--from-dir', volume], { env: { TERMINATION_LOG_PATH: join(tempDir(), 'term') } });
+  assert.equal(copy.code, 0, copy.stderr);
+  // The template's path shows in the failure; "db.json" and "copy-secrets" are words of the manifest.
+  const templates = writeTree(tempDir('rc-sd-manifest-t-'), { 'db.json.copy-secrets.conf': 'x=$MISSING_ONE\n' });
+  const result = await renderConfig(['--templates', templates, '--out', tempDir('rc-sd-manifest-out-'), '--secrets-dir', published]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(errorMessage(result), /db\.json\.copy-secrets\.conf:1:\d+: variable MISSING_ONE is not set/);
+});
+
+test('a manifest.json that is not the one copy-secrets writes is a secret like any other file', async () => {
+  const secrets = atomicLayoutDir({ 'manifest.json': '{"tool":"other","files":[],"token":"CANARY-manifest-4"}' });
+  const templates = writeTree(tempDir('rc-sd-other-t-'), { 'CANARY-manifest-4.conf': 'x=$MISSING_TWO\n' });
+  const result = await renderConfig(['--templates', templates, '--out', tempDir('rc-sd-other-out-'), '--secrets-dir', secrets]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.doesNotMatch(result.stderr, /CANARY-manifest-4/);
+});
