@@ -1,8 +1,8 @@
 // The entry every tool runs through: parse flags/env/config, set up logging and signals, run the tool's
 // main, and turn the outcome into one exit code, one log line and the termination message.
 
-import { ExitCode, ToolError, UnfinishedError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
-import { LOG_FORMATS, LOG_LEVELS, Logger, type LogFormat, type LogLevel } from './log.ts';
+import { ExitCode, StepError, ToolError, UnfinishedError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
+import { Logger, loggerSettings } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { guardOutput, writeStdout } from './output.ts';
 import { handleSignals, runCleanups } from './signals.ts';
@@ -20,6 +20,13 @@ export interface ToolContext<S extends CliSpec> {
   /** Aborted on SIGTERM/SIGINT with an InterruptedError as reason. */
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+}
+
+/** A tool as the runner takes it: its flags and its run. */
+export interface ToolDefinition<S extends CliSpec = CliSpec> {
+  spec: S;
+  // Method syntax: a tool of any spec is a ToolDefinition<CliSpec> (parameters are checked bivariantly).
+  main(context: ToolContext<S>): Promise<void>;
 }
 
 export interface RunOptions {
@@ -104,6 +111,7 @@ function fail(log: Logger, thrown: unknown): number {
   const code = exitCodeOf(error);
   const message = error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
   const fields: Record<string, unknown> = { exitCode: code };
+  if (error instanceof StepError) fields.step = error.step;
   const cause = error instanceof ToolError && error.cause !== undefined ? oneLine(error.cause) : undefined;
   if (cause && !message.includes(cause)) fields.cause = cause;
   if (!(error instanceof ToolError) && error instanceof Error && log.isEnabled('debug')) fields.stack = error.stack;
@@ -117,11 +125,4 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-function loggerSettings(level: string | undefined, format: string | undefined): { level?: LogLevel; format?: LogFormat } {
-  const settings: { level?: LogLevel; format?: LogFormat } = {};
-  if (LOG_LEVELS.includes(level as LogLevel)) settings.level = level as LogLevel;
-  if (LOG_FORMATS.includes(format as LogFormat)) settings.format = format as LogFormat;
-  return settings;
 }

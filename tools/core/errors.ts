@@ -72,6 +72,22 @@ export class UnfinishedError extends ToolError {
   }
 }
 
+/**
+ * One step of several run in one process (run-steps) failed: the step's own line, prefixed with the
+ * step, and the step's exit code, so one init container running several steps reports like one step.
+ */
+export class StepError extends ToolError {
+  readonly step: string;
+  constructor(step: string, tool: string, error: unknown) {
+    const reason = fromSystemError(error);
+    const text = reason instanceof ToolError ? oneLine(reason) : `unexpected error: ${oneLine(reason)}`;
+    // The cause is the step error's own cause: the failure line shows it as it would for the tool alone.
+    super(`step ${step} (${tool}): ${text}`, exitCodeOf(reason), { cause: reason instanceof ToolError ? reason.cause : undefined });
+    this.name = 'StepError';
+    this.step = step;
+  }
+}
+
 /** A full volume is the pod's configuration, not a bug: the one system error with a known fix at any write. */
 const FULL_VOLUME = new Set(['ENOSPC', 'EDQUOT']);
 

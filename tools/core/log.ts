@@ -20,6 +20,15 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+/** The level and format of a logger from flag or env text; anything else keeps the defaults (the
+ *  flags' own validation reports it). */
+export function loggerSettings(level: string | undefined, format: string | undefined): { level?: LogLevel; format?: LogFormat } {
+  const settings: { level?: LogLevel; format?: LogFormat } = {};
+  if (LOG_LEVELS.includes(level as LogLevel)) settings.level = level as LogLevel;
+  if (LOG_FORMATS.includes(format as LogFormat)) settings.format = format as LogFormat;
+  return settings;
+}
+
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export class Logger {

@@ -1,0 +1,60 @@
+// Several tools in one process, one after another (run-steps). Every step's flags are parsed from its
+// own env before the first step runs, so a mistake in the last step costs no work; each step then runs
+// with process.env set to exactly its env (the AWS SDK and the drivers read process.env, not the
+// context), under the runner's signal, and a failure becomes a StepError naming the step.
+
+import type { ToolContext, ToolDefinition } from './cli.ts';
+import { StepError, UsageError } from './errors.ts';
+import { Logger, loggerSettings } from './log.ts';
+import { parseCli } from './options.ts';
+
+export interface Step {
+  /** Unique within the run; named in every log line of the step and in its failure. */
+  name: string;
+  tool: ToolDefinition;
+  /** The whole environment the step sees, shared and own. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PreparedStep {
+  name: string;
+  tool: string;
+  run(): Promise<void>;
+}
+
+/** Parses the step's settings (a StepError on a mistake) and returns the step ready to run. */
+export async function prepareStep(step: Step, signal: AbortSignal): Promise<PreparedStep> {
+  const { spec, main } = step.tool;
+  const parsed = await parseCli(spec, [], step.env).catch((error: unknown) => {
+    throw new StepError(step.name, spec.name, error);
+  });
+  // No argv: only the env speaks, and no env var asks for help or the version.
+  if (parsed.kind !== 'run') throw new StepError(step.name, spec.name, new UsageError('a step cannot ask for --help or --version'));
+  const common = parsed.options as { logLevel?: string; logFormat?: string };
+  const log = new Logger({ tool: spec.name, ...loggerSettings(common.logLevel, common.logFormat) }, { step: step.name });
+  const context: ToolContext<typeof spec> = { options: parsed.options, args: parsed.args, config: parsed.config, configPath: parsed.configPath, log, signal, env: step.env };
+  return {
+    name: step.name,
+    tool: spec.name,
+    run: () =>
+      withProcessEnv(step.env, () => main(context)).catch((error: unknown) => {
+        throw new StepError(step.name, spec.name, error);
+      }),
+  };
+}
+
+/** Runs fn with process.env replaced by env, and puts the previous one back after. */
+async function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  replaceProcessEnv(env);
+  try {
+    return await fn();
+  } finally {
+    replaceProcessEnv(saved);
+  }
+}
+
+function replaceProcessEnv(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!Object.hasOwn(env, name)) delete process.env[name];
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
+}

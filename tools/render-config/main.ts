@@ -1,0 +1,13 @@
+// render-config's run: plan -> render every template (values, secrets, validation) -> publish.
+// The renderer and its libraries load only after the flags are parsed, so --version and --help stay fast.
+
+import type { ToolContext } from '../core/cli.ts';
+import { redactor } from '../core/redact.ts';
+import { buildPlan } from './plan.ts';
+import type { spec } from './spec.ts';
+
+export async function main({ options, log, signal, env }: ToolContext<typeof spec>): Promise<void> {
+  const plan = buildPlan(options);
+  const { run } = await import('./render.ts');
+  await run(plan, { log, signal, env, print: (line) => process.stdout.write(`${redactor.redact(line)}\n`) });
+}
