@@ -15,6 +15,7 @@ export const toolDescriptions: Record<string, string> = {
   'copy-secrets': 'Init container: copies secrets into a memory volume with strict file modes',
   'fetch-and-convert-data': 'Init container: fetches data (S3, HTTP), verifies and converts it into a volume',
   'render-config': 'Init container: renders configuration files from templates into a volume',
+  'run-steps': 'Init container: runs several of the steps above in one process, in order',
 };
 export const allTools = Object.keys(toolDescriptions);
 export const baseImageName = 'node-base';

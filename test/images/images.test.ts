@@ -296,6 +296,20 @@ describe('podman', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), 'listen 8080\n');
   });
+
+  test('run-steps in its image runs two steps in one process, each with its own settings, from a read-only root', async (t) => {
+    const image = tools().find((i) => i.name === 'run-steps');
+    if (image === undefined) return t.skip('dist/run-steps.js is not built');
+    const templates = mkdtempSync(join(scratch, 'steps-templates-'));
+    writeFileSync(join(templates, 'app.conf'), 'listen ${PORT}\n');
+    chmodSync(templates, 0o755);
+    const out = volume('steps');
+    const step = (n: number, dir: string, port: string): string[] => ['-e', `STEP${n}_RENDER_CONFIG_TEMPLATES=/templates`, '-e', `STEP${n}_RENDER_CONFIG_OUT=/out/${dir}`, '-e', `STEP${n}_PORT=${port}`];
+    const result = await run('podman', [...hardened, '--network', 'none', ...step(1, 'a', '8080'), ...step(2, 'b', '9090'), '-v', `${templates}:/templates:ro`, '-v', `${out}:/out`, imageId(image), 'one=render-config', 'two=render-config']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(out, 'a', 'app.conf'), 'utf8'), 'listen 8080\n');
+    assert.equal(readFileSync(join(out, 'b', 'app.conf'), 'utf8'), 'listen 9090\n');
+  });
 });
 
 test('the arm64 node runs under qemu-aarch64-static from the unpacked arm64 image', async () => {

@@ -14,8 +14,13 @@ mounts only what it uses.
 {{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
 {{- $ctx := dict "root" $root "workload" (include "init-toolkit.workload" .) -}}
 {{- $steps := include "init-toolkit.steps" $ctx | fromJson -}}
+{{- $combined := include "init-toolkit.combined" $ctx | fromJson -}}
+{{- if and $combined.enabled $steps }}
+- {{ include "init-toolkit.combinedContainer" (merge (dict "steps" $steps "combined" $combined) $ctx) | nindent 2 | trim }}
+{{- else }}
 {{- range $name := include "init-toolkit.orderedSteps" $steps | fromJsonArray }}
 - {{ include "init-toolkit.initContainer" (merge (dict "step" (index $steps $name)) $ctx) | nindent 2 | trim }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -55,15 +60,33 @@ terminationMessagePolicy: FallbackToLogsOnError
 
 {{/*
 A step's environment, in this order (Kubernetes lets a later duplicate win, so the chart
-refuses duplicates instead): LOG_LEVEL/LOG_FORMAT, AWS settings, one variable per shared
-volume that names a flag, the templates, the config file, `settings`, then the shared and the step's own
-`env` lists; a setting set to null (to remove a tool default) is skipped.
+refuses duplicates instead): LOG_LEVEL/LOG_FORMAT, the step's settings (`init-toolkit.stepSettingsEnv`),
+then the shared and the step's own `env` lists.
 */}}
 {{- define "init-toolkit.stepEnv" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
+{{- $env := concat (include "init-toolkit.logEnv" .root | fromJsonArray) (include "init-toolkit.stepSettingsEnv" . | fromJsonArray) ($cfg.env | default list) .step.env -}}
+{{- include "init-toolkit.checkEnvNames" (dict "env" $env "where" .step.where) -}}
+{{- toYaml $env -}}
+{{- end -}}
+
+{{/* LOG_LEVEL and LOG_FORMAT of every init container, as a JSON list. */}}
+{{- define "init-toolkit.logEnv" -}}
+{{- $cfg := include "init-toolkit.cfg" . | fromJson -}}
+{{- toJson (list (dict "name" "LOG_LEVEL" "value" $cfg.log.level) (dict "name" "LOG_FORMAT" "value" $cfg.log.format)) -}}
+{{- end -}}
+
+{{/*
+What a step's tool reads, as a JSON list of EnvVars: AWS settings, one variable per shared volume
+that names a flag, the templates, the config file, then `settings`; a setting set to null (to
+remove a tool default) is skipped. Called with (dict "root" $ "step" STEP "combined" BOOL): in one
+combined container each step's templates and config file are mounted under a directory of its name.
+*/}}
+{{- define "init-toolkit.stepSettingsEnv" -}}
+{{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
 {{- $step := .step -}}
 {{- $tool := $step.tool -}}
-{{- $env := list (dict "name" "LOG_LEVEL" "value" $cfg.log.level) (dict "name" "LOG_FORMAT" "value" $cfg.log.format) -}}
+{{- $env := list -}}
 {{- if $step.aws -}}
 {{- with $cfg.aws.region }}{{ $env = append $env (dict "name" "AWS_REGION" "value" .) }}{{ end -}}
 {{- with $cfg.aws.endpointUrl }}{{ $env = append $env (dict "name" "AWS_ENDPOINT_URL" "value" .) }}{{ end -}}
@@ -76,23 +99,31 @@ volume that names a flag, the templates, the config file, `settings`, then the s
 {{- end -}}
 {{- end -}}
 {{- if include "init-toolkit.hasTemplates" $step -}}
-{{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $tool "templates")) "value" $cfg.volumes.templates.mountPath) -}}
+{{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $tool "templates")) "value" (include "init-toolkit.stepMountPath" (list $cfg.volumes.templates.mountPath $step.name .combined))) -}}
 {{- end -}}
 {{- if $step.config -}}
-{{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $tool "config")) "value" (printf "%s/%s.yaml" $cfg.volumes.configFiles.mountPath $step.name)) -}}
+{{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $tool "config")) "value" (printf "%s/%s.yaml" (include "init-toolkit.stepMountPath" (list $cfg.volumes.configFiles.mountPath $step.name .combined)) $step.name)) -}}
 {{- end -}}
 {{- range $flag, $value := $step.settings -}}
 {{- if not (kindIs "invalid" $value) -}}
 {{- $env = append $env (dict "name" (include "init-toolkit.flagEnv" (list $tool $flag)) "value" (include "init-toolkit.envValue" $value)) -}}
 {{- end -}}
 {{- end -}}
-{{- $env = concat $env ($cfg.env | default list) $step.env -}}
+{{- toJson $env -}}
+{{- end -}}
+
+{{/* Where a step's own ConfigMap volume is mounted: (list MOUNTPATH STEP COMBINED). */}}
+{{- define "init-toolkit.stepMountPath" -}}
+{{- if index . 2 -}}{{ printf "%s/%s" (index . 0) (index . 1) }}{{- else -}}{{ index . 0 }}{{- end -}}
+{{- end -}}
+
+{{/* Fails when an EnvVar list names a variable twice: (dict "env" LIST "where" "steps.NAME"). */}}
+{{- define "init-toolkit.checkEnvNames" -}}
 {{- $seen := list -}}
-{{- range $var := $env -}}
+{{- range $var := .env -}}
 {{- if has $var.name $seen -}}
-{{- fail (printf "init-toolkit: %s sets %s twice (from mounts, config, settings or env); keep one" $step.where $var.name) -}}
+{{- fail (printf "init-toolkit: %s sets %s twice (from mounts, config, settings or env); keep one" $.where $var.name) -}}
 {{- end -}}
 {{- $seen = append $seen $var.name -}}
 {{- end -}}
-{{- toYaml $env -}}
 {{- end -}}

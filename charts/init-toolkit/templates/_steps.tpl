@@ -57,7 +57,8 @@ A step exists only when declared; its name is its container name.
   "args" ($step.args | default list)
   "env" ($step.env | default list)
   "envFrom" ($step.envFrom | default list)
-  "volumeMounts" ($step.volumeMounts | default list)) -}}
+  "volumeMounts" ($step.volumeMounts | default list)
+  "declared" (keys $step | sortAlpha)) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $steps -}}

@@ -149,17 +149,25 @@ its own config file, and its extra `volumeMounts`. Called with (dict "root" $ "s
   readOnly: {{ not $mount.write }}
 {{- end }}
 {{- end }}
+{{- include "init-toolkit.stepOwnMountsItems" (dict "root" .root "step" $step "combined" false) }}
+{{- with $step.volumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* A step's templates and config file mounts (list items with a leading newline); in a combined
+container under a directory of the step's name. Called with (dict "root" $ "step" STEP "combined" BOOL). */}}
+{{- define "init-toolkit.stepOwnMountsItems" -}}
+{{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
+{{- $step := .step -}}
 {{- if include "init-toolkit.hasTemplates" $step }}
 - name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.templates.name $step.name) }}
-  mountPath: {{ $cfg.volumes.templates.mountPath }}
+  mountPath: {{ include "init-toolkit.stepMountPath" (list $cfg.volumes.templates.mountPath $step.name .combined) }}
   readOnly: true
 {{- end }}
 {{- if $step.config }}
 - name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.configFiles.name $step.name) }}
-  mountPath: {{ $cfg.volumes.configFiles.mountPath }}
+  mountPath: {{ include "init-toolkit.stepMountPath" (list $cfg.volumes.configFiles.mountPath $step.name .combined) }}
   readOnly: true
-{{- end }}
-{{- with $step.volumeMounts }}
-{{ toYaml . }}
 {{- end }}
 {{- end -}}
