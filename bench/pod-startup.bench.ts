@@ -1,5 +1,6 @@
 // Pod start-up overhead of the init steps on the real kubelet (the cluster of scripts/cluster.sh): the
-// example chart's pod with its five init steps versus the same pod with none, from `kubectl create` of
+// example chart's pod with its five init steps, as five init containers and in one (`combined`, run-steps),
+// versus the same pod with none, from `kubectl create` of
 // the Pod to the start of the app's process, and where the time goes per init container, on
 // containerd's clock (bench/lib/containerd-events.ts): the kubelet's gap before creating the container
 // (its pod sync and sequencing), create -> start (the runtime), start -> exit (Node's start-up, the
@@ -85,30 +86,41 @@ async function sample(cluster: Cluster, events: EventLog, namespace: string, nam
   return { toAppMs: at(appTimes, 'started') - created, sandboxMs: at(sandbox, 'started') - created, steps, appGapMs: at(appTimes, 'started') - previous };
 }
 
-function report(withInit: Sample[], without: Sample[]): void {
+interface Variant {
+  label: string;
+  samples: Sample[];
+}
+
+function report(variants: Variant[], without: Sample[]): void {
   const m = (values: number[]): number => Math.round(median(values));
-  const a = m(withInit.map((s) => s.toAppMs));
   const b = m(without.map((s) => s.toAppMs));
-  const overhead = a - b;
   const row = (label: string, value: number, note = ''): void => console.log(`${label.padEnd(62)} ${`${value} ms`.padStart(9)}  ${note}`);
-  const pct = (x: number): string => `${Math.round((100 * x) / overhead)}%`;
   console.log(`pod start-up on the kubelet (containerd events), kubectl create -> app process started, median of ${ROUNDS} alternating runs`);
   row('pod without init steps', b, `(sandbox started after ${m(without.map((s) => s.sandboxMs))} ms)`);
-  row(`pod with the ${STEPS.length} init steps`, a, `(sandbox started after ${m(withInit.map((s) => s.sandboxMs))} ms)`);
-  row('overhead of the init steps', overhead, '100%');
-  const sum = (pick: (s: Sample['steps'][string]) => number): number => m(withInit.map((s) => Object.values(s.steps).reduce((t, step) => t + pick(step), 0)));
-  const gaps = sum((s) => s.gapMs) + m(withInit.map((s) => s.appGapMs)) - m(without.map((s) => s.appGapMs));
-  row('  the kubelet between containers (pod sync, sequencing)', gaps, pct(gaps));
-  row('  the runtime, create -> start', sum((s) => s.startMs), pct(sum((s) => s.startMs)));
-  row('  the processes, start -> exit', sum((s) => s.runMs), pct(sum((s) => s.runMs)));
-  row('    of which the tools\' own work (reported durationMs)', sum((s) => s.workMs), pct(sum((s) => s.workMs)));
-  console.log('\nper init container (median): gap before create / create -> start / start -> exit / reported work');
-  for (const step of STEPS) {
-    const part = (key: keyof Sample['steps'][string]): number => m(withInit.map((s) => s.steps[step]?.[key] ?? Number.NaN));
-    console.log(`  ${step.padEnd(12)} ${part('gapMs')} / ${part('startMs')} / ${part('runMs')} / ${part('workMs')} ms`);
+  const overheads: number[] = [];
+  for (const { label, samples } of variants) {
+    const a = m(samples.map((s) => s.toAppMs));
+    const overhead = a - b;
+    overheads.push(overhead);
+    const pct = (x: number): string => `${Math.round((100 * x) / overhead)}%`;
+    console.log('');
+    row(label, a, `(sandbox started after ${m(samples.map((s) => s.sandboxMs))} ms)`);
+    row('overhead over the pod without init steps', overhead, '100%');
+    const sum = (pick: (s: Sample['steps'][string]) => number): number => m(samples.map((s) => Object.values(s.steps).reduce((t, step) => t + pick(step), 0)));
+    const gaps = sum((s) => s.gapMs) + m(samples.map((s) => s.appGapMs)) - m(without.map((s) => s.appGapMs));
+    row('  the kubelet between containers (pod sync, sequencing)', gaps, pct(gaps));
+    row('  the runtime, create -> start', sum((s) => s.startMs), pct(sum((s) => s.startMs)));
+    row('  the processes, start -> exit', sum((s) => s.runMs), pct(sum((s) => s.runMs)));
+    row("    of which the tools' own work (reported durationMs)", sum((s) => s.workMs), pct(sum((s) => s.workMs)));
+    console.log('  per init container (median): gap before create / create -> start / start -> exit / reported work');
+    for (const container of Object.keys(samples[0]?.steps ?? {})) {
+      const part = (key: keyof Sample['steps'][string]): number => m(samples.map((s) => s.steps[container]?.[key] ?? Number.NaN));
+      console.log(`    ${container.padEnd(12)} ${part('gapMs')} / ${part('startMs')} / ${part('runMs')} / ${part('workMs')} ms`);
+    }
+    console.log(`    app          ${m(samples.map((s) => s.appGapMs))} ms from the last exit to its start (without init steps: ${m(without.map((s) => s.appGapMs))} ms from the sandbox)`);
   }
-  console.log(`  app          ${m(withInit.map((s) => s.appGapMs))} ms from the last exit to its start (without init steps: ${m(without.map((s) => s.appGapMs))} ms from the sandbox)`);
-  console.log(`\nraw with: ${JSON.stringify(withInit)}\nraw without: ${JSON.stringify(without)}`);
+  if (overheads.length === 2) console.log(`\n${variants[1]?.label}: ${Math.round((100 * (overheads[1] as number)) / (overheads[0] as number))}% of the overhead of ${variants[0]?.label}`);
+  console.log(`\nraw: ${JSON.stringify({ without, ...Object.fromEntries(variants.map((v) => [v.label, v.samples])) })}`);
 }
 
 async function main(): Promise<void> {
@@ -127,20 +139,26 @@ async function main(): Promise<void> {
       initToolkit: { ...values.initToolkit, steps: Object.fromEntries(STEPS.map((s) => [s, null])) },
     });
     if (bare.pod.spec.initContainers) throw new Error('the pod without steps still has init containers');
+    const combined = renderPod(join(charts.dir, 'example-app'), namespace, { ...values, initToolkit: { ...values.initToolkit, combined: { enabled: true } } });
+    if (combined.pod.spec.initContainers?.length !== 1) throw new Error('the combined pod does not have one init container');
     const created = kubectl(cluster, ['create', 'namespace', namespace]);
     if (created.status !== 0) throw new Error(created.stderr);
     const applied = kubectl(cluster, ['apply', '--namespace', namespace, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: full.others }));
     if (applied.status !== 0) throw new Error(applied.stderr);
-    // Alternate, so drift of the machine's load affects both sides alike; one warm-up pair first.
-    await sample(cluster, events, namespace, 'warm-with', full.pod);
-    await sample(cluster, events, namespace, 'warm-without', bare.pod);
-    const withInit: Sample[] = [];
-    const without: Sample[] = [];
+    // Alternate, so drift of the machine's load affects all sides alike; one warm-up round first.
+    const pods = { separate: full.pod, combined: combined.pod, without: bare.pod };
+    for (const [label, pod] of Object.entries(pods)) await sample(cluster, events, namespace, `warm-${label}`, pod);
+    const samples: Record<string, Sample[]> = { separate: [], combined: [], without: [] };
     for (let i = 0; i < ROUNDS; i++) {
-      withInit.push(await sample(cluster, events, namespace, `with-${i}`, full.pod));
-      without.push(await sample(cluster, events, namespace, `without-${i}`, bare.pod));
+      for (const [label, pod] of Object.entries(pods)) samples[label]?.push(await sample(cluster, events, namespace, `${label}-${i}`, pod));
     }
-    report(withInit, without);
+    report(
+      [
+        { label: `pod with the ${STEPS.length} steps as ${STEPS.length} init containers`, samples: samples.separate as Sample[] },
+        { label: `pod with the ${STEPS.length} steps in one init container (combined)`, samples: samples.combined as Sample[] },
+      ],
+      samples.without as Sample[],
+    );
   } finally {
     events.stop();
     kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);

@@ -11,6 +11,7 @@ import { freePort, testPgUrl } from '../helpers/services.ts';
 import { COUNTRIES, createFixtures, type Fixtures } from './fixtures.ts';
 import { appPods, clusterUp, execIn, helm, isReady, kubectl, kubectlJson, terminatedWith, waitForPod, type Cluster } from './kube.ts';
 import { releases as createReleases, type Releases } from './releases.ts';
+import { assertNeverStarted, assertNoLeak, logsOf, statusOf } from './pod-status.ts';
 import { podValues, STEPS } from './values.ts';
 
 
@@ -44,40 +45,6 @@ function findings(warnings: string): string[] {
 }
 
 const time = (text: string | undefined): number => (text ? Date.parse(text) : Number.NaN);
-
-function statusOf(pod: Obj, name: string): Obj {
-  const status = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].find((s: Obj) => s.name === name);
-  assert.ok(status, `no status for container ${name}: ${JSON.stringify(pod.status)}`);
-  return status;
-}
-
-/** `kubectl logs` of one container of the pod (the previous run's with `previous`). */
-function logsOf(namespace: string, pod: Obj, container: string, previous = false): string {
-  const result = kubectl(cluster, ['logs', '--namespace', namespace, pod.metadata.name, '-c', container, ...(previous ? ['--previous'] : [])]);
-  assert.equal(result.status, 0, `kubectl logs ${container}: ${result.stderr}`);
-  return result.stdout;
-}
-
-function assertNoLeak(namespace: string, pod: Obj, containers: readonly string[], values: readonly string[]): void {
-  for (const name of containers) {
-    const status = statusOf(pod, name);
-    const message = String(status.state.terminated?.message ?? '') + String(status.lastState?.terminated?.message ?? '');
-    const logs = status.state.waiting && !status.lastState?.terminated ? '' : logsOf(namespace, pod, name);
-    for (const value of values) {
-      assert.ok(!logs.includes(value), `${name}'s logs contain a secret value`);
-      assert.ok(!message.includes(value), `${name}'s termination message contains a secret value`);
-    }
-  }
-}
-
-function assertNeverStarted(pod: Obj, names: readonly string[]): void {
-  for (const name of names) {
-    const status = statusOf(pod, name);
-    assert.ok(status.state.waiting, `${name} must never start: ${JSON.stringify(status.state)}`);
-    assert.equal(status.restartCount, 0);
-    assert.equal(status.lastState?.terminated, undefined, `${name} ran before`);
-  }
-}
 
 describe('the example chart on the real cluster', () => {
   it('helm install: the five init steps exit 0 in order, then the app runs and is Ready; helm test passes', async (t) => {
@@ -128,7 +95,7 @@ describe('the example chart on the real cluster', () => {
     assert.equal(files.api_key, '0440');
 
     // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
-    assert.match(logsOf(namespace, pod, 'data'), /"job":"job 1 \(\/etc\/init-toolkit\/data\.yaml jobs\[0\]\)"/);
+    assert.match(logsOf(cluster, namespace, pod, 'data'), /"job":"job 1 \(\/etc\/init-toolkit\/data\.yaml jobs\[0\]\)"/);
     const ndjson = inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))");
     assert.deepEqual(ndjson.trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
     // The config rendered from the template, the secrets and an env var.
@@ -139,7 +106,7 @@ describe('the example chart on the real cluster', () => {
       dataFile: '/data/countries.ndjson',
     });
     // No secret value in any container's log (kubectl logs) or termination message (the pod status).
-    assertNoLeak(namespace, pod, [...STEPS, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
+    assertNoLeak(cluster, namespace, pod, [...STEPS, 'app'], [fixtures.dbPassword, fixtures.apiKey, 'toolkit-pass', 'redis-pass']);
 
     // The chart's `helm test` hook pod agrees (with hostNetwork it calls the app on 127.0.0.1). No --logs:
     // the hook's delete policy (hook-succeeded) removes the pod before helm could read them.
@@ -163,7 +130,7 @@ describe('the example chart on the real cluster', () => {
     assert.equal(job.status?.succeeded, 1, `the Job did not succeed: ${JSON.stringify(job.status)}`);
     const [pod] = kubectlJson(cluster, ['get', 'pods', '--namespace', namespace, '--selector', 'job-name=export-now']).items as Obj[];
     assert.deepEqual((pod!.status.initContainerStatuses as Obj[]).map((c) => [c.name, c.state.terminated?.exitCode]), [['data', 0]]);
-    const report = parseLogs(logsOf(namespace, pod!, 'report')).find((line) => line.msg === 'report') as { found: Record<string, { files: Array<{ path: string }> }> };
+    const report = parseLogs(logsOf(cluster, namespace, pod!, 'report')).find((line) => line.msg === 'report') as { found: Record<string, { files: Array<{ path: string }> }> };
     assert.deepEqual(Object.keys(report.found), ['data'], 'the CronJob pod mounts only the volume its step fills');
     assert.deepEqual(report.found.data!.files.map((f) => f.path), ['countries.ndjson', 'countries.ndjson.manifest.json']);
   });
@@ -180,8 +147,8 @@ describe('the example chart on the real cluster', () => {
     assert.equal(created.status, 0, created.stderr);
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     assert.equal(statusOf(pod, 'wait-db').state.terminated?.exitCode, 0);
-    assert.match(logsOf(namespace, pod, 'wait-db'), /"target":"db=postgres:\/\/toolkit@127\.0\.0\.1:55432\/toolkit"/);
-    assertNoLeak(namespace, pod, ['wait-db'], [decodeURIComponent(pg.password)]);
+    assert.match(logsOf(cluster, namespace, pod, 'wait-db'), /"target":"db=postgres:\/\/toolkit@127\.0\.0\.1:55432\/toolkit"/);
+    assertNoLeak(cluster, namespace, pod, ['wait-db'], [decodeURIComponent(pg.password)]);
   });
 
   it('an app running as another user reads the secrets through the pod fsGroup (0440, the chart default); with 0400 it cannot', async () => {
@@ -258,7 +225,7 @@ describe('the example chart on the real cluster', () => {
     assertNeverStarted(pod, ['data', 'config', 'app']);
     assert.equal(pod.status.phase, 'Pending');
     assert.ok(!isReady(pod));
-    assertNoLeak(namespace, pod, ['secrets'], [fixtures.dbPassword]);
+    assertNoLeak(cluster, namespace, pod, ['secrets'], [fixtures.dbPassword]);
 
     // Once the secret exists, the next restart of copy-secrets succeeds and the same pod becomes Ready.
     const value = `late-${fixtures.id}`;

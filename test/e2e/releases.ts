@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { stringify } from 'yaml';
 import { chartsCopy, repoRoot, type Obj, type Run } from '../chart/helm.ts';
-import { helm, kubectl, type Cluster } from './kube.ts';
+import { createFixtures, type Fixtures } from './fixtures.ts';
+import { clusterUp, helm, kubectl, type Cluster } from './kube.ts';
 
 export interface Installed {
   namespace: string;
@@ -69,4 +71,25 @@ export function releases(cluster: Cluster, prefix: string): Releases {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface Suite {
+  cluster: Cluster;
+  fixtures: Fixtures;
+  releases: Releases;
+}
+
+/** A test file's cluster, fixtures of its own and releases, set up before its tests and removed after. */
+export function clusterSuite(): Suite {
+  const suite = {} as Suite;
+  before(async () => {
+    suite.cluster = clusterUp();
+    suite.fixtures = await createFixtures();
+    suite.releases = releases(suite.cluster, suite.fixtures.id);
+  });
+  after(async () => {
+    suite.releases?.cleanup();
+    await suite.fixtures?.cleanup();
+  });
+  return suite;
 }
