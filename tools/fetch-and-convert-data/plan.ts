@@ -125,7 +125,8 @@ export function buildPlan(options: OptionValues<Spec>, args: string[], config: R
 
 function buildSettings(options: OptionValues<Spec>): Settings {
   const delimiter = options.csvDelimiter === 'tab' ? '\t' : options.csvDelimiter;
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+  // A lone surrogate is half a character: the CSV scanner matches the delimiter's UTF-8 bytes, and it has none.
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r' || /[\ud800-\udfff]/.test(delimiter)) {
     throw new UsageError(`invalid value "${options.csvDelimiter}" for --csv-delimiter: expected one character other than a quote or newline, or "tab"`);
   }
   const schemes = new Set(splitCommas(options.allowedSchemes).map((s) => s.toLowerCase().replace(/:$/, '')));

@@ -8,12 +8,11 @@ import { CsvToJson, csvToJsonStage, type CsvToJsonOptions } from '../../../tools
 
 const defaults: CsvToJsonOptions = { what: 'in.csv', delimiter: ',', maxRecordBytes: 1024 * 1024, array: false };
 
-/** Converts `input` written in the given pieces. */
-function convert(pieces: string[], options: Partial<CsvToJsonOptions> = {}): string {
+/** Converts `input` written in the given pieces (text is written as UTF-8). */
+function convert(pieces: Array<string | Buffer>, options: Partial<CsvToJsonOptions> = {}): string {
   const converter = new CsvToJson({ ...defaults, ...options });
-  let out = '';
-  for (const piece of pieces) out += converter.write(piece);
-  return out + converter.end();
+  const out = pieces.map((piece) => converter.write(Buffer.from(piece)));
+  return Buffer.concat([...out, converter.end()]).toString();
 }
 
 function ndjson(records: Array<Record<string, string>>): string {
@@ -49,13 +48,23 @@ test('other delimiters: semicolon and tab', () => {
   assert.equal(convert(['a\tb\n1,5\t2\n'], { delimiter: '\t' }), ndjson([{ a: '1,5', b: '2' }]));
 });
 
-test('the output does not depend on where the input is cut', () => {
-  const input = 'h1,h2,h3\r\n"q ""x"", y",2,"multi\nline"\r\n\r\nplain,"",é😀\n"a",b,"c"\r\nend,,"z"';
+test('the output does not depend on where the input is cut, even inside a character', () => {
+  const input = Buffer.from('h1,h2,h3\r\n"q ""x"", y",2,"multi\nline"\r\n\r\nplain,"",é😀\n"a",b,"c"\r\nend,,"z"');
   const whole = convert([input]);
   for (let cut = 0; cut <= input.length; cut++) {
-    assert.equal(convert([input.slice(0, cut), input.slice(cut)]), whole, `cut at ${cut}`);
+    assert.equal(convert([input.subarray(0, cut), input.subarray(cut)]), whole, `cut at ${cut}`);
   }
-  assert.equal(convert([...input]), whole, 'one character at a time');
+  assert.equal(convert([...input].map((byte) => Buffer.from([byte]))), whole, 'one byte at a time');
+});
+
+test('a non-ASCII delimiter is matched as a whole character, not as its first byte', () => {
+  // § is C2 A7; Â (C3 82) and ¢ (C2 A2) share bytes with it.
+  assert.equal(convert(['a§b\n¢§Â\n"x§y"§\n'], { delimiter: '§' }), ndjson([{ a: '¢', b: 'Â' }, { a: 'x§y', b: '' }]));
+});
+
+test('values are escaped as JSON.stringify escapes them: controls, quotes, backslashes; U+2028 and DEL as they are', () => {
+  const value = Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)).join('').replace(/[\n\r]/g, '') + '"\\\u2028\u007f';
+  assert.equal(convert([`a\n"${value.replaceAll('"', '""')}"\n`]), ndjson([{ a: value }]));
 });
 
 test('errors name the line, counting line breaks inside quoted fields', () => {
@@ -77,19 +86,19 @@ test('--max-record-bytes counts UTF-8 bytes and bounds the text held for a cut r
   rejects(`a\n${'x'.repeat(16)}\n`, /at line 2: the record is longer than --max-record-bytes 16 B/, limit);
   rejects(`a\n${'é'.repeat(8)}\n`, /at line 2: the record is longer than --max-record-bytes/, limit);
   const converter = new CsvToJson({ ...defaults, ...limit });
-  assert.equal(converter.write('a\n"'), '');
-  assert.equal(converter.write('x'.repeat(15)), '');
-  assert.throws(() => converter.write('x'), /at line 2: the record is longer than --max-record-bytes/);
+  assert.equal(converter.write(Buffer.from('a\n"')).length, 0);
+  assert.equal(converter.write(Buffer.from('x'.repeat(15))).length, 0);
+  assert.throws(() => converter.write(Buffer.from('x')), /at line 2: the record is longer than --max-record-bytes/);
 });
 
 test('a record cut into many pieces is rescanned at doubling lengths, not at every piece (linear cost)', (t) => {
   const converter = new CsvToJson({ ...defaults, maxRecordBytes: 4 * 1024 * 1024 });
-  const scan = t.mock.method(converter as unknown as { scan: (s: string, final: boolean) => string }, 'scan');
+  const scan = t.mock.method(converter as unknown as { scan: (s: Buffer, n: number, final: boolean) => Buffer }, 'scan');
   const value = 'x'.repeat(2 * 1024 * 1024);
-  let out = converter.write('a,b\n"');
-  for (let at = 0; at < value.length; at += 1024) out += converter.write(value.slice(at, at + 1024));
-  out += converter.write('",1\n') + converter.end();
-  assert.equal(out, ndjson([{ a: value, b: '1' }]));
+  const out = [converter.write(Buffer.from('a,b\n"'))];
+  for (let at = 0; at < value.length; at += 1024) out.push(converter.write(Buffer.from(value.slice(at, at + 1024))));
+  out.push(converter.write(Buffer.from('",1\n')), converter.end());
+  assert.equal(Buffer.concat(out).toString(), ndjson([{ a: value, b: '1' }]));
   // 2,050 pieces; scanning at every one would cost 2 MiB x 2,050 / 2 character reads.
   assert.ok(scan.mock.callCount() < 40, `scanned ${scan.mock.callCount()} times`);
 });
@@ -139,13 +148,14 @@ function seeded(seed: number): () => number {
   };
 }
 
-test('same records as csv-parse on 2,000 generated documents, cut at random places', () => {
+test('same records as csv-parse on 2,000 generated documents, cut at random bytes', () => {
   const random = seeded(42);
   for (let i = 0; i < 2000; i++) {
     const input = randomCsv(random);
     const [header, ...rows] = parse(input, { skip_empty_lines: true }) as string[][];
     const expected = rows.map((row) => Object.fromEntries(row.map((value, c) => [header?.[c] as string, value])));
-    const cut = Math.floor(random() * input.length);
-    assert.equal(convert([input.slice(0, cut), input.slice(cut)]), ndjson(expected), JSON.stringify(input));
+    const bytes = Buffer.from(input);
+    const cut = Math.floor(random() * bytes.length);
+    assert.equal(convert([bytes.subarray(0, cut), bytes.subarray(cut)]), ndjson(expected), JSON.stringify(input));
   }
 });

@@ -35,6 +35,7 @@ test('usage errors name the fix', async () => {
   await assert.rejects(plan(['--out', '/d', '--allowed-schemes', 's3', 'https://h/x']), /not in --allowed-schemes/);
   await assert.rejects(plan(['--out', '/d', '--part-size', '10KiB', 's3://b/k']), /invalid value "10KiB" for --part-size .*expected a size of at least 1\.00 MiB/);
   await assert.rejects(plan(['--out', '/d', '--csv-delimiter', '"', 'file:///a.csv']), /--csv-delimiter/);
+  await assert.rejects(plan(['--out', '/d', '--csv-delimiter', '\ud83d', 'file:///a.csv']), /--csv-delimiter/);
   await assert.rejects(plan(['--out', '/d', '--name', '../up', 'file:///a']), /invalid output name/);
   await assert.rejects(plan(['--out', '/d', 'http://h/']), /cannot derive an output name/);
   await assert.rejects(plan([]), /no source given/);
