@@ -78,6 +78,7 @@ demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the 
 	scripts/demo.sh
 
 bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
+	scripts/install-bench-tools.sh
 	set -a; . .cache/services/env; set +a; \
 	for file in $$(find bench -name '*.bench.ts' | sort); do echo "== $$file"; $(NODE) "$$file"; done
 

