@@ -45,13 +45,33 @@ function bundlePackage(path) {
   if (!packageCode.has(path)) {
     packageCode.set(
       path,
-      build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root }, write: false, legalComments: 'none', metafile: true }).then(
+      build({
+        ...common,
+        stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root },
+        write: false,
+        legalComments: 'none',
+        metafile: true,
+        plugins: [replaceFiles],
+      }).then(
         (result) => ({ code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) }),
       ),
     );
   }
   return packageCode.get(path);
 }
+
+/** Package files swapped for the project's own at bundling: pg's WebCrypto helpers for synchronous
+ *  node:crypto ones (scripts/pg-crypto.cjs says why). */
+const REPLACED_FILES = new Map([[join(root, 'node_modules/pg/lib/crypto/utils'), join(root, 'scripts/pg-crypto.cjs')]]);
+const replaceFiles = {
+  name: 'replace-files',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const replacement = REPLACED_FILES.get(join(args.resolveDir, args.path).replace(/\.js$/, ''));
+      return replacement === undefined ? undefined : { path: replacement };
+    });
+  },
+};
 
 /** The npm package directories (node_modules/NAME, node_modules/@SCOPE/NAME) that bundled input files come from. */
 function packageDirs(inputs) {
