@@ -30,7 +30,11 @@ interface ObjectRef {
   parts: Part[];
 }
 
-let shared: S3Client | undefined;
+/**
+ * One client per run (its jobs share connections and credentials), keyed on the run's settings: several
+ * runs in one process (run-steps) each get a client of their own env's endpoint, region and credentials.
+ */
+const clients = new WeakMap<Settings, S3Client>();
 
 export class S3Source {
   private readonly client: S3Client;
@@ -47,12 +51,16 @@ export class S3Source {
 
   static async create(settings: Settings, signal: AbortSignal, log: Logger): Promise<S3Source> {
     const env = process.env;
-    shared ??= new Client({
-      ...awsClientSettings(env, { requestTimeoutMs: settings.readTimeoutMs }),
-      // Emulators and S3-compatible stores behind a custom endpoint answer on paths, not bucket host names.
-      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
-    });
-    return new S3Source(shared, settings, signal, log);
+    let client = clients.get(settings);
+    if (client === undefined) {
+      client = new Client({
+        ...awsClientSettings(env, { requestTimeoutMs: settings.readTimeoutMs }),
+        // Emulators and S3-compatible stores behind a custom endpoint answer on paths, not bucket host names.
+        forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
+      });
+      clients.set(settings, client);
+    }
+    return new S3Source(client, settings, signal, log);
   }
 
   private retryOptions(what: string, signal: AbortSignal) {

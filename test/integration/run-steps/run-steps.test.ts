@@ -3,6 +3,7 @@
 // termination message, nothing after a failing step runs, and every step's settings are checked first.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
@@ -211,6 +212,34 @@ describe('run-steps', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.termination, message);
       assert.equal(errorLines(result).length, 1, result.stderr);
+    }
+  });
+
+  test('two S3 steps each use their own endpoint and credentials (no S3 client is kept from the step before)', async () => {
+    // A recording proxy in front of moto: the second step's endpoint. Moto takes any access key.
+    const seen: string[] = [];
+    const moto = new URL(testAwsEndpointUrl());
+    const proxy = createServer((req, res) => {
+      seen.push(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'none');
+      const upstream = request({ host: moto.hostname, port: moto.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const out = tempDir('rs-s3-');
+      const fetch = (name: string) => ({ FETCH_AND_CONVERT_DATA_SOURCE: `s3://${setup.bucket}/countries.csv`, FETCH_AND_CONVERT_DATA_OUT: join(out, name) });
+      const result = await runSteps(['one=fetch-and-convert-data', 'two=fetch-and-convert-data'], stepEnv([fetch('one'), { ...fetch('two'), AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'STEPTWOKEY' }]));
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(readFileSync(join(out, 'two', 'countries.csv'), 'utf8'), CSV);
+      assert.ok(seen.length > 0, "step two's requests did not go to its own endpoint");
+      assert.deepEqual([...new Set(seen)], ['STEPTWOKEY'], "step two's requests were not signed with its own access key");
+    } finally {
+      proxy.close();
     }
   });
 
