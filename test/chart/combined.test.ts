@@ -95,6 +95,8 @@ describe('combined: one init container for all steps', () => {
       [['initToolkit.steps.secrets.pullPolicy=Always'], /steps\.secrets sets `pullPolicy`/],
       [['initToolkit.steps.secrets.args[0]=--x'], /steps\.secrets sets `args`/],
       [['initToolkit.steps.secrets.envFrom[0].secretRef.name=s'], /steps\.secrets sets `envFrom`/],
+      [['initToolkit.steps.data.env[0].name=NODE_EXTRA_CA_CERTS', 'initToolkit.steps.data.env[0].value=/etc/ca/ca.pem'], /steps\.data sets env NODE_EXTRA_CA_CERTS, which Node\.js reads once for the whole process: with combined\.enabled set it in `env` \(all steps\), or turn combined off/],
+      [['initToolkit.steps.wait-db.env[0].name=NODE_OPTIONS', 'initToolkit.steps.wait-db.env[0].value=--max-old-space-size=64'], /steps\.wait-db sets env NODE_OPTIONS, which Node\.js reads once/],
       [['initToolkit.env[0].name=STEP1_X', 'initToolkit.env[0].value=one'], /env STEP1_X would be read by run-steps as a step's own setting \(combined is on\): rename it/],
       [['initToolkit.workloads.export.steps.data.image.tag=x', 'initToolkit.workloads.export.combined.enabled=true'], /workloads\.export\.steps\.data sets `image`, but workloads\.export\.combined\.enabled/],
       [

@@ -18,6 +18,14 @@ export interface StepPlan {
 /** A step's name is a DNS label, like the init container it stands for. */
 const STEP_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const STEP_VAR = /^STEP(\d+)_(.*)$/s;
+/**
+ * Read by Node.js (and OpenSSL, libuv) once, when the process starts: as one step's own they would be
+ * set in process.env too late and silently do nothing (a private CA not trusted, a heap limit not set).
+ */
+const PROCESS_START_VARS = new Set([
+  'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_ICU_DATA', 'NODE_NO_WARNINGS', 'NODE_PENDING_DEPRECATION', 'NODE_PRESERVE_SYMLINKS',
+  'NODE_REDIRECT_WARNINGS', 'NODE_V8_COVERAGE', 'NODE_COMPILE_CACHE', 'OPENSSL_CONF', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'UV_THREADPOOL_SIZE', 'UV_USE_IO_URING',
+]);
 
 export function buildPlan(args: readonly string[], env: NodeJS.ProcessEnv): StepPlan[] {
   if (args.length === 0) {
@@ -43,6 +51,9 @@ export function buildPlan(args: readonly string[], env: NodeJS.ProcessEnv): Step
       throw new UsageError(
         `env ${name} is for no step: STEP<n>_<VAR> sets <VAR> for step n, counted from 1 (${steps.map((s, i) => `${i + 1}: ${s.name}`).join(', ')}); rename or remove it`,
       );
+    }
+    if (PROCESS_START_VARS.has(variable)) {
+      throw new UsageError(`env ${name}: Node.js reads ${variable} once for the whole process (when it starts), so it cannot be one step's own; set ${variable} for all the steps (shared, without STEP<n>_), or run this step in a container of its own`);
     }
     (own[index - 1] as NodeJS.ProcessEnv)[variable] = value;
   }

@@ -3,7 +3,9 @@
 // termination message, nothing after a failing step runs, and every step's settings are checked first.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer, request } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
@@ -240,6 +242,34 @@ describe('run-steps', () => {
       assert.deepEqual([...new Set(seen)], ['STEPTWOKEY'], "step two's requests were not signed with its own access key");
     } finally {
       proxy.close();
+    }
+  });
+
+  test("Node's start-up variables (NODE_EXTRA_CA_CERTS, NODE_OPTIONS) are refused as one step's own: the process has started already", async () => {
+    const dir = tempDir('rs-ca-');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_request, response) => response.end('{"a":1}\n'));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const fetch = { FETCH_AND_CONVERT_DATA_SOURCE: `https://127.0.0.1:${(server.address() as { port: number }).port}/a.ndjson`, FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out') };
+      const own = await runSteps(['data=fetch-and-convert-data'], stepEnv([{ ...fetch, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }]));
+      assert.equal(own.code, 2, own.stderr);
+      assert.match(own.termination, /^env STEP1_NODE_EXTRA_CA_CERTS: Node\.js reads NODE_EXTRA_CA_CERTS once for the whole process.*shared/);
+      assert.ok(!existsSync(join(dir, 'out')));
+      const options = await runSteps(['data=fetch-and-convert-data'], stepEnv([{ ...fetch, NODE_OPTIONS: '--max-old-space-size=64' }]));
+      assert.equal(options.code, 2, options.stderr);
+      assert.match(options.termination, /^env STEP1_NODE_OPTIONS: /);
+      // Shared, it is the process's, and the step trusts the certificate.
+      const shared = await runSteps(['data=fetch-and-convert-data'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), ...stepEnv([fetch]) });
+      assert.equal(shared.code, 0, shared.stderr);
+      assert.equal(readFileSync(join(dir, 'out', 'a.ndjson'), 'utf8'), '{"a":1}\n');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
     }
   });
 
