@@ -6,6 +6,7 @@ import { Logger, loggerSettings } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { guardOutput, writeStdout } from './output.ts';
 import { handleSignals, runCleanups } from './signals.ts';
+import { inRunningStep } from './step.ts';
 import { writeTerminationMessage } from './termination.ts';
 
 declare const __TOOL_VERSION__: string;
@@ -107,7 +108,7 @@ function guardProcess(log: () => Logger): void {
 
 function fail(log: Logger, thrown: unknown): number {
   runCleanups();
-  const error = fromSystemError(thrown);
+  const error = fromSystemError(inRunningStep(thrown));
   const code = exitCodeOf(error);
   const message = error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
   const fields: Record<string, unknown> = { exitCode: code };

@@ -36,11 +36,27 @@ export async function prepareStep(step: Step, signal: AbortSignal): Promise<Prep
   return {
     name: step.name,
     tool: spec.name,
-    run: () =>
-      withProcessEnv(step.env, () => main(context)).catch((error: unknown) => {
+    run: async () => {
+      running = { name: step.name, tool: spec.name };
+      try {
+        await withProcessEnv(step.env, () => main(context));
+      } catch (error) {
         throw new StepError(step.name, spec.name, error);
-      }),
+      } finally {
+        running = undefined;
+      }
+    },
   };
+}
+
+let running: { name: string; tool: string } | undefined;
+
+/**
+ * A failure that reaches the runner outside the step's promise while a step runs (SIGTERM, an uncaught
+ * error, a run that never settles) as that step's StepError; anything else unchanged.
+ */
+export function inRunningStep(error: unknown): unknown {
+  return running === undefined || error instanceof StepError ? error : new StepError(running.name, running.tool, error);
 }
 
 /** Runs fn with process.env replaced by env, and puts the previous one back after. */

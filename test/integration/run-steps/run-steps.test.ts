@@ -195,6 +195,9 @@ describe('run-steps', () => {
     (await run.child).kill('SIGTERM');
     const result = await run.result;
     assert.equal(result.code, 143, result.stderr);
+    // The line and the termination message say which step was stopped, as a container of its own would.
+    assert.equal(readFileSync(termination, 'utf8'), 'step db (wait-for-db): interrupted by SIGTERM');
+    assert.deepEqual(errorLines(result).map((l) => [l.msg, l.step]), [['step db (wait-for-db): interrupted by SIGTERM', 'db']]);
     assert.ok(!result.logs.some((l) => l.step === 'config'));
     assert.ok(!existsSync(join(dir, 'out')));
   });
