@@ -8,6 +8,11 @@ import { buildPlan } from './selection.ts';
 import type { SourceSecret } from './shape.ts';
 import type { spec } from './spec.ts';
 
+/** The plan's checks alone (run-steps runs them before its first step). */
+export function check(ctx: ToolContext<typeof spec>): void {
+  buildPlan({ args: ctx.args, options: ctx.options });
+}
+
 export async function main(ctx: ToolContext<typeof spec>): Promise<void> {
   const started = performance.now();
   const plan = buildPlan({ args: ctx.args, options: ctx.options });

@@ -28,6 +28,11 @@ export interface ToolDefinition<S extends CliSpec = CliSpec> {
   spec: S;
   // Method syntax: a tool of any spec is a ToolDefinition<CliSpec> (parameters are checked bivariantly).
   main(context: ToolContext<S>): Promise<void>;
+  /**
+   * The checks main makes before any work (its plan: no I/O), alone: run-steps runs them for every step
+   * before the first step starts. Throws what main would throw for the same mistake.
+   */
+  check?(context: ToolContext<S>): void;
 }
 
 export interface RunOptions {

@@ -1,5 +1,5 @@
 // Several tools in one process, one after another (run-steps). Every step's flags are parsed from its
-// own env before the first step runs, so a mistake in the last step costs no work; each step then runs
+// own env, and its tool's plan checked, before the first step runs, so a mistake in the last step costs no work; each step then runs
 // with process.env set to exactly its env (the AWS SDK and the drivers read process.env, not the
 // context), under the runner's signal, and a failure becomes a StepError naming the step.
 
@@ -33,6 +33,11 @@ export async function prepareStep(step: Step, signal: AbortSignal): Promise<Prep
   const common = parsed.options as { logLevel?: string; logFormat?: string };
   const log = new Logger({ tool: spec.name, ...loggerSettings(common.logLevel, common.logFormat) }, { step: step.name });
   const context: ToolContext<typeof spec> = { options: parsed.options, args: parsed.args, config: parsed.config, configPath: parsed.configPath, log, signal, env: step.env };
+  try {
+    step.tool.check?.(context);
+  } catch (error) {
+    throw new StepError(step.name, spec.name, error);
+  }
   return {
     name: step.name,
     tool: spec.name,

@@ -5,6 +5,11 @@ import type { ToolContext } from '../core/cli.ts';
 import { buildPlan } from './plan.ts';
 import type { spec } from './spec.ts';
 
+/** The plan's checks alone (run-steps runs them before its first step). */
+export function check(ctx: ToolContext<typeof spec>): void {
+  buildPlan(ctx.options, ctx.args, ctx.config, ctx.configPath);
+}
+
 export async function main(ctx: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(ctx.options, ctx.args, ctx.config, ctx.configPath);
   if (ctx.options.printIamPolicy) {

@@ -6,6 +6,11 @@ import { redactor } from '../core/redact.ts';
 import { buildPlan } from './plan.ts';
 import type { spec } from './spec.ts';
 
+/** The plan's checks alone (run-steps runs them before its first step). */
+export function check({ options }: ToolContext<typeof spec>): void {
+  buildPlan(options);
+}
+
 export async function main({ options, log, signal, env }: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(options);
   const { run } = await import('./render.ts');

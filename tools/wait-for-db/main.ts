@@ -8,10 +8,22 @@ import { Deadline } from '../core/retry.ts';
 import { createProbe } from './probe.ts';
 import { applyCredentials } from './credentials.ts';
 import { applyRdsIam } from './rds-iam.ts';
-import { buildSettings } from './settings.ts';
+import { buildSettings, parseBodyMatch, parseStatusSet } from './settings.ts';
 import type { spec } from './spec.ts';
 import { parseTargets } from './target.ts';
 import { waitForTarget, type TargetOutcome } from './waiter.ts';
+
+/**
+ * What main checks before reading anything, alone (run-steps runs it before its first step): the targets
+ * and the flags that need no file. Credentials and certificates are files an earlier step may write.
+ */
+export function check({ options, args }: ToolContext<typeof spec>): void {
+  parseTargets(args);
+  if (options.printIamPolicy) return;
+  checkPolicyOptions({ ...options, kmsKeyArn: [] });
+  parseStatusSet(options.httpStatus);
+  parseBodyMatch(options.httpBodyMatch);
+}
 
 export async function main({ options, args, log, signal, env }: ToolContext<typeof spec>): Promise<void> {
   const targets = parseTargets(args);

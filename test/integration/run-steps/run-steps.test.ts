@@ -172,6 +172,25 @@ describe('run-steps', () => {
     assert.ok(performance.now() - started < 10_000, 'the run waited for step 1');
   });
 
+  test("every tool's own plan checks (not only its flags) run for every step before the first starts", async () => {
+    const port = await freePort();
+    const dir = tempDir('rs-plan-');
+    const later: [string, Record<string, string>, RegExp][] = [
+      ['data=fetch-and-convert-data', { FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'in.csv')}`, FETCH_AND_CONVERT_DATA_CONVERT: 'csv:nope', FETCH_AND_CONVERT_DATA_OUT: join(dir, 'data') }, /^step data \(fetch-and-convert-data\): .*nope/],
+      ['secrets=copy-secrets', { COPY_SECRETS_SECRETS: 'app/db', COPY_SECRETS_STRIP_PREFIX: 'true', COPY_SECRETS_OUT: join(dir, 'secrets') }, /^step secrets \(copy-secrets\): --strip-prefix needs --prefix/],
+      ['config=render-config', { RENDER_CONFIG_TEMPLATES: dir }, /^step config \(render-config\): --out is required/],
+      ['db2=wait-for-db', { WAIT_FOR_DB_TARGETS: 'postgres://app@db:notaport/app' }, /^step db2 \(wait-for-db\): .*postgres:\/\/app@db:notaport\/app/],
+    ];
+    for (const [step, env, message] of later) {
+      const started = performance.now();
+      const result = await runSteps(['db=wait-for-db', step], stepEnv([{ WAIT_FOR_DB_TARGETS: `tcp://127.0.0.1:${port}`, WAIT_FOR_DB_TIMEOUT: '20s' }, env]));
+      assert.equal(result.code, 2, `${step}: ${result.stderr}`);
+      assert.match(result.termination, message, step);
+      assert.ok(!result.logs.some((l) => l.step === 'db'), `${step}: step 1 started before the mistake in step 2 was found`);
+      assert.ok(performance.now() - started < 10_000, `${step}: the run waited for step 1`);
+    }
+  });
+
   test('a secret fetched by one step is masked in the failure of a later one', async () => {
     const out = tempDir('rs-mask-');
     const [, secrets] = jobs(setup, out);
