@@ -42,7 +42,7 @@ when any step writes it. Called with (dict "root" $ "workload" W "steps" STEPS "
 {{- $own := concat (include "init-toolkit.stepSettingsEnv" (dict "root" $.root "step" $step "combined" true) | fromJsonArray) $step.env -}}
 {{- include "init-toolkit.checkEnvNames" (dict "env" (concat $shared $own) "where" $step.where) -}}
 {{- range $var := $own -}}
-{{- if has $var.name (list "NODE_OPTIONS" "NODE_EXTRA_CA_CERTS" "NODE_ICU_DATA" "NODE_NO_WARNINGS" "NODE_PENDING_DEPRECATION" "NODE_PRESERVE_SYMLINKS" "NODE_REDIRECT_WARNINGS" "NODE_V8_COVERAGE" "NODE_COMPILE_CACHE" "OPENSSL_CONF" "SSL_CERT_FILE" "SSL_CERT_DIR" "UV_THREADPOOL_SIZE" "UV_USE_IO_URING") -}}
+{{- if has $var.name (list "NODE_OPTIONS" "NODE_EXTRA_CA_CERTS" "NODE_ICU_DATA" "NODE_NO_WARNINGS" "NODE_PENDING_DEPRECATION" "NODE_PRESERVE_SYMLINKS" "NODE_REDIRECT_WARNINGS" "NODE_V8_COVERAGE" "NODE_COMPILE_CACHE" "NODE_USE_ENV_PROXY" "NODE_USE_SYSTEM_CA" "OPENSSL_CONF" "SSL_CERT_FILE" "SSL_CERT_DIR" "UV_THREADPOOL_SIZE" "UV_USE_IO_URING") -}}
 {{- fail (printf "init-toolkit: %s sets env %s, which Node.js reads once for the whole process: with %s.enabled set it in `env` (all steps), or turn %s off for this step" $step.where $var.name $where $where) -}}
 {{- end -}}
 {{- $env = append $env (set (deepCopy $var) "name" (printf "STEP%d_%s" (add1 $i) $var.name)) -}}
