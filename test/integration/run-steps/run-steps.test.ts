@@ -191,6 +191,26 @@ describe('run-steps', () => {
     }
   });
 
+  test('a config file an earlier step writes is read when its step starts, not before the first step', async () => {
+    const dir = tempDir('rs-config-');
+    mkdirSync(join(dir, 'templates'));
+    mkdirSync(join(dir, 'in'));
+    writeFileSync(join(dir, 'in', 'old.csv'), 'a\nold\n');
+    writeFileSync(join(dir, 'in', 'new.csv'), 'a\nnew\n');
+    writeFileSync(join(dir, 'templates', 'fetch.yaml'), 'out: ${OUT}\nname: picked.csv\nsources:\n  - file://${SOURCE}\n');
+    const render = { RENDER_CONFIG_TEMPLATES: join(dir, 'templates'), RENDER_CONFIG_OUT: join(dir, 'config'), OUT: join(dir, 'data'), SOURCE: join(dir, 'in', 'new.csv') };
+    const fetch = { FETCH_AND_CONVERT_DATA_CONFIG: join(dir, 'config', 'fetch.yaml') };
+    // The first run: the file does not exist before step 1 writes it.
+    const first = await runSteps(['config=render-config', 'data=fetch-and-convert-data'], stepEnv([render, fetch]));
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(readFileSync(join(dir, 'data', 'picked.csv'), 'utf8'), 'a\nnew\n');
+    // A rerun (the container restarted over the same volumes) with another source: step 2 reads the file
+    // step 1 wrote now, not the one it found before step 1 ran.
+    const second = await runSteps(['config=render-config', 'data=fetch-and-convert-data'], stepEnv([{ ...render, SOURCE: join(dir, 'in', 'old.csv') }, fetch]));
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(readFileSync(join(dir, 'data', 'picked.csv'), 'utf8'), 'a\nold\n');
+  });
+
   test('a secret fetched by one step is masked in the failure of a later one', async () => {
     const out = tempDir('rs-mask-');
     const [, secrets] = jobs(setup, out);
