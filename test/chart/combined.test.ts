@@ -3,8 +3,10 @@
 // paths of its own templates and config file move under a directory of its name), the mounts must serve
 // every step, and what one container cannot honour per step fails the render with the way out.
 import assert from 'node:assert/strict';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { exampleChartCopy, find, parseManifests, podSpec, render, template, type Obj } from './helm.ts';
+import { exampleChartCopy, find, goTool, KUBE_VERSION, parseManifests, podSpec, render, run, template, type Obj } from './helm.ts';
 
 const exampleChart = exampleChartCopy();
 
@@ -100,6 +102,10 @@ describe('combined: one init container for all steps', () => {
       [['initToolkit.env[0].name=STEP1_X', 'initToolkit.env[0].value=one'], /env STEP1_X would be read by run-steps as a step's own setting \(combined is on\): rename it/],
       [['initToolkit.workloads.export.steps.data.image.tag=x', 'initToolkit.workloads.export.combined.enabled=true'], /workloads\.export\.steps\.data sets `image`, but workloads\.export\.combined\.enabled/],
       [
+        ['initToolkit.steps.wait-db.env[0].name=A', 'initToolkit.steps.wait-db.env[0].value=x', 'initToolkit.steps.wait-db.env[1].name=B', 'initToolkit.steps.wait-db.env[1].value=pre-$(A)'],
+        /steps\.wait-db: env B refers to \$\(A\), a variable of the step itself: in one combined container it is STEP2_A, so Kubernetes would not expand it/,
+      ],
+      [
         ['initToolkit.steps.wait-db.volumeMounts[0].name=a', 'initToolkit.steps.wait-db.volumeMounts[0].mountPath=/x', 'initToolkit.steps.data.volumeMounts[0].name=b', 'initToolkit.steps.data.volumeMounts[0].mountPath=/x'],
         /two different mounts at \/x in the combined init container \(volumes a and b\)/,
       ],
@@ -115,5 +121,29 @@ describe('combined: one init container for all steps', () => {
     const mount = (step: string): string[] => [`initToolkit.steps.${step}.volumeMounts[0].name=ca`, `initToolkit.steps.${step}.volumeMounts[0].mountPath=/etc/ca`, `initToolkit.steps.${step}.volumeMounts[0].readOnly=true`];
     const one = podSpec(parseManifests(render(exampleChart(), [], [ON, ...mount('wait-db'), ...mount('data')]))).initContainers[0];
     assert.equal(one.volumeMounts.filter((m: Obj) => m.mountPath === '/etc/ca').length, 1);
+  });
+
+  it("a shared variable in $(VAR) is still expanded by Kubernetes: it keeps its name", () => {
+    const one = podSpec(parseManifests(render(exampleChart(), [], [ON, 'initToolkit.env[0].name=A', 'initToolkit.env[0].value=x', 'initToolkit.steps.wait-db.env[0].name=B', 'initToolkit.steps.wait-db.env[0].value=pre-$(A)']))).initContainers[0];
+    assert.deepEqual(one.env.find((e: Obj) => e.name === 'STEP2_B'), { name: 'STEP2_B', value: 'pre-$(A)' });
+    assert.ok(one.env.findIndex((e: Obj) => e.name === 'A') < one.env.findIndex((e: Obj) => e.name === 'STEP2_B'), 'defined before its use');
+  });
+
+  it("the example's NOTES name the one init container to read the logs of", (t) => {
+    // helm template leaves NOTES.txt out: rendered under another name in the chart copy.
+    const templates = join(exampleChart(), 'templates');
+    copyFileSync(join(templates, 'NOTES.txt'), join(templates, 'notes-rendered.txt'));
+    t.after(() => rmSync(join(templates, 'notes-rendered.txt')));
+    const notes = (set: string[]): string => {
+      const result = run(goTool('helm'), ['template', 'demo', exampleChart(), '--kube-version', KUBE_VERSION, '--show-only', 'templates/notes-rendered.txt', ...set.flatMap((pair) => ['--set', pair])]);
+      assert.equal(result.status, 0, result.stderr);
+      return result.stdout;
+    };
+    const combined = notes([ON]);
+    assert.match(combined, /Its init steps run in one init container, init-toolkit, in this order:\n  1\. wait-cache\n  2\. wait-db\n  3\. secrets\n  4\. data\n  5\. config\n/);
+    assert.match(combined, /logs deploy\/demo-example-app -c init-toolkit\n/);
+    const separate = notes([]);
+    assert.match(separate, /Its init containers run in this order:/);
+    assert.match(separate, /-c <init container>\n/);
   });
 });

@@ -41,6 +41,14 @@ when any step writes it. Called with (dict "root" $ "workload" W "steps" STEPS "
 {{- end -}}
 {{- $own := concat (include "init-toolkit.stepSettingsEnv" (dict "root" $.root "step" $step "combined" true) | fromJsonArray) $step.env -}}
 {{- include "init-toolkit.checkEnvNames" (dict "env" (concat $shared $own) "where" $step.where) -}}
+{{- $ownNames := list -}}{{- range $var := $own -}}{{- $ownNames = append $ownNames $var.name -}}{{- end -}}
+{{- range $var := $own -}}
+{{- range $ref := regexFindAll "\\$\\([A-Za-z_][A-Za-z0-9_]*\\)" ($var.value | default "") -1 -}}
+{{- if has (trimSuffix ")" (trimPrefix "$(" $ref)) $ownNames -}}
+{{- fail (printf "init-toolkit: %s: env %s refers to %s, a variable of the step itself: in one combined container it is STEP%d_%s, so Kubernetes would not expand it; write the value out, or move the variable to the shared `env`" $step.where $var.name $ref (add1 $i) (trimSuffix ")" (trimPrefix "$(" $ref))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- range $var := $own -}}
 {{- if has $var.name (list "NODE_OPTIONS" "NODE_EXTRA_CA_CERTS" "NODE_ICU_DATA" "NODE_NO_WARNINGS" "NODE_PENDING_DEPRECATION" "NODE_PRESERVE_SYMLINKS" "NODE_REDIRECT_WARNINGS" "NODE_V8_COVERAGE" "NODE_COMPILE_CACHE" "NODE_USE_ENV_PROXY" "NODE_USE_SYSTEM_CA" "OPENSSL_CONF" "SSL_CERT_FILE" "SSL_CERT_DIR" "UV_THREADPOOL_SIZE" "UV_USE_IO_URING") -}}
 {{- fail (printf "init-toolkit: %s sets env %s, which Node.js reads once for the whole process: with %s.enabled set it in `env` (all steps), or turn %s off for this step" $step.where $var.name $where $where) -}}
@@ -108,4 +116,14 @@ same mount twice is kept once; two different mounts at one path fail the render)
 {{- $_ := set $paths $mount.mountPath $mount.name -}}
 {{- end -}}
 {{- with $mounts }}{{ toYaml . }}{{ end -}}
+{{- end -}}
+
+{{/*
+The name of the one init container when the workload's steps run combined, else "" (e.g. for
+NOTES.txt: `kubectl logs -c` takes it). Called like `init-toolkit.initContainers`.
+*/}}
+{{- define "init-toolkit.combinedContainerName" -}}
+{{- $root := . -}}{{- if and (kindIs "map" .) (hasKey . "root") -}}{{- $root = .root -}}{{- end -}}
+{{- $combined := include "init-toolkit.combined" (dict "root" $root "workload" (include "init-toolkit.workload" .)) | fromJson -}}
+{{- if $combined.enabled -}}{{ $combined.name | default "init-toolkit" }}{{- end -}}
 {{- end -}}
