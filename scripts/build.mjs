@@ -20,6 +20,7 @@ const LAZY_PACKAGES = [
   'yaml',
   '@aws-sdk/client-s3',
   '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-ssm',
   '@aws-sdk/credential-provider-node',
   '@smithy/signature-v4',
   'liquidjs',
