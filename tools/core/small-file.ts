@@ -3,7 +3,6 @@
 // gigabytes cannot take the memory. Errors say which file, what is wrong and the fix.
 
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 
 export class SmallFileError extends Error {
   readonly path: string;
@@ -16,6 +15,9 @@ export class SmallFileError extends Error {
 
 /** The whole file, at most `maxBytes`; SmallFileError when it is not a readable regular file or larger. */
 export async function readSmallFile(path: string, maxBytes: number): Promise<Buffer> {
+  // Loaded here, not with the module: every tool imports this, and node:fs/promises costs a start that
+  // reads no file (--version, --help, a run without a config file) a millisecond or two.
+  const { open } = await import('node:fs/promises');
   let handle;
   try {
     // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; it is refused below.
