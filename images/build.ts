@@ -10,10 +10,12 @@ import { buildLayer, type Compression, type Layer } from './layer.ts';
 import { imageConfig, imageIndex, imageManifest, layerBlob, writeArchive, writeLayout, type Annotations, type Blob } from './oci.ts';
 import { baseEntries, caBundlePath, nodePath, nonroot } from './rootfs.ts';
 
+/** One image per tool: the image description of each (a test checks that these are the folders of tools/
+ *  with a cli.ts, which scripts/build.mjs bundles, and the stages of images/Containerfile). */
 export const toolDescriptions: Record<string, string> = {
-  'wait-for-db': 'Init container: waits until PostgreSQL or Redis is ready to serve, within a deadline',
-  'copy-secrets': 'Init container: copies secrets into a memory volume with strict file modes',
-  'fetch-and-convert-data': 'Init container: fetches data (S3, HTTP), verifies and converts it into a volume',
+  'wait-for-db': 'Init container: waits until PostgreSQL, MySQL, Redis, TCP, HTTP or Kubernetes dependencies are ready, within a deadline',
+  'copy-secrets': 'Init container: copies secrets (Secrets Manager, SSM, a mounted Secret) into a memory volume with exact file modes',
+  'fetch-and-convert-data': 'Init container: fetches data (S3, HTTP, a file), verifies and converts it into a volume',
   'render-config': 'Init container: renders configuration files from templates into a volume',
   'run-steps': 'Init container: runs several of the steps above in one process, in order',
 };

@@ -13,7 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaPath = join(root, 'charts', 'init-toolkit', 'values.schema.json');
-export const TOOLS = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
+/** The tools a step can run: run-steps' list (tools/run-steps/tools.ts), the one place that names them. */
+export const { TOOL_NAMES: TOOLS } = await import(pathToFileURL(join(root, 'tools', 'run-steps', 'tools.ts')).href);
 
 /**
  * Flags a step does not set through `settings`: the config file (a step's `config`), the log settings,

