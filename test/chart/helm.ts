@@ -9,6 +9,8 @@ import { parseAllDocuments } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const valuesDir = join(repoRoot, 'test', 'chart', 'values');
+/** The Kubernetes release the charts are rendered and validated for (test/unit/kubernetes-version.test.ts
+ * holds the other places that name it to the same). */
 export const KUBE_VERSION = '1.35.4';
 const bin = join(repoRoot, '.cache', 'go', 'bin');
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chartsCopy, find, goTool, kubeconform, parseManifests, pssCheck, repoRoot, run, type Obj } from './helm.ts';
+import { chartsCopy, find, goTool, KUBE_VERSION, kubeconform, type Obj, parseManifests, pssCheck, repoRoot, run } from './helm.ts';
 
 const fixture = join(repoRoot, 'test', 'chart', 'recipes');
 let charts: { dir: string; cleanup: () => void };
@@ -18,7 +18,7 @@ before(() => {
   cpSync(fixture, chart, { recursive: true });
   const built = run(goTool('helm'), ['dependency', 'build', chart]);
   assert.equal(built.status, 0, built.stderr);
-  const rendered = run(goTool('helm'), ['template', 'api', chart, '--namespace', 'apps', '--kube-version', '1.35.4']);
+  const rendered = run(goTool('helm'), ['template', 'api', chart, '--namespace', 'apps', '--kube-version', KUBE_VERSION]);
   assert.equal(rendered.status, 0, rendered.stderr);
   manifests = rendered.stdout;
   objects = parseManifests(manifests);

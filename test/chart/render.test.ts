@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartsCopy, envOf, find, goTool, parseManifests, podSpec, render, repoRoot, run, template, type Obj } from './helm.ts';
+import { chartsCopy, envOf, find, goTool, KUBE_VERSION, type Obj, parseManifests, podSpec, render, repoRoot, run, template } from './helm.ts';
 
 /** The toolkit release: the default tag of the step images. */
 const VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -308,7 +308,7 @@ describe('a consumer without the alias', () => {
       writeFileSync(valuesYaml, readFileSync(valuesYaml, 'utf8').replace(/^initToolkit:/m, 'init-toolkit:'));
       const schema = join(chartDir, 'values.schema.json');
       writeFileSync(schema, readFileSync(schema, 'utf8').replace('"initToolkit": { "type": "object" }', '"init-toolkit": { "type": "object" }'));
-      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', '1.35.4', '--set', 'init-toolkit.steps.wait-db.settings.timeout=7s']);
+      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', KUBE_VERSION, '--set', 'init-toolkit.steps.wait-db.settings.timeout=7s']);
       assert.equal(result.status, 0, result.stderr);
       const spec = podSpec(parseManifests(result.stdout));
       assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'secrets', 'data', 'config']);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chartsCopy, envOf, goTool, parseManifests, podSpec, repoRoot, run, type Obj } from './helm.ts';
+import { chartsCopy, envOf, goTool, KUBE_VERSION, type Obj, parseManifests, podSpec, repoRoot, run } from './helm.ts';
 
 const script = join(repoRoot, 'scripts', 'chart-schema.mjs');
 const { NOT_SETTINGS, TOOLS } = (await import(script)) as { NOT_SETTINGS: string[]; TOOLS: string[] };
@@ -36,7 +36,7 @@ function docFlags(tool: string): string[] {
 function lint(values: string): { status: number; output: string } {
   const file = join(charts.dir, 'lint-values.yaml');
   writeFileSync(file, values);
-  const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', '1.35.4', join(charts.dir, 'example-app'), '--values', file]);
+  const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', KUBE_VERSION, join(charts.dir, 'example-app'), '--values', file]);
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
@@ -77,7 +77,7 @@ describe('the steps\' settings schema, from the tools\' specs', () => {
     assert.equal(lint(values).status, 0, lint(values).output);
     const file = join(charts.dir, 'ok-values.yaml');
     writeFileSync(file, values);
-    const rendered = run(goTool('helm'), ['template', 'demo', join(charts.dir, 'example-app'), '--kube-version', '1.35.4', '--values', file]);
+    const rendered = run(goTool('helm'), ['template', 'demo', join(charts.dir, 'example-app'), '--kube-version', KUBE_VERSION, '--values', file]);
     assert.equal(rendered.status, 0, rendered.stderr);
     const containers = podSpec(parseManifests(rendered.stdout)).initContainers as Obj[];
     const data = envOf(containers.find((c) => c.name === 'data')!);

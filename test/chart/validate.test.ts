@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { chartsCopy, goTool, kubeconform, pssCheck, render, run } from './helm.ts';
+import { chartsCopy, goTool, KUBE_VERSION, kubeconform, pssCheck, render, run } from './helm.ts';
 
 let charts: { dir: string; cleanup: () => void };
 before(() => {
@@ -65,7 +65,7 @@ describe('Pod Security Standards: restricted', () => {
 describe('helm lint --strict and the values schemas', () => {
   it('lints both charts clean', () => {
     for (const chart of ['init-toolkit', 'example-app']) {
-      const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', '1.35.4', join(charts.dir, chart)]);
+      const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', KUBE_VERSION, join(charts.dir, chart)]);
       assert.equal(result.status, 0, `${chart}: ${result.stdout}${result.stderr}`);
       assert.doesNotMatch(result.stdout, /\[(WARNING|ERROR)\]/, chart);
     }
@@ -87,7 +87,7 @@ describe('helm lint --strict and the values schemas', () => {
   ];
   for (const [set, message] of typos) {
     it(`rejects --set ${set}`, () => {
-      const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', '1.35.4', join(charts.dir, 'example-app'), '--set', set]);
+      const result = run(goTool('helm'), ['lint', '--strict', '--kube-version', KUBE_VERSION, join(charts.dir, 'example-app'), '--set', set]);
       assert.notEqual(result.status, 0, set);
       assert.match(result.stdout + result.stderr, message);
     });

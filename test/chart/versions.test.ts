@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { chartsCopy, goTool, repoRoot, run } from './helm.ts';
+import { chartsCopy, goTool, KUBE_VERSION, repoRoot, run } from './helm.ts';
 
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
 const version = (JSON.parse(read('package.json')) as { version: string }).version;
@@ -44,7 +44,7 @@ describe("the library's kubeVersion", () => {
       const old = run(goTool('helm'), ['template', 'demo', join(copy.dir, 'example-app'), '--kube-version', '1.27.0']);
       assert.notEqual(old.status, 0);
       assert.match(old.stderr, /init-toolkit \S+ needs Kubernetes >=1\.29\.0-0; this render is for v1\.27\.0/);
-      const current = run(goTool('helm'), ['template', 'demo', join(copy.dir, 'example-app'), '--kube-version', '1.35.4']);
+      const current = run(goTool('helm'), ['template', 'demo', join(copy.dir, 'example-app'), '--kube-version', KUBE_VERSION]);
       assert.equal(current.status, 0, current.stderr);
     } finally {
       copy.cleanup();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { goTool, parseManifests, podSpec, repoRoot, run } from '../chart/helm.ts';
+import { goTool, KUBE_VERSION, parseManifests, podSpec, repoRoot, run } from '../chart/helm.ts';
 import { freePort } from '../helpers/services.ts';
 import { createFixtures, type Fixtures } from './fixtures.ts';
 import { clusterUp, helm, isReady, waitForPod, type Cluster } from './kube.ts';
@@ -70,7 +70,7 @@ describe('the charts as OCI artifacts', () => {
     assert.equal(updated.status, 0, updated.stderr);
     assert.match(updated.stdout + updated.stderr, new RegExp(`Pulled: ${registryUrl}/charts/init-toolkit:${version.replace(/\./g, '\\.')}`));
     assert.match(readFileSync(join(consumer, 'Chart.lock'), 'utf8'), new RegExp(`repository: oci://${registryUrl}/charts`));
-    const rendered = run(goTool('helm'), ['template', 'demo', consumer, '--kube-version', '1.35.4']);
+    const rendered = run(goTool('helm'), ['template', 'demo', consumer, '--kube-version', KUBE_VERSION]);
     assert.equal(rendered.status, 0, rendered.stderr);
     assert.deepEqual(podSpec(parseManifests(rendered.stdout)).initContainers.map((c: { name: string }) => c.name), STEPS);
   });
