@@ -5,7 +5,7 @@ import { ExitCode, StepError, ToolError, UnfinishedError, exitCodeOf, fromSystem
 import { Logger, loggerSettings } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { guardOutput, writeStdout } from './output.ts';
-import { handleSignals, runCleanups } from './signals.ts';
+import { handleSignals, rejectOnAbort, runCleanups } from './signals.ts';
 import { inRunningStep } from './step.ts';
 import { writeTerminationMessage } from './termination.ts';
 
@@ -124,11 +124,4 @@ function fail(log: Logger, thrown: unknown): number {
   log.error(message, fields);
   writeTerminationMessage(message);
   return code;
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }

@@ -41,3 +41,11 @@ export function handleSignals(): AbortSignal {
   }
   return controller.signal;
 }
+
+/** Rejects with the signal's reason once it aborts: raced against work that does not watch the signal. */
+export function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

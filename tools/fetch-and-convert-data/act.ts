@@ -14,6 +14,7 @@ import { mapLimit } from '../core/concurrency.ts';
 import { DeadlineError, InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { formatDuration } from '../core/duration.ts';
+import { rejectOnAbort } from '../core/signals.ts';
 import { Budget } from './budget.ts';
 import { asInputError, conversionStages } from './convert.ts';
 import { untar, unzip } from './extract.ts';
@@ -90,13 +91,6 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }
 
 async function runJob(planned: Job, run: RunContext): Promise<JobResult> {
