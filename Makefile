@@ -26,7 +26,7 @@ export CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
 # Runs the test files matched by $(1) on that Node with the services' settings exported. set -f: the globs
 # reach Node unexpanded (Node expands `**`; bash would not). A file that fails to import counts as a failure.
 define run-tests
-	set -a; . .cache/services/env; set +a; set -f; \
+	set -a; if [ -f .cache/services/env ]; then . .cache/services/env; fi; set +a; set -f; \
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) --test-reporter=spec $(1)
 endef
 
@@ -68,7 +68,7 @@ test: build lint services test-prereqs ## run all tests (or TESTS='glob ...'); n
 	$(call run-tests,$(TESTS))
 
 test-unit: deps ## unit tests only (no services, no build: they import the TypeScript sources)
-	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/unit/**/*.test.ts
+	$(call run-tests,test/unit/**/*.test.ts)
 
 test-integration: build services ## integration tests of the built bundles against the real services
 	$(call run-tests,test/integration/**/*.test.ts)
@@ -78,7 +78,7 @@ test-integration: build services ## integration tests of the built bundles again
 demo: ## wait-for-db against a PostgreSQL and a Redis that start late, then the example chart on the cluster
 	scripts/demo.sh
 
-bench: build services go-tools ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
+bench: build images services go-tools cluster ## run every bench/**/*.bench.ts in turn; figures are printed, not asserted
 	scripts/install-bench-tools.sh
 	set -a; . .cache/services/env; set +a; \
 	for file in $$(find bench -name '*.bench.ts' | sort); do echo "== $$file"; $(NODE) "$$file"; done
@@ -90,7 +90,7 @@ IMAGES_DIR ?= dist/images
 
 .PHONY: images push test-images
 
-images: build ## build the four tools' OCI images (amd64+arm64 index, layout + archive) into dist/images
+images: build ## build every tool's OCI image (amd64+arm64 index, layout + archive) into dist/images
 	$(NODE) images/cli.ts --out $(IMAGES_DIR)
 
 push: images ## push the images with crane to REGISTRY=host[:port][/prefix], checking the pushed digests
@@ -102,8 +102,6 @@ test-images: build services ## image tests: build twice, validate, podman runs, 
 	scripts/install-go-tools.sh crane
 	$(call run-tests,test/images/**/*.test.ts)
 
-bench: images
-
 
 # ---- chart (helm library + example chart, issue: chart) ------------------------------------------------
 # Owned by the chart developer. Kubernetes version of the offline schemas: scripts/chart-k8s-schemas.mjs.
@@ -112,14 +110,14 @@ CHARTS := charts/init-toolkit charts/example-app
 
 .PHONY: chart chart-tools chart-package test-chart test-e2e
 
-chart-tools: ## helm, kubeconform, the PSS checker and the Kubernetes JSON schemas (offline, cached)
+chart-tools: deps ## helm, kubeconform, the PSS checker and the Kubernetes JSON schemas (offline, cached)
 	scripts/install-go-tools.sh helm kubeconform
 	scripts/chart-pss-check.sh
-	node scripts/chart-k8s-schemas.mjs >/dev/null
+	$(NODE) scripts/chart-k8s-schemas.mjs >/dev/null
 
 chart: deps chart-tools ## regenerate the steps' settings schema and the README values tables, build the dependency, lint --strict
 	$(NODE) scripts/chart-schema.mjs
-	node scripts/chart-docs.mjs
+	$(NODE) scripts/chart-docs.mjs
 	helm dependency build charts/example-app
 	helm lint --strict --kube-version $(KUBE_VERSION) $(CHARTS)
 
@@ -127,7 +125,7 @@ chart-package: deps ## package both charts into dist/charts (push with helm push
 	scripts/chart-package.sh
 
 test-chart: build chart-tools ## chart tests: helm template assertions, strict schemas, PSS restricted, docs
-	set -f; $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-reporter=spec test/chart/*.test.ts
+	$(call run-tests,test/chart/*.test.ts)
 
 # The e2e pods run the images `make images` wrote (imported into the cluster's containerd by cluster.sh up).
 export E2E_IMAGES_DIR = $(abspath $(IMAGES_DIR))
@@ -157,7 +155,6 @@ cluster-status: ## is the API server up and the node Ready
 
 # test/e2e/cluster.test.ts installs the example chart on it; bench/pod-startup.bench.ts creates pods on it.
 test-prereqs:: cluster
-bench: cluster
 
 
 # ---- cleanup -------------------------------------------------------------------------------------------
