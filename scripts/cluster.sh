@@ -49,8 +49,8 @@ DEBIAN_PACKAGES=(
   openssl                           # the cluster's CA and certificates
 )
 
-die() { echo "cluster: $*" >&2; exit 1; }
-log() { echo "cluster: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$root/scripts/lib/log.sh"
 
 # shellcheck source=lib/servers.sh
 . "$root/scripts/lib/servers.sh"

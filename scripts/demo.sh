@@ -31,7 +31,8 @@ heading() {
   printf '\n%s==> %d/%d %s%s\n' "$bold" "$step_number" "${#STEPS[@]}" "$1" "$reset"
 }
 note() { printf '    %s\n' "$*"; }
-die() { echo "demo: $*" >&2; exit 1; }
+# shellcheck source=lib/log.sh
+. "$root/scripts/lib/log.sh"
 
 # ---- the demo's own servers ----
 

@@ -13,7 +13,8 @@ cd "$root"
 
 DUCKDB_VERSION=2.0.1
 
-log() { echo "install-bench-tools: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$root/scripts/lib/log.sh"
 
 install_duckdb() {
   local venv="$root/.cache/venv-duckdb"

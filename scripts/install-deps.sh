@@ -26,7 +26,8 @@ DEBIAN_PACKAGES=(
   time                                    # /usr/bin/time: peak memory of the reference tools in benchmarks
 )
 
-log() { echo "install-deps: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$root/scripts/lib/log.sh"
 
 sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -39,8 +39,8 @@ redis_url="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
 mariadb_url="mysql://$MARIADB_USER:$MARIADB_PASSWORD@127.0.0.1:$MARIADB_PORT/$MARIADB_DB"
 moto_url="http://127.0.0.1:$MOTO_PORT"
 
-die() { echo "services: $*" >&2; exit 1; }
-log() { echo "services: $*" >&2; }
+# shellcheck source=lib/log.sh
+. "$root/scripts/lib/log.sh"
 
 print_env() {
   cat <<EOF
