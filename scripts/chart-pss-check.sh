@@ -10,7 +10,9 @@ export GOFLAGS=-modcacherw
 export CGO_ENABLED=0
 out="$GOPATH/bin/pss-check"
 
-command -v go >/dev/null || { echo "chart-pss-check: 'go' is not on PATH; install Go 1.25 or newer" >&2; exit 2; }
+# shellcheck source=lib/go.sh
+. "$root/scripts/lib/go.sh"
+require_go
 if [ -x "$out" ] && [ -z "$(find "$src" -newer "$out" -type f)" ]; then
   exit 0
 fi

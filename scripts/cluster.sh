@@ -54,6 +54,8 @@ DEBIAN_PACKAGES=(
 
 # shellcheck source=lib/servers.sh
 . "$root/scripts/lib/servers.sh"
+# shellcheck source=lib/go.sh
+. "$root/scripts/lib/go.sh"
 # shellcheck source=lib/kube-build.sh
 . "$root/scripts/lib/kube-build.sh"
 

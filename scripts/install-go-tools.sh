@@ -34,7 +34,9 @@ declare -A version=(
 )
 all=(helm kubeconform crane)
 
-command -v go >/dev/null || { echo "install-go-tools: 'go' is not on PATH; install Go 1.24 or newer" >&2; exit 2; }
+# shellcheck source=lib/go.sh
+. "$root/scripts/lib/go.sh"
+require_go
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")

@@ -1,6 +1,6 @@
 # Sourced by scripts/cluster.sh: the Kubernetes binaries built from the Go module proxy, and the pod sandbox
 # ("pause") image built from source, both cached under .cache/kubernetes/<version>/ (never committed).
-# Expects: root, KUBE_VERSION (v1.35.4), log and die.
+# Expects: root, KUBE_VERSION (v1.35.4), log and die (scripts/lib/log.sh), require_go (scripts/lib/go.sh).
 #
 # Why a local module: `go install k8s.io/kubernetes/cmd/kubelet@v1.35.4` is refused because kubernetes' go.mod
 # has `replace` lines (its staging modules k8s.io/api, k8s.io/client-go, ... point at ./staging/src). A module
@@ -131,7 +131,7 @@ pack_pause_image() {
 # warm cache ~15 s. nice: the machine is shared.
 build_kubernetes() {
   kube_binaries_built && return 0
-  command -v go >/dev/null || die "'go' is not on PATH; install Go 1.25 or newer (Kubernetes $KUBE_VERSION needs it)"
+  require_go
   local module="$kube_cache/module" start=$SECONDS name pkg ldflags
   mkdir -p "$kube_bin"
   export CGO_ENABLED=0 GOFLAGS=-modcacherw
