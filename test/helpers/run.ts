@@ -37,7 +37,7 @@ export interface RunOptions {
 /** Environment variables of the test harness that the tools must not see. */
 const HARNESS_ONLY = /^(NODE_TEST_CONTEXT|NODE_OPTIONS|NODE_CHANNEL_FD)$/;
 
-export function runTool(tool: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runBundle(tool: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const base = options.cleanEnv ? {} : Object.fromEntries(Object.entries(process.env).filter(([k]) => !HARNESS_ONLY.test(k)));
   const env = { LOG_FORMAT: 'json', ...base, ...options.env };
   const started = performance.now();
@@ -93,7 +93,7 @@ export function startTool(tool: string, args: string[], options: RunOptions = {}
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
   let spawned: (child: ChildProcess) => void = () => undefined;
   const child = new Promise<ChildProcess>((resolve) => (spawned = resolve));
-  const result = runTool(tool, args, {
+  const result = runBundle(tool, args, {
     ...options,
     onSpawn: (child) => {
       spawned(child);

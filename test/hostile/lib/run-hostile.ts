@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, startTool, tempDir, type RunOptions, type RunResult, type StartedTool } from '../../helpers/run.ts';
+import { runBundle, startTool, tempDir, type RunOptions, type RunResult, type StartedTool } from '../../helpers/run.ts';
 
 export type Tool = 'wait-for-db' | 'copy-secrets' | 'fetch-and-convert-data' | 'render-config';
 
@@ -23,7 +23,7 @@ function withTerminationLog(options: RunOptions): { path: string; options: RunOp
 
 export async function runHostile(tool: Tool, args: string[], options: RunOptions = {}): Promise<HostileRun> {
   const { path, options: withLog } = withTerminationLog(options);
-  const result = await runTool(tool, args, withLog);
+  const result = await runBundle(tool, args, withLog);
   return { ...result, termination: readFileSync(path, 'utf8') };
 }
 

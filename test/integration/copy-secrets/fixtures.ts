@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePath, runTool, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { bundlePath, runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export function secretsClient(endpoint = testAwsEndpointUrl()): SecretsManagerClient {
@@ -40,7 +40,7 @@ export async function copySecrets(args: string[], options: RunOptions & { endpoi
   assert.ok(existsSync(bundlePath('copy-secrets')), 'dist/copy-secrets.js is missing: run `npm run build` first');
   const termination = join(tempDir('cs-term-'), 'termination-log');
   writeFileSync(termination, '');
-  const result = await runTool('copy-secrets', args, {
+  const result = await runBundle('copy-secrets', args, {
     ...options,
     env: { AWS_ENDPOINT_URL: options.endpoint ?? testAwsEndpointUrl(), TERMINATION_LOG_PATH: termination, ...options.env },
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, tempDir } from '../../helpers/run.ts';
+import { runBundle, tempDir } from '../../helpers/run.ts';
 import { listTree, run } from './helpers.ts';
 
 function tinyVolume(): { dir: string; [Symbol.dispose](): void } {
@@ -36,7 +36,7 @@ test('render-config: a full output volume is exit 2 naming the fix, and nothing 
   writeFileSync(join(templates, 'big.conf'), `${'line of configuration\n'.repeat(8192)}`);
   const out = join(volume.dir, 'config');
 
-  const result = await runTool('render-config', ['--templates', templates, '--out', out]);
+  const result = await runBundle('render-config', ['--templates', templates, '--out', out]);
 
   assert.equal(result.code, 2, result.stderr);
   assert.match(errorLine(result.logs), /volume .*is full \(ENOSPC\); raise the emptyDir sizeLimit/);

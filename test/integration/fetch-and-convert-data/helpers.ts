@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { runTool, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export const TOOL = 'fetch-and-convert-data';
@@ -30,7 +30,7 @@ export async function putObject(s3: S3Client, bucket: string, key: string, body:
 
 /** Runs the built tool with the moto endpoint (unless overridden) and JSON logs. */
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return runTool(TOOL, args, { timeoutMs: 120_000, ...options, env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), ...options.env } });
+  return runBundle(TOOL, args, { timeoutMs: 120_000, ...options, env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), ...options.env } });
 }
 
 export function sha256(data: string | Buffer): string {

@@ -15,7 +15,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createOidcProvider, MOTO_ACCOUNT, startMotoIam, testIssuer, type MotoIam } from '../../helpers/moto-iam.ts';
 import { actionsOf, publishedExamples, publishedPolicies, withoutAction, type PolicyDocument } from '../../helpers/published-policies.ts';
-import { runTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { runBundle, tempDir, type RunResult } from '../../helpers/run.ts';
 
 const REGION = 'eu-west-1';
 const SERVICE_ACCOUNT = 'system:serviceaccount:apps:example-app';
@@ -85,7 +85,7 @@ after(() => moto?.stop());
 /** Runs a tool with the role's web identity credentials only (no access keys in its environment). */
 async function runAs(policy: PolicyDocument, tool: string, args: string[]): Promise<RunResult> {
   const roleArn = await moto.unenforced(() => moto.putRole('init', trust, policy.Statement.length > 0 ? policy : undefined));
-  return runTool(tool, ['--out', join(tempDir('iam-out-'), 'out'), ...args], {
+  return runBundle(tool, ['--out', join(tempDir('iam-out-'), 'out'), ...args], {
     cleanEnv: true,
     env: { PATH: process.env.PATH, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto.url, AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile },
   });
@@ -186,7 +186,7 @@ async function printed(command: string): Promise<PolicyDocument> {
     env[name as string] = value.join('=');
   }
   const tool = words.shift() as string;
-  const run = await runTool(tool, words, { cleanEnv: true, env: { PATH: process.env.PATH, ...env } });
+  const run = await runBundle(tool, words, { cleanEnv: true, env: { PATH: process.env.PATH, ...env } });
   assert.equal(run.code, 0, `${command}: ${failureLine(run)}`);
   return JSON.parse(run.stdout) as PolicyDocument;
 }
@@ -274,7 +274,7 @@ describe('the example chart README: its policy and its IRSA trust policy', () =>
       const file = join(tempDir('irsa-bad-'), 'token');
       writeFileSync(file, token);
       const out = join(tempDir('iam-out-'), 'out');
-      const run = await runTool('copy-secrets', ['--out', out, 'example-app/api-key'], {
+      const run = await runBundle('copy-secrets', ['--out', out, 'example-app/api-key'], {
         cleanEnv: true,
         env: { PATH: process.env.PATH, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto.url, AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: file },
       });

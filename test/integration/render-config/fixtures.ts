@@ -4,7 +4,7 @@
 import { after } from 'node:test';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runTool, tempDir as makeTempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { runBundle, tempDir as makeTempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 
 const created: string[] = [];
 after(() => {
@@ -60,7 +60,7 @@ export function isLink(path: string): string | undefined {
 
 /** Runs the built render-config with a clean environment plus `env` (so the host's variables do not leak in). */
 export function renderConfig(args: string[], env: Record<string, string> = {}, options: RunOptions = {}): Promise<RunResult> {
-  return runTool('render-config', args, {
+  return runBundle('render-config', args, {
     cleanEnv: true,
     ...options,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_FORMAT: 'json', ...env, ...options.env },

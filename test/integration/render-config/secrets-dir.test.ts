@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool } from '../../helpers/run.ts';
+import { runBundle } from '../../helpers/run.ts';
 import { atomicLayoutDir, errorMessage, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
 
 const STAMP = '..2026_11_26_01_00_00.123456789';
@@ -84,7 +84,7 @@ test('the version ..data points at is what is read: a newer one not yet swapped 
 test('reads what the copy-secrets bundle publishes from a kubelet-style volume (..data layout end to end)', async () => {
   const volume = atomicLayoutDir({ 'db.json': '{"username":"app","password":"pw-chain-8/x","host":"db","port":5432}', api_key: 'key-chain-9\n' });
   const published = tempDir('rc-sd-published-');
-  const copy = await runTool('copy-secrets', ['--out', published, '--from-dir', volume], { env: { TERMINATION_LOG_PATH: join(tempDir(), 'term') } });
+  const copy = await runBundle('copy-secrets', ['--out', published, '--from-dir', volume], { env: { TERMINATION_LOG_PATH: join(tempDir(), 'term') } });
   assert.equal(copy.code, 0, copy.stderr);
   assert.ok(readdirSync(published).includes('..data'), 'copy-secrets published the ..data layout');
   const templates = writeTree(tempDir('rc-sd-chain-'), {
@@ -116,7 +116,7 @@ test('a NAME.json that is not JSON is named in a warning when the object NAME is
 test("copy-secrets' manifest.json is metadata, not a secret: the file names it lists stay readable in messages", async () => {
   const volume = atomicLayoutDir({ 'db.json': '{"password":"pw-manifest-3"}' });
   const published = tempDir('rc-sd-manifest-');
-  const copy = await runTool('copy-secrets', ['--out', published, '--from-dir', volume], { env: { TERMINATION_LOG_PATH: join(tempDir(), 'term') } });
+  const copy = await runBundle('copy-secrets', ['--out', published, '--from-dir', volume], { env: { TERMINATION_LOG_PATH: join(tempDir(), 'term') } });
   assert.equal(copy.code, 0, copy.stderr);
   // The template's path shows in the failure; "db.json" and "copy-secrets" are words of the manifest.
   const templates = writeTree(tempDir('rc-sd-manifest-t-'), { 'db.json.copy-secrets.conf': 'x=$MISSING_ONE\n' });

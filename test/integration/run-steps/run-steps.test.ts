@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
 import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/helpers.ts';
-import { runTool, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
 import { freePort, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 const CSV = 'code,name\nfr,France\nde,"Germany, Federal Republic"\n';
@@ -51,7 +51,7 @@ function stepEnv(perStep: Record<string, string>[]): Record<string, string> {
 
 async function runSteps(args: string[], env: Record<string, string>, termination = join(tempDir('rs-term-'), 'termination-log')): Promise<RunResult & { termination: string }> {
   writeFileSync(termination, '');
-  const result = await runTool('run-steps', args, { env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), TERMINATION_LOG_PATH: termination, ...env } });
+  const result = await runBundle('run-steps', args, { env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), TERMINATION_LOG_PATH: termination, ...env } });
   return { ...result, termination: readFileSync(termination, 'utf8') };
 }
 
@@ -87,7 +87,7 @@ describe('run-steps', () => {
     const alone = tempDir('rs-alone-');
     const tools = ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'];
     for (const [i, env] of jobs(setup, alone).entries()) {
-      const result = await runTool(tools[i] as string, [], { env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), ...env } });
+      const result = await runBundle(tools[i] as string, [], { env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), ...env } });
       assert.equal(result.code, 0, result.stderr);
     }
     const together = tempDir('rs-together-');

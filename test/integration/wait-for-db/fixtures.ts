@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, type RunResult } from '../../helpers/run.ts';
+import { runBundle, type RunResult } from '../../helpers/run.ts';
 
 export type WaitRun = RunResult & { termination: string };
 
@@ -12,7 +12,7 @@ export type WaitRun = RunResult & { termination: string };
 export async function waitForDb(dir: string, timeout: string, args: string[], env: Record<string, string> = {}): Promise<WaitRun> {
   const termination = join(dir, `termination-${randomBytes(4).toString('hex')}`);
   writeFileSync(termination, '');
-  const result = await runTool('wait-for-db', ['--timeout', timeout, ...args], { env: { TERMINATION_LOG_PATH: termination, ...env } });
+  const result = await runBundle('wait-for-db', ['--timeout', timeout, ...args], { env: { TERMINATION_LOG_PATH: termination, ...env } });
   return { ...result, termination: readFileSync(termination, 'utf8') };
 }
 

@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, startTool, tempDir } from '../../helpers/run.ts';
+import { runBundle, startTool, tempDir } from '../../helpers/run.ts';
 import { freePort, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {
@@ -41,15 +41,15 @@ test('TCP and HTTP targets on IPv6 literals, with status ranges and a body match
   });
   const port = await listen(http, '::1');
   try {
-    const ok = await runTool('wait-for-db', [`tcp://[::1]:${port}`, `http://[::1]:${port}/healthz`, '--http-body-match', '"status":"ok"']);
+    const ok = await runBundle('wait-for-db', [`tcp://[::1]:${port}`, `http://[::1]:${port}/healthz`, '--http-body-match', '"status":"ok"']);
     assert.equal(ok.code, 0, ok.stderr);
-    const wrongBody = await runTool('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/starting`, '--http-body-match', '"status":"ok"']);
+    const wrongBody = await runBundle('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/starting`, '--http-body-match', '"status":"ok"']);
     assert.equal(wrongBody.code, 124);
     assert.match(wrongBody.stderr, /body does not match/);
-    const unavailable = await runTool('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/other`]);
+    const unavailable = await runBundle('wait-for-db', ['--timeout', '600ms', `http://[::1]:${port}/other`]);
     assert.equal(unavailable.code, 124);
     assert.match(unavailable.stderr, /HTTP 503 is not an expected status/);
-    const accepted = await runTool('wait-for-db', ['--http-status', '200,500-503', `http://[::1]:${port}/other`]);
+    const accepted = await runBundle('wait-for-db', ['--http-status', '200,500-503', `http://[::1]:${port}/other`]);
     assert.equal(accepted.code, 0, accepted.stderr);
   } finally {
     http.close();
@@ -63,7 +63,7 @@ test('the deadline names the last real reason, not the final attempt it cut shor
   const port = await listen(http, '127.0.0.1');
   try {
     const args = ['--timeout', '1500ms', '--interval', '50ms', '--max-interval', '50ms', `http://127.0.0.1:${port}/ready`];
-    const result = await runTool('wait-for-db', args);
+    const result = await runBundle('wait-for-db', args);
     assert.equal(result.code, 124, result.stderr);
     assert.ok(result.logs.some((l) => l.errorClass === 'timeout'), `an attempt was cut short: ${result.stderr}`);
     assert.match(String(result.logs.at(-1)?.msg), /last error: HTTP 404 is not an expected status\)$/);
@@ -76,7 +76,7 @@ test('a server that never answers takes the whole deadline in one attempt: "1 at
   const silent = createTcpServer(() => undefined);
   const port = await listen(silent, '127.0.0.1');
   try {
-    const result = await runTool('wait-for-db', ['--timeout', '1s', `postgres://u@127.0.0.1:${port}/db`]);
+    const result = await runBundle('wait-for-db', ['--timeout', '1s', `postgres://u@127.0.0.1:${port}/db`]);
     assert.equal(result.code, 124, result.stderr);
     assert.match(String(result.logs.at(-1)?.msg), /\(1 attempt, last error: no answer within \d+ms\)$/);
   } finally {
@@ -92,12 +92,12 @@ test('HTTPS with an untrusted certificate fails fast; --ca-file or an explicit -
   const port = await listen(https as unknown as Server, '127.0.0.1');
   try {
     const url = `https://127.0.0.1:${port}/`;
-    const untrusted = await runTool('wait-for-db', ['--timeout', '30s', url]);
+    const untrusted = await runBundle('wait-for-db', ['--timeout', '30s', url]);
     assert.equal(untrusted.code, 3, untrusted.stderr);
     assert.match(untrusted.stderr, /TLS certificate verification failed.*--ca-file/);
-    const trusted = await runTool('wait-for-db', ['--ca-file', join(dir, 'cert.pem'), url]);
+    const trusted = await runBundle('wait-for-db', ['--ca-file', join(dir, 'cert.pem'), url]);
     assert.equal(trusted.code, 0, trusted.stderr);
-    const insecure = await runTool('wait-for-db', ['--insecure-skip-verify', url]);
+    const insecure = await runBundle('wait-for-db', ['--insecure-skip-verify', url]);
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.ok(insecure.logs.some((l) => l.level === 'warn' && /verification is disabled/.test(String(l.msg))));
   } finally {
@@ -109,7 +109,7 @@ test('--success-threshold needs that many good checks in a row', async () => {
   const tcp = createTcpServer((socket) => socket.destroy());
   const port = await listen(tcp, '127.0.0.1');
   try {
-    const result = await runTool('wait-for-db', ['--success-threshold', '3', `tcp://127.0.0.1:${port}`]);
+    const result = await runBundle('wait-for-db', ['--success-threshold', '3', `tcp://127.0.0.1:${port}`]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.logs.filter((l) => l.msg === 'ready').map((l) => l.successes), [1, 2, 3]);
   } finally {
@@ -118,13 +118,13 @@ test('--success-threshold needs that many good checks in a row', async () => {
 });
 
 test('targets and flags come from env vars and from a config file', async () => {
-  const fromEnv = await runTool('wait-for-db', [], { env: { WAIT_FOR_DB_TARGETS: `${testPgUrl()}\n${testRedisUrl()}`, WAIT_FOR_DB_TIMEOUT: '20s' } });
+  const fromEnv = await runBundle('wait-for-db', [], { env: { WAIT_FOR_DB_TARGETS: `${testPgUrl()}\n${testRedisUrl()}`, WAIT_FOR_DB_TIMEOUT: '20s' } });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.equal(fromEnv.logs[0]?.timeout, '20s');
   const dir = tempDir('wfd-config-');
   const config = join(dir, 'wait.yaml');
   execFileSync('sh', ['-c', `printf 'timeout: 15s\\ntargets:\\n  - ${testPgUrl()}\\n' > ${config}`]);
-  const fromFile = await runTool('wait-for-db', ['--config', config]);
+  const fromFile = await runBundle('wait-for-db', ['--config', config]);
   assert.equal(fromFile.code, 0, fromFile.stderr);
   assert.equal(fromFile.logs[0]?.timeout, '15s');
 });
@@ -132,7 +132,7 @@ test('targets and flags come from env vars and from a config file', async () => 
 test('a failure that repeats is logged once, then every 10 s; each attempt only at debug level', async () => {
   const port = await freePort();
   const target = `tcp://127.0.0.1:${port}`;
-  const info = await runTool('wait-for-db', ['--timeout', '11s', target]);
+  const info = await runBundle('wait-for-db', ['--timeout', '11s', target]);
   assert.equal(info.code, 124, info.stderr);
   // Not the last attempt: when the deadline leaves it a few ms, it may end "no answer within 2ms" (a new
   // reason, logged at once) before the refusal arrives, more often on a loaded machine.
@@ -141,7 +141,7 @@ test('a failure that repeats is logged once, then every 10 s; each attempt only 
   const attempts = Number(/\((\d+) attempts/.exec(String(info.logs.at(-1)?.msg))?.[1]);
   assert.ok(attempts > 20, `${attempts} attempts in all, named in the final line`);
 
-  const debug = await runTool('wait-for-db', ['--timeout', '1s', target], { env: { LOG_LEVEL: 'debug' } });
+  const debug = await runBundle('wait-for-db', ['--timeout', '1s', target], { env: { LOG_LEVEL: 'debug' } });
   const everyAttempt = debug.logs.filter((l) => l.msg === 'not ready').map((l) => l.attempt);
   assert.ok(everyAttempt.length > 3, `debug: ${everyAttempt.join(',')}`);
   assert.deepEqual(everyAttempt, everyAttempt.map((_, i) => i + 1), 'debug logs every attempt');
@@ -151,7 +151,7 @@ test('a config file that is not valid YAML: exit 2 naming the line, without quot
   const dir = tempDir('wfd-badcfg-');
   const path = join(dir, 'config.yaml');
   writeFileSync(path, 'http-header:\n  - "Authorization: Bearer cfg-canary-token"\n bad: [\n');
-  const result = await runTool('wait-for-db', ['--config', path]);
+  const result = await runBundle('wait-for-db', ['--config', path]);
   assert.equal(result.code, 2, result.stderr);
   assert.equal(result.logs.at(-1)?.msg, `config file ${path} is not valid YAML or JSON: All mapping items must start at the same column at line 3, column 1`);
   assert.doesNotMatch(result.stderr, /cfg-canary-token/);
@@ -195,23 +195,23 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     [['postgres://u:pw@db:5432/bad%zz'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/bad%zz": the database name has a "%" that does not start an escape; write it as %25/],
   ];
   for (const [args, expected] of cases) {
-    const result = await runTool('wait-for-db', args);
+    const result = await runBundle('wait-for-db', args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.equal(result.logs.length, 1, result.stderr);
     assert.match(String(result.logs[0]?.msg), expected);
     assert.ok(!/hdr-secret-token|pa\/ss#word|loose-canary/.test(result.stderr), result.stderr);
   }
-  const typoEnv = await runTool('wait-for-db', ['tcp://a:1'], { env: { WAIT_FOR_DB_TIMOUT: '5s' } });
+  const typoEnv = await runBundle('wait-for-db', ['tcp://a:1'], { env: { WAIT_FOR_DB_TIMOUT: '5s' } });
   assert.equal(typoEnv.code, 2);
   assert.match(typoEnv.stderr, /unknown environment variable WAIT_FOR_DB_TIMOUT \(did you mean WAIT_FOR_DB_TIMEOUT\?\)/);
 });
 
 test('--help lists every flag with its env var; --version prints the version', async () => {
-  const help = await runTool('wait-for-db', ['--help']);
+  const help = await runBundle('wait-for-db', ['--help']);
   assert.equal(help.code, 0);
   for (const needle of ['--timeout', 'WAIT_FOR_DB_TIMEOUT', '--pg-query', 'WAIT_FOR_DB_PG_QUERY', 'WAIT_FOR_DB_TARGETS', '--success-threshold']) {
     assert.ok(help.stdout.includes(needle), needle);
   }
-  const version = await runTool('wait-for-db', ['--version']);
+  const version = await runBundle('wait-for-db', ['--version']);
   assert.match(version.stdout, /^wait-for-db \d+\.\d+\.\d+/);
 });

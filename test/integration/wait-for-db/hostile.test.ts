@@ -7,7 +7,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
 
 type Behaviour = 'close' | 'stall' | 'garbage' | 'half';
 
@@ -64,7 +64,7 @@ for (const behaviour of ['close', 'stall', 'garbage', 'half'] as const) {
       const runs = await Promise.all(
         Object.entries(URLS).map(async ([kind, url]) => {
           const termination = withTermination();
-          const result = await runTool('wait-for-db', ['--timeout', '1500ms', '--attempt-timeout', '400ms', url(server.port)], {
+          const result = await runBundle('wait-for-db', ['--timeout', '1500ms', '--attempt-timeout', '400ms', url(server.port)], {
             env: termination.env,
             timeoutMs: 15_000,
           });
@@ -97,7 +97,7 @@ test('a PostgreSQL port that accepts and closes never reads as ready (it did in 
   const server = await faultyServer('close');
   try {
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => runTool('wait-for-db', ['--timeout', '700ms', URLS.postgres!(server.port)], { timeoutMs: 15_000 })),
+      Array.from({ length: 8 }, () => runBundle('wait-for-db', ['--timeout', '700ms', URLS.postgres!(server.port)], { timeoutMs: 15_000 })),
     );
     for (const result of results) {
       assert.equal(result.code, 124, result.stderr);
@@ -119,7 +119,7 @@ test('TLS to a plain port and a reply that is not the protocol fail fast (exit 3
       [URLS['postgres TLS']!(server.port), /is this the PostgreSQL port/],
     ];
     for (const [url, reason] of expectations) {
-      const result = await runTool('wait-for-db', ['--timeout', '5s', url]);
+      const result = await runBundle('wait-for-db', ['--timeout', '5s', url]);
       assert.equal(result.code, 3, result.stderr);
       assert.match(result.stderr, reason);
       assert.ok(result.durationMs < 4_000, `${url}: ${Math.round(result.durationMs)} ms`);
@@ -135,7 +135,7 @@ test('--http-body-match runs in linear time: a pattern that backtracks forever c
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
   try {
     for (const pattern of ['^(a+)+$', '^(a|aa)+$', '^(\\w+\\s?)*$', '(x+x+)+y']) {
-      const result = await runTool('wait-for-db', ['--timeout', '1s', '--http-body-match', pattern, url], { timeoutMs: 20_000 });
+      const result = await runBundle('wait-for-db', ['--timeout', '1s', '--http-body-match', pattern, url], { timeoutMs: 20_000 });
       assert.equal(result.code, 124, `${pattern}: ${result.stderr.slice(-300)}`);
       assert.ok(result.durationMs < 5_000, `${pattern}: ${Math.round(result.durationMs)} ms`);
       assert.match(result.stderr, /the body does not match/);
@@ -145,7 +145,7 @@ test('--http-body-match runs in linear time: a pattern that backtracks forever c
     (await waiting.child).kill('SIGTERM');
     const interrupted = await waiting.result;
     assert.equal(interrupted.code, 143, interrupted.stderr);
-    const refused = await runTool('wait-for-db', ['--http-body-match', '(a)\\1', url]);
+    const refused = await runBundle('wait-for-db', ['--http-body-match', '(a)\\1', url]);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /--http-body-match .* cannot be matched in linear time/);
   } finally {
@@ -169,7 +169,7 @@ test('a body of gigabytes is not read: the status decides, or the first MiB for 
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
   try {
     for (const args of [[url], ['--http-body-match', '^READY', url]]) {
-      const result = await runTool('wait-for-db', ['--timeout', '10s', ...args]);
+      const result = await runBundle('wait-for-db', ['--timeout', '10s', ...args]);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(result.durationMs < 5_000, `${Math.round(result.durationMs)} ms`);
     }
@@ -182,7 +182,7 @@ test('a body of gigabytes is not read: the status decides, or the first MiB for 
 test('an --http-header with CR, LF or NUL is a usage error before any request, its value never shown', async () => {
   // NUL cannot reach argv or the environment; \x01 and DEL stand for the other control characters.
   for (const header of ['X-Token: abc\rInjected: 1', 'X-Token: tok-canary\u0001x', 'Authorization: Bearer tok-canary\u007f']) {
-    const result = await runTool('wait-for-db', ['--http-header', header, 'http://127.0.0.1:9/']);
+    const result = await runBundle('wait-for-db', ['--http-header', header, 'http://127.0.0.1:9/']);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /invalid --http-header number 1 .*control character/);
     assert.ok(!result.stderr.includes('canary'), result.stderr);
@@ -207,14 +207,14 @@ test('a target whose password breaks URL parsing is refused without showing any 
       writeFileSync(join(dir, 'config.yaml'), config);
       extra.push('--config', join(dir, 'config.yaml'));
     }
-    const result = await runTool('wait-for-db', ['--timeout', '1s', ...extra, ...args], { env: { ...env, ...termination.env } });
+    const result = await runBundle('wait-for-db', ['--timeout', '1s', ...extra, ...args], { env: { ...env, ...termination.env } });
     assert.equal(result.code, 2, `${password}: ${result.stderr}`);
     assertNoPassword(result, password);
     assert.ok(!termination.read().includes(password.slice(0, 4)), termination.read());
     assert.match(result.stderr, /invalid target .*\*\*\*/);
   }
   // A space in a password given through the env list no longer cuts the target in two: it is one target.
-  const spaced = await runTool('wait-for-db', ['--timeout', '500ms'], { env: { WAIT_FOR_DB_TARGETS: 'postgres://app:correct horse@127.0.0.1:9/db' } });
+  const spaced = await runBundle('wait-for-db', ['--timeout', '500ms'], { env: { WAIT_FOR_DB_TARGETS: 'postgres://app:correct horse@127.0.0.1:9/db' } });
   assert.equal(spaced.code, 124, spaced.stderr);
   assertNoPassword(spaced, 'correct horse');
   assert.match(spaced.stderr, /1 of 1 targets not ready/);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runTool, startTool, tempDir } from '../../helpers/run.ts';
+import { runBundle, startTool, tempDir } from '../../helpers/run.ts';
 import { freePort, startPostgres, testPgUrl } from '../../helpers/services.ts';
 
 const withDb = (url: string, db: string) => {
@@ -46,7 +46,7 @@ test('a server that never comes ends with exit 124 at the deadline, naming the t
   const terminationLog = join(tempDir('wfd-term-'), 'termination-log');
   writeFileSync(terminationLog, '');
   const url = `postgres://toolkit:never-shown-pw@127.0.0.1:${port}/app`;
-  const result = await runTool('wait-for-db', ['--timeout', '1500ms', url], { env: { TERMINATION_LOG_PATH: terminationLog } });
+  const result = await runBundle('wait-for-db', ['--timeout', '1500ms', url], { env: { TERMINATION_LOG_PATH: terminationLog } });
   assert.equal(result.code, 124, result.stderr);
   assert.ok(result.durationMs < 10_000, `took ${result.durationMs}ms`);
   const last = result.logs.at(-1);
@@ -61,7 +61,7 @@ test('a server that never comes ends with exit 124 at the deadline, naming the t
 test('a wrong password fails with exit 3 at once, and the password appears nowhere', async () => {
   const url = new URL(testPgUrl());
   url.password = 'Wr0ng-Passw0rd-Canary';
-  const result = await runTool('wait-for-db', ['--timeout', '30s', url.href]);
+  const result = await runBundle('wait-for-db', ['--timeout', '30s', url.href]);
   assert.equal(result.code, 3, result.stderr);
   // Fail fast: one attempt, not retries until the 30 s deadline (wall time would also count Node's start-up).
   assert.equal(result.logs.filter((l) => l.msg === 'not ready').length, 1, result.stderr);
@@ -72,7 +72,7 @@ test('a wrong password fails with exit 3 at once, and the password appears nowhe
 
 test('an unknown database fails with exit 3, or is waited for with --wait-for-database-creation', async () => {
   const name = `wfd_${process.pid}_${Date.now()}`;
-  const missing = await runTool('wait-for-db', ['--timeout', '30s', withDb(testPgUrl(), name)]);
+  const missing = await runBundle('wait-for-db', ['--timeout', '30s', withDb(testPgUrl(), name)]);
   assert.equal(missing.code, 3, missing.stderr);
   assert.match(missing.stderr, /does not exist \(3D000\).*--wait-for-database-creation/);
 
@@ -119,21 +119,21 @@ test('--pg-query waits for a migration: not ready while the table is missing or 
 });
 
 test('a readiness query with a syntax error fails fast with exit 3', async () => {
-  const result = await runTool('wait-for-db', ['--pg-query', 'SELEC 1', testPgUrl()]);
+  const result = await runBundle('wait-for-db', ['--pg-query', 'SELEC 1', testPgUrl()]);
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stderr, /syntax error.*42601/);
 });
 
 test('libpq PG* variables fill what the URL leaves out', async () => {
   const url = new URL(testPgUrl());
-  const result = await runTool('wait-for-db', [`postgres://${url.host}/${url.pathname.slice(1)}`], {
+  const result = await runBundle('wait-for-db', [`postgres://${url.host}/${url.pathname.slice(1)}`], {
     env: { PGUSER: 'toolkit', PGPASSWORD: decodeURIComponent(url.password) },
   });
   assert.equal(result.code, 0, result.stderr);
 });
 
 test('sslmode=require against a server without TLS fails fast naming the fix', async () => {
-  const result = await runTool('wait-for-db', [`${testPgUrl()}?sslmode=require`]);
+  const result = await runBundle('wait-for-db', [`${testPgUrl()}?sslmode=require`]);
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stderr, /does not support SSL.*sslmode=disable/);
 });

@@ -6,17 +6,17 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTool, startTool } from '../../helpers/run.ts';
+import { runBundle, startTool } from '../../helpers/run.ts';
 import { freePort, startRedis, testRedisUrl } from '../../helpers/services.ts';
 
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
 
 test('Redis with a password is ready; a wrong password fails with exit 3 at once and is never shown', async () => {
-  const ok = await runTool('wait-for-db', [testRedisUrl()]);
+  const ok = await runBundle('wait-for-db', [testRedisUrl()]);
   assert.equal(ok.code, 0, ok.stderr);
   const wrong = new URL(testRedisUrl());
   wrong.password = 'Wr0ngRedisCanary';
-  const bad = await runTool('wait-for-db', ['--timeout', '30s', wrong.href]);
+  const bad = await runBundle('wait-for-db', ['--timeout', '30s', wrong.href]);
   assert.equal(bad.code, 3, bad.stderr);
   // Fail fast: one attempt, not retries until the 30 s deadline (wall time would also count Node's start-up).
   assert.equal(bad.logs.filter((l) => l.msg === 'not ready').length, 1, bad.stderr);
@@ -28,7 +28,7 @@ test('Redis with a password is ready; a wrong password fails with exit 3 at once
 test('Redis that requires a password we did not give fails with exit 3 (NOAUTH)', async () => {
   const url = new URL(testRedisUrl());
   url.password = '';
-  const result = await runTool('wait-for-db', ['--timeout', '30s', url.href]);
+  const result = await runBundle('wait-for-db', ['--timeout', '30s', url.href]);
   assert.equal(result.code, 3, result.stderr);
   assert.match(String(result.logs.at(-1)?.msg), /: the server requires a password and none was given \(NOAUTH\); waiting cannot fix this: add it to the target URL \(user:password@ before the host\) or name the target and pass --password-env NAME=VAR$/);
 });
@@ -56,13 +56,13 @@ test('Redis answering LOADING is not ready until the dataset is loaded', async (
   // Make a dataset, save it, then restart with a per-key load delay (a Redis debug setting) so loading lasts.
   let server = spawn('redis-server', [conf([])], { stdio: 'ignore' });
   try {
-    await runTool('wait-for-db', [`tcp://127.0.0.1:${port}`]);
+    await runBundle('wait-for-db', [`tcp://127.0.0.1:${port}`]);
     assert.equal(cli(port, 'DEBUG', 'POPULATE', '3000').trim(), 'OK');
     assert.equal(cli(port, 'SAVE').trim(), 'OK');
     server.kill('SIGKILL');
     await new Promise((r) => server.once('exit', r));
     server = spawn('redis-server', [conf(['key-load-delay 1000', 'loading-process-events-interval-bytes 1024'])], { stdio: 'ignore' });
-    const result = await runTool('wait-for-db', ['--timeout', '30s', `redis://127.0.0.1:${port}`]);
+    const result = await runBundle('wait-for-db', ['--timeout', '30s', `redis://127.0.0.1:${port}`]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(result.logs.some((l) => l.errorClass === 'loading'), result.stderr.slice(0, 1500));
   } finally {
@@ -75,7 +75,7 @@ test('--redis-role master waits while the server is a replica, and is ready once
   const server = await startRedis({ replicaOf: { host: '127.0.0.1', port: await freePort() } });
   try {
     await server.spawned;
-    const replica = await runTool('wait-for-db', ['--timeout', '1s', '--redis-role', 'replica', server.url]);
+    const replica = await runBundle('wait-for-db', ['--timeout', '1s', '--redis-role', 'replica', server.url]);
     assert.equal(replica.code, 124, replica.stderr);
     assert.match(replica.stderr, /link to its master is down/);
 
