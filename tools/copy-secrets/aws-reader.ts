@@ -3,8 +3,8 @@
 // every answer handed to `register` (the redactor) the moment it arrives, and every failure turned into
 // one line with its exit code, naming the permission the call needs when it is denied.
 
-import { awsClientSettings, classifyAwsError, describeAwsError, type AwsClientSettings } from '../core/aws.ts';
-import { DeadlineError, FatalRemoteError, UsageError } from '../core/errors.ts';
+import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError, type AwsClientSettings } from '../core/aws.ts';
+import { DeadlineError, FatalRemoteError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { retry, type Deadline } from '../core/retry.ts';
 
@@ -99,14 +99,10 @@ export function createReader<C>(client: C, region: string | undefined, context: 
 function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
   const { what } = request;
   if (context.signal.aborted) return context.signal.reason as Error;
-  const { kind, code } = classifyAwsError(error);
+  const { kind } = classifyAwsError(error);
   const detail = describeAwsError(error);
   if (kind === 'retryable') return new TransientAwsError(detail, { cause: error });
-  if (/region is missing|region not accepted/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
-  if (code === 'CredentialsProviderError') {
-    return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see docs/copy-secrets.md#iam`, { cause: error });
-  }
-  return secretError(kind, request, detail, region, error);
+  return awsSetupError(error, what, 'docs/copy-secrets.md#iam') ?? secretError(kind, request, detail, region, error);
 }
 
 /** The message and exit code for a failure to read one secret (also used for batch Errors entries). */

@@ -3,6 +3,7 @@
 // Deliberately free of any SDK import: the types below are the few fields the classifier reads, so this
 // module stays cheap to load and easy to unit-test with plain objects.
 
+import { FatalRemoteError, UsageError } from './errors.ts';
 import { TRANSIENT_NETWORK_CODES } from './network.ts';
 
 export interface AwsClientSettings {
@@ -162,4 +163,20 @@ export function describeAwsError(error: unknown): string {
   const head = status === undefined ? code : `${code} (HTTP ${status})`;
   // The SDK's stand-in when the answer has no body (a HEAD's 404): it tells nothing.
   return message && message !== code && message !== 'UnknownError' ? `${head}: ${message}` : head;
+}
+
+/**
+ * What no retry fixes in any tool's AWS calls, worded once: no region, a region the SDK refuses, no
+ * credentials at all (told apart from access denied: no policy fixes a pod that has none). `what` names
+ * the request, `docs` the tool's IAM section. Undefined for anything else.
+ */
+export function awsSetupError(error: unknown, what: string, docs: string): UsageError | FatalRemoteError | undefined {
+  const detail = describeAwsError(error);
+  // An empty AWS_REGION reaches the SDK as region="", which it refuses: for the user it is no region.
+  if (/region is missing|region not accepted: region=""/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
+  if (/region not accepted/i.test(detail)) return new UsageError(`invalid AWS region (${detail}): set AWS_REGION to a region such as us-east-1`, { cause: error });
+  if (classifyAwsError(error).code === 'CredentialsProviderError') {
+    return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see ${docs}`, { cause: error });
+  }
+  return undefined;
 }

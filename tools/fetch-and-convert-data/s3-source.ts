@@ -7,8 +7,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client as Client } from '@aws-sdk/client-s3';
-import { awsClientSettings, classifyAwsError, describeAwsError } from '../core/aws.ts';
-import { FatalRemoteError, InvalidInputError, UsageError, oneLine } from '../core/errors.ts';
+import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError } from '../core/aws.ts';
+import { FatalRemoteError, InvalidInputError, oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Settings } from './plan.ts';
 import { inOrder, splitParts, writeAtOffsets, type OrderedSink, type Part } from './s3-parts.ts';
@@ -218,12 +218,8 @@ function asToolError(what: string, needs: string, error: unknown, signal: AbortS
   if (signal.aborted) return signal.reason;
   const { kind, code } = classifyAwsError(error);
   const description = describeAwsError(error);
-  // Told apart from access denied: no permission in any policy fixes a pod that has no credentials at all.
-  if (code === 'CredentialsProviderError') {
-    return new FatalRemoteError(`${what}: no AWS credentials found (${description}); on EKS use IRSA or Pod Identity, see docs/fetch-and-convert-data.md#iam-policy`, { cause: error });
-  }
-  if (/region is missing/i.test(description)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
-  if (/region not accepted/i.test(description)) return new UsageError(`invalid AWS region (${description}): set AWS_REGION to a region such as us-east-1`, { cause: error });
+  const setup = awsSetupError(error, what, 'docs/fetch-and-convert-data.md#iam-policy');
+  if (setup) return setup;
   if (code === 'PreconditionFailed') return new FatalRemoteError(`${what}: the object changed while downloading (ETag no longer matches); run again`, { cause: error });
   switch (kind) {
     case 'retryable':

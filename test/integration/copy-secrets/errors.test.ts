@@ -114,6 +114,10 @@ test('no region and no credentials are told apart too', async () => {
   const noRegion = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' } });
   assert.equal(noRegion.code, 2, noRegion.stderr);
   assert.match(String(lastLog(noRegion).msg), /no AWS region: set AWS_REGION/);
+  // Worded as fetch-and-convert-data words it (one mapper, core/aws.ts).
+  const badRegion = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: 'bad region!' } });
+  assert.equal(badRegion.code, 2, badRegion.stderr);
+  assert.match(String(lastLog(badRegion).msg), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await copySecrets(['--out', tempDir(), `${p}db`], {
     env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '' },
   });
