@@ -144,6 +144,12 @@ test('s3 without a region (exit 2) and without credentials (exit 3) say so, not 
   const noRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
   assert.equal(noRegion.code, 2, noRegion.stderr);
   assert.equal(errorLine(noRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
+  // An empty AWS_REGION is no region too, and a malformed one is named (worded as copy-secrets words them).
+  const emptyRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: '', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  assert.equal(errorLine(emptyRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
+  const badRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'bad region!', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  assert.equal(badRegion.code, 2, badRegion.stderr);
+  assert.match(errorLine(badRegion), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'us-east-1' } });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
   assert.match(errorLine(noCredentials), /^s3:\/\/any-bucket\/a\.csv: no AWS credentials found \(CredentialsProviderError: .*\); on EKS use IRSA or Pod Identity/);
