@@ -2,7 +2,7 @@
 // and private throwaway servers for tests that need one of their own: a PostgreSQL that starts late or
 // stays in startup, a Redis with another password or acting as a replica, either of them serving TLS.
 import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,14 +39,27 @@ function pgRunAs(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now, taken from the 4,000 ports below the kernel's
+ * ephemeral range: a port the kernel handed out for port 0 could be handed again to a server of a test
+ * running beside this one, and a test that needs "nothing listens there" would then find a server.
+ */
 export async function freePort(): Promise<number> {
+  const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const from = Math.max(1024, ephemeralStart - 4000);
+  for (let tries = 0; tries < 200; tries++) {
+    const port = from + randomInt(ephemeralStart - from);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`freePort: no free port in ${from}-${ephemeralStart - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
-  const address = server.address();
-  await new Promise<void>((ok) => server.close(() => ok()));
-  if (address === null || typeof address === 'string') throw new Error('freePort: no TCP address');
-  return address.port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** PEM files of a key and a certificate; the certificate is its own CA (pass it as --ca-file). */
