@@ -39,8 +39,8 @@ const tools = readdirSync(join(root, 'tools'), { withFileTypes: true })
 
 const common = { bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
 
-/** One pre-bundled package as CommonJS source text (and the files it came from), built once per run and
- *  shared by all tools. */
+/** One pre-bundled package as its embedded form (the `//` lines of lazySection) and the files it came
+ *  from, built and compressed once per run and shared by all tools. */
 const packageCode = new Map();
 function bundlePackage(path) {
   if (!packageCode.has(path)) {
@@ -53,9 +53,7 @@ function bundlePackage(path) {
         legalComments: 'none',
         metafile: true,
         plugins: [replaceFiles],
-      }).then(
-        (result) => ({ code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) }),
-      ),
+      }).then((result) => ({ body: embeddedLines(result.outputFiles[0].text), inputs: Object.keys(result.metafile.inputs) })),
     );
   }
   return packageCode.get(path);
@@ -148,12 +146,16 @@ function lazyPackages(used) {
 async function lazySection(used) {
   const parts = [];
   for (const path of [...used].sort()) {
-    const { code } = await bundlePackage(path);
-    const packed = brotliCompressSync(code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
-    const body = (packed.match(/.{1,4096}/g) ?? []).map((line) => `//${line}`).join('\n');
+    const { body } = await bundlePackage(path);
     parts.push(`//@lazy-package ${path} ${body.length}\n${body}\n`);
   }
   return parts.join('');
+}
+
+/** A package's code, brotli-compressed and base64-encoded, as `//` lines. */
+function embeddedLines(code) {
+  const packed = brotliCompressSync(code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
+  return (packed.match(/.{1,4096}/g) ?? []).map((line) => `//${line}`).join('\n');
 }
 
 /** Writes to a temp name and renames into place. */
