@@ -1,7 +1,7 @@
 // The entry every tool runs through: parse flags/env/config, set up logging and signals, run the tool's
 // main, and turn the outcome into one exit code, one log line and the termination message.
 
-import { ExitCode, StepError, ToolError, UnfinishedError, exitCodeOf, fromSystemError, oneLine } from './errors.ts';
+import { ExitCode, StepError, ToolError, UnfinishedError, exitCodeOf, failureLine, fromSystemError, oneLine } from './errors.ts';
 import { Logger, loggerSettings } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { guardOutput, writeStdout } from './output.ts';
@@ -115,7 +115,7 @@ function fail(log: Logger, thrown: unknown): number {
   runCleanups();
   const error = fromSystemError(inRunningStep(thrown));
   const code = exitCodeOf(error);
-  const message = error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
+  const message = failureLine(error);
   const fields: Record<string, unknown> = { exitCode: code };
   if (error instanceof StepError) fields.step = error.step;
   const cause = error instanceof ToolError && error.cause !== undefined ? oneLine(error.cause) : undefined;

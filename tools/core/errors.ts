@@ -80,9 +80,8 @@ export class StepError extends ToolError {
   readonly step: string;
   constructor(step: string, tool: string, error: unknown) {
     const reason = fromSystemError(error);
-    const text = reason instanceof ToolError ? oneLine(reason) : `unexpected error: ${oneLine(reason)}`;
     // The cause is the step error's own cause: the failure line shows it as it would for the tool alone.
-    super(`step ${step} (${tool}): ${text}`, exitCodeOf(reason), { cause: reason instanceof ToolError ? reason.cause : undefined });
+    super(`step ${step} (${tool}): ${failureLine(reason)}`, exitCodeOf(reason), { cause: reason instanceof ToolError ? reason.cause : undefined });
     this.name = 'StepError';
     this.step = step;
   }
@@ -118,6 +117,11 @@ export function fromSystemError(error: unknown): unknown {
 /** The exit code for anything thrown: ToolErrors carry theirs, everything else is 1. */
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof ToolError ? error.exitCode : ExitCode.other;
+}
+
+/** The line that reports a failure: a ToolError's own message, anything else as an unexpected error. */
+export function failureLine(error: unknown): string {
+  return error instanceof ToolError ? oneLine(error) : `unexpected error: ${oneLine(error)}`;
 }
 
 /** A one-line message for an error: newlines folded so it stays one log line and one termination line. */
