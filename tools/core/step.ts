@@ -33,7 +33,14 @@ export interface PreparedStep {
 export async function prepareStep(step: Step, signal: AbortSignal): Promise<PreparedStep> {
   const { spec, main } = step.tool;
   const configPath = step.env[envName(spec, 'config', COMMON_OPTIONS.config)];
-  if (!configPath || existsSync(configPath)) await stepContext(step, signal);
+  if (!configPath || existsSync(configPath)) {
+    const context = await stepContext(step, signal);
+    try {
+      step.tool.check?.(context);
+    } catch (error) {
+      throw new StepError(step.name, spec.name, error);
+    }
+  }
   return {
     name: step.name,
     tool: spec.name,
@@ -51,7 +58,7 @@ export async function prepareStep(step: Step, signal: AbortSignal): Promise<Prep
   };
 }
 
-/** The step's context from its env (and config file), checked by its tool. */
+/** The step's context from its env (and config file). When the step runs, its main makes the checks. */
 async function stepContext(step: Step, signal: AbortSignal): Promise<ToolContext<CliSpec>> {
   const { spec } = step.tool;
   const parsed = await parseCli(spec, [], step.env).catch((error: unknown) => {
@@ -61,13 +68,7 @@ async function stepContext(step: Step, signal: AbortSignal): Promise<ToolContext
   if (parsed.kind !== 'run') throw new StepError(step.name, spec.name, new UsageError('a step cannot ask for --help or --version'));
   const common = parsed.options as { logLevel?: string; logFormat?: string };
   const log = new Logger({ tool: spec.name, ...loggerSettings(common.logLevel, common.logFormat) }, { step: step.name });
-  const context: ToolContext<CliSpec> = { options: parsed.options, args: parsed.args, config: parsed.config, configPath: parsed.configPath, log, signal, env: step.env };
-  try {
-    step.tool.check?.(context);
-  } catch (error) {
-    throw new StepError(step.name, spec.name, error);
-  }
-  return context;
+  return { options: parsed.options, args: parsed.args, config: parsed.config, configPath: parsed.configPath, log, signal, env: step.env };
 }
 
 let running: { name: string; tool: string } | undefined;
