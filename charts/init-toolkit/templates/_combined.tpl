@@ -68,7 +68,7 @@ env:
 envFrom:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with include "init-toolkit.combinedVolumeMounts" . }}
+{{- with include "init-toolkit.combinedVolumeMounts" (merge (dict "order" $order) .) }}
 volumeMounts:
   {{- . | nindent 2 }}
 {{- end }}
@@ -84,7 +84,8 @@ terminationMessagePolicy: FallbackToLogsOnError
 {{/*
 The mounts of the combined container: each shared volume a step uses, once (read-write when a
 step writes it), each step's templates and config file, and the steps' own `volumeMounts` (the
-same mount twice is kept once; two different mounts at one path fail the render).
+same mount twice is kept once; two different mounts at one path fail the render). Called with the
+container's dict plus "order", the steps in run order.
 */}}
 {{- define "init-toolkit.combinedVolumeMounts" -}}
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
@@ -101,7 +102,7 @@ same mount twice is kept once; two different mounts at one path fail the render)
 {{- $mounts = append $mounts (dict "name" $volume.name "mountPath" $volume.mountPath "readOnly" (not (index $writes $key))) -}}
 {{- end -}}
 {{- end -}}
-{{- range $name := include "init-toolkit.orderedSteps" .steps | fromJsonArray -}}
+{{- range $name := .order -}}
 {{- $step := index $.steps $name -}}
 {{- $mounts = concat $mounts (include "init-toolkit.stepOwnMountsItems" (dict "root" $.root "step" $step "combined" true) | fromYamlArray) -}}
 {{- range $mount := $step.volumeMounts -}}
