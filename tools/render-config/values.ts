@@ -150,22 +150,25 @@ export async function readSecretsDir(dir: string, maxSize: number, warnings: str
   return secretValues(entries, `--secrets-dir ${dir}: `, warnings, true);
 }
 
+/** JSON.parse's answer for a text that is not JSON (which may itself be any JSON value, null included). */
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /**
  * copy-secrets' manifest.json names files, sources and versions, never a value: registered as a secret,
  * its words (the tool's name, its version, every file name) would be masked in every later log line.
  */
-function isCopySecretsManifest(entry: SecretVolumeEntry, text: string): boolean {
-  if (entry.name !== 'manifest.json') return false;
-  try {
-    const manifest = JSON.parse(text) as { tool?: unknown; files?: unknown };
-    return manifest.tool === 'copy-secrets' && Array.isArray(manifest.files);
-  } catch {
-    return false;
-  }
+function isCopySecretsManifest(value: unknown): boolean {
+  const manifest = value as { tool?: unknown; files?: unknown } | null;
+  return typeof manifest === 'object' && manifest !== null && manifest.tool === 'copy-secrets' && Array.isArray(manifest.files);
 }
-
-/** JSON.parse's answer for a text that is not JSON (which may itself be any JSON value, null included). */
-const NOT_JSON = Symbol('not JSON');
 
 function secretValues(entries: readonly SecretVolumeEntry[], where: string, warnings: string[], top = false): Values {
   const out: Values = Object.create(null);
@@ -176,16 +179,12 @@ function secretValues(entries: readonly SecretVolumeEntry[], where: string, warn
       continue;
     }
     const text = entry.bytes.toString('utf8');
-    const secret = !(top && isCopySecretsManifest(entry, text));
+    const jsonName = entry.name.endsWith('.json') && entry.name.length > '.json'.length;
+    const value = jsonName ? parseJson(text) : NOT_JSON;
+    const secret = !(top && entry.name === 'manifest.json' && isCopySecretsManifest(value));
     if (secret) registerSecret(text);
     out[entry.name] = text;
-    if (entry.name.endsWith('.json') && entry.name.length > '.json'.length) {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = NOT_JSON;
-      }
+    if (jsonName) {
       const name = entry.name.slice(0, -'.json'.length);
       if (value !== NOT_JSON && nestedDeeperThan(value, MAX_VALUES_NESTING)) {
         warnings.push(`${where}${entry.name} nests deeper than ${MAX_VALUES_NESTING} levels, so it is available only as the text "${entry.name}", not as the object "${name}"`);
