@@ -30,7 +30,7 @@ define run-tests
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) --test-reporter=spec $(1)
 endef
 
-.PHONY: help deps go-tools build lint services services-stop test test-prereqs test-unit test-integration \
+.PHONY: help deps go-tools build lint format services services-stop test test-prereqs test-unit test-integration \
 	demo bench clean distclean
 
 help: ## list the targets
@@ -55,8 +55,17 @@ services-stop: ## stop the services this work tree started
 build: deps ## bundle every tools/<name>/cli.ts into dist/<name>.js
 	npm run --silent build
 
-lint: deps ## type check (tsc, strict, no emit)
+# Every shell script of the repository (the libraries in scripts/lib are checked through their users and alone).
+SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh scripts/lib/*.sh bench/*.sh)
+PRETTIER := $(NODE) node_modules/prettier/bin/prettier.cjs
+
+lint: deps ## type check (tsc, strict, no emit), shellcheck on the scripts, formatting check (prettier)
 	npx tsc -p tsconfig.json
+	shellcheck $(SHELL_SCRIPTS)
+	$(PRETTIER) --check --log-level warn .
+
+format: deps ## format the TypeScript and JavaScript in place (prettier; .prettierrc.json, .prettierignore)
+	$(PRETTIER) --write --log-level warn .
 
 # ---- tests ---------------------------------------------------------------------------------------------
 

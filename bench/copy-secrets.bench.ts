@@ -94,11 +94,17 @@ async function hundredSecrets(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 
   const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  console.log(`\n${SECRETS} secrets of 1 KiB selected by prefix, moto server ${testAwsEndpointUrl()} (medians; ${(awsVersion.stdout || awsVersion.stderr).trim()})`);
+  console.log(
+    `\n${SECRETS} secrets of 1 KiB selected by prefix, moto server ${testAwsEndpointUrl()} (medians; ${(awsVersion.stdout || awsVersion.stderr).trim()})`,
+  );
   console.log(`${'tool'.padEnd(34)} ${'wall'.padStart(9)}  ${'API calls'.padStart(9)}  runs`);
   console.log(`${'copy-secrets --prefix'.padEnd(34)} ${median(ours).toFixed(0).padStart(7)}ms  ${String(ourCalls).padStart(9)}  ${ours.length}`);
-  console.log(`${'awscli list + get-secret-value loop'.padEnd(34)} ${median(theirs).toFixed(0).padStart(7)}ms  ${String(theirCalls).padStart(9)}  ${theirs.length}`);
-  console.log(`copy-secrets / awscli wall time: ${(median(ours) / median(theirs)).toFixed(3)}x (target <= 0.2x); calls: ${ourCalls} (target <= ${Math.ceil(SECRETS / 20) + 1})`);
+  console.log(
+    `${'awscli list + get-secret-value loop'.padEnd(34)} ${median(theirs).toFixed(0).padStart(7)}ms  ${String(theirCalls).padStart(9)}  ${theirs.length}`,
+  );
+  console.log(
+    `copy-secrets / awscli wall time: ${(median(ours) / median(theirs)).toFixed(3)}x (target <= 0.2x); calls: ${ourCalls} (target <= ${Math.ceil(SECRETS / 20) + 1})`,
+  );
 }
 
 printColdStart({ 'copy-secrets --version': [bundle, '--version'], 'copy-secrets --help': [bundle, '--help'] }, COLD_RUNS);

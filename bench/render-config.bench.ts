@@ -87,7 +87,10 @@ function writeTemplates(): Record<Syntax, string> {
 /** 50 MiB: blocks of configuration lines, one reference every ~80 bytes; the same number of blocks in every syntax. */
 function writeLarge(syntax: Syntax): string {
   const block = (r: (name: string) => string): string =>
-    Array.from({ length: 50 }, (_, k) => `upstream_${k} = "http://${r('DB_HOST')}:${r('DB_PORT')}/api/v${k % 3}" # region ${r('REGION')} level ${r('LOG_LEVEL')} ok\n`).join('');
+    Array.from(
+      { length: 50 },
+      (_, k) => `upstream_${k} = "http://${r('DB_HOST')}:${r('DB_PORT')}/api/v${k % 3}" # region ${r('REGION')} level ${r('LOG_LEVEL')} ok\n`,
+    ).join('');
   const repeats = Math.ceil((50 * 1024 * 1024) / Buffer.byteLength(block(reference.envsubst).repeat(64)));
   const chunk = block(reference[syntax]).repeat(64);
   const path = join(work, `large-${syntax}.conf`);
@@ -205,7 +208,10 @@ function largeBench(): void {
   const mib = statSync(files.envsubst).size / (1024 * 1024);
   const outs = { rc: join(work, 'large-rc'), gnu: join(work, 'large-gnu.conf'), gomplate: join(work, 'large-gomplate.conf') };
   const runs: Record<string, () => { m: Measure; out: string }> = {
-    'render-config (envsubst syntax)': () => ({ m: timed(node, [bundle, '--templates', files.envsubst, '--out', outs.rc]), out: join(outs.rc, 'large-envsubst.conf') }),
+    'render-config (envsubst syntax)': () => ({
+      m: timed(node, [bundle, '--templates', files.envsubst, '--out', outs.rc]),
+      out: join(outs.rc, 'large-envsubst.conf'),
+    }),
     'GNU envsubst': () => ({ m: timed(envsubst, [], outs.gnu, files.envsubst), out: outs.gnu }),
     gomplate: () => ({ m: timed(gomplate, ['-f', files.gomplate, '-o', outs.gomplate]), out: outs.gomplate }),
   };
@@ -221,7 +227,9 @@ function largeBench(): void {
 
 try {
   execFileSync(join(root, 'bench/render-config-tools.sh'), { stdio: 'inherit' });
-  console.log(`render-config benchmark in ${work} (Node ${process.version}, ${execFileSync(envsubst, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, gomplate v4.3.3)`);
+  console.log(
+    `render-config benchmark in ${work} (Node ${process.version}, ${execFileSync(envsubst, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, gomplate v4.3.3)`,
+  );
   directoryBench(writeTemplates());
   largeBench();
   printColdStart({ 'render-config --version': [bundle, '--version'], 'render-config --help': [bundle, '--help'] }, 40);

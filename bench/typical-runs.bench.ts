@@ -32,13 +32,31 @@ try {
     'wait-cache': { tool: 'wait-for-db', env: { WAIT_FOR_DB_TARGETS: testRedisUrl() } },
     'wait-db': { tool: 'wait-for-db', env: { WAIT_FOR_DB_TARGETS: testPgUrl() } },
     secrets: { tool: 'copy-secrets', env: { COPY_SECRETS_SECRETS: `${id}/db?as=db.json`, COPY_SECRETS_OUT: join(dir, 'secrets') } },
-    data: { tool: 'fetch-and-convert-data', env: { FETCH_AND_CONVERT_DATA_SOURCE: `s3://${id}/countries.csv`, FETCH_AND_CONVERT_DATA_CONVERT: 'csv:ndjson', FETCH_AND_CONVERT_DATA_OUT: join(dir, 'data'), FETCH_AND_CONVERT_DATA_NAME: 'countries.ndjson' } },
-    config: { tool: 'render-config', env: { RENDER_CONFIG_TEMPLATES: join(dir, 'templates'), RENDER_CONFIG_OUT: join(dir, 'config'), RENDER_CONFIG_SECRETS_DIR: join(dir, 'secrets'), RENDER_CONFIG_SYNTAX: 'liquid', APP_NAME: 'billing' } },
+    data: {
+      tool: 'fetch-and-convert-data',
+      env: {
+        FETCH_AND_CONVERT_DATA_SOURCE: `s3://${id}/countries.csv`,
+        FETCH_AND_CONVERT_DATA_CONVERT: 'csv:ndjson',
+        FETCH_AND_CONVERT_DATA_OUT: join(dir, 'data'),
+        FETCH_AND_CONVERT_DATA_NAME: 'countries.ndjson',
+      },
+    },
+    config: {
+      tool: 'render-config',
+      env: {
+        RENDER_CONFIG_TEMPLATES: join(dir, 'templates'),
+        RENDER_CONFIG_OUT: join(dir, 'config'),
+        RENDER_CONFIG_SECRETS_DIR: join(dir, 'secrets'),
+        RENDER_CONFIG_SYNTAX: 'liquid',
+        APP_NAME: 'billing',
+      },
+    },
   };
   const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, LOG_LEVEL: 'error' };
   const commands: Record<string, string[]> = {};
   // wait-for-db's targets as arguments, so that each of its two commands waits for its own service.
-  for (const [name, job] of Object.entries(jobs)) commands[`${job.tool} (${name})`] = [bundle(job.tool), ...(job.tool === 'wait-for-db' ? [job.env.WAIT_FOR_DB_TARGETS as string] : [])];
+  for (const [name, job] of Object.entries(jobs))
+    commands[`${job.tool} (${name})`] = [bundle(job.tool), ...(job.tool === 'wait-for-db' ? [job.env.WAIT_FOR_DB_TARGETS as string] : [])];
   commands['run-steps (all five)'] = [bundle('run-steps'), ...Object.entries(jobs).map(([name, job]) => `${name}=${job.tool}`)];
   // One env for all: each command reads its own tool's variables, run-steps its STEP<n>_ ones.
   const all: Record<string, string> = {};
@@ -49,8 +67,12 @@ try {
     }
   }
   const medians = printColdStart(commands, runs, { ...env, ...all });
-  const separate = Object.keys(commands).filter((k) => !k.startsWith('run-steps')).reduce((sum, k) => sum + (medians[k] as number), 0);
-  console.log(`\nthe five jobs as five processes: ${separate.toFixed(1)} ms in all; in one run-steps process: ${(medians['run-steps (all five)'] as number).toFixed(1)} ms`);
+  const separate = Object.keys(commands)
+    .filter((k) => !k.startsWith('run-steps'))
+    .reduce((sum, k) => sum + (medians[k] as number), 0);
+  console.log(
+    `\nthe five jobs as five processes: ${separate.toFixed(1)} ms in all; in one run-steps process: ${(medians['run-steps (all five)'] as number).toFixed(1)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

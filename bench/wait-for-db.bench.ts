@@ -37,10 +37,14 @@ function startPostgresLater(port: number, delayMs: number): { readyAt: Promise<n
   let child: ReturnType<typeof spawn> | undefined;
   const readyAt = new Promise<number>((resolve, reject) => {
     setTimeout(() => {
-      child = spawn(join(pgBin(), 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        ...template.owner,
-      });
+      child = spawn(
+        join(pgBin(), 'postgres'),
+        ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          ...template.owner,
+        },
+      );
       let log = '';
       child.stderr?.on('data', (chunk: Buffer) => {
         log += chunk.toString();
@@ -92,14 +96,24 @@ const waiters: Waiter[] = [
   { name: 'pg_isready loop, sleep 0.1', command: (port) => ['sh', ['-c', `until pg_isready -q -h 127.0.0.1 -p ${port}; do sleep 0.1; done`]] },
 ];
 const wait4x = join(root, '.cache/go/bin/wait4x');
-if (existsSync(wait4x)) waiters.push({ name: 'wait4x postgresql (defaults)', command: (port) => [wait4x, ['postgresql', `${url(port)}?sslmode=disable`, '--timeout', '60s']] });
+if (existsSync(wait4x))
+  waiters.push({ name: 'wait4x postgresql (defaults)', command: (port) => [wait4x, ['postgresql', `${url(port)}?sslmode=disable`, '--timeout', '60s']] });
 
-printColdStart({ 'wait-for-db --version': [bundle, '--version'], 'wait-for-db <ready postgres>': [bundle, testPgUrl()] }, 30, { ...process.env, LOG_LEVEL: 'error' });
+printColdStart({ 'wait-for-db --version': [bundle, '--version'], 'wait-for-db <ready postgres>': [bundle, testPgUrl()] }, 30, {
+  ...process.env,
+  LOG_LEVEL: 'error',
+});
 console.log(`\ndetection lag: server ready -> waiter exit (${trials} trials each, server started 1.5-2.5s after the waiter)`);
 console.log(`${'waiter'.padEnd(30)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)}  attempts/s`);
 for (const waiter of waiters) {
   const { lags, rates } = await detectionLag(waiter);
   const rate = rates.length ? median(rates).toFixed(1) : 'n/a';
-  console.log(`${waiter.name.padEnd(30)} ${median(lags).toFixed(0).padStart(7)}ms ${Math.min(...lags).toFixed(0).padStart(7)}ms ${Math.max(...lags).toFixed(0).padStart(7)}ms  ${rate}`);
+  console.log(
+    `${waiter.name.padEnd(30)} ${median(lags).toFixed(0).padStart(7)}ms ${Math.min(...lags)
+      .toFixed(0)
+      .padStart(7)}ms ${Math.max(...lags)
+      .toFixed(0)
+      .padStart(7)}ms  ${rate}`,
+  );
 }
 if (!existsSync(wait4x)) console.log('(wait4x not installed: the Go module proxy refuses wait4x.dev/v3 on this machine)');

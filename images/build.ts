@@ -101,7 +101,12 @@ export function baseVersion(inputs: BaseInputs): string {
   return `${inputs.node.version}-${iso(inputs.sourceDateEpoch).slice(0, 10).replaceAll('-', '')}`;
 }
 
-async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: BuildOptions, staging: string): Promise<{ summary: ImageSummary; manifests: Record<Arch, string> }> {
+async function writeImage(
+  plan: ImagePlan,
+  bases: Record<Arch, Layer>,
+  options: BuildOptions,
+  staging: string,
+): Promise<{ summary: ImageSummary; manifests: Record<Arch, string> }> {
   const created = iso(plan.created);
   const baseCreated = iso(options.inputs.sourceDateEpoch);
   const annotations: Annotations = {
@@ -119,7 +124,12 @@ async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: 
   const platforms = {} as ImageSummary['platforms'];
   for (const arch of architectures) {
     const layers = plan.app === undefined ? [bases[arch]] : [bases[arch], plan.app];
-    const history = [{ created: baseCreated, createdBy: `base: node ${options.inputs.node.version} (${arch}), Debian ${options.inputs.debian.versionId} glibc/libstdc++/CA certificates, user ${nonroot.uid}` }];
+    const history = [
+      {
+        created: baseCreated,
+        createdBy: `base: node ${options.inputs.node.version} (${arch}), Debian ${options.inputs.debian.versionId} glibc/libstdc++/CA certificates, user ${nonroot.uid}`,
+      },
+    ];
     if (plan.app !== undefined) history.push({ created, createdBy: `app: /app/${plan.name}.js ${options.version}` });
     const config = imageConfig({
       arch,
@@ -131,7 +141,8 @@ async function writeImage(plan: ImagePlan, bases: Record<Arch, Layer>, options: 
       labels: annotations,
       history,
     });
-    const manifestAnnotations = plan.baseDigests === undefined ? annotations : { ...annotations, 'org.opencontainers.image.base.digest': plan.baseDigests[arch] };
+    const manifestAnnotations =
+      plan.baseDigests === undefined ? annotations : { ...annotations, 'org.opencontainers.image.base.digest': plan.baseDigests[arch] };
     const manifest = imageManifest(config, layers, manifestAnnotations);
     blobs.push(config, manifest, ...layers.map(layerBlob));
     manifests.push({ arch, manifest });
@@ -157,7 +168,12 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   try {
     const bases = {} as Record<Arch, Layer>;
     for (const arch of architectures) {
-      bases[arch] = await buildLayer(await baseEntries(options.inputs, arch, options.cacheDir), options.inputs.sourceDateEpoch, options.compression, options.layerCacheDir);
+      bases[arch] = await buildLayer(
+        await baseEntries(options.inputs, arch, options.cacheDir),
+        options.inputs.sourceDateEpoch,
+        options.compression,
+        options.layerCacheDir,
+      );
     }
     const base = await writeImage(
       {

@@ -27,7 +27,9 @@ function sourceDateEpoch(): number {
   const raw = process.env.SOURCE_DATE_EPOCH ?? git(['log', '-1', '--format=%ct']);
   const value = Number(raw);
   if (raw === undefined || !/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
-    throw new ImageUsageError(`SOURCE_DATE_EPOCH=${raw ?? ''} is not a number of seconds: set it (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or build inside the git checkout`);
+    throw new ImageUsageError(
+      `SOURCE_DATE_EPOCH=${raw ?? ''} is not a number of seconds: set it (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or build inside the git checkout`,
+    );
   }
   return value;
 }
@@ -56,15 +58,25 @@ async function main(): Promise<void> {
   const requested = positionals.length > 0 ? positionals : allTools;
   const missing = missingBundles(requested, values.dist);
   if (missing.length > 0 && !values['allow-missing']) {
-    throw new ImageUsageError(`missing bundle${missing.length > 1 ? 's' : ''} ${missing.map((t) => `${values.dist}/${t}.js`).join(', ')}: run \`npm run build\` (or pass --allow-missing to build only the others)`);
+    throw new ImageUsageError(
+      `missing bundle${missing.length > 1 ? 's' : ''} ${missing.map((t) => `${values.dist}/${t}.js`).join(', ')}: run \`npm run build\` (or pass --allow-missing to build only the others)`,
+    );
   }
   const tools = requested.filter((t) => !missing.includes(t));
   if (missing.length > 0) console.error(`images: skipping ${missing.join(', ')} (no bundle in ${values.dist})`);
   if (tools.length === 0) throw new ImageUsageError(`no bundle to build in ${values.dist}: run \`npm run build\``);
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; license: string; repository?: string | { url?: string } };
   // The last value of remote.origin.url (git config's rule for a repeated key), as configured.
-  const source = imageSource({ env: process.env.IMAGE_SOURCE, repository: pkg.repository, gitOrigin: git(['config', '--get', 'remote.origin.url']), base: repoRoot });
-  if (source === undefined) console.error('images: org.opencontainers.image.source left out: set IMAGE_SOURCE, "repository" in package.json, or build in a git checkout with a remote origin');
+  const source = imageSource({
+    env: process.env.IMAGE_SOURCE,
+    repository: pkg.repository,
+    gitOrigin: git(['config', '--get', 'remote.origin.url']),
+    base: repoRoot,
+  });
+  if (source === undefined)
+    console.error(
+      'images: org.opencontainers.image.source left out: set IMAGE_SOURCE, "repository" in package.json, or build in a git checkout with a remote origin',
+    );
   const started = Date.now();
   const summary = await buildImages({
     tools,

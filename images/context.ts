@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   materialise(await baseEntries(readBaseInputs(), values.arch as Arch, values.cache), join(values.out, 'base'));
   const app = new Map(tools.flatMap((tool) => appEntries(tool, values.dist)).map((e) => [e.path, e]));
   materialise([...app.values()], values.out);
-  console.log(`context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --target TOOL -f images/Containerfile ${values.out}`);
+  console.log(
+    `context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --target TOOL -f images/Containerfile ${values.out}`,
+  );
 }
 
 main().catch((error: unknown) => exitWith('context', error));

@@ -25,7 +25,11 @@ function run(command: string, args: string[], cwd: string, hint: string): void {
   try {
     execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (cause) {
-    const stderr = String((cause as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-2).join(' / ');
+    const stderr = String((cause as { stderr?: Buffer }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' / ');
     throw new ImageInputError(`\`${command} ${args.join(' ')}\` failed (${stderr}): ${hint}`, { cause });
   }
 }

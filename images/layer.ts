@@ -70,7 +70,7 @@ function checkKnownAnswer(program: string, level: number): void {
   if (got !== knownAnswerSha256) {
     throw new ImageInputError(
       `${program} -${level} compresses the reference sample to other bytes (sha256 ${got}, expected ${knownAnswerSha256}): ` +
-        'the layers would get other digests; install Debian 12\'s libdeflate-tools, or update knownAnswerSha256 in images/layer.ts if that is intended',
+        "the layers would get other digests; install Debian 12's libdeflate-tools, or update knownAnswerSha256 in images/layer.ts if that is intended",
     );
   }
 }

@@ -12,7 +12,8 @@ function crane(args: string[]): string {
     return execFileSync('crane', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (cause) {
     const stderr = String((cause as { stderr?: string }).stderr ?? '').trim();
-    if ((cause as { code?: string }).code === 'ENOENT') throw new ImageUsageError('crane is not on PATH: run scripts/install-go-tools.sh crane and add .cache/go/bin to PATH', { cause });
+    if ((cause as { code?: string }).code === 'ENOENT')
+      throw new ImageUsageError('crane is not on PATH: run scripts/install-go-tools.sh crane and add .cache/go/bin to PATH', { cause });
     throw new Error(`crane ${args.join(' ')} failed: ${stderr}`, { cause });
   }
 }
@@ -20,7 +21,9 @@ function crane(args: string[]): string {
 function main(): void {
   const [registry, outDir = join(repoRoot, 'dist', 'images')] = process.argv.slice(2);
   if (registry === undefined || registry === '' || registry.includes('://')) {
-    throw new ImageUsageError('usage: node images/push.ts REGISTRY[/PREFIX] [IMAGES_DIR] (a host, no scheme: e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)');
+    throw new ImageUsageError(
+      'usage: node images/push.ts REGISTRY[/PREFIX] [IMAGES_DIR] (a host, no scheme: e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)',
+    );
   }
   const summaryPath = join(outDir, 'images.json');
   if (!existsSync(summaryPath)) throw new ImageUsageError(`${summaryPath} does not exist: run \`make images\` first`);

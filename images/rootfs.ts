@@ -46,7 +46,10 @@ export function stripNode(binary: Buffer, arch: Arch): Buffer {
     try {
       execFileSync(tool, ['--strip-all', '-o', join(dir, 'node.stripped'), join(dir, 'node')], { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (cause) {
-      throw new ImageInputError(`${tool} failed on the ${arch} node binary: install binutils${arch === 'arm64' ? '-aarch64-linux-gnu' : ''} (scripts/install-deps.sh)`, { cause });
+      throw new ImageInputError(
+        `${tool} failed on the ${arch} node binary: install binutils${arch === 'arm64' ? '-aarch64-linux-gnu' : ''} (scripts/install-deps.sh)`,
+        { cause },
+      );
     }
     return readFileSync(join(dir, 'node.stripped'));
   } finally {

@@ -52,7 +52,12 @@ export function packageRepositoryUrl(repository: string | { url?: string } | und
 }
 
 /** The annotation's value from the first of the three that is set; undefined when none is. */
-export function imageSource(input: { env: string | undefined; repository: string | { url?: string } | undefined; gitOrigin: string | undefined; base: string }): string | undefined {
+export function imageSource(input: {
+  env: string | undefined;
+  repository: string | { url?: string } | undefined;
+  gitOrigin: string | undefined;
+  base: string;
+}): string | undefined {
   if (input.env !== undefined && input.env.trim() !== '') return sourceUrl(input.env, input.base, 'IMAGE_SOURCE');
   const fromPackage = packageRepositoryUrl(input.repository, input.base);
   if (fromPackage !== undefined) return fromPackage;

@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     const integrity = out('npm', ['view', `${name}@${nodeVersion}`, 'dist.integrity']);
     const tgz = readFileSync(fetchNodeTarball(name, nodeVersion, cacheDir));
     const got = sriSha512(tgz);
-    if (got !== integrity) throw new ImageInputError(`${name}@${nodeVersion}: the fetched tarball (${got}) does not match the registry's integrity ${integrity}`);
+    if (got !== integrity)
+      throw new ImageInputError(`${name}@${nodeVersion}: the fetched tarball (${got}) does not match the registry's integrity ${integrity}`);
     const { binary } = await nodeFiles(tgz, name);
     inputs.node.byArch[arch] = { package: name, integrity, strippedSha256: sha256Hex(stripNode(binary, arch)) };
   }
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
     const version = candidate(arches[0] === 'all' ? name : `${name}:amd64`);
     const sha256: BaseInputs['debs'][number]['sha256'] = {};
     for (const a of arches) {
-      if (a !== 'all' && candidate(`${name}:${a}`) !== version) throw new ImageInputError(`${name} has another version for ${a} than for amd64: run apt-get update`);
+      if (a !== 'all' && candidate(`${name}:${a}`) !== version)
+        throw new ImageInputError(`${name} has another version for ${a} than for amd64: run apt-get update`);
       const path = fetchDeb(name, version, a, cacheDir);
       sha256[a] = sha256Hex(readFileSync(path));
       copyFileSync(path, join(vendoredDebsDir, debFileName(name, version, a)));

@@ -91,7 +91,9 @@ function licenceNotice(tool, dirs) {
   for (const dir of [...dirs].sort()) {
     const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
     const file = readdirSync(join(root, dir)).find((name) => LICENCE_FILE.test(name));
-    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `No licence file in the package; its package.json declares: ${pkg.license ?? 'nothing'}.`;
+    const text = file
+      ? readFileSync(join(root, dir, file), 'utf8').trim()
+      : `No licence file in the package; its package.json declares: ${pkg.license ?? 'nothing'}.`;
     byText.set(text, [...(byText.get(text) ?? []), `${pkg.name}@${pkg.version} (${pkg.license ?? 'no licence field'})`]);
   }
   const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
@@ -154,7 +156,9 @@ async function lazySection(used) {
 
 /** A package's code, brotli-compressed and base64-encoded, as `//` lines. */
 function embeddedLines(code) {
-  const packed = brotliCompressSync(code, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
+  const packed = brotliCompressSync(code, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length },
+  }).toString('base64');
   return (packed.match(/.{1,4096}/g) ?? []).map((line) => `//${line}`).join('\n');
 }
 

@@ -105,7 +105,12 @@ export function renderReadme(chartDir) {
 function main(argv) {
   const check = argv.includes('--check');
   const dirs = argv.filter((a) => a !== '--check');
-  const charts = dirs.length > 0 ? dirs.map((d) => resolve(d)) : readdirSync(join(root, 'charts')).map((d) => join(root, 'charts', d)).filter((d) => existsSync(join(d, 'Chart.yaml')));
+  const charts =
+    dirs.length > 0
+      ? dirs.map((d) => resolve(d))
+      : readdirSync(join(root, 'charts'))
+          .map((d) => join(root, 'charts', d))
+          .filter((d) => existsSync(join(d, 'Chart.yaml')));
   let stale = 0;
   for (const chart of charts) {
     const { path, current, next } = renderReadme(chart);

@@ -36,7 +36,10 @@ function downloadSwagger() {
     });
     info = JSON.parse(out.toString());
   } catch (error) {
-    throw new Error(`chart-k8s-schemas: cannot download k8s.io/kubernetes@v${KUBERNETES_VERSION} through the Go module proxy (is 'go' installed and GOPROXY reachable?)`, { cause: error });
+    throw new Error(
+      `chart-k8s-schemas: cannot download k8s.io/kubernetes@v${KUBERNETES_VERSION} through the Go module proxy (is 'go' installed and GOPROXY reachable?)`,
+      { cause: error },
+    );
   }
   if (info.Error) throw new Error(`chart-k8s-schemas: go mod download: ${info.Error}`);
   return JSON.parse(readFileSync(join(info.Dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8'));

@@ -41,10 +41,20 @@ function valueSchema(option) {
         return { type: 'integer', ...(option.min === undefined ? {} : { minimum: option.min }), maximum: Number.MAX_SAFE_INTEGER };
       case 'duration':
         // Whole seconds as a YAML number are a duration too ("timeout: 30").
-        return { anyOf: [{ type: 'string', pattern: DURATION }, { type: 'number', minimum: 0 }] };
+        return {
+          anyOf: [
+            { type: 'string', pattern: DURATION },
+            { type: 'number', minimum: 0 },
+          ],
+        };
       case 'size':
         // A YAML integer renders without an exponent (the chart's envValue).
-        return { anyOf: [{ type: 'string', pattern: SIZE }, { type: 'integer', minimum: 0 }] };
+        return {
+          anyOf: [
+            { type: 'string', pattern: SIZE },
+            { type: 'integer', minimum: 0 },
+          ],
+        };
       case 'mode':
         // A string: unquoted 0440 is YAML octal, the number 288, and must fail here, not in the pod.
         // What the tools accept: three octal digits, up to two leading zeros, nothing above 0777 (no setuid).

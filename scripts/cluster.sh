@@ -396,7 +396,7 @@ import_images() {
     index=$(tar -xOf "$archive" index.json) || die "$archive has no index.json: is it an OCI archive of \`make images\`?"
     name=$(sed -n 's/.*"org.opencontainers.image.ref.name":"\([^"]*\)".*/\1/p' <<<"$index")
     digest=$(grep -o '"digest":"sha256:[0-9a-f]*"' <<<"$index" | head -n 1 | cut -d'"' -f4)
-    [ -n "$name" ] && [ -n "$digest" ] || die "$archive: no image name or digest in its index.json"
+    if [ -z "$name" ] || [ -z "$digest" ]; then die "$archive: no image name or digest in its index.json"; fi
     if ctr images ls "name==docker.io/$name" | grep "$digest" >/dev/null; then
       current+=("docker.io/$name")
       continue
@@ -433,7 +433,7 @@ remove_chain() {
   while read -r rule; do
     # shellcheck disable=SC2086  # a rule as iptables-save prints it: words without quoting that matters here
     eval "$ipt -w -t $table -D ${rule#-A }" 2>/dev/null || true
-  done < <($ipt-save -t "$table" | grep -E -- "^-A [^ ]+ .*-j $chain( |$)" | grep -v -- "^-A $chain ")
+  done < <("${ipt}-save" -t "$table" | grep -E -- "^-A [^ ]+ .*-j $chain( |$)" | grep -v -- "^-A $chain ")
   $ipt -w -t "$table" -F "$chain" 2>/dev/null || true
   $ipt -w -t "$table" -X "$chain" 2>/dev/null || log "could not remove the $ipt chain $chain in table $table"
 }
@@ -536,6 +536,7 @@ kill_pod_processes() {
   [ -n "$pids" ] || return 0
   # shellcheck disable=SC2086
   kill -9 $pids 2>/dev/null || true
+  # shellcheck disable=SC2016  # expanded by eval, at each try
   wait_until 10 eval '[ -z "$(find /sys/fs/cgroup/*/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null)" ]' \
     || log "some pod processes outlived SIGKILL: $(find /sys/fs/cgroup/*/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')"
 }

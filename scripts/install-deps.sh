@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
   libdeflate-tools                        # images: libdeflate-gzip -12 compresses the layers (pinned 1.14)
   python3-venv curl ca-certificates       # moto's venv, readiness probes
   time                                    # /usr/bin/time: peak memory of the reference tools in benchmarks
+  shellcheck                              # make lint: the scripts (scripts/, .ci/run)
 )
 
 # shellcheck source=lib/log.sh

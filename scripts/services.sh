@@ -60,7 +60,7 @@ EOF
 
 # ---- readiness probes (they log in, so a foreign server on the same port does not count) ----
 pg_answers() { PGCONNECT_TIMEOUT=3 psql "$pg_url" -XAtqc 'select 1' >/dev/null 2>&1; }
-redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p $REDIS_PORT ping 2>/dev/null)" = PONG ]; }
+redis_answers() { [ "$(REDISCLI_AUTH=$REDIS_PASSWORD timeout 3 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 mariadb_answers() {
   MYSQL_PWD=$MARIADB_PASSWORD timeout 3 mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -u "$MARIADB_USER" \
     -Ne 'select 1' "$MARIADB_DB" >/dev/null 2>&1
@@ -83,7 +83,7 @@ pg_log="$pg_base/postgres.log"
 
 start_pg() {
   if pg_answers; then log "PostgreSQL already answers on 127.0.0.1:$PG_PORT (reused)"; return 0; fi
-  ! port_taken $PG_PORT || wait_until 30 pg_answers \
+  ! port_taken "$PG_PORT" || wait_until 30 pg_answers \
     || die "port $PG_PORT is taken by something that does not accept $PG_USER's login; stop it (see $pg_log if it is ours)"
   [ -x "$PG_BIN/postgres" ] || die "$PG_BIN/postgres not found: run scripts/install-deps.sh"
   if [ -f "$pg_data/postmaster.pid" ] && as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
@@ -104,9 +104,9 @@ EOF
   # 9>&-: the server must not inherit our lock, or the next services.sh would wait forever.
   as_pg_user "$PG_BIN/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $PG_PORT" -w -t 60 start </dev/null >/dev/null 9>&- \
     || die "PostgreSQL did not start within 60s, see $pg_log"
-  if [ "$(PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p $PG_PORT -U $PG_USER -d postgres -Atqc \
+  if [ "$(PGPASSWORD=$PG_PASSWORD psql -X -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -Atqc \
       "select count(*) from pg_database where datname = '$PG_DB'")" = 0 ]; then
-    PGPASSWORD=$PG_PASSWORD createdb -h 127.0.0.1 -p $PG_PORT -U $PG_USER "$PG_DB"
+    PGPASSWORD=$PG_PASSWORD createdb -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" "$PG_DB"
   fi
   wait_until 30 pg_answers || die "PostgreSQL started but $PG_USER cannot query $PG_DB, see $pg_log"
 }
@@ -122,7 +122,7 @@ redis_dir="$state/redis"
 
 start_redis() {
   if redis_answers; then log "Redis already answers on 127.0.0.1:$REDIS_PORT (reused)"; return 0; fi
-  ! port_taken $REDIS_PORT || die "port $REDIS_PORT is taken by something that does not answer PING with our password"
+  ! port_taken "$REDIS_PORT" || die "port $REDIS_PORT is taken by something that does not answer PING with our password"
   command -v redis-server >/dev/null || die "redis-server not found: run scripts/install-deps.sh"
   redis_config "$redis_dir" "$REDIS_PORT" "$REDIS_PASSWORD"
   log "starting Redis on 127.0.0.1:$REDIS_PORT (log: $redis_dir/redis.log)"
@@ -170,13 +170,14 @@ moto_log="$state/moto.log"
 
 start_moto() {
   if moto_answers; then log "moto already answers on $moto_url (reused)"; return 0; fi
-  ! port_taken $MOTO_PORT || die "port $MOTO_PORT is taken by something that is not a moto server"
+  ! port_taken "$MOTO_PORT" || die "port $MOTO_PORT is taken by something that is not a moto server"
   [ -x "$MOTO" ] || die "$MOTO not found: run scripts/install-deps.sh"
   log "starting moto on $moto_url (log: $moto_log)"
-  setsid "$MOTO" -H 127.0.0.1 -p $MOTO_PORT </dev/null >>"$moto_log" 2>&1 9>&- &
+  setsid "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >>"$moto_log" 2>&1 9>&- &
   local pid=$!
   echo "$pid" >"$moto_pidfile"
   # Stop waiting as soon as it answers or has exited (a port taken meanwhile, a broken venv).
+  # shellcheck disable=SC2317  # called by wait_until
   moto_answers_or_exited() { moto_answers || ! kill -0 "$pid" 2>/dev/null; }
   wait_until 60 moto_answers_or_exited || die "moto did not answer within 60s, see $moto_log"
   kill -0 "$pid" 2>/dev/null || die "moto exited at start, see $moto_log"

@@ -46,7 +46,11 @@ export function watchContainerd(address: string): EventLog {
       if (topic === '/containers/create') {
         const labels = labelsOf(id);
         const sandbox = labels['io.cri-containerd.kind'] === 'sandbox';
-        byId.set(id, { pod: labels['io.kubernetes.pod.name'] ?? '?', name: sandbox ? '(sandbox)' : (labels['io.kubernetes.container.name'] ?? '?'), created: at });
+        byId.set(id, {
+          pod: labels['io.kubernetes.pod.name'] ?? '?',
+          name: sandbox ? '(sandbox)' : (labels['io.kubernetes.container.name'] ?? '?'),
+          created: at,
+        });
       } else {
         const times = byId.get(id);
         if (times && topic === '/tasks/start') times.started = at;

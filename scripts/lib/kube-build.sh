@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/cluster.sh: the Kubernetes binaries built from the Go module proxy, and the pod sandbox
 # ("pause") image built from source, both cached under .cache/kubernetes/<version>/ (never committed).
 # Expects: root, KUBE_VERSION (v1.35.4), log and die (scripts/lib/log.sh), require_go (scripts/lib/go.sh).
@@ -8,6 +9,7 @@
 # release builds the very same sources.
 
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+# shellcheck disable=SC2154  # root: set by the script that sources this file
 kube_cache="$root/.cache/kubernetes/$KUBE_VERSION"
 kube_bin="$kube_cache/bin"
 

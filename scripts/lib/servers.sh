@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/services.sh and scripts/demo.sh: Debian's PostgreSQL 15 and Redis from directories of
 # our own, on loopback, also when we are root.
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -78,6 +79,7 @@ CONF
 }
 
 # Debian's MariaDB 10.11: the server refuses to run as root, so as root it runs as the `mysql` system user.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 MARIADBD=/usr/sbin/mariadbd
 if [ "$(id -u)" -eq 0 ]; then MARIADB_RUN_AS=mysql; else MARIADB_RUN_AS=; fi
 

@@ -17,7 +17,17 @@ describe('chart READMEs', () => {
 
   it('lists every documented value', () => {
     const readme = readFileSync(join(repoRoot, 'charts', 'init-toolkit', 'README.md'), 'utf8');
-    for (const key of ['image.registry', 'volumes.secrets.sizeLimit', 'steps', 'workloads', 'toolDefaults.render-config.mounts', 'toolDefaults.copy-secrets.settings', 'serviceAccount.roleArn', 'commonLabels', 'configMaps.annotations']) {
+    for (const key of [
+      'image.registry',
+      'volumes.secrets.sizeLimit',
+      'steps',
+      'workloads',
+      'toolDefaults.render-config.mounts',
+      'toolDefaults.copy-secrets.settings',
+      'serviceAccount.roleArn',
+      'commonLabels',
+      'configMaps.annotations',
+    ]) {
       assert.match(readme, new RegExp(`\\| \`${key.replace(/\./g, '\\.')}\` \\|`), key);
     }
   });

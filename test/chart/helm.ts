@@ -98,7 +98,11 @@ export function schemaDir(): string {
 /** kubeconform, strict, offline: only the schemas derived from the pinned Kubernetes release. */
 export function kubeconform(manifests: string): Run {
   const location = join(schemaDir(), '..', '{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}', '{{ .ResourceKind }}{{ .KindSuffix }}.json');
-  return run(goTool('kubeconform'), ['-strict', '-summary', '-output', 'text', '-kubernetes-version', KUBE_VERSION, '-schema-location', location, '-'], manifests);
+  return run(
+    goTool('kubeconform'),
+    ['-strict', '-summary', '-output', 'text', '-kubernetes-version', KUBE_VERSION, '-schema-location', location, '-'],
+    manifests,
+  );
 }
 
 /** The upstream Pod Security admission checks, profile restricted. */

@@ -15,7 +15,11 @@ describe('RBAC of k8s:// targets', () => {
   it('renders a Role per namespace with get of the named Jobs and Deployments and list of pods and EndpointSlices, nothing more', () => {
     const objects = parseManifests(render(exampleChart(), ['k8s-targets.yaml']));
     const roles = byPlace(ofKind(objects, 'Role'));
-    assert.deepEqual(Object.keys(roles).sort(), ['apps/demo-example-app-wait-for-db', 'batch/demo-example-app-export-wait-for-db', 'data/demo-example-app-wait-for-db']);
+    assert.deepEqual(Object.keys(roles).sort(), [
+      'apps/demo-example-app-wait-for-db',
+      'batch/demo-example-app-export-wait-for-db',
+      'data/demo-example-app-wait-for-db',
+    ]);
     assert.deepEqual(roles['apps/demo-example-app-wait-for-db']!.rules, [
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'], resourceNames: ['db-migrate', 'db-schema', 'db-seed'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], resourceNames: ['api'] },
@@ -25,7 +29,9 @@ describe('RBAC of k8s:// targets', () => {
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
     ]);
-    assert.deepEqual(roles['batch/demo-example-app-export-wait-for-db']!.rules, [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'], resourceNames: ['export-prepare'] }]);
+    assert.deepEqual(roles['batch/demo-example-app-export-wait-for-db']!.rules, [
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'], resourceNames: ['export-prepare'] },
+    ]);
   });
 
   it('binds each Role to the pod service account in the release namespace', () => {
@@ -46,7 +52,12 @@ describe('RBAC of k8s:// targets', () => {
     const onlyDeployment = parseManifests(render(exampleChart(), ['k8s-targets.yaml'], ['initToolkit.workloads.export.steps.wait-export=null']));
     assert.equal(podSpec(onlyDeployment).automountServiceAccountToken, true);
     assert.equal(cronPod(onlyDeployment).automountServiceAccountToken, undefined);
-    assert.deepEqual(ofKind(onlyDeployment, 'Role').map((r) => r.metadata.namespace).sort(), ['apps', 'data']);
+    assert.deepEqual(
+      ofKind(onlyDeployment, 'Role')
+        .map((r) => r.metadata.namespace)
+        .sort(),
+      ['apps', 'data'],
+    );
   });
 
   it('without k8s:// targets: no Role, no RoleBinding, the token left as the service account says', () => {

@@ -39,8 +39,14 @@ describe('the recipes of docs/chart-recipes.md', () => {
   it('only one tool: the Deployment renders its config, mounts only the config volume and its templates', () => {
     const pod = find(objects, 'Deployment').spec.template.spec;
     assert.deepEqual(names(pod.initContainers), ['config']);
-    assert.deepEqual(pod.volumes.map((v: Obj) => v.name), ['init-config', 'init-templates-config']);
-    assert.deepEqual(pod.containers[0].volumeMounts.map((m: Obj) => m.mountPath), ['/config']);
+    assert.deepEqual(
+      pod.volumes.map((v: Obj) => v.name),
+      ['init-config', 'init-templates-config'],
+    );
+    assert.deepEqual(
+      pod.containers[0].volumeMounts.map((m: Obj) => m.mountPath),
+      ['/config'],
+    );
   });
 
   it('a pre-install migration Job: its ConfigMaps are hooks created before it, its steps wait and copy the secret', () => {
@@ -50,11 +56,17 @@ describe('the recipes of docs/chart-recipes.md', () => {
     assert.deepEqual(names(pod.initContainers), ['wait-db', 'secrets']);
     const configMap = find(objects, 'ConfigMap', '-migrate-step-config');
     assert.equal(configMap.metadata.annotations['helm.sh/hook'], 'pre-install,pre-upgrade');
-    assert.ok(Number(configMap.metadata.annotations['helm.sh/hook-weight']) < Number(job.metadata.annotations['helm.sh/hook-weight']), 'the ConfigMap is created before the Job');
+    assert.ok(
+      Number(configMap.metadata.annotations['helm.sh/hook-weight']) < Number(job.metadata.annotations['helm.sh/hook-weight']),
+      'the ConfigMap is created before the Job',
+    );
     assert.equal(find(objects, 'ConfigMap', '-config-templates').metadata.annotations, undefined, "the Deployment's ConfigMap is no hook");
     const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName) as Obj;
     assert.ok(account, 'the Job runs as a service account of its own');
-    assert.ok(Number(account.metadata.annotations['helm.sh/hook-weight']) < Number(configMap.metadata.annotations['helm.sh/hook-weight']), 'which exists before the Job (a hook, first)');
+    assert.ok(
+      Number(account.metadata.annotations['helm.sh/hook-weight']) < Number(configMap.metadata.annotations['helm.sh/hook-weight']),
+      'which exists before the Job (a hook, first)',
+    );
     assert.equal(account.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/api-init');
     assert.ok(pod.volumes.some((v: Obj) => v.name === 'rds-ca'));
   });
@@ -63,7 +75,10 @@ describe('the recipes of docs/chart-recipes.md', () => {
     const set = find(objects, 'StatefulSet', '-search');
     const pod = set.spec.template.spec;
     assert.deepEqual(names(pod.initContainers), ['wait-cache', 'dictionary']);
-    assert.deepEqual(pod.volumes.map((v: Obj) => v.name), ['init-data']);
+    assert.deepEqual(
+      pod.volumes.map((v: Obj) => v.name),
+      ['init-data'],
+    );
     assert.equal(set.spec.volumeClaimTemplates[0].metadata.name, 'index');
   });
 

@@ -72,7 +72,11 @@ describe('the example: named steps', () => {
       'init-templates-config': { path: '/templates', readOnly: true },
     });
     const app = mountsOf(container(spec, 'app'));
-    for (const [volume, path] of [['init-secrets', '/secrets'], ['init-data', '/data'], ['init-config', '/config']]) {
+    for (const [volume, path] of [
+      ['init-secrets', '/secrets'],
+      ['init-data', '/data'],
+      ['init-config', '/config'],
+    ]) {
       assert.deepEqual(app[volume!], { path, readOnly: true }, volume);
     }
   });
@@ -106,7 +110,11 @@ describe('the example: named steps', () => {
     assert.deepEqual(volumes['init-data'].emptyDir, { sizeLimit: '1Gi' });
     assert.deepEqual(volumes['init-config'].emptyDir, { sizeLimit: '16Mi' });
     assert.equal(volumes['init-templates-config'].configMap.name, 'demo-example-app-config-templates');
-    assert.equal(Object.keys(volumes).some((name) => name.startsWith('init-tool-config')), false, 'no step config volume without config');
+    assert.equal(
+      Object.keys(volumes).some((name) => name.startsWith('init-tool-config')),
+      false,
+      'no step config volume without config',
+    );
   });
 
   it('renders the templates ConfigMap and a helm test hook pod', () => {
@@ -123,11 +131,18 @@ describe('a second workload in the same chart (the CronJob)', () => {
     const objects = parseManifests(render(chart, [], ['initToolkit.workloads.export.steps.data.config.jobs[0].source=s3://b/k.csv']));
     const pod = cronPod(objects);
     assert.deepEqual(names(pod.initContainers), ['data']);
-    assert.deepEqual(pod.volumes.map((v: Obj) => v.name), ['init-data', 'init-step-config-data', 'app-code']);
+    assert.deepEqual(
+      pod.volumes.map((v: Obj) => v.name),
+      ['init-data', 'init-step-config-data', 'app-code'],
+    );
     assert.deepEqual(mountsOf(container(pod, 'report')), { 'init-data': { path: '/data', readOnly: true }, 'app-code': { path: '/example', readOnly: true } });
     assert.equal(pod.volumes.find((v: Obj) => v.name === 'init-step-config-data').configMap.name, 'demo-example-app-export-step-config');
     assert.ok(find(objects, 'ConfigMap', '-export-step-config').data['data.yaml'].includes('s3://b/k.csv'));
-    assert.equal(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'demo-example-app-step-config').length, 0, 'the Deployment has no step config');
+    assert.equal(
+      objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'demo-example-app-step-config').length,
+      0,
+      'the Deployment has no step config',
+    );
     assert.notEqual(find(objects, 'CronJob').spec.jobTemplate.spec.template.metadata.annotations['checksum/init-toolkit'], checksum(objects));
   });
 });
@@ -152,7 +167,9 @@ describe('full production-like values', () => {
     assert.equal(env.WAIT_FOR_DB_ATTEMPT_TIMEOUT, '3s');
     assert.equal(env.LOG_LEVEL, 'debug');
     assert.equal(env.AWS_REGION, undefined, 'wait-for-db does not call AWS');
-    assert.deepEqual(container(spec, 'wait-db').env.find((e: Obj) => e.name === 'DB_PASSWORD').valueFrom, { secretKeyRef: { name: 'app-db', key: 'password' } });
+    assert.deepEqual(container(spec, 'wait-db').env.find((e: Obj) => e.name === 'DB_PASSWORD').valueFrom, {
+      secretKeyRef: { name: 'app-db', key: 'password' },
+    });
     const secretsEnv = envOf(container(spec, 'secrets'));
     assert.equal(secretsEnv.COPY_SECRETS_STRIP_PREFIX, 'true');
     assert.equal(secretsEnv.COPY_SECRETS_TAG, 'team=payments\nenv=prod');
@@ -247,7 +264,10 @@ describe('order and selection', () => {
     const objects = parseManifests(render(chart, ['minimal.yaml']));
     const spec = podSpec(objects);
     assert.deepEqual(names(spec.initContainers), ['wait-db']);
-    assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['app-code']);
+    assert.deepEqual(
+      spec.volumes.map((v: Obj) => v.name),
+      ['app-code'],
+    );
     assert.deepEqual(mountsOf(container(spec, 'app')), { 'app-code': { path: '/example', readOnly: true } });
     assert.equal(spec.serviceAccountName, 'default');
     assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment']);
@@ -257,12 +277,29 @@ describe('order and selection', () => {
     const objects = parseManifests(render(chart, ['no-steps.yaml']));
     const spec = podSpec(objects);
     assert.equal('initContainers' in spec, false);
-    assert.deepEqual(spec.volumes.map((v: Obj) => v.name), ['app-code']);
+    assert.deepEqual(
+      spec.volumes.map((v: Obj) => v.name),
+      ['app-code'],
+    );
     assert.equal('initContainers' in cronPod(objects), false);
   });
 
   it('runs several steps of one tool that write one volume into subdirectories', () => {
-    const spec = podSpec(parseManifests(render(chart, [], ['initToolkit.steps.more-secrets.tool=copy-secrets', 'initToolkit.steps.more-secrets.mounts.secrets.flag=out', 'initToolkit.steps.more-secrets.mounts.secrets.write=true', 'initToolkit.steps.more-secrets.mounts.secrets.path=more', 'initToolkit.steps.more-secrets.settings.secrets[0]=app/more'])));
+    const spec = podSpec(
+      parseManifests(
+        render(
+          chart,
+          [],
+          [
+            'initToolkit.steps.more-secrets.tool=copy-secrets',
+            'initToolkit.steps.more-secrets.mounts.secrets.flag=out',
+            'initToolkit.steps.more-secrets.mounts.secrets.write=true',
+            'initToolkit.steps.more-secrets.mounts.secrets.path=more',
+            'initToolkit.steps.more-secrets.settings.secrets[0]=app/more',
+          ],
+        ),
+      ),
+    );
     assert.equal(envOf(container(spec, 'more-secrets')).COPY_SECRETS_OUT, '/secrets/more');
     assert.deepEqual(mountsOf(container(spec, 'more-secrets')), { 'init-secrets': { path: '/secrets', readOnly: false } });
   });
@@ -290,7 +327,10 @@ describe('names and labels that must not meet', () => {
   });
 
   it('commonLabels never replace a selector label of the pods', () => {
-    const deployment = find(parseManifests(render(chart, [], ['initToolkit.commonLabels.app\\.kubernetes\\.io/name=other', 'initToolkit.commonLabels.team=payments'])), 'Deployment');
+    const deployment = find(
+      parseManifests(render(chart, [], ['initToolkit.commonLabels.app\\.kubernetes\\.io/name=other', 'initToolkit.commonLabels.team=payments'])),
+      'Deployment',
+    );
     assert.equal(deployment.spec.template.metadata.labels['app.kubernetes.io/name'], 'example-app');
     assert.equal(deployment.spec.template.metadata.labels.team, 'payments');
     assert.deepEqual(deployment.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'example-app', 'app.kubernetes.io/instance': 'demo' });
@@ -308,7 +348,15 @@ describe('a consumer without the alias', () => {
       writeFileSync(valuesYaml, readFileSync(valuesYaml, 'utf8').replace(/^initToolkit:/m, 'init-toolkit:'));
       const schema = join(chartDir, 'values.schema.json');
       writeFileSync(schema, readFileSync(schema, 'utf8').replace('"initToolkit": { "type": "object" }', '"init-toolkit": { "type": "object" }'));
-      const result = run(goTool('helm'), ['template', 'demo', chartDir, '--kube-version', KUBE_VERSION, '--set', 'init-toolkit.steps.wait-db.settings.timeout=7s']);
+      const result = run(goTool('helm'), [
+        'template',
+        'demo',
+        chartDir,
+        '--kube-version',
+        KUBE_VERSION,
+        '--set',
+        'init-toolkit.steps.wait-db.settings.timeout=7s',
+      ]);
       assert.equal(result.status, 0, result.stderr);
       const spec = podSpec(parseManifests(result.stdout));
       assert.deepEqual(names(spec.initContainers), ['wait-cache', 'wait-db', 'secrets', 'data', 'config']);
@@ -325,8 +373,21 @@ describe('render errors name the problem', () => {
     ['a dependency cycle', ['initToolkit.steps.secrets.dependsOn[0]=config'], /cycle among the steps config, secrets/],
     ['a setting that clashes with a mount', ['initToolkit.steps.secrets.settings.out=/tmp'], /steps\.secrets sets COPY_SECRETS_OUT twice/],
     ['render-config without templates', ['initToolkit.steps.config.templates=null'], /steps\.config \(render-config\) has no templates/],
-    ['two steps writing one volume at one path', ['initToolkit.steps.more.tool=copy-secrets'], /steps more and secrets both write the secrets volume at "\/": give one of them mounts\.secrets\.path/],
-    ['a ConfigMap name two workloads would share', ['initToolkit.steps.export-config.tool=render-config', 'initToolkit.steps.export-config.templates.files.a=b', 'initToolkit.workloads.export.steps.config.tool=render-config', 'initToolkit.workloads.export.steps.config.templates.files.a=b'], /steps and workloads\.export would both create the ConfigMap demo-example-app-export-config-templates/],
+    [
+      'two steps writing one volume at one path',
+      ['initToolkit.steps.more.tool=copy-secrets'],
+      /steps more and secrets both write the secrets volume at "\/": give one of them mounts\.secrets\.path/,
+    ],
+    [
+      'a ConfigMap name two workloads would share',
+      [
+        'initToolkit.steps.export-config.tool=render-config',
+        'initToolkit.steps.export-config.templates.files.a=b',
+        'initToolkit.workloads.export.steps.config.tool=render-config',
+        'initToolkit.workloads.export.steps.config.templates.files.a=b',
+      ],
+      /steps and workloads\.export would both create the ConfigMap demo-example-app-export-config-templates/,
+    ],
     ['a mount path that climbs out (..)', ['initToolkit.steps.secrets.mounts.secrets.path=..'], /mounts\/secrets\/path/],
     ['a label value the API refuses', ['initToolkit.commonLabels.team=a b'], /commonLabels\/team/],
     ['the values of 0.1 (tools.*)', ['initToolkit.tools.wait-for-db.enabled=true'], /initToolkit\.tools was replaced by initToolkit\.steps in 0\.2\.0/],

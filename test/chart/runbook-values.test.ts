@@ -20,7 +20,9 @@ describe("the runbook's values pin every init container by digest", () => {
       writeFileSync(file, values);
       const result = run(goTool('helm'), ['template', 'demo', exampleChart(), '--kube-version', KUBE_VERSION, '--values', file]);
       assert.equal(result.status, 0, result.stderr);
-      const pods = parseManifests(result.stdout).flatMap((o: Obj) => (o.kind === 'Deployment' ? [o.spec.template.spec] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : []));
+      const pods = parseManifests(result.stdout).flatMap((o: Obj) =>
+        o.kind === 'Deployment' ? [o.spec.template.spec] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : [],
+      );
       const images = pods.flatMap((pod: Obj) => (pod.initContainers ?? []).map((c: Obj) => c.image as string));
       assert.ok(images.length > 0);
       for (const image of images) assert.match(image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/init-toolkit\/[a-z-]+@sha256:[0-9a-f]{64}$/, image);

@@ -9,7 +9,10 @@ import { chartsCopy, envOf, goTool, KUBE_VERSION, type Obj, parseManifests, podS
 
 const script = join(repoRoot, 'scripts', 'chart-schema.mjs');
 const { NOT_SETTINGS, TOOLS } = (await import(script)) as { NOT_SETTINGS: string[]; TOOLS: string[] };
-const settings = (JSON.parse(readFileSync(join(repoRoot, 'charts', 'init-toolkit', 'values.schema.json'), 'utf8')) as Obj).$defs.settings as Record<string, Obj>;
+const settings = (JSON.parse(readFileSync(join(repoRoot, 'charts', 'init-toolkit', 'values.schema.json'), 'utf8')) as Obj).$defs.settings as Record<
+  string,
+  Obj
+>;
 
 let charts: { dir: string; cleanup: () => void };
 before(() => {
@@ -30,7 +33,9 @@ function help(tool: string): { flags: string[]; positional: string | undefined }
 /** The flags of docs/<tool>.md's table (`| \`--flag ...\` |` rows). */
 function docFlags(tool: string): string[] {
   const docs = readFileSync(join(repoRoot, 'docs', `${tool}.md`), 'utf8');
-  return [...new Set([...docs.matchAll(/^\| `--([a-z][a-z0-9-]*)/gm)].map((m) => m[1] as string))].filter((f) => !NOT_SETTINGS.includes(f) && f !== 'help' && f !== 'version').sort();
+  return [...new Set([...docs.matchAll(/^\| `--([a-z][a-z0-9-]*)/gm)].map((m) => m[1] as string))]
+    .filter((f) => !NOT_SETTINGS.includes(f) && f !== 'help' && f !== 'version')
+    .sort();
 }
 
 function lint(values: string): { status: number; output: string } {
@@ -40,7 +45,7 @@ function lint(values: string): { status: number; output: string } {
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-describe('the steps\' settings schema, from the tools\' specs', () => {
+describe("the steps' settings schema, from the tools' specs", () => {
   it('is current (scripts/chart-schema.mjs --check)', () => {
     const result = run(process.execPath, [script, '--check']);
     assert.equal(result.status, 0, result.stderr);
@@ -73,7 +78,8 @@ describe('the steps\' settings schema, from the tools\' specs', () => {
   }
 
   it('accepts the forms the tools read, and renders them as the tools expect', () => {
-    const values = 'initToolkit:\n  steps:\n    data:\n      settings:\n        max-source-bytes: 1073741824\n        max-total-bytes: 2GiB\n        timeout: 90\n    secrets:\n      settings:\n        mode: "0440"\n        strip-prefix: true\n';
+    const values =
+      'initToolkit:\n  steps:\n    data:\n      settings:\n        max-source-bytes: 1073741824\n        max-total-bytes: 2GiB\n        timeout: 90\n    secrets:\n      settings:\n        mode: "0440"\n        strip-prefix: true\n';
     assert.equal(lint(values).status, 0, lint(values).output);
     const file = join(charts.dir, 'ok-values.yaml');
     writeFileSync(file, values);

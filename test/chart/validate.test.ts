@@ -14,7 +14,17 @@ after(() => charts.cleanup());
 
 // The e2e values add hostNetwork (podman needs it to reach the test services), which the restricted
 // profile forbids by design, so they are validated against the schemas but not against PSS.
-const valueSets: string[][] = [[], ['full.yaml'], ['reordered.yaml'], ['existing-templates.yaml'], ['minimal.yaml'], ['no-steps.yaml'], ['pull-secrets.yaml'], ['k8s-targets.yaml'], ['combined.yaml']];
+const valueSets: string[][] = [
+  [],
+  ['full.yaml'],
+  ['reordered.yaml'],
+  ['existing-templates.yaml'],
+  ['minimal.yaml'],
+  ['no-steps.yaml'],
+  ['pull-secrets.yaml'],
+  ['k8s-targets.yaml'],
+  ['combined.yaml'],
+];
 
 describe('Kubernetes schemas (strict, offline)', () => {
   for (const values of valueSets) {
@@ -26,7 +36,10 @@ describe('Kubernetes schemas (strict, offline)', () => {
   }
 
   it('rejects an unknown field (the check can fail)', () => {
-    const manifests = render(join(charts.dir, 'example-app')).replace('terminationMessagePolicy: FallbackToLogsOnError', 'terminationMessagePolicy: FallbackToLogsOnError\n          terminationMesagePath: /x');
+    const manifests = render(join(charts.dir, 'example-app')).replace(
+      'terminationMessagePolicy: FallbackToLogsOnError',
+      'terminationMessagePolicy: FallbackToLogsOnError\n          terminationMesagePath: /x',
+    );
     const result = kubeconform(manifests);
     assert.notEqual(result.status, 0);
     assert.match(result.stdout, /additional properties 'terminationMesagePath' not allowed/);

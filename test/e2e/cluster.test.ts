@@ -14,7 +14,6 @@ import { releases as createReleases, type Releases } from './releases.ts';
 import { assertNeverStarted, assertNoLeak, logsOf, statusOf } from './pod-status.ts';
 import { podValues, STEPS } from './values.ts';
 
-
 let cluster: Cluster;
 let fixtures: Fixtures;
 let releases: Releases;
@@ -59,7 +58,10 @@ describe('the example chart on the real cluster', () => {
 
     // The kubelet ran exactly the chart's init containers, in this order, each to exit 0, one after another.
     const inits = pod.status.initContainerStatuses as Obj[];
-    assert.deepEqual(inits.map((s) => s.name), STEPS);
+    assert.deepEqual(
+      inits.map((s) => s.name),
+      STEPS,
+    );
     for (const status of inits) {
       assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
       assert.equal(status.state.terminated.reason, 'Completed');
@@ -69,7 +71,10 @@ describe('the example chart on the real cluster', () => {
     for (let i = 1; i < inits.length; i++) {
       const previous = inits[i - 1]!.state.terminated;
       const current = inits[i]!.state.terminated;
-      assert.ok(time(previous.finishedAt) <= time(current.startedAt), `${inits[i]!.name} started (${current.startedAt}) before ${inits[i - 1]!.name} finished (${previous.finishedAt})`);
+      assert.ok(
+        time(previous.finishedAt) <= time(current.startedAt),
+        `${inits[i]!.name} started (${current.startedAt}) before ${inits[i - 1]!.name} finished (${previous.finishedAt})`,
+      );
     }
     const app = statusOf(pod, 'app');
     assert.ok(app.state.running, `the app is not running: ${JSON.stringify(app.state)}`);
@@ -77,7 +82,10 @@ describe('the example chart on the real cluster', () => {
     assert.ok(time(inits.at(-1)!.state.terminated.finishedAt) <= time(app.state.running.startedAt), 'the app started before render-config finished');
 
     // What the app found, through its own endpoint (hostNetwork: it listens on the node).
-    const found = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as { ready: boolean; found: Record<string, { files: Array<{ path: string; mode: string }> }> };
+    const found = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as {
+      ready: boolean;
+      found: Record<string, { files: Array<{ path: string; mode: string }> }>;
+    };
     assert.equal(found.ready, true, JSON.stringify(found));
 
     // The kubelet's emptyDir with medium: Memory is a tmpfs, read-only in the app; the secret is there.
@@ -97,7 +105,13 @@ describe('the example chart on the real cluster', () => {
     // The CSV from S3, checked and converted to NDJSON by the job in the generated config file.
     assert.match(logsOf(cluster, namespace, pod, 'data'), /"job":"job 1 \(\/etc\/init-toolkit\/data\.yaml jobs\[0\]\)"/);
     const ndjson = inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))");
-    assert.deepEqual(ndjson.trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
+    assert.deepEqual(
+      ndjson
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      COUNTRIES,
+    );
     // The config rendered from the template, the secrets and an env var.
     assert.deepEqual(JSON.parse(inApp("process.stdout.write(require('fs').readFileSync('/config/app.json'))")), {
       service: `example-${fixtures.id}`,
@@ -129,10 +143,18 @@ describe('the example chart on the real cluster', () => {
     }
     assert.equal(job.status?.succeeded, 1, `the Job did not succeed: ${JSON.stringify(job.status)}`);
     const [pod] = kubectlJson(cluster, ['get', 'pods', '--namespace', namespace, '--selector', 'job-name=export-now']).items as Obj[];
-    assert.deepEqual((pod!.status.initContainerStatuses as Obj[]).map((c) => [c.name, c.state.terminated?.exitCode]), [['data', 0]]);
-    const report = parseLogs(logsOf(cluster, namespace, pod!, 'report')).find((line) => line.msg === 'report') as { found: Record<string, { files: Array<{ path: string }> }> };
+    assert.deepEqual(
+      (pod!.status.initContainerStatuses as Obj[]).map((c) => [c.name, c.state.terminated?.exitCode]),
+      [['data', 0]],
+    );
+    const report = parseLogs(logsOf(cluster, namespace, pod!, 'report')).find((line) => line.msg === 'report') as {
+      found: Record<string, { files: Array<{ path: string }> }>;
+    };
     assert.deepEqual(Object.keys(report.found), ['data'], 'the CronJob pod mounts only the volume its step fills');
-    assert.deepEqual(report.found.data!.files.map((f) => f.path), ['countries.ndjson', 'countries.ndjson.manifest.json']);
+    assert.deepEqual(
+      report.found.data!.files.map((f) => f.path),
+      ['countries.ndjson', 'countries.ndjson.manifest.json'],
+    );
   });
 
   it('a database password from a Kubernetes Secret (valueFrom.secretKeyRef), not in the URL: the wait step is ready, the password never shown', async () => {
@@ -143,7 +165,15 @@ describe('the example chart on the real cluster', () => {
       env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-db', key: 'password' } } }],
     };
     const { namespace } = install('pgsecret', values);
-    const created = kubectl(cluster, ['create', 'secret', 'generic', 'app-db', '--namespace', namespace, `--from-literal=password=${decodeURIComponent(pg.password)}`]);
+    const created = kubectl(cluster, [
+      'create',
+      'secret',
+      'generic',
+      'app-db',
+      '--namespace',
+      namespace,
+      `--from-literal=password=${decodeURIComponent(pg.password)}`,
+    ]);
     assert.equal(created.status, 0, created.stderr);
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     assert.equal(statusOf(pod, 'wait-db').state.terminated?.exitCode, 0);
@@ -158,7 +188,13 @@ describe('the example chart on the real cluster', () => {
       values.app.securityContext = { runAsUser: 1000 };
       if (mode) values.initToolkit.steps.secrets.settings.mode = mode;
       const { namespace } = install(suffix, values);
-      const pod = await waitForPod(cluster, namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? []).find((c: Obj) => c.name === 'app')?.state?.running), 120_000);
+      const pod = await waitForPod(
+        cluster,
+        namespace,
+        'the app running',
+        (p) => Boolean((p.status?.containerStatuses ?? []).find((c: Obj) => c.name === 'app')?.state?.running),
+        120_000,
+      );
       const id = execIn(cluster, namespace, pod.metadata.name, 'app', "process.stdout.write(`${process.getuid()} ${process.getgroups().join(',')}`)");
       return { id, read: execIn(cluster, namespace, pod.metadata.name, 'app', read) };
     };
@@ -180,10 +216,16 @@ describe('the example chart on the real cluster', () => {
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     // config's order (40) is below wait-cache's (60), but config waits for secrets, which waits for wait-db.
     const inits = pod.status.initContainerStatuses as Obj[];
-    assert.deepEqual(inits.map((s) => s.name), ['data', 'wait-db', 'secrets', 'config', 'wait-cache']);
+    assert.deepEqual(
+      inits.map((s) => s.name),
+      ['data', 'wait-db', 'secrets', 'config', 'wait-cache'],
+    );
     for (let i = 1; i < inits.length; i++) {
       assert.equal(inits[i - 1]!.state.terminated?.exitCode, 0);
-      assert.ok(time(inits[i - 1]!.state.terminated.finishedAt) <= time(inits[i]!.state.terminated.startedAt), `${inits[i]!.name} started before ${inits[i - 1]!.name} finished`);
+      assert.ok(
+        time(inits[i - 1]!.state.terminated.finishedAt) <= time(inits[i]!.state.terminated.startedAt),
+        `${inits[i]!.name} started before ${inits[i - 1]!.name} finished`,
+      );
     }
   });
 
@@ -214,7 +256,10 @@ describe('the example chart on the real cluster', () => {
 
   it('a missing secret: the secrets step (copy-secrets) exits 3 naming it, the app never starts; the pod backs off and succeeds once the secret exists', async (t) => {
     const missing = `${fixtures.id}/created-later`;
-    const { namespace } = install('nosecret', podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] }));
+    const { namespace } = install(
+      'nosecret',
+      podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] }),
+    );
     // The Deployment's pod (restartPolicy Always) restarts a failed init container with a back-off; the
     // failure is in state.terminated until the kubelet's next sync shows CrashLoopBackOff, then in lastState.
     let terminated: Obj | undefined;
@@ -250,7 +295,15 @@ describe('the example chart on the real cluster', () => {
     let terminated: Obj | undefined;
     const pod = await waitForPod(cluster, namespace, 'secrets terminated with exit 2', (p) => Boolean((terminated = terminatedWith(p, 'secrets', 2))));
     assert.match(String(terminated!.message), /the output volume is full \(ENOSPC\)/);
-    const mounts = kubectl(cluster, ['get', 'pod', '--namespace', namespace, pod.metadata.name, '-o', 'jsonpath={.spec.volumes[?(@.name=="init-secrets")].emptyDir}']);
+    const mounts = kubectl(cluster, [
+      'get',
+      'pod',
+      '--namespace',
+      namespace,
+      pod.metadata.name,
+      '-o',
+      'jsonpath={.spec.volumes[?(@.name=="init-secrets")].emptyDir}',
+    ]);
     assert.match(mounts.stdout, /"medium":"Memory"/);
     assertNeverStarted(pod, ['data', 'config', 'app']);
   });
@@ -275,11 +328,18 @@ describe('the example chart on the real cluster', () => {
     assert.deepEqual(findings(ok.warnings), [], ok.warnings);
     // The app listens on its pod's loopback only (APP_HOST): it runs, the kubelet's probe cannot reach it.
     const pod = await waitForPod(cluster, ok.namespace, 'the app running', (p) => Boolean((p.status?.containerStatuses ?? [])[0]?.state?.running));
-    for (const status of pod.status.initContainerStatuses as Obj[]) assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
-    assert.deepEqual((pod.status.initContainerStatuses as Obj[]).map((s) => s.name), ['data', 'config']);
+    for (const status of pod.status.initContainerStatuses as Obj[])
+      assert.equal(status.state.terminated?.exitCode, 0, `${status.name}: ${JSON.stringify(status.state)}`);
+    assert.deepEqual(
+      (pod.status.initContainerStatuses as Obj[]).map((s) => s.name),
+      ['data', 'config'],
+    );
     const jobs = JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/data/jobs.json'))"));
     assert.equal(jobs.jobs[0].name, 'jobs.json');
-    assert.deepEqual(JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/config/app.json'))")), { service: `example-${fixtures.id}` });
+    assert.deepEqual(
+      JSON.parse(execIn(cluster, ok.namespace, pod.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/config/app.json'))")),
+      { service: `example-${fixtures.id}` },
+    );
 
     // The same pod with a securityContext override: the API server refuses the ReplicaSet's pod.
     const values = offline();

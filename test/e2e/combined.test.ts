@@ -27,20 +27,35 @@ describe('combined: the five steps in one init container on the real cluster', (
     const { namespace } = releases.install('combined', combined(podValues(fixtures, { port })));
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
     const inits = pod.status.initContainerStatuses as Obj[];
-    assert.deepEqual(inits.map((s) => s.name), ['init-toolkit']);
+    assert.deepEqual(
+      inits.map((s) => s.name),
+      ['init-toolkit'],
+    );
     assert.equal(inits[0]!.state.terminated?.exitCode, 0, JSON.stringify(inits[0]!.state));
     assert.equal(inits[0]!.restartCount, 0);
 
     const logs = parseLogs(logsOf(cluster, namespace, pod, 'init-toolkit'));
     const summary = logs.at(-1) as { msg: string; steps: { step: string }[] };
     assert.equal(summary.msg, 'all 5 steps done');
-    assert.deepEqual(summary.steps.map((s) => s.step), STEPS);
-    assert.ok(logs.some((l) => l.step === 'data' && /\/etc\/init-toolkit\/data\/data\.yaml jobs\[0\]/.test(String(l.job))), 'the data step read its own config file');
+    assert.deepEqual(
+      summary.steps.map((s) => s.step),
+      STEPS,
+    );
+    assert.ok(
+      logs.some((l) => l.step === 'data' && /\/etc\/init-toolkit\/data\/data\.yaml jobs\[0\]/.test(String(l.job))),
+      'the data step read its own config file',
+    );
 
     const found = (await (await fetch(`http://127.0.0.1:${port}/found`)).json()) as { ready: boolean };
     assert.equal(found.ready, true, JSON.stringify(found));
     const inApp = (script: string): string => execIn(cluster, namespace, pod.metadata.name, 'app', script);
-    assert.deepEqual(inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))").trim().split('\n').map((line) => JSON.parse(line)), COUNTRIES);
+    assert.deepEqual(
+      inApp("process.stdout.write(require('fs').readFileSync('/data/countries.ndjson'))")
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      COUNTRIES,
+    );
     assert.deepEqual(JSON.parse(inApp("process.stdout.write(require('fs').readFileSync('/config/app.json'))")), {
       service: `example-${fixtures.id}`,
       database: { url: `postgres://app:${fixtures.dbPassword}@127.0.0.1:55432/toolkit` },
@@ -53,9 +68,14 @@ describe('combined: the five steps in one init container on the real cluster', (
   it('a missing secret: the pod status names the step and its tool with exit 3; once the secret exists the rerun over the filled volumes succeeds', async () => {
     const { cluster, fixtures, releases } = suite;
     const missing = `${fixtures.id}/combined-later`;
-    const { namespace } = releases.install('combined-nosecret', combined(podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] })));
+    const { namespace } = releases.install(
+      'combined-nosecret',
+      combined(podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, `${missing}?as=api_key`] })),
+    );
     let terminated: Obj | undefined;
-    const pod = await waitForPod(cluster, namespace, 'init-toolkit terminated with exit 3', (p) => Boolean((terminated = terminatedWith(p, 'init-toolkit', 3))));
+    const pod = await waitForPod(cluster, namespace, 'init-toolkit terminated with exit 3', (p) =>
+      Boolean((terminated = terminatedWith(p, 'init-toolkit', 3))),
+    );
     assert.match(String(terminated!.message), new RegExp(`^step secrets \\(copy-secrets\\): .*${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     assertNeverStarted(pod, ['app']);
     assertNoLeak(cluster, namespace, pod, ['init-toolkit'], [fixtures.dbPassword]);
@@ -66,6 +86,9 @@ describe('combined: the five steps in one init container on the real cluster', (
     const init = statusOf(ready, 'init-toolkit');
     assert.equal(init.state.terminated?.exitCode, 0);
     assert.ok(init.restartCount >= 1, 'the container ran again');
-    assert.equal(execIn(cluster, namespace, ready.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"), `late-${fixtures.id}`);
+    assert.equal(
+      execIn(cluster, namespace, ready.metadata.name, 'app', "process.stdout.write(require('fs').readFileSync('/secrets/api_key'))"),
+      `late-${fixtures.id}`,
+    );
   });
 });

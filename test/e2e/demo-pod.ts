@@ -32,8 +32,18 @@ function install(cluster: Cluster, chartDir: string, workDir: string, namespace:
   const valuesFile = join(workDir, `${namespace}.yaml`);
   writeFileSync(valuesFile, stringify(values));
   say(`  $ helm install example charts/example-app --namespace ${namespace} --create-namespace --values <demo values>`);
-  const result = helm(cluster, ['install', 'example', chartDir, '--namespace', namespace, '--create-namespace',
-    '--values', join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'), '--values', valuesFile]);
+  const result = helm(cluster, [
+    'install',
+    'example',
+    chartDir,
+    '--namespace',
+    namespace,
+    '--create-namespace',
+    '--values',
+    join(repoRoot, 'test', 'e2e', 'values', 'e2e.yaml'),
+    '--values',
+    valuesFile,
+  ]);
   if (result.status !== 0) throw new Error(`helm install failed: ${result.stderr.trim()}`);
 }
 
@@ -64,7 +74,9 @@ function narrateInitContainers(cluster: Cluster, namespace: string, pod: Obj): v
   (pod.status.initContainerStatuses as Obj[]).forEach((status, i) => {
     const terminated = status.state.terminated ?? status.lastState?.terminated;
     const seconds = terminated ? `${((Date.parse(terminated.finishedAt) - Date.parse(terminated.startedAt)) / 1000).toFixed(0)}s` : '';
-    const state = terminated ? `exit ${terminated.exitCode}, ${seconds}${status.restartCount ? `, restarted ${status.restartCount}x by the back-off` : ''}` : 'never started';
+    const state = terminated
+      ? `exit ${terminated.exitCode}, ${seconds}${status.restartCount ? `, restarted ${status.restartCount}x by the back-off` : ''}`
+      : 'never started';
     say(`  ${bold(`${i + 1}. ${status.name}`)}  (${state})`);
     if (!terminated) return;
     const logs = kubectl(cluster, ['logs', '--namespace', namespace, pod.metadata.name, '-c', status.name]).stdout;
@@ -82,10 +94,13 @@ async function narrateApp(cluster: Cluster, namespace: string, pod: Obj, port: n
   for (const [volume, { dir, files = [] }] of Object.entries(report.found)) {
     say(`       ${dir} (${volume}, read-only): ${files.map((f) => `${f.path} ${f.bytes} B ${f.mode}`).join(', ') || 'empty'}`);
   }
-  const read = (path: string): string => execIn(cluster, namespace, pod.metadata.name, 'app', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(path)}, 'utf8'))`);
+  const read = (path: string): string =>
+    execIn(cluster, namespace, pod.metadata.name, 'app', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(path)}, 'utf8'))`);
   say(`       /data/countries.ndjson, first line: ${read('/data/countries.ndjson').split('\n')[0]}`);
   const config = JSON.parse(read('/config/app.json')) as { database: { url: string }; apiKey: string };
-  say(`       /config/app.json: database.url uses the password from /secrets/db.json (${config.database.url.replace(/:[^:@/]+@/, ':***@')}), apiKey ${config.apiKey.length} characters`);
+  say(
+    `       /config/app.json: database.url uses the password from /secrets/db.json (${config.database.url.replace(/:[^:@/]+@/, ':***@')}), apiKey ${config.apiKey.length} characters`,
+  );
   say(`       GET /found: ready=${report.ready}`);
 }
 
@@ -112,14 +127,22 @@ async function main(): Promise<void> {
     const missing = `${fixtures.id}/not-there`;
     const failed = `demo-${fixtures.id}-fail`;
     namespaces.push(failed);
-    install(cluster, join(charts.dir, 'example-app'), workDir, failed, podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }));
+    install(
+      cluster,
+      join(charts.dir, 'example-app'),
+      workDir,
+      failed,
+      podValues(fixtures, { port: await freePort(), secrets: [`${fixtures.dbSecret}?as=db.json`, missing] }),
+    );
     say(`  $ kubectl get pod --namespace ${failed} --watch`);
     const stuck = await narrateStatus(cluster, failed, (p) => {
       const secrets = (p.status?.initContainerStatuses ?? []).find((s: Obj) => s.name === 'secrets');
       return secrets?.state?.waiting?.reason === 'CrashLoopBackOff';
     });
     narrateInitContainers(cluster, failed, stuck);
-    say(`  ${bold('app')}  (never started, so it never saw a partial set of secrets; the kubelet retries the secrets step with a back-off until the secret exists)`);
+    say(
+      `  ${bold('app')}  (never started, so it never saw a partial set of secrets; the kubelet retries the secrets step with a back-off until the secret exists)`,
+    );
   } finally {
     for (const namespace of namespaces) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
     rmSync(workDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Obj } from '../chart/helm.ts';
+import { selfSignedCertificate } from '../helpers/services.ts';
 import { kubectl, type Cluster } from './kube.ts';
 
 const execFileAsync = promisify(execFile);
@@ -30,10 +31,10 @@ export interface IrsaWebhook {
 export async function startIrsaWebhook(cluster: Cluster, name: string): Promise<IrsaWebhook> {
   const dir = mkdtempSync(join(tmpdir(), 'irsa-webhook-'));
   // A self-signed certificate for 127.0.0.1 is its own CA: the API server trusts it through caBundle.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=irsa-webhook', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'pipe' });
-  const cert = readFileSync(join(dir, 'cert.pem'));
+  const tls = selfSignedCertificate(dir);
+  const cert = readFileSync(tls.cert);
   let reviews = 0;
-  const server: Server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (request, response) => {
+  const server: Server = createServer({ key: readFileSync(tls.key), cert }, (request, response) => {
     reviews++;
     let body = '';
     request.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -89,11 +90,16 @@ async function untilCalled(cluster: Cluster, namespace: string, label: Record<st
   if (created.status !== 0) throw new Error(`probe namespace: ${created.stderr}`);
   kubectl(cluster, ['label', 'namespace', namespace, ...Object.entries(label).map(([k, v]) => `${k}=${v}`)]);
   const podFile = join(dir, 'probe-pod.json');
-  writeFileSync(podFile, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } }));
+  writeFileSync(
+    podFile,
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' }, spec: { containers: [{ name: 'probe', image: 'probe' }] } }),
+  );
   const deadline = Date.now() + 30_000;
   while (!called()) {
     if (Date.now() > deadline) throw new Error('the API server did not call the IRSA webhook within 30 s');
-    await execFileAsync(cluster.kubectlPath, ['create', '--dry-run=server', '--namespace', namespace, '-f', podFile], { env: cluster.env }).catch(() => undefined);
+    await execFileAsync(cluster.kubectlPath, ['create', '--dry-run=server', '--namespace', namespace, '-f', podFile], { env: cluster.env }).catch(
+      () => undefined,
+    );
     await sleep(200);
   }
 }
@@ -103,7 +109,9 @@ async function review(cluster: Cluster, admission: Obj): Promise<Obj> {
   const request = admission.request;
   const pod = request.object;
   const account = pod.spec.serviceAccountName || 'default';
-  const { stdout } = await execFileAsync(cluster.kubectlPath, ['get', 'serviceaccount', account, '--namespace', request.namespace, '-o', 'json'], { env: cluster.env });
+  const { stdout } = await execFileAsync(cluster.kubectlPath, ['get', 'serviceaccount', account, '--namespace', request.namespace, '-o', 'json'], {
+    env: cluster.env,
+  });
   const roleArn = (JSON.parse(stdout) as Obj).metadata.annotations?.[ROLE_ANNOTATION];
   const response: Obj = { uid: request.uid, allowed: true };
   if (roleArn) {
@@ -124,7 +132,10 @@ function withWebIdentity(spec: Obj, roleArn: string): Obj {
     (container.env ?? []).some((e: Obj) => e.name === 'AWS_ROLE_ARN')
       ? container
       : { ...container, env: [...(container.env ?? []), ...env], volumeMounts: [...(container.volumeMounts ?? []), mount] };
-  const token = { name: 'aws-iam-token', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } };
+  const token = {
+    name: 'aws-iam-token',
+    projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }] },
+  };
   return {
     ...spec,
     volumes: [...(spec.volumes ?? []), token],

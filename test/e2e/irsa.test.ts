@@ -89,7 +89,7 @@ async function irsaValues(roleArn: string, account: string): Promise<Obj> {
 }
 
 describe('IRSA on the real cluster, as on EKS', () => {
-  it('the annotated service account, the webhook\'s projected token and the README\'s policies: the pod becomes Ready', async () => {
+  it("the annotated service account, the webhook's projected token and the README's policies: the pod becomes Ready", async () => {
     const namespace = `${fixtures.id}-irsa`;
     const { policy, trust } = readmePolicies(namespace, 'example-app');
     const roleArn = await moto.unenforced(() => moto.putRole('example-app-init', trust, policy));
@@ -107,13 +107,21 @@ describe('IRSA on the real cluster, as on EKS', () => {
       assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined, `${container.name} has a secret key`);
     }
     // What the tools fetched with the role's credentials.
-    const found = JSON.parse(execIn(cluster, namespace, pod.metadata.name, 'app', `
+    const found = JSON.parse(
+      execIn(
+        cluster,
+        namespace,
+        pod.metadata.name,
+        'app',
+        `
       const fs = require('fs');
       process.stdout.write(JSON.stringify({
         db: JSON.parse(fs.readFileSync('/secrets/db.json', 'utf8')).password,
         apiKey: fs.readFileSync('/secrets/api_key', 'utf8'),
         rows: fs.readFileSync('/data/countries.ndjson', 'utf8').trim().split('\\n').map((l) => JSON.parse(l)),
-      }));`));
+      }));`,
+      ),
+    );
     assert.equal(found.db, DB_PASSWORD);
     assert.equal(found.apiKey, 'irsa-canary-api-key');
     assert.deepEqual(found.rows, COUNTRIES);
@@ -124,7 +132,13 @@ describe('IRSA on the real cluster, as on EKS', () => {
     const { policy, trust } = readmePolicies(namespace, 'example-app');
     const roleArn = await moto.unenforced(() => moto.putRole('example-app-init-2', trust, policy));
     releases.install('untrusted', await irsaValues(roleArn, 'another-app'), webhook.namespaceLabel);
-    const pod = await waitForPod(cluster, namespace, 'the secrets step terminated with exit code 3', (p) => terminatedWith(p, 'secrets', 3) !== undefined, 120_000);
+    const pod = await waitForPod(
+      cluster,
+      namespace,
+      'the secrets step terminated with exit code 3',
+      (p) => terminatedWith(p, 'secrets', 3) !== undefined,
+      120_000,
+    );
     const message = String(terminatedWith(pod, 'secrets', 3)?.message);
     assert.match(message, /AssumeRoleWithWebIdentity/, message);
     assert.ok(!message.includes(DB_PASSWORD));

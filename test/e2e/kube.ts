@@ -35,7 +35,12 @@ export function clusterUp(): Cluster {
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   if (!vars.KUBECONFIG || !vars.KUBECTL) throw new Error(`scripts/cluster.sh env printed no KUBECONFIG/KUBECTL: ${printed.stdout}`);
-  return { kubeconfig: vars.KUBECONFIG, kubectlPath: vars.KUBECTL, containerdAddress: vars.CONTAINERD_ADDRESS ?? '', env: { ...process.env, KUBECONFIG: vars.KUBECONFIG } };
+  return {
+    kubeconfig: vars.KUBECONFIG,
+    kubectlPath: vars.KUBECTL,
+    containerdAddress: vars.CONTAINERD_ADDRESS ?? '',
+    env: { ...process.env, KUBECONFIG: vars.KUBECONFIG },
+  };
 }
 
 function runIn(cluster: Cluster, command: string, args: readonly string[], input?: string): Run {
@@ -70,7 +75,14 @@ export function appPods(cluster: Cluster, namespace: string): Obj[] {
  * the pod's last status (what `kubectl describe` would show) so a failure explains itself. During a
  * `rollout` two pods may exist: it waits until one is left.
  */
-export async function waitForPod(cluster: Cluster, namespace: string, what: string, done: (pod: Obj) => boolean, timeoutMs = 180_000, rollout = false): Promise<Obj> {
+export async function waitForPod(
+  cluster: Cluster,
+  namespace: string,
+  what: string,
+  done: (pod: Obj) => boolean,
+  timeoutMs = 180_000,
+  rollout = false,
+): Promise<Obj> {
   const deadline = Date.now() + timeoutMs;
   let last: Obj | undefined;
   while (Date.now() < deadline) {

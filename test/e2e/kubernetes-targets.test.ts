@@ -60,7 +60,10 @@ describe('k8s:// targets in a pod of the example chart', { concurrency: true }, 
   it('the init container waits, with the in-cluster config, until the migration Job completes; then the app starts', async () => {
     const { namespace } = releases.install('job', await values(true));
     const role = kubectlJson(cluster, ['get', 'role', '--namespace', namespace]).items as Obj[];
-    assert.deepEqual(role.map((r) => r.rules), [[{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'], resourceNames: ['db-migrate'] }]]);
+    assert.deepEqual(
+      role.map((r) => r.rules),
+      [[{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'], resourceNames: ['db-migrate'] }]],
+    );
     const waiting = await waitForPod(cluster, namespace, 'wait-db running', (pod) => Boolean(initStatus(pod)?.state?.running), 120_000);
     assert.equal(waiting.spec.automountServiceAccountToken, true);
     // It runs, and keeps waiting while the Job does not exist (a 404 is "not yet").
@@ -75,7 +78,10 @@ describe('k8s:// targets in a pod of the example chart', { concurrency: true }, 
     assert.equal(initStatus(pod)!.restartCount, 0);
     const jobDone = kubectlJson(cluster, ['get', 'job', 'db-migrate', '--namespace', namespace]);
     const completedAt = Date.parse(jobDone.status.completionTime);
-    assert.ok(Date.parse(done.finishedAt) >= completedAt - 1000, `wait-db finished (${done.finishedAt}) before the Job completed (${jobDone.status.completionTime})`);
+    assert.ok(
+      Date.parse(done.finishedAt) >= completedAt - 1000,
+      `wait-db finished (${done.finishedAt}) before the Job completed (${jobDone.status.completionTime})`,
+    );
     const lines = logs(namespace, pod);
     assert.match(lines, /"msg":"ready".*completed \(0 active, 1 succeeded, 0 failed\)/);
     // The token (a JWT: base64 of {"alg":...) shows in no log line.
@@ -89,7 +95,9 @@ describe('k8s:// targets in a pod of the example chart', { concurrency: true }, 
     const message = String(terminatedWith(pod, 'wait-db', 3)!.message);
     assert.match(
       message,
-      new RegExp(`system:serviceaccount:${namespace}:example-example-app may not get jobs\\.batch in namespace "${namespace}" \\(HTTP 403\\); waiting cannot fix this: give the ServiceAccount a Role with "get" on jobs\\.batch .*initToolkit\\.rbac\\.create`),
+      new RegExp(
+        `system:serviceaccount:${namespace}:example-example-app may not get jobs\\.batch in namespace "${namespace}" \\(HTTP 403\\); waiting cannot fix this: give the ServiceAccount a Role with "get" on jobs\\.batch .*initToolkit\\.rbac\\.create`,
+      ),
     );
   });
 });

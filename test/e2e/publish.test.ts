@@ -33,7 +33,12 @@ before(async () => {
   registry = spawn(goTool('crane'), ['registry', 'serve', '--address', `127.0.0.1:${port}`], { stdio: 'ignore' });
   registryUrl = `127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
-  while (!(await fetch(`http://${registryUrl}/v2/`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`http://${registryUrl}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`crane registry serve did not answer on ${registryUrl}`);
     await sleep(100);
   }
@@ -56,14 +61,25 @@ describe('the charts as OCI artifacts', () => {
       assert.equal(pushed.status, 0, pushed.stderr);
       assert.match(pushed.stderr + pushed.stdout, new RegExp(`Pushed: ${registryUrl}/charts/${chart}:${version.replace(/\./g, '\\.')}`));
     }
-    const { namespace } = releases.install('oci', podValues(fixtures, { port: await freePort() }), {}, { ref: `oci://${registryUrl}/charts/example-app`, args: ['--version', version, '--plain-http'] });
+    const { namespace } = releases.install(
+      'oci',
+      podValues(fixtures, { port: await freePort() }),
+      {},
+      { ref: `oci://${registryUrl}/charts/example-app`, args: ['--version', version, '--plain-http'] },
+    );
     const pod = await waitForPod(cluster, namespace, 'the app pod Ready', isReady);
-    assert.deepEqual((pod.status.initContainerStatuses as Array<{ name: string }>).map((s) => s.name), STEPS);
+    assert.deepEqual(
+      (pod.status.initContainerStatuses as Array<{ name: string }>).map((s) => s.name),
+      STEPS,
+    );
   });
 
   it('a consumer chart takes the library from oci://.../charts: helm dependency update, then it renders', () => {
     const consumer = join(workDir, 'consumer');
-    cpSync(join(repoRoot, 'charts', 'example-app'), consumer, { recursive: true, filter: (src) => !src.includes('/charts/example-app/charts') && !src.endsWith('Chart.lock') });
+    cpSync(join(repoRoot, 'charts', 'example-app'), consumer, {
+      recursive: true,
+      filter: (src) => !src.includes('/charts/example-app/charts') && !src.endsWith('Chart.lock'),
+    });
     const chartYaml = join(consumer, 'Chart.yaml');
     writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace('repository: file://../init-toolkit', `repository: oci://${registryUrl}/charts`));
     const updated = run(goTool('helm'), ['dependency', 'update', consumer]);
@@ -72,6 +88,9 @@ describe('the charts as OCI artifacts', () => {
     assert.match(readFileSync(join(consumer, 'Chart.lock'), 'utf8'), new RegExp(`repository: oci://${registryUrl}/charts`));
     const rendered = run(goTool('helm'), ['template', 'demo', consumer, '--kube-version', KUBE_VERSION]);
     assert.equal(rendered.status, 0, rendered.stderr);
-    assert.deepEqual(podSpec(parseManifests(rendered.stdout)).initContainers.map((c: { name: string }) => c.name), STEPS);
+    assert.deepEqual(
+      podSpec(parseManifests(rendered.stdout)).initContainers.map((c: { name: string }) => c.name),
+      STEPS,
+    );
   });
 });

@@ -36,7 +36,10 @@ export function podValues(fixtures: FixtureNames, options: PodValuesOptions): Ob
   ];
   const [pgTarget, redisTarget] = options.targets ?? [testPgUrl(), testRedisUrl()];
   // The test URLs carry the passwords: no password-env, and env: [] drops the example's Secret refs.
-  const wait = (target: string | undefined): Obj => ({ settings: { targets: target === undefined ? null : [target], 'password-env': null, timeout: options.waitTimeout ?? '30s' }, env: [] });
+  const wait = (target: string | undefined): Obj => ({
+    settings: { targets: target === undefined ? null : [target], 'password-env': null, timeout: options.waitTimeout ?? '30s' },
+    env: [],
+  });
   // The same job through the generated config file (the `config` mechanism), with a checksum; null
   // drops the example's single-source settings so the config's job is the only one.
   const data = {

@@ -12,7 +12,13 @@ function container(name: string, script: string, extra: Record<string, unknown> 
     imagePullPolicy: 'Never',
     command: ['node', '-e', script],
     resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '64Mi' } },
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     ...extra,
   };
 }

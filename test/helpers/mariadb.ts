@@ -40,16 +40,27 @@ export interface PrivateMariadb extends PrivateServer {
 const runAs = process.getuid?.() === 0 ? ['--user=mysql'] : [];
 const ADMIN = 'toolkit';
 const ADMIN_PASSWORD = 'toolkit-pass';
-const OPTIONS = ['--no-defaults', '--skip-name-resolve', '--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M',
-  '--innodb-flush-log-at-trx-commit=0', '--skip-log-bin'];
+const OPTIONS = [
+  '--no-defaults',
+  '--skip-name-resolve',
+  '--innodb-log-file-size=4M',
+  '--innodb-buffer-pool-size=16M',
+  '--innodb-flush-log-at-trx-commit=0',
+  '--skip-log-bin',
+];
 
 export async function startMariadb(options: StartMariadbOptions = {}): Promise<PrivateMariadb> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'toolkit-mariadb-'));
   const data = join(dir, 'data');
   if (runAs.length) execFileSync('chown', ['mysql:', dir]);
-  execFileSync('mariadb-install-db', [...OPTIONS, ...runAs, `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { stdio: 'ignore' });
-  writeFileSync(join(dir, 'init.sql'), `CREATE USER '${ADMIN}'@'%' IDENTIFIED BY '${ADMIN_PASSWORD}';\nGRANT ALL ON *.* TO '${ADMIN}'@'%' WITH GRANT OPTION;\n`);
+  execFileSync('mariadb-install-db', [...OPTIONS, ...runAs, `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db'], {
+    stdio: 'ignore',
+  });
+  writeFileSync(
+    join(dir, 'init.sql'),
+    `CREATE USER '${ADMIN}'@'%' IDENTIFIED BY '${ADMIN_PASSWORD}';\nGRANT ALL ON *.* TO '${ADMIN}'@'%' WITH GRANT OPTION;\n`,
+  );
   const tls: string[] = [];
   // Copied into the server's directory: the server reads its key as its own user.
   if (options.tls) {
@@ -64,8 +75,20 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<P
   if (runAs.length) execFileSync('chown', ['-R', 'mysql:', dir]);
 
   const server = new ServerProcess('MariaDB', options.delayMs, () =>
-    spawn('/usr/sbin/mariadbd', [...OPTIONS, ...runAs, `--datadir=${data}`, `--port=${port}`, `--bind-address=127.0.0.1${options.secondAddress ? ',127.0.0.2' : ''}`,
-      `--socket=${join(dir, 'mariadb.sock')}`, `--init-file=${join(dir, 'init.sql')}`, ...tls], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    spawn(
+      '/usr/sbin/mariadbd',
+      [
+        ...OPTIONS,
+        ...runAs,
+        `--datadir=${data}`,
+        `--port=${port}`,
+        `--bind-address=127.0.0.1${options.secondAddress ? ',127.0.0.2' : ''}`,
+        `--socket=${join(dir, 'mariadb.sock')}`,
+        `--init-file=${join(dir, 'init.sql')}`,
+        ...tls,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    ),
   );
   const url = `mysql://${ADMIN}:${ADMIN_PASSWORD}@127.0.0.1:${port}/mysql`;
   const ready = server.readyWhen(async () => (await adminConnection(url)).end());

@@ -95,7 +95,10 @@ async function waitForAnswer(url: string, child: ChildProcess, log: () => string
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto-iam exited (${child.exitCode}): ${log()}`);
-    const up = await fetch(`${url}/moto-api/`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/moto-api/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return;
     await sleep(100);
   }
@@ -115,7 +118,11 @@ export function testIssuer(url = `https://oidc.eks.eu-west-1.amazonaws.com/id/${
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(8).toString('hex');
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
-  return { url, jwks: { keys: [jwk] }, token: (claims) => signJwt(privateKey, kid, { iss: url, aud: 'sts.amazonaws.com', iat: now(), exp: now() + 3600, ...claims }) };
+  return {
+    url,
+    jwks: { keys: [jwk] },
+    token: (claims) => signJwt(privateKey, kid, { iss: url, aud: 'sts.amazonaws.com', iat: now(), exp: now() + 3600, ...claims }),
+  };
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);

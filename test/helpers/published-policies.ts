@@ -55,7 +55,11 @@ export function publishedExamples(file: string, heading: string, replace: Record
   for (const match of section(file, heading).matchAll(/^[ \t]*```(json|sh)\n([\s\S]*?)^[ \t]*```/gm)) {
     const [, kind, body] = match as unknown as [string, string, string];
     if (kind === 'sh') {
-      commands = body.replace(/\\\n\s*/g, ' ').split('\n').map((line) => line.trim()).filter(Boolean);
+      commands = body
+        .replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
       continue;
     }
     examples.push({ commands, policy: parsePolicy(body, replace) });

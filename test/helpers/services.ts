@@ -72,9 +72,29 @@ export interface TestCertificate {
 function makeCertificate(dir: string, name: string, subject: string, extensions: string[], ca?: TestCertificate): TestCertificate {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', subject, ...extensions.flatMap((e) => ['-addext', e]), ...(ca ? ['-CA', ca.cert, '-CAkey', ca.key] : []),
-    '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      subject,
+      ...extensions.flatMap((e) => ['-addext', e]),
+      ...(ca ? ['-CA', ca.cert, '-CAkey', ca.key] : []),
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -145,7 +165,9 @@ function pgTemplateDir(owner: { uid: number; gid: number } | undefined): string 
   const services = join(repoRoot, '.cache/services');
   mkdirSync(services, { recursive: true });
   if (!owner || spawnSync('test', ['-x', services], { ...owner }).status === 0) return join(services, 'pg-template');
-  const home = execFileSync('getent', ['passwd', String(owner.uid)], { encoding: 'utf8' }).split(':')[5]?.trim();
+  const home = execFileSync('getent', ['passwd', String(owner.uid)], { encoding: 'utf8' })
+    .split(':')[5]
+    ?.trim();
   if (!home) throw new Error(`no home directory for uid ${owner.uid}, and it cannot reach ${services}`);
   return join(home, `init-toolkit-${createHash('sha256').update(services).digest('hex').slice(0, 16)}-pg-template`);
 }
@@ -165,8 +187,7 @@ function ensurePgTemplate(owner: { uid: number; gid: number } | undefined): stri
   const data = join(staging, 'data');
   execFileSync(
     join(pgBin(), 'initdb'),
-    ['-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C',
-      '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync'],
+    ['-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync'],
     { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
   );
   try {
@@ -293,8 +314,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const server = new ServerProcess('PostgreSQL', options.delayMs, () =>
     spawn(
       join(pgBin(), 'postgres'),
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-        '-c', 'hot_standby=off', '-c', 'max_connections=50', '-c', 'shared_buffers=16MB', ...tls],
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'hot_standby=off',
+        '-c',
+        'max_connections=50',
+        '-c',
+        'shared_buffers=16MB',
+        ...tls,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], ...owner },
     ),
   );
@@ -338,8 +376,13 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   const config = [
     'bind 127.0.0.1',
     ...(options.tls
-      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${options.tls.cert}`, `tls-key-file ${options.tls.key}`,
-          ...(options.clientCa ? [`tls-ca-cert-file ${options.clientCa}`, 'tls-auth-clients yes'] : ['tls-auth-clients no'])]
+      ? [
+          'port 0',
+          `tls-port ${port}`,
+          `tls-cert-file ${options.tls.cert}`,
+          `tls-key-file ${options.tls.key}`,
+          ...(options.clientCa ? [`tls-ca-cert-file ${options.clientCa}`, 'tls-auth-clients yes'] : ['tls-auth-clients no']),
+        ]
       : [`port ${port}`]),
     'save ""',
     'appendonly no',

@@ -41,11 +41,22 @@ const tarCases: Array<[string, Buffer, string[]?]> = [
   ['a symlink without --allow-links', tar([...fine, { name: 'link', type: '2', linkname: 'ok.txt' }])],
   ['a symlink to ../../etc/passwd', tar([...fine, { name: 'link', type: '2', linkname: '../../etc/passwd' }]), ['--allow-links']],
   ['a symlink to /etc/passwd', tar([...fine, { name: 'link', type: '2', linkname: '/etc/passwd' }]), ['--allow-links']],
-  ['a symlink chain l1 -> ., l2 -> l1/..', tar([...fine, { name: 'l1', type: '2', linkname: '.' }, { name: 'l2', type: '2', linkname: 'l1/..' }]), ['--allow-links']],
+  [
+    'a symlink chain l1 -> ., l2 -> l1/..',
+    tar([...fine, { name: 'l1', type: '2', linkname: '.' }, { name: 'l2', type: '2', linkname: 'l1/..' }]),
+    ['--allow-links'],
+  ],
   ['an entry below a symlink dir -> .', tar([...fine, { name: 'dir', type: '2', linkname: '.' }, { name: 'dir/x.txt', body: 'x' }]), ['--allow-links']],
   ['a dangling symlink', tar([...fine, { name: 'link', type: '2', linkname: 'missing.txt' }]), ['--allow-links']],
   ['a hardlink to ../outside', tar([...fine, { name: 'hard', type: '1', linkname: '../outside' }]), ['--allow-links']],
-  ['a hardlink to an entry not extracted yet', tar([{ name: 'hard', type: '1', linkname: 'later.txt' }, { name: 'later.txt', body: 'x' }]), ['--allow-links']],
+  [
+    'a hardlink to an entry not extracted yet',
+    tar([
+      { name: 'hard', type: '1', linkname: 'later.txt' },
+      { name: 'later.txt', body: 'x' },
+    ]),
+    ['--allow-links'],
+  ],
   ['a character device', tar([...fine, { name: 'null', type: '3' }])],
   ['a FIFO', tar([...fine, { name: 'fifo', type: '6' }])],
   ['a setuid file', tar([...fine, { name: 'suid', body: 'x', mode: 0o4755 }])],
@@ -61,21 +72,71 @@ function archiveCases(): ArchiveCase[] {
   const good = gzipSync(tar([...fine, { name: 'more.txt', body: 'z'.repeat(20_000) }]));
   cases.push(
     { name: 'tar.gz cut in half', file: 'models.tgz', bytes: good.subarray(0, Math.floor(good.length / 2)), convert: 'gunzip,untar' },
-    { name: 'tar.gz with a flipped byte in the deflate stream', file: 'models.tgz', bytes: flipByte(good, Math.floor(good.length / 2)), convert: 'gunzip,untar' },
+    {
+      name: 'tar.gz with a flipped byte in the deflate stream',
+      file: 'models.tgz',
+      bytes: flipByte(good, Math.floor(good.length / 2)),
+      convert: 'gunzip,untar',
+    },
     { name: 'tar.gz with a wrong CRC trailer', file: 'models.tgz', bytes: flipByte(good, good.length - 6), convert: 'gunzip,untar' },
     { name: 'tar.gz followed by garbage', file: 'models.tgz', bytes: Buffer.concat([good, Buffer.from('trailing garbage')]), convert: 'gunzip,untar' },
-    { name: 'gzip bomb (64 MiB of zeros, ratio over 200)', file: 'models.tgz', bytes: gzipSync(tar([{ name: 'zeros', body: Buffer.alloc(64 * 1024 * 1024) }])), convert: 'gunzip,untar' },
+    {
+      name: 'gzip bomb (64 MiB of zeros, ratio over 200)',
+      file: 'models.tgz',
+      bytes: gzipSync(tar([{ name: 'zeros', body: Buffer.alloc(64 * 1024 * 1024) }])),
+      convert: 'gunzip,untar',
+    },
     { name: 'not gzip at all', file: 'models.tgz', bytes: Buffer.from('PK\x03\x04 this is not gzip'), convert: 'gunzip,untar' },
-    { name: 'zip whose two entries share one local header', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'aaaa' }, { name: 'b.txt', body: 'aaaa', sharesDataOf: 0 }]), convert: 'unzip' },
-    { name: 'zip with a size larger than its data', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'aaaa', declaredSize: 1_000_000 }]), convert: 'unzip' },
-    { name: 'zip with a size smaller than its data', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'a'.repeat(1000), declaredSize: 10 }]), convert: 'unzip' },
+    {
+      name: 'zip whose two entries share one local header',
+      file: 'models.zip',
+      bytes: zip([
+        { name: 'a.txt', body: 'aaaa' },
+        { name: 'b.txt', body: 'aaaa', sharesDataOf: 0 },
+      ]),
+      convert: 'unzip',
+    },
+    {
+      name: 'zip with a size larger than its data',
+      file: 'models.zip',
+      bytes: zip([{ name: 'a.txt', body: 'aaaa', declaredSize: 1_000_000 }]),
+      convert: 'unzip',
+    },
+    {
+      name: 'zip with a size smaller than its data',
+      file: 'models.zip',
+      bytes: zip([{ name: 'a.txt', body: 'a'.repeat(1000), declaredSize: 10 }]),
+      convert: 'unzip',
+    },
     { name: 'zip with a wrong CRC', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'aaaa', declaredCrc: 0xdeadbeef }]), convert: 'unzip' },
-    { name: 'zip with a ../ escape', file: 'models.zip', bytes: zip([{ name: 'ok.txt', body: 'x' }, { name: '../escape.txt', body: 'x' }]), convert: 'unzip' },
+    {
+      name: 'zip with a ../ escape',
+      file: 'models.zip',
+      bytes: zip([
+        { name: 'ok.txt', body: 'x' },
+        { name: '../escape.txt', body: 'x' },
+      ]),
+      convert: 'unzip',
+    },
     { name: 'zip with an absolute name', file: 'models.zip', bytes: zip([{ name: '/tmp/abs.txt', body: 'x' }]), convert: 'unzip' },
     { name: 'zip with a backslash escape', file: 'models.zip', bytes: zip([{ name: '..\\..\\escape.txt', body: 'x' }]), convert: 'unzip' },
     { name: 'zip with a 300-byte name', file: 'models.zip', bytes: zip([{ name: `${long(300)}.txt`, body: 'x' }]), convert: 'unzip' },
-    { name: 'zip with a symlink to ../../etc', file: 'models.zip', bytes: zip([{ name: 'link', body: '../../etc', unixMode: 0o120777 }]), convert: 'unzip', extra: ['--allow-links'] },
-    { name: 'zip with a duplicate name', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'one' }, { name: 'a.txt', body: 'two' }]), convert: 'unzip' },
+    {
+      name: 'zip with a symlink to ../../etc',
+      file: 'models.zip',
+      bytes: zip([{ name: 'link', body: '../../etc', unixMode: 0o120777 }]),
+      convert: 'unzip',
+      extra: ['--allow-links'],
+    },
+    {
+      name: 'zip with a duplicate name',
+      file: 'models.zip',
+      bytes: zip([
+        { name: 'a.txt', body: 'one' },
+        { name: 'a.txt', body: 'two' },
+      ]),
+      convert: 'unzip',
+    },
     { name: 'zip cut in half', file: 'models.zip', bytes: zip([{ name: 'a.txt', body: 'a'.repeat(4000) }]).subarray(0, 2000), convert: 'unzip' },
     { name: 'zip with a setuid entry', file: 'models.zip', bytes: zip([{ name: 'suid', body: 'x', unixMode: 0o104755 }]), convert: 'unzip' },
   );
@@ -99,7 +160,12 @@ describe('fetch-and-convert-data on hostile archives', { concurrency: 4 }, () =>
   let previousSet: SetSnapshot = new Map();
   before(async () => {
     previous = join(writeTree({}), 'out');
-    const archive: ArchiveCase = { name: 'previous', file: 'models.tar', bytes: tar([{ name: 'previous.txt', body: 'the previous tree\n' }]), convert: 'untar' };
+    const archive: ArchiveCase = {
+      name: 'previous',
+      file: 'models.tar',
+      bytes: tar([{ name: 'previous.txt', body: 'the previous tree\n' }]),
+      convert: 'untar',
+    };
     assertSuccess(await runArchive(previous, archive));
     previousSet = readSet(previous, MANIFEST);
   });
@@ -122,8 +188,23 @@ describe('fetch-and-convert-data on hostile archives', { concurrency: 4 }, () =>
 
   const valid: Array<[string, TarEntry[], Record<string, string>, string[]?]> = [
     ['a 255-byte name (the longest a file system takes)', [{ name: long(255), body: 'longest\n', longName: 'pax' }], { [`models/${long(255)}`]: 'longest\n' }],
-    ['nested directories and an executable', [{ name: 'bin/', type: '5' }, { name: 'bin/run', body: '#!/bin/sh\n', mode: 0o755 }], { 'models/bin/run': '#!/bin/sh\n' }],
-    ['a symlink that stays inside, with --allow-links', [{ name: 'real.txt', body: 'real\n' }, { name: 'alias.txt', type: '2', linkname: 'real.txt' }], { 'models/alias.txt': 'real\n' }, ['--allow-links']],
+    [
+      'nested directories and an executable',
+      [
+        { name: 'bin/', type: '5' },
+        { name: 'bin/run', body: '#!/bin/sh\n', mode: 0o755 },
+      ],
+      { 'models/bin/run': '#!/bin/sh\n' },
+    ],
+    [
+      'a symlink that stays inside, with --allow-links',
+      [
+        { name: 'real.txt', body: 'real\n' },
+        { name: 'alias.txt', type: '2', linkname: 'real.txt' },
+      ],
+      { 'models/alias.txt': 'real\n' },
+      ['--allow-links'],
+    ],
   ];
   for (const [name, entries, expected, extra] of valid) {
     test(`a valid tar with ${name}, over a previous tree: exit 0, the new tree complete`, async () => {

@@ -35,7 +35,9 @@ describe('fetch-and-convert-data on hostile documents', { concurrency: 4 }, () =
     test(`${convert} of ${label}: exit 4 naming ${file}, previous result kept`, async () => {
       const out = old.copy();
       const source = join(writeTree({ [file]: content() }), file);
-      const run = await runHostile('fetch-and-convert-data', ['--out', out, '--name', 'data.out', '--convert', convert, `file://${source}`], { timeoutMs: 20_000 });
+      const run = await runHostile('fetch-and-convert-data', ['--out', out, '--name', 'data.out', '--convert', convert, `file://${source}`], {
+        timeoutMs: 20_000,
+      });
       assertFailure(run, 4, [file]);
       old.assertKept(out);
     });

@@ -18,8 +18,10 @@ const fetchArgs = ['--retries', '2', '--read-timeout', '500ms', '--timeout', '4s
 type Responder = (socket: Socket, request: RawRequest, attempt: number) => void;
 
 /** A first answer cut after half the body, announcing what a resume needs. */
-const cutWithResume = (etag: string): Responder => (socket) =>
-  socket.end(Buffer.concat([Buffer.from(responseHead('200 OK', { 'content-length': BODY.length, 'accept-ranges': 'bytes', etag })), BODY.subarray(0, HALF)]));
+const cutWithResume =
+  (etag: string): Responder =>
+  (socket) =>
+    socket.end(Buffer.concat([Buffer.from(responseHead('200 OK', { 'content-length': BODY.length, 'accept-ranges': 'bytes', etag })), BODY.subarray(0, HALF)]));
 
 const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?: string[] }> = [
   {
@@ -34,7 +36,12 @@ const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?:
       const from = Number(/bytes=(\d+)-/.exec(request.headers.range ?? '')?.[1] ?? 0);
       const status = from > 0 ? '206 Partial Content' : '200 OK';
       const range: Record<string, string> = from > 0 ? { 'content-range': `bytes ${from}-${BODY.length * 2 - 1}/${BODY.length * 2}` } : {};
-      socket.end(Buffer.concat([Buffer.from(responseHead(status, { 'content-length': BODY.length * 2 - from, 'accept-ranges': 'bytes', etag: '"v1"', ...range })), BODY.subarray(0, 100)]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(responseHead(status, { 'content-length': BODY.length * 2 - from, 'accept-ranges': 'bytes', etag: '"v1"', ...range })),
+          BODY.subarray(0, 100),
+        ]),
+      );
     },
   },
   {
@@ -49,7 +56,18 @@ const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?:
     respond: (socket, request, attempt) => {
       if (attempt === 1) return cutWithResume('"v1"')(socket, request, attempt);
       const rest = Buffer.from('X'.repeat(BODY.length - HALF));
-      socket.end(Buffer.concat([Buffer.from(responseHead('206 Partial Content', { 'content-length': rest.length, etag: '"v2"', 'content-range': `bytes ${HALF}-${BODY.length - 1}/${BODY.length}` })), rest]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            responseHead('206 Partial Content', {
+              'content-length': rest.length,
+              etag: '"v2"',
+              'content-range': `bytes ${HALF}-${BODY.length - 1}/${BODY.length}`,
+            }),
+          ),
+          rest,
+        ]),
+      );
     },
   },
   {
@@ -58,7 +76,18 @@ const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?:
     respond: (socket, request, attempt) => {
       if (attempt === 1) return cutWithResume('"v1"')(socket, request, attempt);
       const wrong = BODY.subarray(0, BODY.length - HALF);
-      socket.end(Buffer.concat([Buffer.from(responseHead('206 Partial Content', { 'content-length': wrong.length, etag: '"v1"', 'content-range': `bytes 0-${wrong.length - 1}/${BODY.length}` })), wrong]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            responseHead('206 Partial Content', {
+              'content-length': wrong.length,
+              etag: '"v1"',
+              'content-range': `bytes 0-${wrong.length - 1}/${BODY.length}`,
+            }),
+          ),
+          wrong,
+        ]),
+      );
     },
   },
   {
@@ -67,7 +96,18 @@ const faults: Array<{ name: string; codes: number[]; respond: Responder; extra?:
     respond: (socket, request, attempt) => {
       if (attempt === 1) return cutWithResume('"v1"')(socket, request, attempt);
       const rest = BODY.subarray(HALF);
-      socket.end(Buffer.concat([Buffer.from(responseHead('206 Partial Content', { 'content-length': rest.length, etag: '"v1"', 'content-range': `bytes ${HALF}-${BODY.length - 1}/${BODY.length * 3}` })), rest]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            responseHead('206 Partial Content', {
+              'content-length': rest.length,
+              etag: '"v1"',
+              'content-range': `bytes ${HALF}-${BODY.length - 1}/${BODY.length * 3}`,
+            }),
+          ),
+          rest,
+        ]),
+      );
     },
   },
   {
@@ -160,7 +200,9 @@ describe('fetch-and-convert-data against lying HTTP servers', { concurrency: 4 }
     });
     try {
       const out = old.copy();
-      const run = await runHostile('fetch-and-convert-data', ['--out', out, '--timeout', '1500ms', '--name', 'data.bin', server.url('/drip')], { timeoutMs: 6000 });
+      const run = await runHostile('fetch-and-convert-data', ['--out', out, '--timeout', '1500ms', '--name', 'data.bin', server.url('/drip')], {
+        timeoutMs: 6000,
+      });
       assertFailure(run, 124, [`127.0.0.1:${server.port}`]);
       assert.ok(run.durationMs < 3000, `ended ${Math.round(run.durationMs)} ms after start, past the 1.5 s deadline`);
       old.assertKept(out);

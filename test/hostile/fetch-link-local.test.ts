@@ -110,7 +110,10 @@ describe('fetch-and-convert-data and link-local addresses, schemes, credentials'
       const run = await runHostile('fetch-and-convert-data', ['--out', out, ...fetchArgs, hop], killAfter);
       assertSuccess(run);
       assertNoCanary(run, Buffer.from('Cr3d-Wx91'), 'user');
-      assert.deepEqual(otherOrigin.requests.map((req) => req.headers.authorization), [undefined]);
+      assert.deepEqual(
+        otherOrigin.requests.map((req) => req.headers.authorization),
+        [undefined],
+      );
     });
   });
 
@@ -126,7 +129,10 @@ describe('fetch-and-convert-data and link-local addresses, schemes, credentials'
       test(`unparsable or refused source ${JSON.stringify(source)} via ${via}: exit 2, the password not shown`, async () => {
         const out = old.copy();
         const args = ['--out', out, ...fetchArgs, ...(via === 'argument' ? [source] : [])];
-        const run = await runHostile('fetch-and-convert-data', args, { ...killAfter, env: via === 'argument' ? {} : { FETCH_AND_CONVERT_DATA_SOURCE: source } });
+        const run = await runHostile('fetch-and-convert-data', args, {
+          ...killAfter,
+          env: via === 'argument' ? {} : { FETCH_AND_CONVERT_DATA_SOURCE: source },
+        });
         assertFailure(run, 2, [source.slice(0, source.indexOf('://'))]);
         for (const secret of secrets) assertNoCanary(run, Buffer.from(secret), 'user');
         old.assertKept(out);

@@ -61,7 +61,10 @@ describe('hostile configuration documents', { concurrency: 4 }, () => {
   for (const { label, content } of documents) {
     test(`wait-for-db k8s:// with ${label} as KUBECONFIG: exit 2 naming the file`, async () => {
       const dir = writeTree({ kubeconfig: content() });
-      const run = await runHostile('wait-for-db', ['--timeout', '2s', 'k8s://job/migrate'], { timeoutMs: 15_000, env: { KUBECONFIG: join(dir, 'kubeconfig') } });
+      const run = await runHostile('wait-for-db', ['--timeout', '2s', 'k8s://job/migrate'], {
+        timeoutMs: 15_000,
+        env: { KUBECONFIG: join(dir, 'kubeconfig') },
+      });
       assertFailure(run, 2, [join(dir, 'kubeconfig')]);
     });
   }

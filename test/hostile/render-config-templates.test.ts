@@ -20,8 +20,14 @@ const refusedLiquid: Array<[string, string]> = [
   ['a loop over a billion numbers', '{% for i in (1..1000000000) %}x{% endfor %}'],
   ['two nested loops of 100,000', '{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}'],
   ['a string doubled 40 times', '{% assign s = "x" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}'],
-  ['a capture doubled 40 times', '{% capture s %}x{% endcapture %}{% for i in (1..40) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}'],
-  ['an array split from a huge string', '{% assign s = "a," | append: "a," %}{% for i in (1..30) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: "," | size }}'],
+  [
+    'a capture doubled 40 times',
+    '{% capture s %}x{% endcapture %}{% for i in (1..40) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}',
+  ],
+  [
+    'an array split from a huge string',
+    '{% assign s = "a," | append: "a," %}{% for i in (1..30) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: "," | size }}',
+  ],
   ['an include of /etc/passwd', '{% include "/etc/passwd" %}'],
   ['a render of a relative file', '{% render "../../etc/passwd" %}'],
   ['a layout tag', '{% layout "base" %}x'],

@@ -69,8 +69,18 @@ describe('signals while busy', { concurrency: 2 }, () => {
     let render = '';
     let secrets = '';
     return [
-      { what: 'wait-for-db waiting on a closed port', tool: 'wait-for-db', args: () => ['--timeout', '30s', 'postgres://app:pw-Sig1@127.0.0.1:1/app'], busyAfterMs: 500 },
-      { what: 'wait-for-db matching a catastrophic regex', tool: 'wait-for-db', args: () => ['--timeout', '30s', '--http-body-match', '^(a+)+$', http.url('/as')], busyAfterMs: 700 },
+      {
+        what: 'wait-for-db waiting on a closed port',
+        tool: 'wait-for-db',
+        args: () => ['--timeout', '30s', 'postgres://app:pw-Sig1@127.0.0.1:1/app'],
+        busyAfterMs: 500,
+      },
+      {
+        what: 'wait-for-db matching a catastrophic regex',
+        tool: 'wait-for-db',
+        args: () => ['--timeout', '30s', '--http-body-match', '^(a+)+$', http.url('/as')],
+        busyAfterMs: 700,
+      },
       {
         what: 'fetch-and-convert-data downloading a dripping body',
         tool: 'fetch-and-convert-data',
@@ -89,7 +99,14 @@ describe('signals while busy', { concurrency: 2 }, () => {
         what: 'render-config rendering a runaway liquid loop',
         tool: 'render-config',
         // Two nested loops with an empty body: busy for long, without reaching the memory limit.
-        args: () => ['--templates', writeTree({ 'app.conf.liquid': 'x{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}' }), '--out', (render = copyOf(renderOut)), '--render-timeout', '20s'],
+        args: () => [
+          '--templates',
+          writeTree({ 'app.conf.liquid': 'x{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}' }),
+          '--out',
+          (render = copyOf(renderOut)),
+          '--render-timeout',
+          '20s',
+        ],
         busyAfterMs: 700,
         assertOutput: () => assertOldSet(render, renderOld),
       },

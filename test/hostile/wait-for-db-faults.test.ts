@@ -16,9 +16,21 @@ const waitArgs = ['--timeout', `${TIMEOUT_MS}ms`, '--attempt-timeout', '400ms'];
 const killAfter = { timeoutMs: TIMEOUT_MS + 4000 };
 
 const protocolCases: Array<{ scheme: string; target: (port: number) => string; faults: TcpFault[] }> = [
-  { scheme: 'postgres', target: (port) => `postgres://app:pw-Xy12@127.0.0.1:${port}/app`, faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-postgres-reply', 'half-http-reply'] },
-  { scheme: 'redis', target: (port) => `redis://:pw-Xy12@127.0.0.1:${port}/0`, faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-redis-reply', 'half-postgres-reply'] },
-  { scheme: 'http', target: (port) => `http://127.0.0.1:${port}/healthz`, faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-http-reply', 'half-redis-reply'] },
+  {
+    scheme: 'postgres',
+    target: (port) => `postgres://app:pw-Xy12@127.0.0.1:${port}/app`,
+    faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-postgres-reply', 'half-http-reply'],
+  },
+  {
+    scheme: 'redis',
+    target: (port) => `redis://:pw-Xy12@127.0.0.1:${port}/0`,
+    faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-redis-reply', 'half-postgres-reply'],
+  },
+  {
+    scheme: 'http',
+    target: (port) => `http://127.0.0.1:${port}/healthz`,
+    faults: ['accept-and-close', 'accept-and-stall', 'garbage', 'half-http-reply', 'half-redis-reply'],
+  },
 ];
 
 describe('wait-for-db against faulty servers', { concurrency: 4 }, () => {

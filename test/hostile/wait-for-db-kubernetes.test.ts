@@ -69,16 +69,22 @@ describe('wait-for-db k8s:// against a lying API server', { concurrency: 4 }, ()
 
   for (const [label, handler] of [
     ['headers and then nothing', (res: import('node:http').ServerResponse) => res.writeHead(200).flushHeaders()],
-    ['a body that drips a byte every 100 ms', (res: import('node:http').ServerResponse) => {
-      res.writeHead(200);
-      const timer = setInterval(() => res.write(' '), 100);
-      res.on('close', () => clearInterval(timer));
-    }],
+    [
+      'a body that drips a byte every 100 ms',
+      (res: import('node:http').ServerResponse) => {
+        res.writeHead(200);
+        const timer = setInterval(() => res.write(' '), 100);
+        res.on('close', () => clearInterval(timer));
+      },
+    ],
   ] as const) {
     test(`an answer of ${label}: exit 124 at the deadline`, async () => {
       const server = await startHttp((_req, res) => handler(res));
       try {
-        const run = await runHostile('wait-for-db', [...waitArgs, 'k8s://job/migrate'], { timeoutMs: TIMEOUT_MS + 4000, env: { KUBECONFIG: kubeconfig(server.port) } });
+        const run = await runHostile('wait-for-db', [...waitArgs, 'k8s://job/migrate'], {
+          timeoutMs: TIMEOUT_MS + 4000,
+          env: { KUBECONFIG: kubeconfig(server.port) },
+        });
         assertFailure(run, 124, ['k8s://job/migrate']);
         assert.ok(run.durationMs < TIMEOUT_MS + 1500, `ended ${Math.round(run.durationMs)} ms after start`);
       } finally {

@@ -53,7 +53,7 @@ describe('wait-for-db against a hostile MySQL server', { concurrency: 4 }, () =>
       const all = Buffer.concat(server.received);
       assert.equal(all.indexOf(hostname), -1, 'the local file reached the server');
       // The client's login does not offer LOCAL_FILES (capability 0x80).
-      assert.equal((server.received[0]![0]! & 0x80), 0, 'the client offered LOCAL_FILES');
+      assert.equal(server.received[0]![0]! & 0x80, 0, 'the client offered LOCAL_FILES');
     } finally {
       await server.close();
     }

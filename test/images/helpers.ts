@@ -27,7 +27,11 @@ export interface Run {
 
 export async function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, args, { env: { ...toolEnv, ...options.env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await execFileAsync(command, args, {
+      env: { ...toolEnv, ...options.env },
+      timeout: options.timeoutMs ?? 120_000,
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
@@ -53,7 +57,10 @@ export const buildEnv = {
 /** Builds the images of the bundles present in dist/ into `outDir` on this Node (24), with `buildEnv` and
  *  `env`, and returns images.json. */
 export async function buildInto(outDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ summary: BuildSummary; stderr: string }> {
-  const result = await run(process.execPath, [join(repoRoot, 'images', 'cli.ts'), '--allow-missing', '--out', outDir, ...extraArgs], { env: { ...buildEnv, ...env }, timeoutMs: 300_000 });
+  const result = await run(process.execPath, [join(repoRoot, 'images', 'cli.ts'), '--allow-missing', '--out', outDir, ...extraArgs], {
+    env: { ...buildEnv, ...env },
+    timeoutMs: 300_000,
+  });
   if (result.code !== 0) throw new Error(`image build failed (${result.code}): ${result.stderr}`);
   return { summary: JSON.parse(readFileSync(join(outDir, 'images.json'), 'utf8')) as BuildSummary, stderr: result.stderr };
 }

@@ -37,7 +37,10 @@ describe('build', () => {
   test('builds one image per bundle in dist/ and names the missing bundles', (t) => {
     const present = allTools.filter((tool) => existsSync(join(distDir, `${tool}.js`)));
     assert.ok(present.length > 0, 'no bundle in dist/: run `npm run build`');
-    assert.deepEqual(tools().map((i) => i.name), present);
+    assert.deepEqual(
+      tools().map((i) => i.name),
+      present,
+    );
     const missing = allTools.filter((tool) => !present.includes(tool));
     if (missing.length > 0) {
       t.diagnostic(`bundles missing (no image built, \`make images\` fails on them): ${missing.join(', ')}`);
@@ -70,19 +73,33 @@ describe('build', () => {
   test('index, manifests and configs carry the platform, the annotations, user 65532 and the entrypoint', () => {
     const required = ['title', 'description', 'source', 'revision', 'version', 'created', 'licenses', 'base.name'].map((k) => `org.opencontainers.image.${k}`);
     for (const image of tools()) {
-      const index = readBlobJson<{ manifests: Array<{ digest: string; platform: { architecture: string; os: string } }>; annotations: Record<string, string> }>(outDir, image.name, image.index);
-      assert.deepEqual(index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`), ['linux/amd64', 'linux/arm64']);
+      const index = readBlobJson<{ manifests: Array<{ digest: string; platform: { architecture: string; os: string } }>; annotations: Record<string, string> }>(
+        outDir,
+        image.name,
+        image.index,
+      );
+      assert.deepEqual(
+        index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`),
+        ['linux/amd64', 'linux/arm64'],
+      );
       for (const key of required) assert.ok(index.annotations[key], `${image.name} index lacks ${key}`);
       assert.equal(index.annotations['org.opencontainers.image.version'], buildEnv.IMAGE_VERSION);
       assert.equal(index.annotations['org.opencontainers.image.created'], '2026-01-01T00:00:00Z');
       for (const arch of ['amd64', 'arm64'] as const) {
         const manifest = readBlobJson<{ annotations: Record<string, string> }>(outDir, image.name, image.platforms[arch].manifest);
         assert.equal(manifest.annotations['org.opencontainers.image.base.digest'], base().platforms[arch].manifest);
-        const config = readBlobJson<{ architecture: string; config: { User: string; Entrypoint: string[] }; rootfs: { diff_ids: string[] } }>(outDir, image.name, image.platforms[arch].config);
+        const config = readBlobJson<{ architecture: string; config: { User: string; Entrypoint: string[] }; rootfs: { diff_ids: string[] } }>(
+          outDir,
+          image.name,
+          image.platforms[arch].config,
+        );
         assert.equal(config.architecture, arch);
         assert.equal(config.config.User, '65532:65532');
         assert.deepEqual(config.config.Entrypoint, ['/nodejs/bin/node', `/app/${image.name}.js`]);
-        assert.deepEqual(config.rootfs.diff_ids, image.platforms[arch].layers.map((l) => l.diffId));
+        assert.deepEqual(
+          config.rootfs.diff_ids,
+          image.platforms[arch].layers.map((l) => l.diffId),
+        );
       }
     }
   });
@@ -92,7 +109,12 @@ describe('build', () => {
     // test does not depend on the checkout's own remote.
     const out = join(scratch, 'from-git');
     const tool = tools()[0]!.name;
-    const env = { IMAGE_SOURCE: '', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'remote.origin.url', GIT_CONFIG_VALUE_0: 'https://builder:s3cret-token@git.example.invalid/team/init-toolkit.git' };
+    const env = {
+      IMAGE_SOURCE: '',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'remote.origin.url',
+      GIT_CONFIG_VALUE_0: 'https://builder:s3cret-token@git.example.invalid/team/init-toolkit.git',
+    };
     const { summary: built } = await buildInto(out, ['--dist', distDir, tool], env);
     // package.json `repository`, when the project sets one, comes before the git remote.
     const expected = packageRepositoryUrl(packageJson.repository, repoRoot) ?? 'https://git.example.invalid/team/init-toolkit';
@@ -110,11 +132,17 @@ describe('build', () => {
 
   test('outside a git checkout, with no IMAGE_SOURCE and no package.json repository, it is left out with a warning', async () => {
     const out = join(scratch, 'no-source');
-    const { summary: built, stderr } = await buildInto(out, ['--dist', distDir, tools()[0]!.name], { IMAGE_SOURCE: '', GIT_DIR: join(scratch, 'not-a-repository') });
+    const { summary: built, stderr } = await buildInto(out, ['--dist', distDir, tools()[0]!.name], {
+      IMAGE_SOURCE: '',
+      GIT_DIR: join(scratch, 'not-a-repository'),
+    });
     const fromPackage = packageRepositoryUrl(packageJson.repository, repoRoot);
     if (fromPackage === undefined) assert.match(stderr, /org\.opencontainers\.image\.source left out: set IMAGE_SOURCE/);
     for (const image of built.images) {
-      assert.equal(readBlobJson<{ annotations: Record<string, string> }>(out, image.name, image.index).annotations['org.opencontainers.image.source'], fromPackage);
+      assert.equal(
+        readBlobJson<{ annotations: Record<string, string> }>(out, image.name, image.index).annotations['org.opencontainers.image.source'],
+        fromPackage,
+      );
     }
     rmSync(out, { recursive: true, force: true });
   });
@@ -125,7 +153,11 @@ describe('build', () => {
     assert.equal(index.annotations['org.opencontainers.image.created'], new Date(inputs.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z'));
     assert.equal(index.annotations['org.opencontainers.image.revision'], undefined);
     assert.equal(base().ref, `init-toolkit/node-base:${baseVersion(inputs)}`);
-    for (const image of tools()) assert.equal(readBlobJson<{ annotations: Record<string, string> }>(outDir, image.name, image.index).annotations['org.opencontainers.image.base.name'], base().ref);
+    for (const image of tools())
+      assert.equal(
+        readBlobJson<{ annotations: Record<string, string> }>(outDir, image.name, image.index).annotations['org.opencontainers.image.base.name'],
+        base().ref,
+      );
   });
 
   test('skopeo (an independent reader) reads every archive and layout, for both platforms', async () => {
@@ -138,7 +170,10 @@ describe('build', () => {
         assert.equal(inspected.code, 0, inspected.stderr);
         const info = JSON.parse(inspected.stdout) as { Architecture: string; Layers: string[] };
         assert.equal(info.Architecture, arch);
-        assert.deepEqual(info.Layers, image.platforms[arch].layers.map((l) => l.digest));
+        assert.deepEqual(
+          info.Layers,
+          image.platforms[arch].layers.map((l) => l.digest),
+        );
       }
     }
   });
@@ -147,7 +182,8 @@ describe('build', () => {
 describe('contents', () => {
   const layers = new Map<string, TarHeader[]>();
   before(async () => {
-    for (const arch of ['amd64', 'arm64'] as const) layers.set(`base/${arch}`, await layerHeaders(blobPath(outDir, 'node-base', base().platforms[arch].layers[0]!.digest)));
+    for (const arch of ['amd64', 'arm64'] as const)
+      layers.set(`base/${arch}`, await layerHeaders(blobPath(outDir, 'node-base', base().platforms[arch].layers[0]!.digest)));
     for (const image of tools()) layers.set(image.name, await layerHeaders(blobPath(outDir, image.name, image.platforms.amd64.layers[1]!.digest)));
   });
 
@@ -170,7 +206,11 @@ describe('contents', () => {
     const inputs = readBaseInputs();
     for (const [name, headers] of layers) {
       const names = headers.map((h) => h.name.replace(/\/$/, ''));
-      assert.deepEqual(names, [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), `${name} not sorted`);
+      assert.deepEqual(
+        names,
+        [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+        `${name} not sorted`,
+      );
       const seen = new Set<string>();
       for (const n of names) {
         const parent = n.split('/').slice(0, -1).join('/');
@@ -184,12 +224,27 @@ describe('contents', () => {
 
   test('the base holds node, its libraries, the CA bundle, passwd/group for nonroot; the app layer only /app', () => {
     const amd64 = new Set(layers.get('base/amd64')!.map((h) => h.name));
-    for (const path of ['nodejs/bin/node', 'nodejs/LICENSE', 'lib64/ld-linux-x86-64.so.2', 'lib/x86_64-linux-gnu/libc.so.6', 'usr/lib/x86_64-linux-gnu/libstdc++.so.6', 'lib/x86_64-linux-gnu/libgcc_s.so.1', 'etc/ssl/certs/ca-certificates.crt', 'etc/passwd', 'etc/group', 'usr/share/doc/libc6/copyright', 'var/lib/dpkg/status.d/libc6']) {
+    for (const path of [
+      'nodejs/bin/node',
+      'nodejs/LICENSE',
+      'lib64/ld-linux-x86-64.so.2',
+      'lib/x86_64-linux-gnu/libc.so.6',
+      'usr/lib/x86_64-linux-gnu/libstdc++.so.6',
+      'lib/x86_64-linux-gnu/libgcc_s.so.1',
+      'etc/ssl/certs/ca-certificates.crt',
+      'etc/passwd',
+      'etc/group',
+      'usr/share/doc/libc6/copyright',
+      'var/lib/dpkg/status.d/libc6',
+    ]) {
       assert.ok(amd64.has(path), `base/amd64 lacks ${path}`);
     }
     assert.ok(layers.get('base/arm64')!.some((h) => h.name === 'lib/ld-linux-aarch64.so.1'));
     for (const image of tools()) {
-      assert.deepEqual(layers.get(image.name)!.map((h) => h.name), ['app/', 'app/package.json', `app/${image.name}.js`, `app/${image.name}.js.LEGAL.txt`].sort());
+      assert.deepEqual(
+        layers.get(image.name)!.map((h) => h.name),
+        ['app/', 'app/package.json', `app/${image.name}.js`, `app/${image.name}.js.LEGAL.txt`].sort(),
+      );
     }
   });
 });
@@ -227,7 +282,8 @@ describe('podman', () => {
   });
 
   test('the base image runs node as nonroot, resolves its user, and has the CA bundle but no shell', async () => {
-    const script = 'const os=require("os");const fs=require("fs");console.log(JSON.stringify({v:process.version,u:os.userInfo().username,uid:process.getuid(),ca:fs.statSync("/etc/ssl/certs/ca-certificates.crt").size>100000}))';
+    const script =
+      'const os=require("os");const fs=require("fs");console.log(JSON.stringify({v:process.version,u:os.userInfo().username,uid:process.getuid(),ca:fs.statSync("/etc/ssl/certs/ca-certificates.crt").size>100000}))';
     const result = await run('podman', [...hardened, '--network', 'none', imageId(base()), '-e', script]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), { v: `v${readBaseInputs().node.version}`, u: 'nonroot', uid: 65532, ca: true });
@@ -255,7 +311,10 @@ describe('podman', () => {
   const awsEnv = () => {
     const endpoint = process.env.TEST_AWS_ENDPOINT_URL;
     assert.ok(endpoint, 'TEST_AWS_ENDPOINT_URL is not set: run through `make test-images` (it starts the services)');
-    return ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'].flatMap((k) => ['-e', `${k}=${k === 'AWS_ENDPOINT_URL' ? endpoint : process.env[k] ?? ''}`]);
+    return ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'].flatMap((k) => [
+      '-e',
+      `${k}=${k === 'AWS_ENDPOINT_URL' ? endpoint : (process.env[k] ?? '')}`,
+    ]);
   };
 
   test('copy-secrets in its image copies a secret from Secrets Manager (moto) into a volume', async (t) => {
@@ -280,9 +339,33 @@ describe('podman', () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'rows.csv', Body: 'id,name\n1,ada\n2,linus\n' }));
     const out = volume('data');
-    const result = await run('podman', [...hardened, '--network', 'host', ...awsEnv(), '-v', `${out}:/data`, imageId(image), '--out', '/data', '--convert', 'csv:ndjson', '--name', 'rows.ndjson', `s3://${bucket}/rows.csv`]);
+    const result = await run('podman', [
+      ...hardened,
+      '--network',
+      'host',
+      ...awsEnv(),
+      '-v',
+      `${out}:/data`,
+      imageId(image),
+      '--out',
+      '/data',
+      '--convert',
+      'csv:ndjson',
+      '--name',
+      'rows.ndjson',
+      `s3://${bucket}/rows.csv`,
+    ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(readFileSync(join(out, 'rows.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown), [{ id: '1', name: 'ada' }, { id: '2', name: 'linus' }]);
+    assert.deepEqual(
+      readFileSync(join(out, 'rows.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+      [
+        { id: '1', name: 'ada' },
+        { id: '2', name: 'linus' },
+      ],
+    );
   });
 
   test('render-config in its image renders a template from a read-only volume', async (t) => {
@@ -292,7 +375,22 @@ describe('podman', () => {
     writeFileSync(join(templates, 'app.conf'), 'listen ${PORT}\n');
     chmodSync(templates, 0o755);
     const out = volume('config');
-    const result = await run('podman', [...hardened, '--network', 'none', '-e', 'PORT=8080', '-v', `${templates}:/templates:ro`, '-v', `${out}:/config`, imageId(image), '--templates', '/templates', '--out', '/config']);
+    const result = await run('podman', [
+      ...hardened,
+      '--network',
+      'none',
+      '-e',
+      'PORT=8080',
+      '-v',
+      `${templates}:/templates:ro`,
+      '-v',
+      `${out}:/config`,
+      imageId(image),
+      '--templates',
+      '/templates',
+      '--out',
+      '/config',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), 'listen 8080\n');
   });
@@ -304,8 +402,28 @@ describe('podman', () => {
     writeFileSync(join(templates, 'app.conf'), 'listen ${PORT}\n');
     chmodSync(templates, 0o755);
     const out = volume('steps');
-    const step = (n: number, dir: string, port: string): string[] => ['-e', `STEP${n}_RENDER_CONFIG_TEMPLATES=/templates`, '-e', `STEP${n}_RENDER_CONFIG_OUT=/out/${dir}`, '-e', `STEP${n}_PORT=${port}`];
-    const result = await run('podman', [...hardened, '--network', 'none', ...step(1, 'a', '8080'), ...step(2, 'b', '9090'), '-v', `${templates}:/templates:ro`, '-v', `${out}:/out`, imageId(image), 'one=render-config', 'two=render-config']);
+    const step = (n: number, dir: string, port: string): string[] => [
+      '-e',
+      `STEP${n}_RENDER_CONFIG_TEMPLATES=/templates`,
+      '-e',
+      `STEP${n}_RENDER_CONFIG_OUT=/out/${dir}`,
+      '-e',
+      `STEP${n}_PORT=${port}`,
+    ];
+    const result = await run('podman', [
+      ...hardened,
+      '--network',
+      'none',
+      ...step(1, 'a', '8080'),
+      ...step(2, 'b', '9090'),
+      '-v',
+      `${templates}:/templates:ro`,
+      '-v',
+      `${out}:/out`,
+      imageId(image),
+      'one=render-config',
+      'two=render-config',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(join(out, 'a', 'app.conf'), 'utf8'), 'listen 8080\n');
     assert.equal(readFileSync(join(out, 'b', 'app.conf'), 'utf8'), 'listen 9090\n');
@@ -366,21 +484,36 @@ test('images/Containerfile built with buildah from the exported context gives th
   const exported = await run(process.execPath, [join(repoRoot, 'images', 'context.ts'), '--arch', 'amd64', '--out', context, '--dist', distDir]);
   assert.equal(exported.code, 0, exported.stderr);
   const tag = `localhost/${unique('containerfile')}/${image.name}`;
-  const built = await run('buildah', ['build', '--target', image.name, '--platform', 'linux/amd64', '-f', join(repoRoot, 'images', 'Containerfile'), '-t', tag, context], { timeoutMs: 300_000 });
+  const built = await run(
+    'buildah',
+    ['build', '--target', image.name, '--platform', 'linux/amd64', '-f', join(repoRoot, 'images', 'Containerfile'), '-t', tag, context],
+    { timeoutMs: 300_000 },
+  );
   assert.equal(built.code, 0, built.stderr);
   try {
     const layout = join(scratch, 'buildah-layout');
     const pushed = await run('buildah', ['push', tag, `oci:${layout}`]);
     assert.equal(pushed.code, 0, pushed.stderr);
     const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
-    const manifest = JSON.parse(readFileSync(join(layout, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }>; config: { digest: string } };
-    const config = JSON.parse(readFileSync(join(layout, 'blobs/sha256', manifest.config.digest.slice(7)), 'utf8')) as { config: { User: string; Entrypoint: string[]; Env: string[] } };
+    const manifest = JSON.parse(readFileSync(join(layout, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as {
+      layers: Array<{ digest: string }>;
+      config: { digest: string };
+    };
+    const config = JSON.parse(readFileSync(join(layout, 'blobs/sha256', manifest.config.digest.slice(7)), 'utf8')) as {
+      config: { User: string; Entrypoint: string[]; Env: string[] };
+    };
     const ours = readBlobJson<{ config: { User: string; Entrypoint: string[]; Env: string[] } }>(outDir, image.name, image.platforms.amd64.config);
     assert.deepEqual([config.config.User, config.config.Entrypoint, config.config.Env], [ours.config.User, ours.config.Entrypoint, ours.config.Env]);
     // Same layering (base, app) and, per layer, the same paths, types, modes, owners, links and contents
     // (buildah also writes the file-type bits into the mode field; only the permission bits are compared).
     const listing = async (paths: string[]) =>
-      Promise.all(paths.map(async (p) => (await layerHeaders(p, true)).map(({ mtime: _mtime, ...rest }) => ({ ...rest, mode: rest.mode & 0o7777, name: rest.name.replace(/^\.?\//, '').replace(/\/$/, '') })).sort((a, b) => a.name.localeCompare(b.name))));
+      Promise.all(
+        paths.map(async (p) =>
+          (await layerHeaders(p, true))
+            .map(({ mtime: _mtime, ...rest }) => ({ ...rest, mode: rest.mode & 0o7777, name: rest.name.replace(/^\.?\//, '').replace(/\/$/, '') }))
+            .sort((a, b) => a.name.localeCompare(b.name)),
+        ),
+      );
     const theirs = await listing(manifest.layers.map((l) => join(layout, 'blobs/sha256', l.digest.slice(7))));
     const mine = await listing(image.platforms.amd64.layers.map((l) => blobPath(outDir, image.name, l.digest)));
     assert.equal(theirs.length, 2);

@@ -13,5 +13,9 @@ test('the Makefile, scripts/cluster.sh and the schema generator name the release
   assert.match(KUBE_VERSION, /^\d+\.\d+\.\d+$/);
   assert.equal(/^KUBE_VERSION := (\S+)$/m.exec(read('Makefile'))?.[1], KUBE_VERSION, 'Makefile');
   assert.equal(/^KUBE_VERSION=v(\S+)$/m.exec(read('scripts/cluster.sh'))?.[1], KUBE_VERSION, 'scripts/cluster.sh');
-  assert.equal(/^export const KUBERNETES_VERSION = '([^']+)';$/m.exec(read('scripts/chart-k8s-schemas.mjs'))?.[1], KUBE_VERSION, 'scripts/chart-k8s-schemas.mjs');
+  assert.equal(
+    /^export const KUBERNETES_VERSION = '([^']+)';$/m.exec(read('scripts/chart-k8s-schemas.mjs'))?.[1],
+    KUBE_VERSION,
+    'scripts/chart-k8s-schemas.mjs',
+  );
 });

@@ -70,7 +70,6 @@ function registerAnswer(output: unknown): void {
   }
 }
 
-
 /** Ids in groups of at most BATCH_SIZE, one BatchGetSecretValue call each. */
 function inBatches(ids: readonly string[]): string[][] {
   const batches: string[][] = [];
@@ -96,15 +95,18 @@ async function fetchExplicit(refs: readonly SecretRef[], reader: Reader, concurr
     // An id is optional only when every reference to it is: a required reference must not be skipped.
     const optional = new Set(task.ids.filter((id) => refs.filter((r) => r.id === id).every((r) => r.optional)));
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
-      { what: `BatchGetSecretValue of ${task.ids.length} secret${task.ids.length === 1 ? '' : 's'}`, needs: 'secretsmanager:BatchGetSecretValue (Resource "*")' },
-      (client, options) =>
-        client.send(new BatchGetSecretValueCommand({ SecretIdList: task.ids }), options),
+      {
+        what: `BatchGetSecretValue of ${task.ids.length} secret${task.ids.length === 1 ? '' : 's'}`,
+        needs: 'secretsmanager:BatchGetSecretValue (Resource "*")',
+      },
+      (client, options) => client.send(new BatchGetSecretValueCommand({ SecretIdList: task.ids }), options),
       (answer) => {
         for (const error of answer.Errors ?? []) {
           const id = error.SecretId ?? '?';
           const fault = errorEntryFault(error);
           const kind = classifyAwsError(fault).kind;
-          if (!(kind === 'notFound' && optional.has(id))) throw secretError(kind, { what: `secret "${id}"`, needs: GET_SECRET_VALUE_NEEDS }, describeAwsError(fault), reader.region);
+          if (!(kind === 'notFound' && optional.has(id)))
+            throw secretError(kind, { what: `secret "${id}"`, needs: GET_SECRET_VALUE_NEEDS }, describeAwsError(fault), reader.region);
         }
       },
     );
@@ -138,10 +140,8 @@ function versionKey(ref: SecretRef): string {
 async function getVersion(ref: SecretRef, reader: Reader, missing: Map<string, string>): Promise<SecretValueEntry | undefined> {
   const version = ref.versionId !== undefined ? `version ${ref.versionId}` : `stage ${ref.versionStage}`;
   try {
-    return await reader.send<SecretValueEntry>(
-      { what: `secret "${ref.id}" (${version})`, needs: GET_SECRET_VALUE_NEEDS },
-      (client, options) =>
-        client.send(new GetSecretValueCommand({ SecretId: ref.id, VersionId: ref.versionId, VersionStage: ref.versionStage }), options),
+    return await reader.send<SecretValueEntry>({ what: `secret "${ref.id}" (${version})`, needs: GET_SECRET_VALUE_NEEDS }, (client, options) =>
+      client.send(new GetSecretValueCommand({ SecretId: ref.id, VersionId: ref.versionId, VersionStage: ref.versionStage }), options),
     );
   } catch (error) {
     if (ref.optional && error instanceof FatalRemoteError && classifyAwsError(error.cause).kind === 'notFound') {
@@ -210,7 +210,10 @@ async function batchByPrefix(prefix: string, reader: Reader, describe: string): 
   let token: string | undefined;
   for (let page = 1; ; page++) {
     const output: BatchGetSecretValueCommandOutput = await reader.send(
-      { what: `BatchGetSecretValue ${describe} page ${page}`, needs: 'secretsmanager:BatchGetSecretValue and, for its name filter, secretsmanager:ListSecrets (both Resource "*")' },
+      {
+        what: `BatchGetSecretValue ${describe} page ${page}`,
+        needs: 'secretsmanager:BatchGetSecretValue and, for its name filter, secretsmanager:ListSecrets (both Resource "*")',
+      },
       (client, options) =>
         client.send(new BatchGetSecretValueCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: BATCH_SIZE, NextToken: token }), options),
       (answer) => failOnErrors(answer, reader.region),
@@ -274,8 +277,7 @@ async function batchByArn(arns: string[], reader: Reader, concurrency: number, d
   const pages = await mapLimit(chunks, concurrency, async (ids, index) => {
     const output = await reader.send<BatchGetSecretValueCommandOutput>(
       { what: `BatchGetSecretValue ${describe} batch ${index + 1}/${chunks.length}`, needs: 'secretsmanager:BatchGetSecretValue (Resource "*")' },
-      (client, options) =>
-        client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), options),
+      (client, options) => client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), options),
       (answer) => failOnErrors(answer, reader.region),
     );
     const values = output.SecretValues ?? [];

@@ -23,7 +23,12 @@ export async function readFromDir(dir: string, log: Logger): Promise<SourceSecre
   for (const entry of entries) {
     if (entry.kind !== 'file') continue;
     registerValue(entry.bytes, (v) => redactor.add(v));
-    secrets.push({ label: `file "${entry.name}" of --from-dir ${dir}`, baseName: entry.name, value: entry.bytes, origin: { kind: 'dir', path: join(dir, entry.name) } });
+    secrets.push({
+      label: `file "${entry.name}" of --from-dir ${dir}`,
+      baseName: entry.name,
+      value: entry.bytes,
+      origin: { kind: 'dir', path: join(dir, entry.name) },
+    });
   }
   // Logged once every value is registered.
   for (const entry of entries) {

@@ -11,7 +11,8 @@ const FLAG: Record<CombinedFormat, string> = { json: '--json-file', dotenv: '--d
 
 function textOf(file: OutputFile, format: CombinedFormat): string {
   const text = utf8(file.bytes);
-  if (text === undefined) throw new InvalidInputError(`${file.source.label} (file "${file.name}") is binary, not UTF-8 text; it cannot go into ${FLAG[format]}`);
+  if (text === undefined)
+    throw new InvalidInputError(`${file.source.label} (file "${file.name}") is binary, not UTF-8 text; it cannot go into ${FLAG[format]}`);
   return text;
 }
 
@@ -36,10 +37,12 @@ function renderDotenv(files: readonly OutputFile[]): string {
     .map((file) => {
       const name = envVarName(file.name);
       const other = owners.get(name);
-      if (other !== undefined) throw new InvalidInputError(`files "${other}" and "${file.name}" both become the variable ${name} in --dotenv-file; rename one with as=FILE`);
+      if (other !== undefined)
+        throw new InvalidInputError(`files "${other}" and "${file.name}" both become the variable ${name} in --dotenv-file; rename one with as=FILE`);
       owners.set(name, file.name);
       const text = textOf(file, 'dotenv');
-      if (text.includes('\0')) throw new InvalidInputError(`${file.source.label} (file "${file.name}") contains a NUL byte, which no environment variable can hold`);
+      if (text.includes('\0'))
+        throw new InvalidInputError(`${file.source.label} (file "${file.name}") contains a NUL byte, which no environment variable can hold`);
       return `${name}=${shellQuote(text)}\n`;
     })
     .join('');

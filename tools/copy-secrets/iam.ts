@@ -24,7 +24,12 @@ function parameterStatements(refs: readonly SecretRef[], scope: ArnScope): State
   const paths = refs.filter((r) => r.ssm?.path).map((r) => (r.ssm as { name: string }).name.replace(/\/$/, ''));
   const statements: Statement[] = [];
   if (named.length > 0) statements.push({ Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: named });
-  if (paths.length > 0) statements.push({ Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: paths.flatMap((p) => [parameterArn(p, scope), `${parameterArn(p, scope)}/*`]) });
+  if (paths.length > 0)
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ssm:GetParametersByPath'],
+      Resource: paths.flatMap((p) => [parameterArn(p, scope), `${parameterArn(p, scope)}/*`]),
+    });
   return statements;
 }
 
@@ -42,7 +47,12 @@ export function secretsPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly 
     const resource = filter.prefix === undefined ? '*' : `arn:${scope.partition}:secretsmanager:${scope.region}:${scope.account}:secret:${filter.prefix}*`;
     // A tag value is compared literally by StringEquals, but "${...}" in it would be a policy variable.
     const tags = Object.fromEntries(filter.tags.map((t) => [`secretsmanager:ResourceTag/${t.key}`, iamLiteral(t.value)]));
-    statements.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [resource], ...(filter.tags.length > 0 ? { Condition: { StringEquals: tags } } : {}) });
+    statements.push({
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [resource],
+      ...(filter.tags.length > 0 ? { Condition: { StringEquals: tags } } : {}),
+    });
   }
   if (secretRefs.length > 0 || filter !== undefined) statements.push(...kmsStatements(kmsKeyArns, 'secretsmanager', scope.region));
   if (plan.refs.some((r) => r.ssm)) statements.push(...kmsStatements(kmsKeyArns, 'ssm', scope.region));

@@ -42,7 +42,9 @@ export function parseKeyPath(text: string): Segment[] | undefined {
 /** The path as written back, for messages (never with a value). */
 export function formatKeyPath(segments: readonly Segment[]): string {
   return segments
-    .map((s, i) => ('index' in s ? `[${s.index}]` : /^[^.[\]"]+$/.test(s.name) ? `${i > 0 ? '.' : ''}${s.name}` : `${i > 0 ? '.' : ''}${JSON.stringify(s.name)}`))
+    .map((s, i) =>
+      'index' in s ? `[${s.index}]` : /^[^.[\]"]+$/.test(s.name) ? `${i > 0 ? '.' : ''}${s.name}` : `${i > 0 ? '.' : ''}${JSON.stringify(s.name)}`,
+    )
     .join('');
 }
 

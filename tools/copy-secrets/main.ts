@@ -55,5 +55,8 @@ export async function main(ctx: ToolContext<typeof spec>): Promise<void> {
     return;
   }
   await publishSet(plan.output.dir as string, set, plan.output);
-  ctx.log.info(`published ${set.length} file${set.length === 1 ? '' : 's'} and manifest.json into ${plan.output.dir}`, { ...summary, durationMs: Math.round(performance.now() - started) });
+  ctx.log.info(`published ${set.length} file${set.length === 1 ? '' : 's'} and manifest.json into ${plan.output.dir}`, {
+    ...summary,
+    durationMs: Math.round(performance.now() - started),
+  });
 }

@@ -154,18 +154,25 @@ function validateSecretId(ref: SecretRef, where: string): void {
   if (!SECRET_ID.test(ref.id)) {
     throw new UsageError(`${where}: "${ref.id}" is not a secret name or ARN (allowed: letters, digits and /_+=.@-); OPTIONS follow "?", a key follows "#"`);
   }
-  for (const [what, text] of [['stage', ref.versionStage], ['version', ref.versionId]] as const) {
-    if (text !== undefined && !VERSION_TEXT.test(text)) throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
+  for (const [what, text] of [
+    ['stage', ref.versionStage],
+    ['version', ref.versionId],
+  ] as const) {
+    if (text !== undefined && !VERSION_TEXT.test(text))
+      throw new UsageError(`${where}: ${what} "${text}" is not a valid version ${what === 'stage' ? 'label' : 'id'}`);
   }
 }
 
 function validateSsmRef(ref: SecretRef, ssm: NonNullable<SecretRef['ssm']>, where: string): void {
   const bare = ssm.name.replace(/^\//, '');
   if (!SSM_NAME.test(ssm.name) || ssm.name.includes('//') || /^(aws|ssm)/i.test(bare)) {
-    throw new UsageError(`${where}: "${ssm.name}" is not an SSM parameter name (letters, digits and _.-/, a path starts with "/", not aws or ssm), e.g. ssm:/app/db/password`);
+    throw new UsageError(
+      `${where}: "${ssm.name}" is not an SSM parameter name (letters, digits and _.-/, a path starts with "/", not aws or ssm), e.g. ssm:/app/db/password`,
+    );
   }
   if (ref.versionStage !== undefined) throw new UsageError(`${where}: stage= is for Secrets Manager; an SSM parameter takes version=N or label=L`);
-  if (ref.versionId !== undefined && !/^[1-9][0-9]{0,8}$/.test(ref.versionId)) throw new UsageError(`${where}: version=${ref.versionId} is not a parameter version (a number)`);
+  if (ref.versionId !== undefined && !/^[1-9][0-9]{0,8}$/.test(ref.versionId))
+    throw new UsageError(`${where}: version=${ref.versionId} is not a parameter version (a number)`);
   if (ref.versionId !== undefined && ssm.label !== undefined) throw new UsageError(`${where}: choose version= or label=, not both`);
   if (!ssm.path) return;
   if (!ssm.name.startsWith('/')) throw new UsageError(`${where}: a path (trailing "/") must start with "/", e.g. ssm:/app/prod/`);
@@ -205,14 +212,16 @@ export function buildPlan(input: PlanInput): Plan {
   if (refs.length === 0 && filter === undefined && options.fromDir === undefined) {
     throw new UsageError('nothing to copy: name secrets as arguments (or COPY_SECRETS_SECRETS), or give --prefix, --tag or --from-dir');
   }
-  if (options.out === undefined && !options.explain && !options.printIamPolicy) throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
+  if (options.out === undefined && !options.explain && !options.printIamPolicy)
+    throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
   const combined = { '--json-file': options.jsonFile, '--dotenv-file': options.dotenvFile, '--properties-file': options.propertiesFile };
   for (const [flag, name] of Object.entries(combined)) {
     if (name === undefined) continue;
     if (sanitizeFileName(name) !== name || name === MANIFEST_NAME) {
       throw new UsageError(`${flag} ${JSON.stringify(name)}: expected a plain file name inside --out (A-Z a-z 0-9 . _ -, not ${MANIFEST_NAME})`);
     }
-    if (name.length > MAX_NAME_LENGTH) throw new UsageError(`${flag}: a file name has at most ${MAX_NAME_LENGTH} characters, this one ${name.length}; choose a shorter one`);
+    if (name.length > MAX_NAME_LENGTH)
+      throw new UsageError(`${flag}: a file name has at most ${MAX_NAME_LENGTH} characters, this one ${name.length}; choose a shorter one`);
   }
   return {
     refs,

@@ -112,7 +112,8 @@ function jsonObject(source: SourceSecret, why: string): Record<string, unknown> 
   const text = typeof source.value === 'string' ? source.value : utf8(source.value);
   const object = text === undefined ? undefined : parseJsonObject(text);
   // Deliberately no parser message: it would quote the secret.
-  if (object === undefined) throw new InvalidInputError(`${source.label} is not a JSON object (${text === undefined ? 'not UTF-8 text' : notAnObject(text)}), which ${why} needs`);
+  if (object === undefined)
+    throw new InvalidInputError(`${source.label} is not a JSON object (${text === undefined ? 'not UTF-8 text' : notAnObject(text)}), which ${why} needs`);
   return object;
 }
 

@@ -36,12 +36,21 @@ function selector(ref: SecretRef): string {
   return version === undefined ? ssm.name : `${ssm.name}:${version}`;
 }
 
-export async function fetchFromSsm(refs: readonly SecretRef[], options: { concurrency: number; requestTimeoutMs: number }, context: AwsRunContext): Promise<SsmResult> {
+export async function fetchFromSsm(
+  refs: readonly SecretRef[],
+  options: { concurrency: number; requestTimeoutMs: number },
+  context: AwsRunContext,
+): Promise<SsmResult> {
   const settings = clientSettings(context, options.requestTimeoutMs);
   const client = new SSMClient(settings);
   const reader = createReader(client, settings.region, context, registerAnswer);
   try {
-    const named = await fetchNamed(refs.filter((r) => !r.ssm?.path), reader, options.concurrency, context);
+    const named = await fetchNamed(
+      refs.filter((r) => !r.ssm?.path),
+      reader,
+      options.concurrency,
+      context,
+    );
     const paths: SourceSecret[] = [];
     for (const ref of refs.filter((r) => r.ssm?.path)) paths.push(...(await fetchPath(ref, reader)));
     return { secrets: [...named, ...paths], calls: reader.calls };
@@ -81,7 +90,9 @@ async function fetchNamed(refs: readonly SecretRef[], reader: Reader<SSMClient>,
         context.log.info(`optional parameter "${selector(ref)}" not found: skipped`, { parameter: selector(ref) });
         continue;
       }
-      throw new FatalRemoteError(`parameter "${selector(ref)}": not found (${reason}); check the name, ${theRegion(reader.region)} and the version or label, or mark it optional`);
+      throw new FatalRemoteError(
+        `parameter "${selector(ref)}": not found (${reason}); check the name, ${theRegion(reader.region)} and the version or label, or mark it optional`,
+      );
     }
     secrets.push(toSource(parameter, ref, fileBase(parameter.Name ?? '')));
   }
@@ -93,9 +104,17 @@ async function fetchPath(ref: SecretRef, reader: Reader<SSMClient>): Promise<Sou
   const secrets: SourceSecret[] = [];
   let token: string | undefined;
   for (let page = 1; ; page++) {
-    const output = await reader.send(
-      { what: `GetParametersByPath ${path} page ${page}`, needs: `ssm:GetParametersByPath on the path ${path}` },
-      (c, o) => c.send(new GetParametersByPathCommand({ Path: path.replace(/\/$/, '') || '/', Recursive: true, WithDecryption: true, MaxResults: BATCH_SIZE, NextToken: token }), o),
+    const output = await reader.send({ what: `GetParametersByPath ${path} page ${page}`, needs: `ssm:GetParametersByPath on the path ${path}` }, (c, o) =>
+      c.send(
+        new GetParametersByPathCommand({
+          Path: path.replace(/\/$/, '') || '/',
+          Recursive: true,
+          WithDecryption: true,
+          MaxResults: BATCH_SIZE,
+          NextToken: token,
+        }),
+        o,
+      ),
     );
     for (const parameter of output.Parameters ?? []) {
       const name = parameter.Name ?? '';

@@ -122,11 +122,7 @@ export interface PublishOptions {
  * directory is removed; a target directory this call created is removed again (it is empty then), so a
  * failed first run leaves nothing behind. Names starting with `..` are reserved for the layout.
  */
-export async function publishDirectory(
-  target: string,
-  fill: (staging: string) => Promise<void>,
-  options: PublishOptions = {},
-): Promise<void> {
+export async function publishDirectory(target: string, fill: (staging: string) => Promise<void>, options: PublishOptions = {}): Promise<void> {
   const removeCreated = await makeOutputDir(target);
   try {
     await publishInto(target, fill, options);

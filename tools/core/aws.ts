@@ -158,7 +158,10 @@ export function isRetryableAwsError(error: unknown): boolean {
 /** "ThrottlingException (HTTP 400): Rate exceeded" — the code, status and the service's message, one line. */
 export function describeAwsError(error: unknown): string {
   const { code, status } = classifyAwsError(error);
-  const raw = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string' ? (error as { message: string }).message : String(error ?? '');
+  const raw =
+    typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : String(error ?? '');
   const message = raw.replace(/\s*\n\s*/g, ' ').trim();
   const head = status === undefined ? code : `${code} (HTTP ${status})`;
   // The SDK's stand-in when the answer has no body (a HEAD's 404): it tells nothing.
@@ -173,8 +176,10 @@ export function describeAwsError(error: unknown): string {
 export function awsSetupError(error: unknown, what: string, docs: string): UsageError | FatalRemoteError | undefined {
   const detail = describeAwsError(error);
   // An empty AWS_REGION reaches the SDK as region="", which it refuses: for the user it is no region.
-  if (/region is missing|region not accepted: region=""/i.test(detail)) return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
-  if (/region not accepted/i.test(detail)) return new UsageError(`invalid AWS region (${detail}): set AWS_REGION to a region such as us-east-1`, { cause: error });
+  if (/region is missing|region not accepted: region=""/i.test(detail))
+    return new UsageError('no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)', { cause: error });
+  if (/region not accepted/i.test(detail))
+    return new UsageError(`invalid AWS region (${detail}): set AWS_REGION to a region such as us-east-1`, { cause: error });
   if (classifyAwsError(error).code === 'CredentialsProviderError') {
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see ${docs}`, { cause: error });
   }

@@ -46,11 +46,7 @@ export interface RunOptions {
 }
 
 /** Runs a tool to completion and returns (or exits with) its exit code. */
-export async function runTool<S extends CliSpec>(
-  spec: S,
-  main: (context: ToolContext<S>) => Promise<void>,
-  run: RunOptions = {},
-): Promise<number> {
+export async function runTool<S extends CliSpec>(spec: S, main: (context: ToolContext<S>) => Promise<void>, run: RunOptions = {}): Promise<number> {
   const argv = run.argv ?? process.argv.slice(2);
   const env = run.env ?? process.env;
   let log = new Logger({ tool: spec.name, ...loggerSettings(env.LOG_LEVEL, env.LOG_FORMAT) });

@@ -51,7 +51,10 @@ function partitionOf(region: string): string {
 export function checkPolicyOptions(options: { printIamPolicy: boolean; awsAccountId: string | undefined; kmsKeyArn: readonly string[] }): void {
   if (options.printIamPolicy) return;
   const given = [options.awsAccountId !== undefined ? '--aws-account-id' : '', options.kmsKeyArn.length > 0 ? '--kms-key-arn' : ''].filter(Boolean);
-  if (given.length > 0) throw new UsageError(`${given.join(' and ')} only ${given.length > 1 ? 'shape' : 'shapes'} --print-iam-policy, which is not given: add it to print the policy, or remove ${given.length > 1 ? 'them' : 'it'}`);
+  if (given.length > 0)
+    throw new UsageError(
+      `${given.join(' and ')} only ${given.length > 1 ? 'shape' : 'shapes'} --print-iam-policy, which is not given: add it to print the policy, or remove ${given.length > 1 ? 'them' : 'it'}`,
+    );
 }
 
 /** The scope of the printed ARNs: AWS_REGION (else AWS_DEFAULT_REGION, else `*`) and --aws-account-id (else `*`). */
@@ -71,7 +74,9 @@ export function kmsStatements(keyArns: readonly string[], service: string, regio
   for (const arn of keyArns) {
     // kms:Decrypt is authorized on the key's ARN, never on an alias ARN: a policy naming an alias grants nothing.
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
-      throw new UsageError(`--kms-key-arn ${JSON.stringify(arn)}: expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias ARN grants nothing: look up its key with aws kms describe-key)`);
+      throw new UsageError(
+        `--kms-key-arn ${JSON.stringify(arn)}: expected a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (an alias ARN grants nothing: look up its key with aws kms describe-key)`,
+      );
     }
   }
   if (keyArns.length === 0) return [];
@@ -124,10 +129,15 @@ export function formatPolicy(document: PolicyDocument): string {
  */
 export function printPolicy(document: PolicyDocument, log: Logger, readsEncryptedData = true): void {
   process.stdout.write(formatPolicy(document));
-  const summary = document.Statement.length === 0 ? 'this configuration calls no AWS API: no permission needed' : `printed the IAM policy (${document.Statement.length} statements)`;
+  const summary =
+    document.Statement.length === 0
+      ? 'this configuration calls no AWS API: no permission needed'
+      : `printed the IAM policy (${document.Statement.length} statements)`;
   if (!readsEncryptedData) {
     log.info(`${summary}; nothing was waited for`);
     return;
   }
-  log.info(`${summary}; nothing fetched or written`, { kms: document.Statement.some((s) => s.Action.includes('kms:Decrypt')) ? 'included' : 'add --kms-key-arn for data encrypted with a customer managed key' });
+  log.info(`${summary}; nothing fetched or written`, {
+    kms: document.Statement.some((s) => s.Action.includes('kms:Decrypt')) ? 'included' : 'add --kms-key-arn for data encrypted with a customer managed key',
+  });
 }

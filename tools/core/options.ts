@@ -357,7 +357,12 @@ export function helpText(spec: CliSpec): string {
   const options: Record<string, OptionSpec> = { ...spec.options, ...COMMON_OPTIONS };
   const lines = [`${spec.name} - ${spec.summary}`, '', `Usage: ${spec.name} [flags] ${spec.usage}`.trimEnd(), ''];
   if (spec.positional) {
-    lines.push(`Arguments:`, `  ${spec.positional.name.toUpperCase()}  ${spec.positional.description}`, `      env ${envPrefix(spec.name)}${spec.positional.env}`, '');
+    lines.push(
+      `Arguments:`,
+      `  ${spec.positional.name.toUpperCase()}  ${spec.positional.description}`,
+      `      env ${envPrefix(spec.name)}${spec.positional.env}`,
+      '',
+    );
   }
   lines.push('Flags:');
   for (const [key, option] of Object.entries(options)) {

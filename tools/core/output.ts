@@ -11,7 +11,7 @@ import { redactor } from './redact.ts';
 /** Writes text to stdout with every secret masked (help, --version, --explain, --check listings). */
 export function writeStdout(text: string): void {
   const bytes = Buffer.from(redactor.redact(text), 'utf8');
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(1, bytes, offset);
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(1, bytes, offset);
 }
 
 /** Routes every other way out of the process through the redactor; `log` is read at each write. */

@@ -88,7 +88,9 @@ export async function readSecretVolume(dir: string, options: SecretVolumeOptions
     }
   } catch (error) {
     if (error instanceof SecretVolumeUnreadableError) throw error;
-    throw new SecretVolumeUnreadableError(`cannot read ${options.label}: ${codeOf(error)}; mount the secret volume there or fix the path`, dir, undefined, { cause: error });
+    throw new SecretVolumeUnreadableError(`cannot read ${options.label}: ${codeOf(error)}; mount the secret volume there or fix the path`, dir, undefined, {
+      cause: error,
+    });
   }
   const walk: Walk = { dir, root, options };
   const version = await currentVersion(walk);
@@ -125,7 +127,12 @@ async function readEntries(walk: Walk, directory: string, prefix: string, ancest
       throw unreadable(walk, path, error);
     });
     if (info.isDirectory()) {
-      entries.push({ kind: 'directory', name, path, entries: walk.options.subdirectories === 'read' ? await readDirectory(walk, resolved, path, ancestors) : undefined });
+      entries.push({
+        kind: 'directory',
+        name,
+        path,
+        entries: walk.options.subdirectories === 'read' ? await readDirectory(walk, resolved, path, ancestors) : undefined,
+      });
     } else if (info.isFile()) {
       entries.push({ kind: 'file', name, path, bytes: await readRegularFile(walk, resolved, path, info) });
     } else {

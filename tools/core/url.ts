@@ -18,15 +18,18 @@ export function displayUrl(url: URL): string {
     shown.password = MASK;
   }
   if (shown.search.length > 1) {
-    const fields = shown.search.slice(1).split('&').map((field) => {
-      const eq = field.indexOf('=');
-      if (eq < 0) return field;
-      const name = decodeComponent(field.slice(0, eq));
-      const value = field.slice(eq + 1);
-      if (value === '' || !SENSITIVE_PARAM.test(name) || NOT_SECRET.has(name.toLowerCase())) return field;
-      registerSecret(value);
-      return `${field.slice(0, eq)}=${MASK}`;
-    });
+    const fields = shown.search
+      .slice(1)
+      .split('&')
+      .map((field) => {
+        const eq = field.indexOf('=');
+        if (eq < 0) return field;
+        const name = decodeComponent(field.slice(0, eq));
+        const value = field.slice(eq + 1);
+        if (value === '' || !SENSITIVE_PARAM.test(name) || NOT_SECRET.has(name.toLowerCase())) return field;
+        registerSecret(value);
+        return `${field.slice(0, eq)}=${MASK}`;
+      });
     shown.search = `?${fields.join('&')}`;
   }
   return shown.href;
@@ -50,7 +53,10 @@ function decodeComponent(text: string): string {
 /** "user" or "password" when that part of the URL has a "%" that starts no escape: decoding it, as the
  *  clients do before sending it, would throw "URI malformed" (exit 1) instead of a usage error. */
 export function badUserinfoEscape(url: URL): 'user' | 'password' | undefined {
-  for (const [part, value] of [['user', url.username], ['password', url.password]] as const) {
+  for (const [part, value] of [
+    ['user', url.username],
+    ['password', url.password],
+  ] as const) {
     try {
       decodeURIComponent(value);
     } catch {

@@ -72,7 +72,10 @@ export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise
         running.delete(job.display);
       }
     };
-    const results = await Promise.race([mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runTracked(job, failed)), rejectOnAbort(stop.signal)]);
+    const results = await Promise.race([
+      mapLimit(plan.jobs, settings.concurrency, (job, _index, failed) => runTracked(job, failed)),
+      rejectOnAbort(stop.signal),
+    ]);
     const skipped = results.filter((r) => r.skipped).length;
     const written = run.budget.written;
     log.info(`done: ${plan.jobs.length - skipped} fetched, ${skipped} up to date, ${formatSize(written.bytes)} written`, {
@@ -199,28 +202,52 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
     const { writeTo } = source;
     run.budget.addFiles(1, job.display);
     let verified: Verified | undefined;
-    await writeFileAtomic(target, async (file) => void (verified = await writeDirect(writeTo, source.size, check, file, run.budget, job.display)), { mode: settings.mode });
+    await writeFileAtomic(target, async (file) => void (verified = await writeDirect(writeTo, source.size, check, file, run.budget, job.display)), {
+      mode: settings.mode,
+    });
     const record = sourceRecord(source, verified, job.display);
-    await writeManifest(job, { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: record.bytes, sha256: record.sha256 } }, settings.mode);
+    await writeManifest(
+      job,
+      { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: record.bytes, sha256: record.sha256 } },
+      settings.mode,
+    );
     return { skipped: false, bytes: record.bytes };
   }
 
   const verify = new VerifyStream(check);
-  const head = [Readable.from(source.body), verify, ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter })];
+  const head = [
+    Readable.from(source.body),
+    verify,
+    ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter }),
+  ];
   if (isArchiveChain(job.steps)) {
     let files = 0;
     let bytes = 0;
-    const options = { what: job.display, limits: settings.limits, budget: run.budget, allowLinks: settings.allowLinks, mode: settings.mode, dirMode: settings.dirMode };
+    const options = {
+      what: job.display,
+      limits: settings.limits,
+      budget: run.budget,
+      allowLinks: settings.allowLinks,
+      mode: settings.mode,
+      dirMode: settings.dirMode,
+    };
     await publishDirectory(
       target,
       async (staging) => {
-        const stats = job.steps.at(-1) === 'untar' ? await untar(head, { ...options, staging }) : await unzip(head, join(job.out, `.${job.name}.zip-spool-${process.pid}`), { ...options, staging });
+        const stats =
+          job.steps.at(-1) === 'untar'
+            ? await untar(head, { ...options, staging })
+            : await unzip(head, join(job.out, `.${job.name}.zip-spool-${process.pid}`), { ...options, staging });
         files = stats.files + stats.links;
         bytes = stats.bytes;
       },
       { dirMode: settings.dirMode },
     );
-    await writeManifest(job, { source: sourceRecord(source, verify.result, job.display), convert: job.steps, output: { name: job.name, type: 'directory', bytes, files } }, settings.mode);
+    await writeManifest(
+      job,
+      { source: sourceRecord(source, verify.result, job.display), convert: job.steps, output: { name: job.name, type: 'directory', bytes, files } },
+      settings.mode,
+    );
     return { skipped: false, bytes: verify.result?.bytes ?? 0 };
   }
 
@@ -229,7 +256,11 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
   run.budget.addFiles(1, job.display);
   await both(pipeline([...head, meter, tail] as unknown as [Readable, PassThrough]), writeFileAtomic(target, tail, { mode: settings.mode }));
   const record = sourceRecord(source, verify.result, job.display);
-  await writeManifest(job, { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: meter.bytes, sha256: meter.sha256() ?? record.sha256 } }, settings.mode);
+  await writeManifest(
+    job,
+    { source: record, convert: job.steps, output: { name: job.name, type: 'file', bytes: meter.bytes, sha256: meter.sha256() ?? record.sha256 } },
+    settings.mode,
+  );
   return { skipped: false, bytes: record.bytes };
 }
 
@@ -257,7 +288,10 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
     parts[parts.length - 1] = derived;
     // The staging directory "..<stamp>" (about 30 bytes) sits between the target and the object's path.
     const tooLong = pathLengthProblem(join(target, STAGING_PLACEHOLDER, ...parts));
-    if (tooLong) throw new InvalidInputError(`s3://${bucket}/${object.key}: the path it would be written to below ${shownName(job.out)} is too long (${tooLong}); use a shorter --out or --name, or narrow the prefix`);
+    if (tooLong)
+      throw new InvalidInputError(
+        `s3://${bucket}/${object.key}: the path it would be written to below ${shownName(job.out)} is too long (${tooLong}); use a shorter --out or --name, or narrow the prefix`,
+      );
     return { ...object, path: parts.join('/'), name: `s3://${bucket}/${object.key}` };
   });
   const renamed = job.steps.length > 0 ? ` (--convert ${job.steps.join(',')} renames the outputs)` : '';
@@ -318,7 +352,12 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   objects.sort((a, b) => a.key.localeCompare(b.key));
   await writeManifest(
     job,
-    { source: { url: job.display, bytes, sha256: listingDigest(objects) }, convert: job.steps, output: { name: job.name, type: 'directory', bytes: written, files: objects.length }, objects },
+    {
+      source: { url: job.display, bytes, sha256: listingDigest(objects) },
+      convert: job.steps,
+      output: { name: job.name, type: 'directory', bytes: written, files: objects.length },
+      objects,
+    },
     settings.mode,
   );
   return { skipped: false, bytes };

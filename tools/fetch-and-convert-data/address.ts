@@ -53,7 +53,8 @@ export function embeddedIpv4(bytes: Uint8Array): string[] {
   const last = bytes.subarray(12, 16);
   const found: string[] = [];
   // ::a.b.c.d (compatible, deprecated but still routed by some stacks), ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (translated).
-  if (startsWith(bytes, [...ZERO_80, 0, 0]) || startsWith(bytes, [...ZERO_80, 0xff, 0xff]) || startsWith(bytes, [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0])) found.push(dotted(last));
+  if (startsWith(bytes, [...ZERO_80, 0, 0]) || startsWith(bytes, [...ZERO_80, 0xff, 0xff]) || startsWith(bytes, [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0]))
+    found.push(dotted(last));
   // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052).
   if (startsWith(bytes, [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0])) found.push(dotted(last));
   // NAT64 local-use 64:ff9b:1::/48 (RFC 8215): the IPv4 address sits after the /48 (around the "u" octet) or at the end.

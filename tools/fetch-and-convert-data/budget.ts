@@ -22,12 +22,14 @@ export class Budget {
 
   /** Fails when `more` files on top of those written would exceed the limit (an archive's entry count, before extracting). */
   checkFiles(more: number, what: string): void {
-    if (this.files + more > this.maxFiles) throw new InvalidInputError(`${what}: more than --max-files ${this.maxFiles} files written by this run; raise the limit if this is expected`);
+    if (this.files + more > this.maxFiles)
+      throw new InvalidInputError(`${what}: more than --max-files ${this.maxFiles} files written by this run; raise the limit if this is expected`);
   }
 
   addBytes(count: number, what: string): void {
     this.bytes += count;
-    if (this.bytes > this.maxBytes) throw new InvalidInputError(`${what}: more than --max-total-bytes ${formatSize(this.maxBytes)} written by this run; raise the limit if this is expected`);
+    if (this.bytes > this.maxBytes)
+      throw new InvalidInputError(`${what}: more than --max-total-bytes ${formatSize(this.maxBytes)} written by this run; raise the limit if this is expected`);
   }
 
   get written(): { files: number; bytes: number } {

@@ -54,7 +54,8 @@ export async function fetchListedSha256(job: Job, from: ChecksumFile, settings: 
   let size = 0;
   for await (const chunk of data.body) {
     size += chunk.length;
-    if (size > MAX_CHECKSUM_FILE_BYTES) throw new InvalidInputError(`${what} is larger than ${MAX_CHECKSUM_FILE_BYTES} bytes: name a checksum file, not the data`);
+    if (size > MAX_CHECKSUM_FILE_BYTES)
+      throw new InvalidInputError(`${what} is larger than ${MAX_CHECKSUM_FILE_BYTES} bytes: name a checksum file, not the data`);
     chunks.push(chunk);
   }
   const entries = parseChecksumFile(Buffer.concat(chunks).toString('utf8'));

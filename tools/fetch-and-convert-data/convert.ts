@@ -41,7 +41,11 @@ function stagesOf(step: StepName, context: ConvertContext): Stage[] {
       return ratioGuarded(createXzDecompress(), context, 'decompressing');
     case 'csv:json':
     case 'csv:ndjson':
-      return ratioGuarded(csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' }), context, `converting (${step})`);
+      return ratioGuarded(
+        csvToJsonStage({ what: context.what, delimiter: context.delimiter, maxRecordBytes: context.limits.maxRecordBytes, array: step === 'csv:json' }),
+        context,
+        `converting (${step})`,
+      );
     case 'ndjson:csv':
       return ratioGuarded(new NdjsonTo('csv', context), context, `converting (${step})`);
     case 'ndjson:yaml':
@@ -133,7 +137,9 @@ class CsvRows {
     const rows: string[][] = [];
     for (const { value, where } of values) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new InvalidInputError(`${this.context.what}: ${where}: expected a JSON object for a CSV row, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+        throw new InvalidInputError(
+          `${this.context.what}: ${where}: expected a JSON object for a CSV row, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+        );
       }
       const record = value as Record<string, unknown>;
       if (!this.header || !this.columns) {
@@ -186,7 +192,9 @@ class NdjsonTo extends Transform {
       }
       data = data.subarray(start);
       if (data.length > this.context.limits.maxRecordBytes) {
-        throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo + 1} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
+        throw new InvalidInputError(
+          `${this.context.what}: NDJSON line ${this.lineNo + 1} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`,
+        );
       }
       this.rest = Buffer.from(data);
       this.emitPending(false);
@@ -209,7 +217,9 @@ class NdjsonTo extends Transform {
   private line(bytes: Buffer): void {
     this.lineNo++;
     if (bytes.length > this.context.limits.maxRecordBytes) {
-      throw new InvalidInputError(`${this.context.what}: NDJSON line ${this.lineNo} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`);
+      throw new InvalidInputError(
+        `${this.context.what}: NDJSON line ${this.lineNo} is longer than --max-record-bytes ${formatSize(this.context.limits.maxRecordBytes)}`,
+      );
     }
     let text = decodeUtf8(bytes, this.context.what, `NDJSON line ${this.lineNo}`);
     if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -248,7 +258,8 @@ function parseJson(text: string, what: string, line?: number): unknown {
     return JSON.parse(text);
   } catch (error) {
     const place = jsonErrorPlace(text, error as Error);
-    const where = line === undefined ? (place ? `line ${place.line} column ${place.column}` : 'the document') : `line ${line}${place ? ` column ${place.column}` : ''}`;
+    const where =
+      line === undefined ? (place ? `line ${place.line} column ${place.column}` : 'the document') : `line ${line}${place ? ` column ${place.column}` : ''}`;
     // Not the error as cause: V8's message quotes the data around the fault.
     throw new InvalidInputError(`${what}: invalid JSON at ${where}: ${jsonReason(error as Error)}`);
   }
@@ -316,7 +327,11 @@ class WholeDocument extends Transform {
   override _transform(chunk: Buffer, _e: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.context.limits.maxDocumentBytes) {
-      callback(new InvalidInputError(`${this.context.what}: document larger than --max-document-bytes ${formatSize(this.context.limits.maxDocumentBytes)} (JSON and YAML are parsed whole)`));
+      callback(
+        new InvalidInputError(
+          `${this.context.what}: document larger than --max-document-bytes ${formatSize(this.context.limits.maxDocumentBytes)} (JSON and YAML are parsed whole)`,
+        ),
+      );
       return;
     }
     try {
@@ -365,7 +380,8 @@ export function convertDocument(step: StepName, bytes: Uint8Array, context: Conv
       case 'json:dotenv':
         return toDotenv(value, what);
       default: {
-        if (!Array.isArray(value)) throw new InvalidInputError(`${what}: json:csv needs a JSON array of objects, got ${value === null ? 'null' : typeof value}`);
+        if (!Array.isArray(value))
+          throw new InvalidInputError(`${what}: json:csv needs a JSON array of objects, got ${value === null ? 'null' : typeof value}`);
         const columns = new Set<string>();
         for (const row of value) {
           if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const key of Object.keys(row)) columns.add(key);
@@ -379,7 +395,9 @@ export function convertDocument(step: StepName, bytes: Uint8Array, context: Conv
   } catch (error) {
     // V8's limit on one string (about 512 MiB): the converted document cannot be built whole.
     if (error instanceof RangeError && /Invalid string length/.test(error.message)) {
-      throw new InvalidInputError(`${what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, { cause: error });
+      throw new InvalidInputError(`${what}: the converted document is too large to build in memory; lower --max-document-bytes, or convert smaller documents`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -394,14 +412,18 @@ function parseYaml(text: string, what: string, limits: Limits): unknown[] {
       // The parser recurses per level: nesting deep enough to overflow the stack is refused as too deep.
       if (/Maximum call stack size exceeded/.test(error.message)) throw nestingError(what, `YAML document ${i + 1}`, limits.maxNesting);
       const at = error.linePos?.[0];
-      throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, { cause: error });
+      throw new InvalidInputError(`${what}: invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${error.message.split('\n')[0]}`, {
+        cause: error,
+      });
     }
     // An unknown tag (!vault, !!js/function) would be converted as a plain string: the document means
     // something this tool does not know, so it is refused like a parse error (the library would print it).
     const warning = document.warnings[0];
     if (warning) {
       const at = warning.linePos?.[0];
-      throw new InvalidInputError(`${what}: YAML document ${i + 1}${at ? ` line ${at.line} column ${at.col}` : ''}: ${warning.message.split('\n')[0]}; unknown tags are refused`);
+      throw new InvalidInputError(
+        `${what}: YAML document ${i + 1}${at ? ` line ${at.line} column ${at.col}` : ''}: ${warning.message.split('\n')[0]}; unknown tags are refused`,
+      );
     }
     checkYamlDocument(document, i, what, { maxNesting: limits.maxNesting, maxAliasBytes: limits.maxYamlAliasBytes, maxDocumentBytes: limits.maxDocumentBytes });
     try {
@@ -419,15 +441,18 @@ const DOTENV_BARE = /^[A-Za-z0-9_./:@%+,=-]*$/;
 
 /** A flat JSON object as KEY=value lines; values that need it are double-quoted with escapes. */
 function toDotenv(value: unknown, what: string): string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(`${what}: json:dotenv needs a JSON object of names to values`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidInputError(`${what}: json:dotenv needs a JSON object of names to values`);
   let out = '';
   for (const [key, raw] of Object.entries(value)) {
-    if (!DOTENV_KEY.test(key)) throw new InvalidInputError(`${what}: "${key}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
-    if (typeof raw === 'object' && raw !== null) throw new InvalidInputError(`${what}: value of "${key}" is ${Array.isArray(raw) ? 'an array' : 'an object'}; dotenv holds only strings, numbers and booleans`);
+    if (!DOTENV_KEY.test(key))
+      throw new InvalidInputError(`${what}: "${key}" is not a valid environment variable name (letters, digits, _; not starting with a digit)`);
+    if (typeof raw === 'object' && raw !== null)
+      throw new InvalidInputError(
+        `${what}: value of "${key}" is ${Array.isArray(raw) ? 'an array' : 'an object'}; dotenv holds only strings, numbers and booleans`,
+      );
     const text = raw === null ? '' : String(raw);
-    const quoted = DOTENV_BARE.test(text)
-      ? text
-      : `"${text.replace(/[\\"$`\n\r\t]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\${c}`)}"`;
+    const quoted = DOTENV_BARE.test(text) ? text : `"${text.replace(/[\\"$`\n\r\t]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\${c}`)}"`;
     out += `${key}=${quoted}\n`;
   }
   return out;

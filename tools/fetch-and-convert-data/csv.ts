@@ -156,7 +156,7 @@ export class CsvToJson {
   /** Checks that s[from, ...) is UTF-8 up to a character cut at its end; returns where the check ended. */
   private check(s: Buffer, from: number): number {
     const valid = completeLength(s, from);
-    for (let at = from; at < valid; ) {
+    for (let at = from; at < valid;) {
       const to = at + CHECK_BYTES >= valid ? valid : completeLength(s.subarray(0, at + CHECK_BYTES), at);
       if (!isUtf8(s.subarray(at, to))) {
         // The records before this window are scanned first, so their errors win, as before.
@@ -323,7 +323,8 @@ export class CsvToJson {
       }
       if (pos < n && s[pos] === CR) {
         if (pos + 1 >= n && !final) return INCOMPLETE;
-        if (pos + 1 >= n || s[pos + 1] !== LF) throw this.error(this.line, 'a carriage return (CR) not followed by a line feed outside quotes; quote the field');
+        if (pos + 1 >= n || s[pos + 1] !== LF)
+          throw this.error(this.line, 'a carriage return (CR) not followed by a line feed outside quotes; quote the field');
         pos++;
       }
       if (pos < n) {
@@ -351,7 +352,8 @@ export class CsvToJson {
   /** The keys of the header row, from the JSON strings its record wrote to `out`. */
   private header(): Uint8Array[] {
     const names: string[] = [];
-    for (let i = 0; i < this.headerFields.length; i += 2) names.push(JSON.parse(this.out.toString('utf8', this.headerFields[i], this.headerFields[i + 1])) as string);
+    for (let i = 0; i < this.headerFields.length; i += 2)
+      names.push(JSON.parse(this.out.toString('utf8', this.headerFields[i], this.headerFields[i + 1])) as string);
     const seen = new Set<string>();
     for (const name of names) {
       if (name === '') throw this.error(this.recordLine, 'the header row has an empty column name');
@@ -362,7 +364,9 @@ export class CsvToJson {
   }
 
   private notUtf8(line: number): InvalidInputError {
-    return new InvalidInputError(`${this.options.what}: invalid CSV at or after line ${line}: the input is not valid UTF-8; convert it first (e.g. iconv -f WINDOWS-1252 -t UTF-8)`);
+    return new InvalidInputError(
+      `${this.options.what}: invalid CSV at or after line ${line}: the input is not valid UTF-8; convert it first (e.g. iconv -f WINDOWS-1252 -t UTF-8)`,
+    );
   }
 
   private tooLong(line: number): InvalidInputError {

@@ -101,7 +101,8 @@ export function checkYamlDocument(document: Document, index: number, what: strin
       continue;
     }
     if (!frame.expanded) {
-      if (open.has(node)) throw new InvalidInputError(`${what}: ${where}: an alias refers to a value that contains it (a recursive structure JSON cannot hold)`);
+      if (open.has(node))
+        throw new InvalidInputError(`${what}: ${where}: an alias refers to a value that contains it (a recursive structure JSON cannot hold)`);
       const depth = frame.depth + (isMap(node) || isSeq(node) ? 1 : 0);
       if (depth > limits.maxNesting) throw nestingError(what, where, limits.maxNesting);
       frame.expanded = true;
@@ -117,12 +118,16 @@ export function checkYamlDocument(document: Document, index: number, what: strin
       size = target ? (sizes.get(target) ?? 0) : 0;
       aliasBytes += size;
       if (aliasBytes > limits.maxAliasBytes) {
-        throw new InvalidInputError(`${what}: ${where}: its aliases copy more than --max-yaml-alias-bytes ${formatSize(limits.maxAliasBytes)} (a "billion laughs" expansion?); raise the limit if this is expected`);
+        throw new InvalidInputError(
+          `${what}: ${where}: its aliases copy more than --max-yaml-alias-bytes ${formatSize(limits.maxAliasBytes)} (a "billion laughs" expansion?); raise the limit if this is expected`,
+        );
       }
     } else if (isScalar(node)) size = scalarBytes(node.value);
     else size = 2 + children(node).reduce((sum, child) => sum + (sizes.get(child) ?? 0) + 1, 0);
     if (size > limits.maxDocumentBytes) {
-      throw new InvalidInputError(`${what}: ${where} expands to more than --max-document-bytes ${formatSize(limits.maxDocumentBytes)}; raise the limit if this is expected`);
+      throw new InvalidInputError(
+        `${what}: ${where} expands to more than --max-document-bytes ${formatSize(limits.maxDocumentBytes)}; raise the limit if this is expected`,
+      );
     }
     sizes.set(node, size);
   }

@@ -53,7 +53,12 @@ export function convertInWorker(job: DocumentJob): DocumentWorker {
     });
     worker.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        reject(new InvalidInputError(`${job.context.what}: parsing the document needs more memory than --max-parse-memory ${formatSize(limit)} (YAML takes up to about 200 times its size); raise the limit within the pod's memory limit, or convert smaller documents`, { cause: error }));
+        reject(
+          new InvalidInputError(
+            `${job.context.what}: parsing the document needs more memory than --max-parse-memory ${formatSize(limit)} (YAML takes up to about 200 times its size); raise the limit within the pod's memory limit, or convert smaller documents`,
+            { cause: error },
+          ),
+        );
       } else reject(error);
     });
     worker.once('exit', (code) => reject(new Error(`internal: the document worker exited (${code}) without an answer`)));

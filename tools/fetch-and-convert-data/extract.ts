@@ -153,11 +153,19 @@ class Extractor {
           return callback(error as Error);
         }
         if (compressedSize !== undefined && bytes > RATIO_FLOOR_BYTES && bytes / Math.max(1, compressedSize) > limits.maxRatio) {
-          return callback(new InvalidInputError(`${what}: archive entry "${name}" expands beyond --max-ratio ${limits.maxRatio} (${formatSize(compressedSize)} compressed): a zip bomb?`));
+          return callback(
+            new InvalidInputError(
+              `${what}: archive entry "${name}" expands beyond --max-ratio ${limits.maxRatio} (${formatSize(compressedSize)} compressed): a zip bomb?`,
+            ),
+          );
         }
         const archive = this.options.archiveBytes;
         if (archive !== undefined && this.stats.bytes > RATIO_FLOOR_BYTES && this.stats.bytes / Math.max(1, archive) > limits.maxRatio) {
-          return callback(new InvalidInputError(`${what}: the archive expands beyond --max-ratio ${limits.maxRatio} (${formatSize(archive)} compressed, at "${name}"): a zip bomb? raise --max-ratio if this is expected`));
+          return callback(
+            new InvalidInputError(
+              `${what}: the archive expands beyond --max-ratio ${limits.maxRatio} (${formatSize(archive)} compressed, at "${name}"): a zip bomb? raise --max-ratio if this is expected`,
+            ),
+          );
         }
         callback(null, chunk);
       },
@@ -215,7 +223,9 @@ export async function untar(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
   try {
     await pipeline([...stages, new TarHeaderGuard(options.what), extract] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   } catch (error) {
-    throw TAR_FORMAT_ERROR.test((error as Error).message) && !(error instanceof ToolError) ? new InvalidInputError(`${options.what}: invalid or truncated tar archive: ${(error as Error).message}`, { cause: error }) : error;
+    throw TAR_FORMAT_ERROR.test((error as Error).message) && !(error instanceof ToolError)
+      ? new InvalidInputError(`${options.what}: invalid or truncated tar archive: ${(error as Error).message}`, { cause: error })
+      : error;
   }
   await extractor.verifyLinks();
   return extractor.stats;
@@ -245,10 +255,19 @@ export async function unzip(stages: Array<NodeJS.ReadableStream | NodeJS.ReadWri
       for (const entry of entries) {
         const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
         const format = mode & S_IFMT;
-        const type: EntryType = entry.fileName.endsWith('/') || format === S_IFDIR ? 'directory' : format === S_IFLNK ? 'symlink' : format === 0 || format === S_IFREG ? 'file' : 'other';
+        const type: EntryType =
+          entry.fileName.endsWith('/') || format === S_IFDIR
+            ? 'directory'
+            : format === S_IFLNK
+              ? 'symlink'
+              : format === 0 || format === S_IFREG
+                ? 'file'
+                : 'other';
         const declared = entry.uncompressedSize / Math.max(1, entry.compressedSize);
         if (entry.uncompressedSize > RATIO_FLOOR_BYTES && declared > options.limits.maxRatio) {
-          throw new InvalidInputError(`${options.what}: archive entry "${shownName(entry.fileName)}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`);
+          throw new InvalidInputError(
+            `${options.what}: archive entry "${shownName(entry.fileName)}" declares ${formatSize(entry.uncompressedSize)} from ${formatSize(entry.compressedSize)}, above --max-ratio ${options.limits.maxRatio}: a zip bomb?`,
+          );
         }
         try {
           const content = type === 'directory' ? emptyStream() : await openEntry(zip, entry, options.what);

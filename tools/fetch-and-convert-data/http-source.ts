@@ -21,7 +21,9 @@ import { TransientError, withRetries } from './transient.ts';
 /** Refused on purpose: a policy decision, not a network failure (never retried). */
 export class BlockedAddressError extends InvalidInputError {
   constructor(url: string, address: string) {
-    super(`${url} resolves to the link-local address ${address} (instance metadata / Pod Identity credentials); refused: pass --allow-link-local if this source is intended`);
+    super(
+      `${url} resolves to the link-local address ${address} (instance metadata / Pod Identity credentials); refused: pass --allow-link-local if this source is intended`,
+    );
     this.name = 'BlockedAddressError';
   }
 }
@@ -96,7 +98,9 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
   // The source URL was checked by the plan; a redirect's Location comes from the server.
   const badEscape = badUserinfoEscape(url);
   if (badEscape !== undefined) {
-    return Promise.reject(new FatalRemoteError(`${shown}: the ${badEscape} in the redirect's URL has a "%" that starts no escape (%XX); the server sent a malformed Location`));
+    return Promise.reject(
+      new FatalRemoteError(`${shown}: the ${badEscape} in the redirect's URL has a "%" that starts no escape (%XX); the server sent a malformed Location`),
+    );
   }
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   const client = url.protocol === 'https:' ? https : http;
@@ -128,11 +132,15 @@ function get(url: URL, headers: Record<string, string>, settings: Settings, sign
 function requestError(shown: string, url: URL, error: NodeJS.ErrnoException): Error {
   const code = error.code ?? '';
   if (code === 'EPROTO' && url.protocol === 'https:') {
-    return new FatalRemoteError(`${shown}: TLS handshake failed: the server does not speak TLS on this port (use http:// if it is plain HTTP)`, { cause: error });
+    return new FatalRemoteError(`${shown}: TLS handshake failed: the server does not speak TLS on this port (use http:// if it is plain HTTP)`, {
+      cause: error,
+    });
   }
-  if (isTlsError(error)) return new FatalRemoteError(`${shown}: TLS: ${error.message.split('\n')[0]} (a private CA is trusted with NODE_EXTRA_CA_CERTS)`, { cause: error });
+  if (isTlsError(error))
+    return new FatalRemoteError(`${shown}: TLS: ${error.message.split('\n')[0]} (a private CA is trusted with NODE_EXTRA_CA_CERTS)`, { cause: error });
   // llhttp's codes: the peer does not speak HTTP/1.x (garbage, another protocol) or breaks its framing.
-  if (code.startsWith('HPE_')) return new FatalRemoteError(`${shown}: the server's answer is not valid HTTP (${error.message}); check the URL's scheme and port`, { cause: error });
+  if (code.startsWith('HPE_'))
+    return new FatalRemoteError(`${shown}: the server's answer is not valid HTTP (${error.message}); check the URL's scheme and port`, { cause: error });
   return error;
 }
 
@@ -206,7 +214,10 @@ export async function openHttp(source: URL, display: string, settings: Settings,
   /** The rest of the body from byte `from`, only when the answer provably continues the same representation. */
   async function resumeAt(from: number, resumable: ResumeValidator): Promise<Response> {
     const next = await getFollowing(finalUrl, { range: `bytes=${from}-`, 'if-range': resumable.ifRange }, settings, signal);
-    const mismatch = next.message.statusCode === 206 ? resumeMismatch(next.message.headers, from, resumable) : { kind: 'changed', reason: `the server answered ${next.message.statusCode}` };
+    const mismatch =
+      next.message.statusCode === 206
+        ? resumeMismatch(next.message.headers, from, resumable)
+        : { kind: 'changed', reason: `the server answered ${next.message.statusCode}` };
     if (mismatch === undefined) return next;
     next.message.resume();
     const why = `the answer to resuming at byte ${from}: ${mismatch.reason}; nothing was kept`;
@@ -228,12 +239,15 @@ export async function openHttp(source: URL, display: string, settings: Settings,
         let got = 0;
         for await (const chunk of response.message as AsyncIterable<Buffer>) {
           got += chunk.length;
-          if (size !== undefined && received + chunk.length > size) throw new InvalidInputError(`${display}: the server sent more than the ${size} bytes it announced (Content-Length)`);
+          if (size !== undefined && received + chunk.length > size)
+            throw new InvalidInputError(`${display}: the server sent more than the ${size} bytes it announced (Content-Length)`);
           received += chunk.length;
           yield chunk;
         }
         if (expected !== undefined && got === expected && response.bytesAfterHead() > expected) {
-          throw new InvalidInputError(`${display}: the server sent more than the ${size} bytes it announced (Content-Length): ${response.bytesAfterHead() - expected} bytes more`);
+          throw new InvalidInputError(
+            `${display}: the server sent more than the ${size} bytes it announced (Content-Length): ${response.bytesAfterHead() - expected} bytes more`,
+          );
         }
         if (size !== undefined && received !== size) throw new TransientError(`${display}: body ended after ${received} of ${size} bytes`);
         return;
@@ -242,8 +256,13 @@ export async function openHttp(source: URL, display: string, settings: Settings,
         if (signal.aborted) throw signal.reason;
         const transient = isRetryable(error) || (error as Error).message === 'aborted';
         if (!transient) throw error;
-        if (!validator) throw new FatalRemoteError(`${display}: transfer cut after ${received} bytes and the server does not support resuming safely (Accept-Ranges: bytes with a strong ETag or Last-Modified): ${(error as Error).message}`, { cause: error });
-        if (attempt > settings.retries) throw new FatalRemoteError(`${display}: transfer cut after ${received} of ${size} bytes; gave up after ${attempt} attempts`, { cause: error });
+        if (!validator)
+          throw new FatalRemoteError(
+            `${display}: transfer cut after ${received} bytes and the server does not support resuming safely (Accept-Ranges: bytes with a strong ETag or Last-Modified): ${(error as Error).message}`,
+            { cause: error },
+          );
+        if (attempt > settings.retries)
+          throw new FatalRemoteError(`${display}: transfer cut after ${received} of ${size} bytes; gave up after ${attempt} attempts`, { cause: error });
         log.warn('transfer cut, resuming', { source: display, receivedBytes: received, attempt });
       }
     }

@@ -11,7 +11,11 @@ export function dataPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly str
   for (const job of plan.jobs) {
     if (!job.s3) continue;
     const { bucket, key } = job.s3;
-    statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${scope.partition}:s3:::${bucket}/${iamLiteral(key)}${job.prefix ? '*' : ''}`] });
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [`arn:${scope.partition}:s3:::${bucket}/${iamLiteral(key)}${job.prefix ? '*' : ''}`],
+    });
     if (job.prefix) listed.set(bucket, [...(listed.get(bucket) ?? []), `${iamLiteral(key)}*`]);
   }
   // A checksum file in S3 (--sha256-from) is read like an object.
@@ -19,7 +23,12 @@ export function dataPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly str
     statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${scope.partition}:s3:::${sums.bucket}/${iamLiteral(sums.key)}`] });
   }
   for (const [bucket, prefixes] of [...listed].sort(([a], [b]) => a.localeCompare(b))) {
-    statements.push({ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:${scope.partition}:s3:::${bucket}`], Condition: { StringLike: { 's3:prefix': [...new Set(prefixes)].sort() } } });
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [`arn:${scope.partition}:s3:::${bucket}`],
+      Condition: { StringLike: { 's3:prefix': [...new Set(prefixes)].sort() } },
+    });
   }
   if (statements.length > 0) statements.push(...kmsStatements(kmsKeyArns, 's3', scope.region));
   return policyDocument(statements);

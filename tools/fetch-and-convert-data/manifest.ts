@@ -48,9 +48,14 @@ async function readManifest(job: Job): Promise<Manifest | undefined> {
   try {
     const manifest = JSON.parse(await fs.readFile(manifestPath(job), 'utf8')) as Partial<Manifest> | null;
     const wellFormed =
-      typeof manifest === 'object' && manifest !== null &&
-      Array.isArray(manifest.convert) && typeof manifest.source === 'object' && manifest.source !== null &&
-      typeof manifest.output === 'object' && manifest.output !== null && typeof manifest.output.bytes === 'number';
+      typeof manifest === 'object' &&
+      manifest !== null &&
+      Array.isArray(manifest.convert) &&
+      typeof manifest.source === 'object' &&
+      manifest.source !== null &&
+      typeof manifest.output === 'object' &&
+      manifest.output !== null &&
+      typeof manifest.output.bytes === 'number';
     return wellFormed ? (manifest as Manifest) : undefined;
   } catch {
     return undefined;

@@ -103,11 +103,15 @@ export function buildPlan(options: OptionValues<Spec>, args: string[], config: R
   const configJobs = readConfigJobs(config.jobs, configPath);
   if (args.length > 1 || configJobs.length > 0) {
     for (const flag of perSourceFlags) {
-      if (options[flag] !== undefined) throw new UsageError(`--${flag} applies to one source only; with several sources put "${flag}" into each entry of the config file's "jobs"`);
+      if (options[flag] !== undefined)
+        throw new UsageError(`--${flag} applies to one source only; with several sources put "${flag}" into each entry of the config file's "jobs"`);
     }
   }
   args.forEach((source, i) =>
-    inputs.push({ label: `job ${i + 1}`, input: { source, name: options.name, sha256: options.sha256, sha512: options.sha512, sha256From: options.sha256From } }),
+    inputs.push({
+      label: `job ${i + 1}`,
+      input: { source, name: options.name, sha256: options.sha256, sha512: options.sha512, sha256From: options.sha256From },
+    }),
   );
   configJobs.forEach((input, i) => inputs.push({ label: `job ${args.length + i + 1} (${configPath} jobs[${i}])`, input }));
   if (inputs.length === 0) throw new UsageError('no source given: pass SOURCE_URL (or FETCH_AND_CONVERT_DATA_SOURCE), or a --config file with "jobs"');
@@ -186,7 +190,11 @@ function readConfigJobs(value: unknown, configPath: string | undefined): JobInpu
     if (source === undefined) throw new UsageError(`${at}: "source" is missing`);
     const convert = record.convert;
     let steps: string[] | undefined;
-    if (typeof convert === 'string') steps = convert.split(',').map((s) => s.trim()).filter(Boolean);
+    if (typeof convert === 'string')
+      steps = convert
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (Array.isArray(convert) && convert.every((s) => typeof s === 'string')) steps = convert as string[];
     else if (convert !== undefined && convert !== null) throw new UsageError(`${at}: "convert" must be a list of steps or a comma-separated string`);
     return { source, out: text('out'), name: text('name'), convert: steps, sha256: text('sha256'), sha512: text('sha512'), sha256From: text('sha256-from') };
@@ -211,7 +219,8 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
     steps = inferChain(sourceName, input.name, label);
   } else steps = checkChain(requested, label);
   checkSingleXz(steps, label);
-  if (prefix && steps.some((s) => STEPS[s].kind === 'archive')) throw new UsageError(`${label}: archive steps cannot be applied to an S3 prefix (${display}); list the archives as separate jobs`);
+  if (prefix && steps.some((s) => STEPS[s].kind === 'archive'))
+    throw new UsageError(`${label}: archive steps cannot be applied to an S3 prefix (${display}); list the archives as separate jobs`);
 
   const name = input.name ?? (s3 && prefix ? prefixName(s3) : sourceName ? deriveName(sourceName, steps) : undefined);
   if (!name) throw new UsageError(`${label}: cannot derive an output name from ${display}; pass --name FILE (or "name" in the job)`);
@@ -220,20 +229,32 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   }
   // The longest name written beside the output is its manifest's (temporary names have a fixed length).
   const nameBytes = Buffer.byteLength(name);
-  if (nameBytes > MAX_NAME_BYTES) throw new UsageError(`${label}: the output name "${shownName(name)}" has ${nameBytes} bytes, at most ${MAX_NAME_BYTES} fit (its manifest adds "${MANIFEST_SUFFIX}"); give a shorter --name`);
+  if (nameBytes > MAX_NAME_BYTES)
+    throw new UsageError(
+      `${label}: the output name "${shownName(name)}" has ${nameBytes} bytes, at most ${MAX_NAME_BYTES} fit (its manifest adds "${MANIFEST_SUFFIX}"); give a shorter --name`,
+    );
   const pathTooLong = pathLengthProblem(posix.join(out, `${name}${MANIFEST_SUFFIX}`));
-  if (pathTooLong) throw new UsageError(`${label}: the output name "${shownName(name)}" makes a path too long inside ${shownName(out)} (${pathTooLong}); give a shorter --name or --out`);
+  if (pathTooLong)
+    throw new UsageError(
+      `${label}: the output name "${shownName(name)}" makes a path too long inside ${shownName(out)} (${pathTooLong}); give a shorter --name or --out`,
+    );
   if (name.endsWith(MANIFEST_SUFFIX)) throw new UsageError(`${label}: output name "${name}" ends with .manifest.json, which is reserved for the manifests`);
   const job: Job = { label, source, display, prefix, out, name, steps, ...(s3 ? { s3 } : {}) };
   if (input.sha256 !== undefined) job.sha256 = checkHex(input.sha256, 64, 'sha256', label);
   if (input.sha512 !== undefined) job.sha512 = checkHex(input.sha512, 128, 'sha512', label);
-  if (prefix && (job.sha256 || job.sha512 || input.sha256From)) throw new UsageError(`${label}: --sha256/--sha512/--sha256-from cannot check an S3 prefix (many objects); list the objects as separate jobs`);
+  if (prefix && (job.sha256 || job.sha512 || input.sha256From))
+    throw new UsageError(`${label}: --sha256/--sha512/--sha256-from cannot check an S3 prefix (many objects); list the objects as separate jobs`);
   if (input.sha256From !== undefined) {
     if (job.sha256 !== undefined) throw new UsageError(`${label}: give --sha256 or --sha256-from, not both`);
     const url = parseSource(input.sha256From, `${label} --sha256-from`, settings);
     const display = displayUrl(url);
     if (!sourceName) throw new UsageError(`${label}: --sha256-from looks the source up by its file name, and ${job.display} has none`);
-    job.sha256From = { url, display, fileName: sourceName, ...(url.protocol === 's3:' ? { s3: parseS3Url(input.sha256From, display, `${label} --sha256-from`) } : {}) };
+    job.sha256From = {
+      url,
+      display,
+      fileName: sourceName,
+      ...(url.protocol === 's3:' ? { s3: parseS3Url(input.sha256From, display, `${label} --sha256-from`) } : {}),
+    };
   }
 
   return job;
@@ -246,13 +267,17 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   } catch {
     // Unparsed, its query cannot be masked parameter by parameter: it may hold a signature, so it is left out.
     const [base = ''] = text.split(/[?#]/, 1);
-    throw new UsageError(`${label}: invalid source URL "${maskWrittenUrl(base)}${base === text ? '' : '?...'}": expected s3://bucket/key, https://..., http://... or file:///path`);
+    throw new UsageError(
+      `${label}: invalid source URL "${maskWrittenUrl(base)}${base === text ? '' : '?...'}": expected s3://bucket/key, https://..., http://... or file:///path`,
+    );
   }
   // Registers the password and signed query values with the redactor before anything can log them.
   const shown = displayUrl(url);
   const scheme = url.protocol.slice(0, -1);
-  if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use s3, https, http or file`);
-  if (!settings.allowedSchemes.has(scheme)) throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
+  if (!['s3', 'https', 'http', 'file'].includes(scheme))
+    throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use s3, https, http or file`);
+  if (!settings.allowedSchemes.has(scheme))
+    throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`${label}: the ${badEscape} in ${shown} has a "%" that does not start an escape; write it as %25`);
   if (scheme === 'file') checkFilePath(url, shown, label);
@@ -266,7 +291,10 @@ function checkFilePath(url: URL, shown: string, label: string): void {
   try {
     path = fileURLToPath(url);
   } catch (error) {
-    throw new UsageError(`${label}: ${shown} names no usable local path (${(error as Error).message}); write file:///absolute/path, with %25 for a literal "%"`, { cause: error });
+    throw new UsageError(
+      `${label}: ${shown} names no usable local path (${(error as Error).message}); write file:///absolute/path, with %25 for a literal "%"`,
+      { cause: error },
+    );
   }
   const tooLong = pathLengthProblem(path);
   if (tooLong) throw new UsageError(`${label}: the path of ${shownName(shown)} is too long (${tooLong})`);
@@ -288,7 +316,10 @@ function prefixName(s3: { bucket: string; key: string }): string {
 
 /** A repeated list flag may also hold commas (`--convert gunzip,csv:ndjson`). */
 function splitCommas(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function checkHex(text: string, length: number, flag: string, label: string): string {

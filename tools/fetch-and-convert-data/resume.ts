@@ -42,10 +42,15 @@ export function resumeValidator(headers: IncomingHttpHeaders): ResumeValidator |
  * `validator` describes, or undefined when it is. `changed`: another version (another validator);
  * `invalid`: the same validator with a range other than the one asked for (a server that is wrong).
  */
-export function resumeMismatch(headers: IncomingHttpHeaders, from: number, validator: ResumeValidator): { kind: 'changed' | 'invalid'; reason: string } | undefined {
+export function resumeMismatch(
+  headers: IncomingHttpHeaders,
+  from: number,
+  validator: ResumeValidator,
+): { kind: 'changed' | 'invalid'; reason: string } | undefined {
   const changed = (reason: string) => ({ kind: 'changed' as const, reason });
   const invalid = (reason: string) => ({ kind: 'invalid' as const, reason });
-  if (validator.etag !== undefined && headers.etag !== validator.etag) return changed(`its ETag ${headers.etag ?? '(none)'} is not the first answer's ${validator.etag}`);
+  if (validator.etag !== undefined && headers.etag !== validator.etag)
+    return changed(`its ETag ${headers.etag ?? '(none)'} is not the first answer's ${validator.etag}`);
   const lastModified = headers['last-modified'];
   if (validator.lastModified !== undefined && lastModified !== validator.lastModified && (lastModified !== undefined || validator.etag === undefined)) {
     return changed(`its Last-Modified ${lastModified ?? '(none)'} is not the first answer's ${validator.lastModified}`);
@@ -57,6 +62,7 @@ export function resumeMismatch(headers: IncomingHttpHeaders, from: number, valid
   if (total !== validator.size) return changed(`its Content-Range has a total of ${total} bytes, the first answer had ${validator.size}`);
   if (first !== from || last !== validator.size - 1) return invalid(`its Content-Range bytes ${first}-${last}/${total} is not ${asked}`);
   const length = declaredLength(headers);
-  if (headers['content-length'] !== undefined && length !== last - first + 1) return invalid(`its Content-Length ${headers['content-length']} does not match its Content-Range ${first}-${last}`);
+  if (headers['content-length'] !== undefined && length !== last - first + 1)
+    return invalid(`its Content-Length ${headers['content-length']} does not match its Content-Range ${first}-${last}`);
   return undefined;
 }

@@ -82,13 +82,17 @@ export class S3Source {
     const what = `s3://${bucket}/${prefix}`;
     do {
       const page = await withRetries(
-        () => this.call(what, listNeeds(bucket, prefix), this.signal, () => this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal })),
+        () =>
+          this.call(what, listNeeds(bucket, prefix), this.signal, () =>
+            this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal }),
+          ),
         this.retryOptions(`list ${what}`, this.signal),
       );
       for (const item of page.Contents ?? []) {
         if (!item.Key || item.Key.endsWith('/')) continue;
         objects.push({ key: item.Key, size: item.Size ?? 0 });
-        if (objects.length > maxObjects) throw new InvalidInputError(`${what}: more than --max-files ${maxObjects} objects below the prefix; raise --max-files or narrow the prefix`);
+        if (objects.length > maxObjects)
+          throw new InvalidInputError(`${what}: more than --max-files ${maxObjects} objects below the prefix; raise --max-files or narrow the prefix`);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -99,7 +103,10 @@ export class S3Source {
   async open(bucket: string, key: string, signal = this.signal): Promise<SourceData> {
     const what = `s3://${bucket}/${key}`;
     const head = await withRetries(
-      () => this.call(what, getNeeds(bucket, key), signal, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal })),
+      () =>
+        this.call(what, getNeeds(bucket, key), signal, () =>
+          this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal }),
+        ),
       this.retryOptions(what, signal),
     );
     const size = head.ContentLength ?? 0;
@@ -128,42 +135,45 @@ export class S3Source {
     const what = count > 1 ? `s3://${bucket}/${key} part ${part.index + 1}/${count}` : `s3://${bucket}/${key}`;
     const last = part.first + part.length - 1;
     let received = 0;
-    return withRetries(async () => {
-      const ranged = count > 1 || received > 0;
-      // If-Match pins the content; the version is checked on the answer, never asked for by id (that would
-      // need s3:GetObjectVersion besides s3:GetObject).
-      const output = await this.call(what, getNeeds(bucket, key), signal, () =>
-        this.client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
-          { abortSignal: signal },
-        ),
-      );
-      const mismatch = partMismatch(output, object, ranged ? part.first + received : 0, ranged ? last : object.size - 1);
-      if (mismatch !== undefined) {
-        (output.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw mismatch;
-      }
-      // Errors of the consumer (a write, a limit) are not the network's: they pass through unretried.
-      let consumerError: { error: unknown } | undefined;
-      try {
-        for await (const chunk of output.Body as AsyncIterable<Buffer>) {
-          if (received + chunk.length > part.length) throw new TransientError(`${what}: the server sent more than the ${part.length} bytes asked for`);
-          try {
-            await onChunk(chunk);
-          } catch (error) {
-            consumerError = { error };
-            throw error;
-          }
-          received += chunk.length;
+    return withRetries(
+      async () => {
+        const ranged = count > 1 || received > 0;
+        // If-Match pins the content; the version is checked on the answer, never asked for by id (that would
+        // need s3:GetObjectVersion besides s3:GetObject).
+        const output = await this.call(what, getNeeds(bucket, key), signal, () =>
+          this.client.send(
+            new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(ranged ? { Range: `bytes=${part.first + received}-${last}` } : {}) }),
+            { abortSignal: signal },
+          ),
+        );
+        const mismatch = partMismatch(output, object, ranged ? part.first + received : 0, ranged ? last : object.size - 1);
+        if (mismatch !== undefined) {
+          (output.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw mismatch;
         }
-      } catch (error) {
-        if (consumerError) throw consumerError.error;
-        if (signal.aborted) throw signal.reason;
-        if (error instanceof TransientError) throw error;
-        throw new TransientError(`${what}: body cut after ${received} of ${part.length} bytes: ${oneLine(error)}`, { cause: error });
-      }
-      if (received !== part.length) throw new TransientError(`${what}: got ${received} bytes, expected ${part.length}`);
-    }, this.retryOptions(what, signal));
+        // Errors of the consumer (a write, a limit) are not the network's: they pass through unretried.
+        let consumerError: { error: unknown } | undefined;
+        try {
+          for await (const chunk of output.Body as AsyncIterable<Buffer>) {
+            if (received + chunk.length > part.length) throw new TransientError(`${what}: the server sent more than the ${part.length} bytes asked for`);
+            try {
+              await onChunk(chunk);
+            } catch (error) {
+              consumerError = { error };
+              throw error;
+            }
+            received += chunk.length;
+          }
+        } catch (error) {
+          if (consumerError) throw consumerError.error;
+          if (signal.aborted) throw signal.reason;
+          if (error instanceof TransientError) throw error;
+          throw new TransientError(`${what}: body cut after ${received} of ${part.length} bytes: ${oneLine(error)}`, { cause: error });
+        }
+        if (received !== part.length) throw new TransientError(`${what}: got ${received} bytes, expected ${part.length}`);
+      },
+      this.retryOptions(what, signal),
+    );
   }
 }
 
@@ -187,7 +197,9 @@ export function partMismatch(
     return new FatalRemoteError(`${what}: the object changed while downloading (ETag ${output.ETag}, first ${object.etag}); nothing was kept, run again`);
   }
   if (object.versionId !== undefined && output.VersionId !== undefined && output.VersionId !== object.versionId) {
-    return new FatalRemoteError(`${what}: the object changed while downloading (version ${output.VersionId}, first ${object.versionId}); nothing was kept, run again`);
+    return new FatalRemoteError(
+      `${what}: the object changed while downloading (version ${output.VersionId}, first ${object.versionId}); nothing was kept, run again`,
+    );
   }
   const asked = `bytes ${first}-${last}/${object.size}`;
   if (output.ContentRange !== undefined) {
@@ -195,7 +207,8 @@ export function partMismatch(
     if (range && Number(range[3]) !== object.size) {
       return new FatalRemoteError(`${what}: the object changed while downloading (now ${range[3]} bytes, first ${object.size}); nothing was kept, run again`);
     }
-    if (!range || Number(range[1]) !== first || Number(range[2]) !== last) return new InvalidInputError(`${what}: S3 answered Content-Range "${output.ContentRange}" to a request for ${asked}`);
+    if (!range || Number(range[1]) !== first || Number(range[2]) !== last)
+      return new InvalidInputError(`${what}: S3 answered Content-Range "${output.ContentRange}" to a request for ${asked}`);
   } else if (object.parts.length > 1 || first > 0) return new InvalidInputError(`${what}: S3 answered a ranged request for ${asked} without a Content-Range`);
   if (output.ContentLength !== undefined && last >= first && output.ContentLength !== last - first + 1) {
     return new InvalidInputError(`${what}: S3 answered ${output.ContentLength} bytes to a request for ${asked}`);
@@ -220,12 +233,15 @@ function asToolError(what: string, needs: string, error: unknown, signal: AbortS
   const description = describeAwsError(error);
   const setup = awsSetupError(error, what, 'docs/fetch-and-convert-data.md#iam-policy');
   if (setup) return setup;
-  if (code === 'PreconditionFailed') return new FatalRemoteError(`${what}: the object changed while downloading (ETag no longer matches); run again`, { cause: error });
+  if (code === 'PreconditionFailed')
+    return new FatalRemoteError(`${what}: the object changed while downloading (ETag no longer matches); run again`, { cause: error });
   switch (kind) {
     case 'retryable':
       return new TransientError(`${what}: ${description}`, { cause: error });
     case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${description}): the role needs ${needs}, see docs/fetch-and-convert-data.md#iam-policy`, { cause: error });
+      return new FatalRemoteError(`${what}: access denied (${description}): the role needs ${needs}, see docs/fetch-and-convert-data.md#iam-policy`, {
+        cause: error,
+      });
     case 'notFound':
       return new FatalRemoteError(`${what}: not found (${description}): check the bucket and key`, { cause: error });
     default:

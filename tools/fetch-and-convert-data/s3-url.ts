@@ -8,10 +8,12 @@ import { URL_LEADING_SPACE } from '../core/url.ts';
 /** S3's bucket naming rules (general purpose buckets): what S3 would refuse, or route elsewhere. */
 export function bucketNameProblem(bucket: string): string | undefined {
   if (bucket.length < 3 || bucket.length > 63) return 'a bucket name has 3 to 63 characters';
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) return 'a bucket name has only lowercase letters, digits, dots and hyphens, and starts and ends with a letter or digit';
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket))
+    return 'a bucket name has only lowercase letters, digits, dots and hyphens, and starts and ends with a letter or digit';
   if (bucket.includes('..')) return 'a bucket name has no two adjacent dots';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'a bucket name is not an IP address';
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(bucket) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(bucket)) return 'the name has a prefix or suffix S3 reserves';
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(bucket) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(bucket))
+    return 'the name has a prefix or suffix S3 reserves';
   return undefined;
 }
 
@@ -33,7 +35,9 @@ export function parseS3Url(text: string, shown: string, label: string): { bucket
     }
   });
   if (decoded.some((segment) => segment === '.' || segment === '..')) {
-    throw new UsageError(`${label}: the key in ${shown} has a "." or ".." segment, which URL normalisation would turn into another key; write the key without them`);
+    throw new UsageError(
+      `${label}: the key in ${shown} has a "." or ".." segment, which URL normalisation would turn into another key; write the key without them`,
+    );
   }
   const key = decoded.join('/');
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new UsageError(`${label}: the key in ${shown} is longer than S3's ${MAX_KEY_BYTES} bytes`);

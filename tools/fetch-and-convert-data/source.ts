@@ -39,7 +39,10 @@ export async function openFile(url: URL, display: string): Promise<SourceData> {
   } catch (error) {
     if (error instanceof FatalRemoteError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FatalRemoteError(`${display}: cannot read ${path}: ${code ?? String(error)}${code === 'ENOENT' ? ' (is the ConfigMap or volume mounted?)' : ''}`, { cause: error });
+    throw new FatalRemoteError(
+      `${display}: cannot read ${path}: ${code ?? String(error)}${code === 'ENOENT' ? ' (is the ConfigMap or volume mounted?)' : ''}`,
+      { cause: error },
+    );
   }
 }
 

@@ -78,7 +78,9 @@ export function checkChain(steps: readonly string[], where: string): StepName[] 
  */
 export function checkSingleXz(chain: readonly StepName[], where: string): void {
   if (chain.filter((step) => step === 'xz').length > 1) {
-    throw new UsageError(`${where}: "xz" twice in one chain is not supported (the xz decoder decodes one stream at a time); recompress the data once, or decompress the outer layer before`);
+    throw new UsageError(
+      `${where}: "xz" twice in one chain is not supported (the xz decoder decodes one stream at a time); recompress the data once, or decompress the outer layer before`,
+    );
   }
 }
 
@@ -115,7 +117,12 @@ export function inferChain(sourceName: string, outputName: string | undefined, w
   const to = outputName === undefined ? undefined : formatOf(outputName);
   if (from && to && from !== to) {
     const name = `${from}:${to}`;
-    if (!isStepName(name)) throw new UsageError(`${where}: --convert auto cannot convert ${from} to ${to}; supported: ${Object.keys(STEPS).filter((s) => s.includes(':')).join(', ')}`);
+    if (!isStepName(name))
+      throw new UsageError(
+        `${where}: --convert auto cannot convert ${from} to ${to}; supported: ${Object.keys(STEPS)
+          .filter((s) => s.includes(':'))
+          .join(', ')}`,
+      );
     chain.push(name);
   }
   return chain;

@@ -21,7 +21,10 @@ export function headerSize(block: Uint8Array): number {
     for (let i = 1; i < field.length; i++) size = size * 256 + (field[i] as number);
     return size;
   }
-  const text = Buffer.from(field).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const text = Buffer.from(field)
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   return text === '' ? 0 : Number.parseInt(text, 8);
 }
 

@@ -51,7 +51,8 @@ export class Verifier {
       throw new InvalidInputError(`${what}: size ${formatSize(expect.size)} exceeds --max-source-bytes ${formatSize(expect.maxBytes)}`);
     }
     if (expect.sha512) this.sha512 = createHash('sha512');
-    if (expect.remote && expect.remote.algorithm !== 'crc32') this.remoteHash = expect.remote.algorithm === 'sha256' ? undefined : createHash(expect.remote.algorithm);
+    if (expect.remote && expect.remote.algorithm !== 'crc32')
+      this.remoteHash = expect.remote.algorithm === 'sha256' ? undefined : createHash(expect.remote.algorithm);
     this.log = log;
     this.progressIntervalMs = progressIntervalMs;
   }
@@ -71,7 +72,10 @@ export class Verifier {
       fields.percent = this.expect.size === 0 ? 100 : Math.floor((this.bytes / this.expect.size) * 100);
       if (rate > 0) fields.etaSec = Math.round((this.expect.size - this.bytes) / rate);
     }
-    log.info(`progress ${formatSize(this.bytes)}${this.expect.size !== undefined ? ` of ${formatSize(this.expect.size)}` : ''} at ${formatSize(rate)}/s`, fields);
+    log.info(
+      `progress ${formatSize(this.bytes)}${this.expect.size !== undefined ? ` of ${formatSize(this.expect.size)}` : ''} at ${formatSize(rate)}/s`,
+      fields,
+    );
   }
 
   /** Throws InvalidInputError once more than the size limit arrived. */
@@ -79,7 +83,9 @@ export class Verifier {
     if (this.progress === undefined && !this.closed) this.startProgress();
     this.bytes += chunk.length;
     if (this.bytes > this.expect.maxBytes) {
-      throw new InvalidInputError(`${this.what}: more than --max-source-bytes ${formatSize(this.expect.maxBytes)} received; raise the limit if this is expected`);
+      throw new InvalidInputError(
+        `${this.what}: more than --max-source-bytes ${formatSize(this.expect.maxBytes)} received; raise the limit if this is expected`,
+      );
     }
     this.sha256.update(chunk);
     this.sha512?.update(chunk);

@@ -42,7 +42,8 @@ export async function checkZipLayout(zip: yauzl.ZipFile, entries: readonly yauzl
         [local.uncompressedSize, entry.uncompressedSize, 'uncompressed size'],
       ];
       for (const [inLocal, inCentral, which] of sizes) {
-        if (inLocal !== ZIP64_MARKER && inLocal !== inCentral) reject(entry, `its local header declares a ${which} of ${inLocal}, the central directory ${inCentral}`);
+        if (inLocal !== ZIP64_MARKER && inLocal !== inCentral)
+          reject(entry, `its local header declares a ${which} of ${inLocal}, the central directory ${inCentral}`);
       }
       if (local.crc32 !== entry.crc32) reject(entry, 'its local header and the central directory declare different CRC-32s');
     }

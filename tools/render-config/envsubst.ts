@@ -252,7 +252,12 @@ function braced(template: Uint8Array, at: number, end: number, copied: number, o
     return operator === undefined ? stop : end;
   }
   if (state.depth >= MAX_ENVSUBST_NESTING) {
-    state.problems.push({ kind: 'syntax', offset: at, name, message: `\${${name}${operator}...} nests more than ${MAX_ENVSUBST_NESTING} levels of \${...} inside defaults; flatten the template` });
+    state.problems.push({
+      kind: 'syntax',
+      offset: at,
+      name,
+      message: `\${${name}${operator}...} nests more than ${MAX_ENVSUBST_NESTING} levels of \${...} inside defaults; flatten the template`,
+    });
     return end;
   }
   state.depth++;

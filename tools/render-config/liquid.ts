@@ -4,17 +4,7 @@
 // files (include, render, layout) are replaced by tags that refuse at parse time. Strict by default:
 // an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
 
-import {
-  AssignTag,
-  Liquid,
-  LiquidError,
-  ParseError,
-  TokenizationError,
-  UndefinedVariableError,
-  type Context,
-  type FS,
-  type Value,
-} from 'liquidjs';
+import { AssignTag, Liquid, LiquidError, ParseError, TokenizationError, UndefinedVariableError, type Context, type FS, type Value } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
@@ -298,7 +288,13 @@ function nestingProblem(source: string, file: string): Problem | undefined {
         const before = source.slice(0, match.index);
         const line = before.split('\n').length;
         const column = match.index - before.lastIndexOf('\n');
-        return { kind: 'syntax', file, line, column, message: `{% ${name} %} is nested more than ${MAX_LIQUID_NESTING} blocks deep ({% if %}, {% for %}, ... inside each other); flatten the template` };
+        return {
+          kind: 'syntax',
+          file,
+          line,
+          column,
+          message: `{% ${name} %} is nested more than ${MAX_LIQUID_NESTING} blocks deep ({% if %}, {% for %}, ... inside each other); flatten the template`,
+        };
       }
     } else if (name.startsWith('end') && depth > 0) depth--;
   }
@@ -307,7 +303,10 @@ function nestingProblem(source: string, file: string): Problem | undefined {
 
 /** LiquidJS names a limit but not which one of ours it is, nor the fix. */
 const LIMIT_HINTS: Array<[RegExp, string]> = [
-  [/memory alloc limit exceeded/, `the template builds more than the render memory limit (32 MiB, or --max-size when smaller): a huge range, loop or string; render less`],
+  [
+    /memory alloc limit exceeded/,
+    `the template builds more than the render memory limit (32 MiB, or --max-size when smaller): a huge range, loop or string; render less`,
+  ],
   [/template render limit exceeded/, 'the render took longer than --render-timeout: a runaway loop? raise --render-timeout if it is expected'],
   [/parse length limit exceeded/, 'the template is larger than --max-size'],
 ];

@@ -94,7 +94,7 @@ function writeStaged(path: string, file: RenderedFile, mode: number, settings: W
   const fd = openSync(path, 'wx', 0o600);
   try {
     const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-    for (let written = 0; written < content.length; ) written += writeSync(fd, content, written, content.length - written);
+    for (let written = 0; written < content.length;) written += writeSync(fd, content, written, content.length - written);
     if (settings.uid !== undefined || settings.gid !== undefined) fchownSync(fd, settings.uid ?? -1, settings.gid ?? -1);
     fchmodSync(fd, mode);
   } finally {

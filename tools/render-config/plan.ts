@@ -113,7 +113,10 @@ export function parseCheckCommand(text: string): string[] {
       throw new UsageError(`--check-command: not a valid JSON array of words: ${(error as Error).message}`, { cause: error });
     }
   } else {
-    words = text.trim().split(/\s+/).filter((w) => w !== '');
+    words = text
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
   }
   if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === 'string' && w !== '')) {
     throw new UsageError('--check-command: expected a command and its arguments, e.g. "nginx -t -c {}" or ["jq","empty","{}"]');

@@ -62,7 +62,10 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
     for (const problem of problems) context.print(formatProblem(problem));
     if (problems.length > 0) {
       const templates = new Set(problems.map((p) => p.file)).size;
-      throw problemsError(problems, `--check: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${templates} of ${set.files.length} templates (listed on stdout)`);
+      throw problemsError(
+        problems,
+        `--check: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${templates} of ${set.files.length} templates (listed on stdout)`,
+      );
     }
     context.log.info('check passed: every template renders', { templates: set.files.length, durationMs: Math.round(performance.now() - started) });
     return;
@@ -110,7 +113,8 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, l
   }
   if (file.syntax === 'liquid' && !isUtf8(source)) {
     // Decoding would turn the bad bytes into U+FFFD in the output, silently: refused instead.
-    const message = 'the template is not UTF-8 text; liquid templates must be UTF-8 (save it as UTF-8, or use the envsubst syntax, which keeps bytes as they are)';
+    const message =
+      'the template is not UTF-8 text; liquid templates must be UTF-8 (save it as UTF-8, or use the envsubst syntax, which keeps bytes as they are)';
     return { file, content: '', usedSecret: false, problems: [{ kind: 'invalid', file: file.name, message }] };
   }
   let usedSecret = false;

@@ -70,17 +70,22 @@ export function runCheckCommand(command: readonly string[], path: string, timeou
   const [program, ...rest] = command as [string, ...string[]];
   const args = rest.includes('{}') ? rest.map((word) => (word === '{}' ? path : word)) : [...rest, path];
   return new Promise((resolve) => {
-    const child = execFile(program, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal, windowsHide: true }, (error, _stdout, stderr) => {
-      if (!error) return resolve(undefined);
-      const code = (error as NodeJS.ErrnoException).code;
-      const detail =
-        code === 'ENOENT'
-          ? `cannot run ${program}: not found`
-          : error.killed && !signal.aborted
-            ? `${program} did not finish within ${timeoutMs}ms`
-            : `${program} exited with ${typeof code === 'number' ? code : (error.signal ?? code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''}`;
-      resolve({ message: `rejected by the check command: ${detail}` });
-    });
+    const child = execFile(
+      program,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, signal, windowsHide: true },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve(undefined);
+        const code = (error as NodeJS.ErrnoException).code;
+        const detail =
+          code === 'ENOENT'
+            ? `cannot run ${program}: not found`
+            : error.killed && !signal.aborted
+              ? `${program} did not finish within ${timeoutMs}ms`
+              : `${program} exited with ${typeof code === 'number' ? code : (error.signal ?? code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''}`;
+        resolve({ message: `rejected by the check command: ${detail}` });
+      },
+    );
     // A command that reads its stdin (cat, a validator waiting for input) gets end-of-file, not a wait
     // until --check-timeout.
     child.stdin?.end();
@@ -90,6 +95,10 @@ export function runCheckCommand(command: readonly string[], path: string, timeou
 /** The last line of the command's stderr, masked before it is cut to 300 characters: cut first, a long
  *  secret the command echoed (the rendered file) would be a fragment no registered form matches. */
 function lastLine(text: string): string {
-  const lines = redactor.redact(text).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = redactor
+    .redact(text)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }

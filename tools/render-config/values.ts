@@ -146,7 +146,12 @@ function parseReason(message: string, json: boolean): string {
  * subdirectories are mappings. NAME.json whose content is JSON is also available as the parsed value NAME.
  */
 export async function readSecretsDir(dir: string, maxSize: number, warnings: string[]): Promise<Values> {
-  const entries = await readSecretVolume(dir, { label: `--secrets-dir ${dir}`, maxFileBytes: maxSize, limitName: `--max-size ${maxSize}`, subdirectories: 'read' });
+  const entries = await readSecretVolume(dir, {
+    label: `--secrets-dir ${dir}`,
+    maxFileBytes: maxSize,
+    limitName: `--max-size ${maxSize}`,
+    subdirectories: 'read',
+  });
   return secretValues(entries, `--secrets-dir ${dir}: `, warnings, true);
 }
 
@@ -187,7 +192,9 @@ function secretValues(entries: readonly SecretVolumeEntry[], where: string, warn
     if (jsonName) {
       const name = entry.name.slice(0, -'.json'.length);
       if (value !== NOT_JSON && nestedDeeperThan(value, MAX_VALUES_NESTING)) {
-        warnings.push(`${where}${entry.name} nests deeper than ${MAX_VALUES_NESTING} levels, so it is available only as the text "${entry.name}", not as the object "${name}"`);
+        warnings.push(
+          `${where}${entry.name} nests deeper than ${MAX_VALUES_NESTING} levels, so it is available only as the text "${entry.name}", not as the object "${name}"`,
+        );
       } else if (value !== NOT_JSON) {
         if (secret) registerSecret(value);
         parsed[name] = value;

@@ -23,13 +23,29 @@ const STEP_VAR = /^STEP(\d+)_(.*)$/s;
  * set in process.env too late and silently do nothing (a private CA not trusted, a heap limit not set).
  */
 const PROCESS_START_VARS = new Set([
-  'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'NODE_ICU_DATA', 'NODE_NO_WARNINGS', 'NODE_PENDING_DEPRECATION', 'NODE_PRESERVE_SYMLINKS',
-  'NODE_REDIRECT_WARNINGS', 'NODE_V8_COVERAGE', 'NODE_COMPILE_CACHE', 'NODE_USE_ENV_PROXY', 'NODE_USE_SYSTEM_CA', 'OPENSSL_CONF', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'UV_THREADPOOL_SIZE', 'UV_USE_IO_URING',
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_ICU_DATA',
+  'NODE_NO_WARNINGS',
+  'NODE_PENDING_DEPRECATION',
+  'NODE_PRESERVE_SYMLINKS',
+  'NODE_REDIRECT_WARNINGS',
+  'NODE_V8_COVERAGE',
+  'NODE_COMPILE_CACHE',
+  'NODE_USE_ENV_PROXY',
+  'NODE_USE_SYSTEM_CA',
+  'OPENSSL_CONF',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'UV_THREADPOOL_SIZE',
+  'UV_USE_IO_URING',
 ]);
 
 export function buildPlan(args: readonly string[], env: NodeJS.ProcessEnv): StepPlan[] {
   if (args.length === 0) {
-    throw new UsageError(`no steps: name them in order as arguments NAME=TOOL (or in ${envPrefix(spec.name)}${spec.positional.env}), e.g. db=wait-for-db config=render-config`);
+    throw new UsageError(
+      `no steps: name them in order as arguments NAME=TOOL (or in ${envPrefix(spec.name)}${spec.positional.env}), e.g. db=wait-for-db config=render-config`,
+    );
   }
   const steps = args.map(parseStep);
   const seen = new Set<string>();
@@ -53,7 +69,9 @@ export function buildPlan(args: readonly string[], env: NodeJS.ProcessEnv): Step
       );
     }
     if (PROCESS_START_VARS.has(variable)) {
-      throw new UsageError(`env ${name}: Node.js reads ${variable} once for the whole process (when it starts), so it cannot be one step's own; set ${variable} for all the steps (shared, without STEP<n>_), or run this step in a container of its own`);
+      throw new UsageError(
+        `env ${name}: Node.js reads ${variable} once for the whole process (when it starts), so it cannot be one step's own; set ${variable} for all the steps (shared, without STEP<n>_), or run this step in a container of its own`,
+      );
     }
     (own[index - 1] as NodeJS.ProcessEnv)[variable] = value;
   }
@@ -68,7 +86,9 @@ function parseStep(arg: string): { name: string; tool: ToolName } {
     throw new UsageError(`step "${arg}": unknown tool "${tool}"${suggest(tool, TOOL_NAMES, '')}; the tools are ${TOOL_NAMES.join(', ')}`);
   }
   if (!STEP_NAME.test(name)) {
-    throw new UsageError(`step "${arg}": the name "${name}" must be lowercase letters, digits and '-' (at most 63, starting and ending with a letter or digit)`);
+    throw new UsageError(
+      `step "${arg}": the name "${name}" must be lowercase letters, digits and '-' (at most 63, starting and ending with a letter or digit)`,
+    );
   }
   return { name, tool: tool as ToolName };
 }

@@ -33,7 +33,7 @@ interface Source {
  * One rule for every kind: PostgreSQL clients send a password as text (SCRAM normalizes it as Unicode),
  * and ElastiCache AUTH tokens are printable ASCII, so bytes that are not UTF-8 are a mistake, not a password.
  */
-const NOT_UTF8_FIX = 'passwords and users are sent as text: store the Secret\'s value in UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)';
+const NOT_UTF8_FIX = "passwords and users are sent as text: store the Secret's value in UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)";
 
 /** An env var name, as Kubernetes and shells write them. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -49,14 +49,19 @@ function entry(flag: string, field: Field, text: string, position: number, targe
   const from = text.slice(eq + 1).trim();
   const which = `${flag} (entry ${position + 1})`;
   const example = `e.g. ${flag} db=${flag.endsWith('env') ? 'DB_PASSWORD' : '/secrets/db-password'}`;
-  if (eq <= 0 || from === '' || !/^[a-z0-9-]+$/.test(name)) throw new UsageError(`${which}: expected TARGET=${flag.endsWith('env') ? 'VAR' : 'FILE'}, ${example}`);
+  if (eq <= 0 || from === '' || !/^[a-z0-9-]+$/.test(name))
+    throw new UsageError(`${which}: expected TARGET=${flag.endsWith('env') ? 'VAR' : 'FILE'}, ${example}`);
   if (flag.endsWith('env') && !ENV_NAME.test(from)) {
-    throw new UsageError(`${which} for "${name}": the part after "=" is not an env var name (letters, digits, _); give the name of the variable that holds the ${field}, never the ${field} itself`);
+    throw new UsageError(
+      `${which} for "${name}": the part after "=" is not an env var name (letters, digits, _); give the name of the variable that holds the ${field}, never the ${field} itself`,
+    );
   }
   const target = targets.find((t) => t.name === name);
   if (!target) {
     const names = targets.flatMap((t) => (t.name === undefined ? [] : [t.name]));
-    throw new UsageError(`${flag} ${name}=...: no target is named "${name}" (${names.length > 0 ? `named: ${names.join(', ')}` : 'name one as NAME=URL, e.g. db=postgres://app@db:5432/app'})`);
+    throw new UsageError(
+      `${flag} ${name}=...: no target is named "${name}" (${names.length > 0 ? `named: ${names.join(', ')}` : 'name one as NAME=URL, e.g. db=postgres://app@db:5432/app'})`,
+    );
   }
   if (target.kind === 'tcp' || target.kind === 'kubernetes') {
     throw new UsageError(`${flag} ${name}=...: "${target.display}" is a ${target.kind === 'tcp' ? 'tcp' : 'k8s'} target, which takes no credentials`);
@@ -72,7 +77,9 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
   if (flag.endsWith('env')) {
     const value = env[from];
     if (value === undefined || value === '') {
-      throw new UsageError(`${what}: ${from} is ${value === undefined ? 'not set' : 'empty'}; in Kubernetes set it from the Secret with env[].valueFrom.secretKeyRef`);
+      throw new UsageError(
+        `${what}: ${from} is ${value === undefined ? 'not set' : 'empty'}; in Kubernetes set it from the Secret with env[].valueFrom.secretKeyRef`,
+      );
     }
     // Node reads the environment as UTF-8 and puts U+FFFD where a byte is not: that value would be
     // refused by the server as a wrong password (exit 3) without saying why.
@@ -84,7 +91,8 @@ async function read(source: Source, env: NodeJS.ProcessEnv): Promise<string> {
     bytes = await readSmallFile(from, MAX_CREDENTIAL_BYTES);
   } catch (error) {
     // No cause: the log line would show the cause's message, which names the path.
-    if (error instanceof SmallFileError) throw new UsageError(`${what}: the file ${error.message.slice(error.path.length + 1)}; mount the Secret's key as a file and give its path`);
+    if (error instanceof SmallFileError)
+      throw new UsageError(`${what}: the file ${error.message.slice(error.path.length + 1)}; mount the Secret's key as a file and give its path`);
     throw error;
   }
   let text: string;
@@ -112,7 +120,8 @@ export async function applyCredentials(targets: readonly Target[], options: Cred
   for (const source of sources) {
     const key = `${source.target.name}/${source.field}`;
     const earlier = given.get(key);
-    if (earlier) throw new UsageError(`${source.flag} ${source.target.name}=...: the ${source.field} of "${source.target.name}" is already given by ${earlier}; keep one`);
+    if (earlier)
+      throw new UsageError(`${source.flag} ${source.target.name}=...: the ${source.field} of "${source.target.name}" is already given by ${earlier}; keep one`);
     if (source.target[source.field] !== undefined) {
       throw new UsageError(`${source.flag} ${source.target.name}=...: "${source.target.display}" already has a ${source.field} in its URL; keep one of them`);
     }

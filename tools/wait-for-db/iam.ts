@@ -10,7 +10,9 @@ export function rdsPolicy(targets: readonly Target[], account: string | undefine
     targets.flatMap((target) => {
       if (!target.rdsIam || target.user === undefined) return [];
       const { partition, region, account: id } = arnScope({ AWS_REGION: target.rdsIam.region }, account);
-      return [{ Effect: 'Allow' as const, Action: ['rds-db:connect'], Resource: [`arn:${partition}:rds-db:${region}:${id}:dbuser:*/${iamLiteral(target.user)}`] }];
+      return [
+        { Effect: 'Allow' as const, Action: ['rds-db:connect'], Resource: [`arn:${partition}:rds-db:${region}:${id}:dbuser:*/${iamLiteral(target.user)}`] },
+      ];
     }),
   );
 }

@@ -66,7 +66,8 @@ export function classifyNetworkError(error: unknown): CheckFailure | undefined {
 }
 
 /** Alerts by which a server refuses the client's certificate (RFC 8446 section 6.2). */
-const CLIENT_CERTIFICATE_ALERTS = /alert (bad certificate|unsupported certificate|certificate revoked|certificate expired|certificate unknown|unknown ca|access denied)$/;
+const CLIENT_CERTIFICATE_ALERTS =
+  /alert (bad certificate|unsupported certificate|certificate revoked|certificate expired|certificate unknown|unknown ca|access denied)$/;
 
 /**
  * The server speaks TLS and ended the handshake with an alert (OpenSSL: "tlsv13 alert certificate required",
@@ -131,7 +132,7 @@ export function queryReadiness(rows: readonly (readonly unknown[])[]): CheckResu
   const first = rows[0]?.[0];
   const zeroBit = Buffer.isBuffer(first) && first.length === 1 && first[0] === 0;
   if (zeroBit || first === null || first === false || first === 0 || first === '0' || first === 'f' || first === 'false') {
-    return { ready: false, detail: `the readiness query returned ${zeroBit ? 'b\'0\'' : JSON.stringify(first)}` };
+    return { ready: false, detail: `the readiness query returned ${zeroBit ? "b'0'" : JSON.stringify(first)}` };
   }
   return { ready: true, detail: 'query succeeded' };
 }

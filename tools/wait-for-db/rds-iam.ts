@@ -20,7 +20,10 @@ export function applyRdsIam(targets: readonly Target[], names: readonly string[]
   for (const name of names) {
     const target = targets.find((t) => t.name === name);
     const what = `--rds-iam-auth ${name}`;
-    if (!target) throw new UsageError(`${what}: no target is named "${name}"; name it as NAME=URL, e.g. db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full`);
+    if (!target)
+      throw new UsageError(
+        `${what}: no target is named "${name}"; name it as NAME=URL, e.g. db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full`,
+      );
     if (target.kind !== 'postgres' && target.kind !== 'mysql') throw new UsageError(`${what}: "${target.display}" is not a postgres or mysql target`);
     if (target.rdsIam) throw new UsageError(`${what}: given twice`);
     if (target.password !== undefined) throw new UsageError(`${what}: "${target.display}" also has a password; IAM auth replaces it, keep one`);

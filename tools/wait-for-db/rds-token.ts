@@ -92,7 +92,12 @@ export function rdsTokenSource(target: Target & { rdsIam: RdsIam }): () => Promi
       const network = classifyNetworkError(error);
       if (network) throw network;
       const message = error instanceof Error ? error.message : String(error);
-      throw new CheckFailure('aws-credentials', `cannot sign an RDS IAM auth token: ${message}; check the pod's AWS credentials (IRSA role, Pod Identity)`, false, { cause: error });
+      throw new CheckFailure(
+        'aws-credentials',
+        `cannot sign an RDS IAM auth token: ${message}; check the pod's AWS credentials (IRSA role, Pod Identity)`,
+        false,
+        { cause: error },
+      );
     }
   };
 }

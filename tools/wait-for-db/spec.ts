@@ -10,7 +10,8 @@ export const spec = {
   usage: 'TARGET...',
   positional: {
     name: 'targets',
-    description: 'postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, tcp://host:port, http://, https:// or k8s:// (job/NAME, deployment/NAME, service/NAME, pods?selector=...) URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
+    description:
+      'postgres://, postgresql://, mysql://, mariadb://, redis://, rediss://, tcp://host:port, http://, https:// or k8s:// (job/NAME, deployment/NAME, service/NAME, pods?selector=...) URLs, each optionally named NAME=URL (NAME: 1-63 of a-z, 0-9 and -) for --password-env and the like; all must be ready',
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
@@ -61,22 +62,42 @@ export const spec = {
     },
     httpBodyMatch: { type: 'string', placeholder: 'REGEX', description: 'Regular expression the HTTP body must match (first 1 MiB)' },
     httpHeader: { type: 'list', placeholder: '"NAME: VALUE"', split: /\n/, description: 'Extra HTTP request header; repeatable' },
-    caFile: { type: 'string', placeholder: 'FILE', description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode, mysql ssl-mode)' },
+    caFile: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: 'PEM file of CA certificates trusted for TLS (rediss, https, postgres sslmode, mysql ssl-mode)',
+    },
     certFile: {
       type: 'string',
       placeholder: 'FILE',
       description: 'PEM client certificate for TLS client authentication (mTLS) to rediss and https, and postgres without sslcert; needs --key-file',
     },
     keyFile: { type: 'string', placeholder: 'FILE', description: 'PEM private key (unencrypted) of --cert-file' },
-    passwordEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable' },
-    passwordFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable' },
+    passwordEnv: {
+      type: 'list',
+      placeholder: 'TARGET=VAR',
+      split: /\n/,
+      description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable',
+    },
+    passwordFile: {
+      type: 'list',
+      placeholder: 'TARGET=FILE',
+      split: /\n/,
+      description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable',
+    },
     userEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'User of the target named TARGET from env var VAR; repeatable' },
-    userFile: { type: 'list', placeholder: 'TARGET=FILE', split: /\n/, description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable' },
+    userFile: {
+      type: 'list',
+      placeholder: 'TARGET=FILE',
+      split: /\n/,
+      description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable',
+    },
     rdsIamAuth: {
       type: 'list',
       placeholder: 'TARGET',
       split: /[\s,]+/,
-      description: 'Log in to the postgres or mysql target named TARGET with an RDS IAM auth token from the AWS credentials (IRSA, Pod Identity) instead of a password; needs TLS; repeatable',
+      description:
+        'Log in to the postgres or mysql target named TARGET with an RDS IAM auth token from the AWS credentials (IRSA, Pod Identity) instead of a password; needs TLS; repeatable',
     },
     printIamPolicy: {
       type: 'boolean',
@@ -94,7 +115,7 @@ export const spec = {
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
     '  wait-for-db db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full --ca-file /rds/global-bundle.pem --rds-iam-auth db',
     '  wait-for-db https://api:8443/healthz --ca-file /tls/ca.crt --cert-file /tls/tls.crt --key-file /tls/tls.key   (mTLS)',
-    '  wait-for-db k8s://job/db-migrate k8s://pods?selector=app%3Ddb&namespace=data   (the pod\'s ServiceAccount, or KUBECONFIG)',
+    "  wait-for-db k8s://job/db-migrate k8s://pods?selector=app%3Ddb&namespace=data   (the pod's ServiceAccount, or KUBECONFIG)",
     '',
     'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused, Job failed, RBAC denied), 124 deadline, 130/143 interrupted.',
     'Docs: docs/wait-for-db.md',

@@ -10,7 +10,6 @@ import { KINDS, type TargetKind } from './schemes.ts';
 
 export type { TargetKind };
 
-
 export interface Target {
   kind: TargetKind;
   /** The name given as NAME=URL (for credentials from --password-env and the like), if any. */
@@ -39,7 +38,6 @@ const TARGET_NAME = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)=(?=[a-zA-Z][a-zA-Z0
 /** What was meant as a name and is not one ("DB=", "my_db="): no ":", "/", "@" or space, so no password. */
 const NAME_LIKE = /^([^\s:/?#@=]{1,200})=(?=[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)/;
 
-
 export function parseTarget(written: string): Target {
   const named = TARGET_NAME.exec(written.trimStart());
   const name = named?.[1];
@@ -54,15 +52,22 @@ export function parseTarget(written: string): Target {
   try {
     url = new URL(text);
   } catch (error) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, mysql://user@host:3306/db, redis://host:6379, tcp://host:port, https://host/path or k8s://job/NAME, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`, {
-      cause: error,
-    });
+    throw new UsageError(
+      `invalid target "${maskWrittenUrl(text)}": not a URL; write it like postgres://user@host:5432/db, mysql://user@host:3306/db, redis://host:6379, tcp://host:port, https://host/path or k8s://job/NAME, with "/", "?", "#", "@", "%" and spaces in a password percent-encoded, or name the target (db=postgres://app@host/db) and pass its password with --password-env db=VAR or --password-file db=FILE`,
+      {
+        cause: error,
+      },
+    );
   }
   const known = KINDS[url.protocol];
   // Until the URL is known to hold its password where a URL does, messages show the text as written,
   // masked from the user's ":" to the last "@".
   if (!known) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS).map((k) => k.slice(0, -1)).join(', ')}`);
+    throw new UsageError(
+      `invalid target "${maskWrittenUrl(text)}": unsupported scheme "${url.protocol}"; use one of ${Object.keys(KINDS)
+        .map((k) => k.slice(0, -1))
+        .join(', ')}`,
+    );
   }
   // "postgres:user:pw@db" parses (as an opaque path) and would wait for libpq's default host instead.
   if (!text.replace(URL_LEADING_SPACE, '').slice(url.protocol.length).startsWith('//')) {
@@ -71,11 +76,24 @@ export function parseTarget(written: string): Target {
   // An "@" after the host of a database or tcp URL is the rest of a password with an unencoded "/", "?"
   // or "#" in it ("postgres://app:1234/5678@db" parses as host app, port 1234): refuse it, masked.
   if (known.kind !== 'http' && `${url.pathname}${url.search}${url.hash}`.includes('@')) {
-    throw new UsageError(`invalid target "${maskWrittenUrl(text)}": an "@" after the host; percent-encode "/" (%2F), "?" (%3F), "#" (%23) and "@" (%40) in a user or password`);
+    throw new UsageError(
+      `invalid target "${maskWrittenUrl(text)}": an "@" after the host; percent-encode "/" (%2F), "?" (%3F), "#" (%23) and "@" (%40) in a user or password`,
+    );
   }
   const display = name === undefined ? displayUrl(url) : `${name}=${displayUrl(url)}`;
   if (known.kind === 'kubernetes') {
-    return { kind: known.kind, name, display, url, host: '', port: undefined, tls: false, user: undefined, password: undefined, kubernetes: parseKubernetesTarget(url, display) };
+    return {
+      kind: known.kind,
+      name,
+      display,
+      url,
+      host: '',
+      port: undefined,
+      tls: false,
+      user: undefined,
+      password: undefined,
+      kubernetes: parseKubernetesTarget(url, display),
+    };
   }
   const badEscape = badUserinfoEscape(url);
   if (badEscape) throw new UsageError(`invalid target "${display}": the ${badEscape} has a "%" that does not start an escape; write it as %25`);

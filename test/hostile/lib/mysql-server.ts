@@ -5,12 +5,7 @@
 import { createServer, type Socket } from 'node:net';
 
 export type MysqlBehaviour =
-  | 'switch-to-clear-password'
-  | 'switch-to-sha256-password'
-  | 'caching-sha2-full-auth'
-  | 'stall-after-login'
-  | 'local-infile'
-  | 'stall-on-query';
+  'switch-to-clear-password' | 'switch-to-sha256-password' | 'caching-sha2-full-auth' | 'stall-after-login' | 'local-infile' | 'stall-on-query';
 
 export interface FakeMysql {
   port: number;

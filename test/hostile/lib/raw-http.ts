@@ -55,5 +55,7 @@ export async function startRawHttp(respond: (socket: Socket, request: RawRequest
 
 /** A response head from a status line and headers. */
 export function responseHead(status: string, headers: Record<string, string | number>): string {
-  return `HTTP/1.1 ${status}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  return `HTTP/1.1 ${status}\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }

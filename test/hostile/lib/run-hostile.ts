@@ -69,6 +69,10 @@ export function assertFailure(run: HostileRun, codes: number | number[], names: 
 /** The success contract: exit 0, no error line, nothing in the termination log. */
 export function assertSuccess(run: HostileRun): void {
   assert.equal(run.code, 0, `expected exit 0, got ${describeRun(run)}`);
-  assert.deepEqual(run.logs.filter((line) => line.level === 'error'), [], 'no error line on success');
+  assert.deepEqual(
+    run.logs.filter((line) => line.level === 'error'),
+    [],
+    'no error line on success',
+  );
   assert.equal(run.termination, '', 'no termination message on success');
 }

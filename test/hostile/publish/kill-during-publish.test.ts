@@ -101,7 +101,22 @@ function run(publisher: Publisher, files: Files, out: string, inject?: { syscall
   // publish is on that thread, so N walks through all of them (with four, some steps were never hit).
   const env = { PATH: process.env.PATH, LOG_FORMAT: 'json', UV_THREADPOOL_SIZE: '1', ...publisher.env };
   const result = inject
-    ? spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${inject.syscall}`, '-e', `inject=${inject.syscall}:signal=${inject.signal}:when=${inject.call}`, process.execPath, ...args], { env, encoding: 'utf8', timeout: 30_000 })
+    ? spawnSync(
+        'strace',
+        [
+          '-f',
+          '-qq',
+          '-o',
+          '/dev/null',
+          '-e',
+          `trace=${inject.syscall}`,
+          '-e',
+          `inject=${inject.syscall}:signal=${inject.signal}:when=${inject.call}`,
+          process.execPath,
+          ...args,
+        ],
+        { env, encoding: 'utf8', timeout: 30_000 },
+      )
     : spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 30_000 });
   return result;
 }
@@ -122,7 +137,9 @@ function sameSet(a: Files, b: Files): boolean {
 
 function visibleNames(setDir: string): string[] {
   if (!existsSync(setDir)) return [];
-  return readdirSync(setDir).filter((name) => !name.startsWith('..') && !name.startsWith('.tmp-') && name !== 'manifest.json' && !name.endsWith('.manifest.json'));
+  return readdirSync(setDir).filter(
+    (name) => !name.startsWith('..') && !name.startsWith('.tmp-') && name !== 'manifest.json' && !name.endsWith('.manifest.json'),
+  );
 }
 
 /** After a kill: old or new set whole in ..data, visible names only through ..data, none pointing at a file

@@ -57,7 +57,13 @@ test('prefix pages are retried too', async () => {
 
 test('throttling that outlasts the deadline ends with exit 124 naming the last error', async () => {
   const out = tempDir();
-  const run = await withFaults({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, 1_000_000, ['--out', out, '--timeout', '1500ms', `${p}db`]);
+  const run = await withFaults({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, 1_000_000, [
+    '--out',
+    out,
+    '--timeout',
+    '1500ms',
+    `${p}db`,
+  ]);
   assert.equal(run.code, 124, run.stderr);
   assert.match(String(lastLog(run).msg), /deadline .*reached.*; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
   assert.match(run.termination, /deadline .*reached/);
@@ -111,7 +117,9 @@ test('network errors are retried until the deadline: exit 124 naming the connect
 });
 
 test('no region and no credentials are told apart too', async () => {
-  const noRegion = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' } });
+  const noRegion = await copySecrets(['--out', tempDir(), `${p}db`], {
+    env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' },
+  });
   assert.equal(noRegion.code, 2, noRegion.stderr);
   assert.match(String(lastLog(noRegion).msg), /no AWS region: set AWS_REGION/);
   // Worded as fetch-and-convert-data words it (one mapper, core/aws.ts).
@@ -119,7 +127,14 @@ test('no region and no credentials are told apart too', async () => {
   assert.equal(badRegion.code, 2, badRegion.stderr);
   assert.match(String(lastLog(badRegion).msg), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await copySecrets(['--out', tempDir(), `${p}db`], {
-    env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '' },
+    env: {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PROFILE: '',
+    },
   });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
   assert.match(String(lastLog(noCredentials).msg), /^BatchGetSecretValue of 1 secret: no AWS credentials found/);
@@ -131,9 +146,14 @@ test('a server that accepts and never answers: each request times out and is ret
   await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
   const port = (silent.address() as { port: number }).port;
   try {
-    const retried = await copySecrets(['--out', tempDir(), '--timeout', '3s', '--request-timeout', '500ms', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
+    const retried = await copySecrets(['--out', tempDir(), '--timeout', '3s', '--request-timeout', '500ms', `${p}db`], {
+      endpoint: `http://127.0.0.1:${port}`,
+    });
     assert.equal(retried.code, 124, retried.stderr);
-    assert.ok(retried.logs.some((l) => String(l.msg).endsWith('retrying') && /requestTimeout/.test(String(l.error))), retried.stderr);
+    assert.ok(
+      retried.logs.some((l) => String(l.msg).endsWith('retrying') && /requestTimeout/.test(String(l.error))),
+      retried.stderr,
+    );
     assert.ok(retried.durationMs < 6_000, `ended near the deadline (${retried.durationMs} ms)`);
     // A deadline shorter than one request cuts the request in flight.
     const cut = await copySecrets(['--out', tempDir(), '--timeout', '1s', '--request-timeout', '30s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });

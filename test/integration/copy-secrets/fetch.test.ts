@@ -105,10 +105,22 @@ test('JSON secrets: one key, every key, nested values as JSON, numbers and boole
 
 test('--expand-json with --qualify-keys, and the combined json/dotenv/properties outputs', async () => {
   const p = uniquePrefix('combined');
-  const tricky = "multi\nline $HOME `x` 'q' \"d\" # h";
+  const tricky = 'multi\nline $HOME `x` \'q\' "d" # h';
   await createSecret(client, `${p}a`, JSON.stringify({ user: 'u1', pw: tricky }));
   const out = tempDir();
-  const run = await copySecrets(['--out', out, '--expand-json', '--qualify-keys', '--json-file', 'all.json', '--dotenv-file', 'app.env', '--properties-file', 'app.properties', `${p}a`]);
+  const run = await copySecrets([
+    '--out',
+    out,
+    '--expand-json',
+    '--qualify-keys',
+    '--json-file',
+    'all.json',
+    '--dotenv-file',
+    'app.env',
+    '--properties-file',
+    'app.properties',
+    `${p}a`,
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const base = `${p}a`.replaceAll('/', '_');
   const files = readPublished(out);
@@ -130,7 +142,8 @@ test('version stages and version ids: AWSCURRENT, AWSPREVIOUS, a custom label, a
   const id = `${p}rotated`;
   const out = tempDir();
   const run = await copySecrets([
-    '--out', out,
+    '--out',
+    out,
     `${id}?as=current`,
     `${id}?stage=AWSCURRENT&as=current-explicit`,
     `${id}?stage=AWSPREVIOUS&as=previous`,

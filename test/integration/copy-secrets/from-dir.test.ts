@@ -20,7 +20,11 @@ function secretVolume(files: Record<string, string>, stamp = '..2026_01_01_00_00
 }
 
 test('the ..data layout: files read from the current version, re-published 0600 for the app user', async () => {
-  const volume = secretVolume({ id_rsa: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n', '.dockerconfigjson': '{"auths":{}}', known_hosts: 'github.com ssh-ed25519 AAAA' });
+  const volume = secretVolume({
+    id_rsa: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n',
+    '.dockerconfigjson': '{"auths":{}}',
+    known_hosts: 'github.com ssh-ed25519 AAAA',
+  });
   // A newer version the kubelet has written but not swapped in yet must not be read.
   mkdirSync(join(volume, '..2026_01_02_00_00_00.000000002'));
   writeFileSync(join(volume, '..2026_01_02_00_00_00.000000002', 'id_rsa'), 'NEWER-NOT-YET-CURRENT');
@@ -80,7 +84,12 @@ test('a link that leaves the mounted directory is refused (exit 4); a missing di
   const missing = await copySecrets(['--out', tempDir(), '--from-dir', join(plain, 'nope')]);
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(String(lastLog(missing).msg), /cannot read --from-dir .*nope: ENOENT; mount the secret volume there/);
-  assert.deepEqual(readdirSync(out).filter((n) => !n.startsWith('..')).sort(), ['manifest.json', 'ok']);
+  assert.deepEqual(
+    readdirSync(out)
+      .filter((n) => !n.startsWith('..'))
+      .sort(),
+    ['manifest.json', 'ok'],
+  );
 });
 
 test('a ..data pointing outside the volume and a FIFO in it are refused (exit 4), nothing published', async () => {

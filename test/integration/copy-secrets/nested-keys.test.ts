@@ -21,7 +21,8 @@ after(() => client.destroy());
 test('nested values by path: objects, array items, quoted names; files named after the last name or as=', async () => {
   const out = tempDir();
   const run = await copySecrets([
-    '--out', out,
+    '--out',
+    out,
     `${p}app#db.primary.password`,
     `${p}app?as=replica-host#db.replicas[0].host`,
     `${p}app?as=pgbouncer-port#ports[1]`,

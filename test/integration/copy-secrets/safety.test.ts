@@ -97,7 +97,11 @@ test('a canary value never appears in stdout, stderr or the termination message,
   await go('missing secret', 3, ['--out', tempDir(), `${p}raw`, `${p}absent`]);
   for (const [what, run, expected] of runs) {
     assert.equal(run.code, expected, `${what}: ${run.stderr}`);
-    for (const [stream, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['termination', run.termination]] as const) {
+    for (const [stream, text] of [
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+      ['termination', run.termination],
+    ] as const) {
       assert.ok(!text.includes(canary), `${what}: the canary leaked into ${stream}: ${text}`);
     }
   }
@@ -127,20 +131,32 @@ test('modes and ownership are applied on disk: --mode, --dir-mode, --uid, --gid'
   assert.equal(statSync(join(plain, 'k')).uid, process.getuid?.());
 });
 
-test('--uid without the right to chown is a usage error (exit 2) naming the fix; the old set stays', { skip: process.getuid?.() !== 0 && 'needs root to run the tool as another user' }, async () => {
-  const p = uniquePrefix('chown');
-  await createSecret(client, `${p}key`, 'k');
-  const out = join(tempDir(), 'out');
-  mkdirSync(out);
-  chmodSync(join(out, '..'), 0o777);
-  chmodSync(out, 0o777);
-  const result = spawnSync(process.execPath, [bundlePath('copy-secrets'), '--out', out, '--uid', '12345', `${p}key`], {
-    uid: 65534,
-    gid: 65534,
-    env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: testAwsEndpointUrl(), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LOG_FORMAT: 'json', HOME: '/tmp' },
-    encoding: 'utf8',
-  });
-  assert.equal(result.status, 2, result.stderr);
-  assert.match(result.stderr, /not permitted to give the files to that owner/);
-  assert.deepEqual(readdirSync(out), []);
-});
+test(
+  '--uid without the right to chown is a usage error (exit 2) naming the fix; the old set stays',
+  { skip: process.getuid?.() !== 0 && 'needs root to run the tool as another user' },
+  async () => {
+    const p = uniquePrefix('chown');
+    await createSecret(client, `${p}key`, 'k');
+    const out = join(tempDir(), 'out');
+    mkdirSync(out);
+    chmodSync(join(out, '..'), 0o777);
+    chmodSync(out, 0o777);
+    const result = spawnSync(process.execPath, [bundlePath('copy-secrets'), '--out', out, '--uid', '12345', `${p}key`], {
+      uid: 65534,
+      gid: 65534,
+      env: {
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL: testAwsEndpointUrl(),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        LOG_FORMAT: 'json',
+        HOME: '/tmp',
+      },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /not permitted to give the files to that owner/);
+    assert.deepEqual(readdirSync(out), []);
+  },
+);

@@ -63,7 +63,10 @@ test('--tag selects exactly the secrets with every given tag value (BatchGetSecr
     .filter((i) => i % 3 === 0)
     .map((i) => `s${String(i).padStart(2, '0')}`);
   const files = readPublished(out);
-  assert.deepEqual([...files.keys()].filter((n) => n !== 'manifest.json'), expected);
+  assert.deepEqual(
+    [...files.keys()].filter((n) => n !== 'manifest.json'),
+    expected,
+  );
   assert.equal(manifestOf(out).files.length, expected.length);
   const batches = (proxy.calls.BatchGetSecretValue ?? 0) - (before.BatchGetSecretValue ?? 0);
   const lists = (proxy.calls.ListSecrets ?? 0) - (before.ListSecrets ?? 0);

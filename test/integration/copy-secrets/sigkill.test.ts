@@ -25,7 +25,13 @@ function wholeSet(out: string): string {
   assert.equal(files.size, FILES + 1, 'every file of the set is there');
   assert.equal(labels.size, 1, `one set, not a mix: ${[...labels].join(',')}`);
   for (const entry of manifestOf(out).files) {
-    assert.equal(createHash('sha256').update(files.get(entry.name as string) ?? '').digest('hex'), entry.sha256, `manifest matches ${String(entry.name)}`);
+    assert.equal(
+      createHash('sha256')
+        .update(files.get(entry.name as string) ?? '')
+        .digest('hex'),
+      entry.sha256,
+      `manifest matches ${String(entry.name)}`,
+    );
   }
   return [...labels][0] as string;
 }

@@ -12,7 +12,8 @@ import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsC
 const ssm = new SSMClient({ endpoint: testAwsEndpointUrl(), region: process.env.AWS_REGION ?? 'us-east-1' });
 const secrets = secretsClient();
 const root = `/${uniquePrefix('ssm').replace(/\//g, '-').replace(/-+$/, '')}`;
-const put = (Name: string, Value: string, Type: 'String' | 'SecureString' = 'SecureString', Overwrite = false) => ssm.send(new PutParameterCommand({ Name, Value, Type, Overwrite }));
+const put = (Name: string, Value: string, Type: 'String' | 'SecureString' = 'SecureString', Overwrite = false) =>
+  ssm.send(new PutParameterCommand({ Name, Value, Type, Overwrite }));
 
 before(async () => {
   await put(`${root}/db/password`, 'ssm-pw-one');
@@ -32,7 +33,10 @@ test('named parameters: the current version, a version, a label, a key of a JSON
   await createSecret(secrets, secretName, 'sm-value');
   const out = tempDir();
   const run = await copySecrets([
-    '--out', out, '--mode', '0440',
+    '--out',
+    out,
+    '--mode',
+    '0440',
     `ssm:${root}/db/password?as=password`,
     `ssm:${root}/db/password?version=1&as=password.v1`,
     `ssm:${root}/db/password?label=previous&as=password.previous`,

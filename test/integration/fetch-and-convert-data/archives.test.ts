@@ -101,31 +101,60 @@ test('zip: extracted; symlinks inside the target only with --allow-links', async
 
 test('crafted tar archives are rejected (exit 4) and nothing is written', async () => {
   const cases: Array<[string, TarEntry[], RegExp, string[]?]> = [
-    ['zip-slip', [{ name: 'ok.txt', content: 'x' }, { name: 'a/../../evil.txt', content: 'x' }], /"\.\." leaves the target directory/],
+    [
+      'zip-slip',
+      [
+        { name: 'ok.txt', content: 'x' },
+        { name: 'a/../../evil.txt', content: 'x' },
+      ],
+      /"\.\." leaves the target directory/,
+    ],
     ['absolute', [{ name: '/etc/cron.d/evil', content: 'x' }], /absolute path/],
     ['symlink escape', [{ name: 'up', type: 'symlink', linkname: '../../../etc' }], /symlink to "..\/..\/..\/etc" leaves the target/, ['--allow-links']],
     ['absolute symlink', [{ name: 'passwd', type: 'symlink', linkname: '/etc/passwd' }], /leaves the target/, ['--allow-links']],
     [
       'write through a symlink',
-      [{ name: 'dir', type: 'symlink', linkname: '.' }, { name: 'dir/x.txt', content: 'x' }],
+      [
+        { name: 'dir', type: 'symlink', linkname: '.' },
+        { name: 'dir/x.txt', content: 'x' },
+      ],
       /parent "dir" is a symlink/,
       ['--allow-links'],
     ],
     [
       'symlink chain escape',
-      [{ name: 'l1', type: 'symlink', linkname: '.' }, { name: 'l2', type: 'symlink', linkname: 'l1/..' }],
+      [
+        { name: 'l1', type: 'symlink', linkname: '.' },
+        { name: 'l2', type: 'symlink', linkname: 'l1/..' },
+      ],
       /symlink resolves outside the target directory|symlink to "l1\/.." leaves/,
       ['--allow-links'],
     ],
     ['hardlink escape', [{ name: 'h', type: 'link', linkname: '../../etc/shadow' }], /"\.\." leaves the target directory/, ['--allow-links']],
-    ['hardlink refused by default', [{ name: 'f', content: 'x' }, { name: 'h', type: 'link', linkname: 'f' }], /hardlink \(links are extracted only with --allow-links\)/],
+    [
+      'hardlink refused by default',
+      [
+        { name: 'f', content: 'x' },
+        { name: 'h', type: 'link', linkname: 'f' },
+      ],
+      /hardlink \(links are extracted only with --allow-links\)/,
+    ],
     ['setuid', [{ name: 'bin/su', content: 'x', mode: 0o4755 }], /setuid or setgid bit set/],
     ['setgid', [{ name: 'bin/sg', content: 'x', mode: 0o2755 }], /setuid or setgid bit set/],
     ['char device', [{ name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3 }], /not a regular file, directory or link/],
     ['fifo', [{ name: 'pipe', type: 'fifo' }], /not a regular file, directory or link/],
     ['reserved name', [{ name: '..data/x', content: 'x' }], /reserved for the atomic directory layout/],
     ['too deep', [{ name: 'a/b/c/d/e.txt', content: 'x' }], /path depth 5 exceeds the limit --max-depth 4/, ['--max-depth', '4']],
-    ['too many files', [{ name: 'a', content: 'x' }, { name: 'b', content: 'x' }, { name: 'c', content: 'x' }], /more than --max-files 2/, ['--max-files', '2']],
+    [
+      'too many files',
+      [
+        { name: 'a', content: 'x' },
+        { name: 'b', content: 'x' },
+        { name: 'c', content: 'x' },
+      ],
+      /more than --max-files 2/,
+      ['--max-files', '2'],
+    ],
   ];
   for (const [label, entries, message, extra] of cases) {
     const { out, result } = await extract('bad.tar', await tarOf(entries), ['--name', 'x', '--convert', 'untar', ...(extra ?? [])]);
@@ -193,8 +222,19 @@ test('a failed extraction leaves the previously published set in place', async (
   const good = await extract('a.tar', await tarOf([{ name: 'v.txt', content: 'v1' }]), ['--name', 'set', '--convert', 'untar'], out);
   assert.equal(good.result.code, 0, good.result.stderr);
 
-  const bad = await extract('a.tar', await tarOf([{ name: 'v.txt', content: 'v2' }, { name: '../x', content: 'x' }]), ['--name', 'set', '--convert', 'untar'], out);
+  const bad = await extract(
+    'a.tar',
+    await tarOf([
+      { name: 'v.txt', content: 'v2' },
+      { name: '../x', content: 'x' },
+    ]),
+    ['--name', 'set', '--convert', 'untar'],
+    out,
+  );
   assert.equal(bad.result.code, 4, bad.result.stderr);
   assert.equal(readFileSync(join(out, 'set', 'v.txt'), 'utf8'), 'v1');
-  assert.deepEqual(listTree(join(out, 'set')).filter((n) => !n.startsWith('..') || n === '..data'), ['..data', 'v.txt']);
+  assert.deepEqual(
+    listTree(join(out, 'set')).filter((n) => !n.startsWith('..') || n === '..data'),
+    ['..data', 'v.txt'],
+  );
 });

@@ -52,7 +52,11 @@ test('csv:ndjson and csv:json: RFC 4180 quotes, embedded newlines, BOM, header, 
   const nd = await convert('cities.csv', csv, ['--convert', 'csv:ndjson', '--csv-delimiter', ';']);
   assert.equal(nd.result.code, 0, nd.result.stderr);
   assert.deepEqual(
-    nd.read('cities.ndjson').trimEnd().split('\n').map((l) => JSON.parse(l)),
+    nd
+      .read('cities.ndjson')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
     [
       { city: 'Paris', quote: 'she said "oui"', n: '1' },
       { city: 'Rome', quote: 'line one\r\nline two', n: '2' },
@@ -99,7 +103,10 @@ test('yaml:json and yaml:ndjson are multi-document aware; json:yaml and ndjson:y
 });
 
 test('json:dotenv quotes values that need it and refuses names the shell cannot use', async () => {
-  const ok = await convert('e.json', JSON.stringify({ PLAIN: 'abc-1.2', SPACED: 'a b', MULTI: 'x\ny', DOLLAR: '$HOME', N: 5, B: false, NUL: null }), ['--convert', 'json:dotenv']);
+  const ok = await convert('e.json', JSON.stringify({ PLAIN: 'abc-1.2', SPACED: 'a b', MULTI: 'x\ny', DOLLAR: '$HOME', N: 5, B: false, NUL: null }), [
+    '--convert',
+    'json:dotenv',
+  ]);
   assert.equal(ok.result.code, 0, ok.result.stderr);
   assert.equal(ok.read('e.env'), 'PLAIN=abc-1.2\nSPACED="a b"\nMULTI="x\\ny"\nDOLLAR="\\$HOME"\nN=5\nB=false\nNUL=\n');
 
@@ -148,7 +155,12 @@ test('limits: CSV record size, NDJSON line size, YAML aliases, document size, so
   assert.match(errorLine(longLine.result), /NDJSON line 1 is longer than --max-record-bytes/);
 
   const laughs = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 10; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 10; i++)
+    laughs.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   const bomb = await convert('laughs.yaml', `${laughs.join('\n')}\n`, ['--convert', 'yaml:json']);
   assert.equal(bomb.result.code, 4, bomb.result.stderr);
   assert.match(errorLine(bomb.result), /its aliases copy more than --max-yaml-alias-bytes 1.00 MiB/);

@@ -38,7 +38,21 @@ function seeded(seed: number): () => number {
 }
 
 /** The faults a document may carry; most carry none. */
-const FAULTS = ['more fields', 'fewer fields', 'unclosed quote', 'text after quote', 'quote in unquoted', 'lone CR', 'bad UTF-8', 'truncated UTF-8', 'empty header name', 'duplicate header', 'too long', 'empty', 'blank lines only'] as const;
+const FAULTS = [
+  'more fields',
+  'fewer fields',
+  'unclosed quote',
+  'text after quote',
+  'quote in unquoted',
+  'lone CR',
+  'bad UTF-8',
+  'truncated UTF-8',
+  'empty header name',
+  'duplicate header',
+  'too long',
+  'empty',
+  'blank lines only',
+] as const;
 
 function makeCase(random: () => number): Case {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -48,7 +62,30 @@ function makeCase(random: () => number): Case {
   // Some documents are long enough that records and characters straddle the 64 KiB reads.
   const big = random() < 0.15;
   const records = big ? 3000 + Math.floor(random() * 3000) : Math.floor(random() * 40);
-  const alphabet = ['a', 'b', ' ', delimiter, '"', '\n', '\r\n', '\r', 'é', '😀', '中', '\\', '\t', '\u0001', '\u001f', '\u007f', '\u2028', '/', '<', '\'', '{', '0'];
+  const alphabet = [
+    'a',
+    'b',
+    ' ',
+    delimiter,
+    '"',
+    '\n',
+    '\r\n',
+    '\r',
+    'é',
+    '😀',
+    '中',
+    '\\',
+    '\t',
+    '\u0001',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    '/',
+    '<',
+    "'",
+    '{',
+    '0',
+  ];
   const value = (): string => {
     const long = random() < 0.003;
     const length = long ? 70_000 + Math.floor(random() * 1000) : Math.floor(random() * 9);
@@ -76,7 +113,10 @@ function makeCase(random: () => number): Case {
       if (fault === 'quote in unquoted') fields[fields.length - 1] = 'a"b';
       if (fault === 'lone CR') fields[0] = 'a\rb';
       if (fault === 'unclosed quote') {
-        text += `${fields.slice(0, -1).map((f) => f + delimiter).join('')}"never closed${eol()}more`;
+        text += `${fields
+          .slice(0, -1)
+          .map((f) => f + delimiter)
+          .join('')}"never closed${eol()}more`;
         break;
       }
     }
@@ -88,7 +128,11 @@ function makeCase(random: () => number): Case {
   if (fault === 'bad UTF-8' || fault === 'truncated UTF-8') {
     const at = Math.floor(random() * content.length);
     const bad = fault === 'bad UTF-8' ? pick([[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe9, 0x20]]) : [0xe4, 0xb8];
-    content = Buffer.concat([content.subarray(0, fault === 'truncated UTF-8' ? content.length : at), Buffer.from(bad), content.subarray(fault === 'truncated UTF-8' ? content.length : at)]);
+    content = Buffer.concat([
+      content.subarray(0, fault === 'truncated UTF-8' ? content.length : at),
+      Buffer.from(bad),
+      content.subarray(fault === 'truncated UTF-8' ? content.length : at),
+    ]);
   }
   const args = ['--convert', random() < 0.5 ? 'csv:ndjson' : 'csv:json', '--csv-delimiter', delimiter === '\t' ? 'tab' : delimiter];
   if (fault === 'too long') args.push('--max-record-bytes', String(8 + Math.floor(random() * 40)));

@@ -24,7 +24,13 @@ export async function makeBucket(s3: S3Client, label: string): Promise<string> {
   return bucket;
 }
 
-export async function putObject(s3: S3Client, bucket: string, key: string, body: PutObjectCommandInput['Body'], extra: Partial<PutObjectCommandInput> = {}): Promise<void> {
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: PutObjectCommandInput['Body'],
+  extra: Partial<PutObjectCommandInput> = {},
+): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extra }));
 }
 
@@ -54,7 +60,13 @@ export function listTree(dir: string): string[] {
 }
 
 /** Runs the tool on a local file holding `content`: --out DIR/out, --name NAME, --convert CHAIN. */
-export async function runOnFile(file: string, content: string | Buffer, chain: string, extra: string[] = [], name = 'converted'): Promise<{ out: string; result: RunResult }> {
+export async function runOnFile(
+  file: string,
+  content: string | Buffer,
+  chain: string,
+  extra: string[] = [],
+  name = 'converted',
+): Promise<{ out: string; result: RunResult }> {
   const dir = tempDir();
   writeFileSync(join(dir, file), content);
   const out = join(dir, 'out');
@@ -138,7 +150,12 @@ export function serveFiles(files: Record<string, Buffer | string>): (request: In
     const etag = `"${sha256(data).slice(0, 16)}"`;
     if (range) {
       const start = Number(range[1]);
-      response.writeHead(206, { 'content-length': data.length - start, 'content-range': `bytes ${start}-${data.length - 1}/${data.length}`, etag, 'accept-ranges': 'bytes' });
+      response.writeHead(206, {
+        'content-length': data.length - start,
+        'content-range': `bytes ${start}-${data.length - 1}/${data.length}`,
+        etag,
+        'accept-ranges': 'bytes',
+      });
       response.end(data.subarray(start));
       return;
     }

@@ -145,7 +145,14 @@ function overlappingZip(): Buffer {
   const outerHead = localHeader(Buffer.from('outer.bin'), 0, crc32(inner), inner.length, inner.length);
   const pieces: ZipPiece[] = [
     { name: 'outer.bin', crc: crc32(inner), compressedSize: inner.length, uncompressedSize: inner.length, method: 0, offset: 0 },
-    { name: 'inner.bin', crc: crc32(innerContent), compressedSize: innerData.length, uncompressedSize: innerContent.length, method: 8, offset: outerHead.length },
+    {
+      name: 'inner.bin',
+      crc: crc32(innerContent),
+      compressedSize: innerData.length,
+      uncompressedSize: innerContent.length,
+      method: 8,
+      offset: outerHead.length,
+    },
   ];
   return Buffer.concat([outerHead, inner, centralDirectory(pieces, outerHead.length + inner.length)]);
 }
@@ -173,25 +180,73 @@ test('malformed and hostile tar archives: exit 4 with one line naming the entry 
     ['truncated header', good.subarray(0, 300), /invalid or truncated tar archive/],
     ['garbage', Buffer.from('this is not a tar archive at all '.repeat(40)), /invalid or truncated tar archive: Invalid tar header/],
     ['bad checksum', Buffer.concat([Buffer.alloc(512, 0x31), Buffer.alloc(1024)]), /invalid or truncated tar archive: Invalid tar header/],
-    ['GNU long name component over 255 bytes', rawTar(gnuLongName(`dir/${'n'.repeat(300)}`)), /"dir\/n{50,}\.\.\.\(304 bytes\)" rejected: name too long: a component is 300 bytes long, the limit is 255/],
+    [
+      'GNU long name component over 255 bytes',
+      rawTar(gnuLongName(`dir/${'n'.repeat(300)}`)),
+      /"dir\/n{50,}\.\.\.\(304 bytes\)" rejected: name too long: a component is 300 bytes long, the limit is 255/,
+    ],
     ['PAX path over 4096 bytes', rawTar(paxPath(deepName)), /name too long: \d+ bytes long, the limit for a path is 4095/, ['--max-depth', '64']],
     ['invalid UTF-8 name', rawTar([{ name: 'x', rawName: Buffer.from([0x61, 0xff, 0xfe, 0x62]), data: Buffer.from('x') }]), /the name is not valid UTF-8/],
     ['control character in the name', rawTar([{ name: 'a\nb', data: Buffer.from('x') }]), /"a\\nb" rejected: control character in the name/],
-    ['a file, then a directory of the same name', rawTar([{ name: 'a', data: Buffer.from('x') }, { name: 'a/', type: '5' }]), /"a" is a file or link earlier in the archive, not a directory/],
-    ['a directory, then a file of the same name', rawTar([{ name: 'a/', type: '5' }, { name: 'a', data: Buffer.from('x') }]), /archive entry "a" rejected: a directory "a" came before it/],
-    ['a file, then a file below it', rawTar([{ name: 'a', data: Buffer.from('x') }, { name: 'a/b', data: Buffer.from('x') }]), /its parent "a" is a file/],
-    ['duplicate names', rawTar([{ name: 'a', data: Buffer.from('x') }, { name: 'a', data: Buffer.from('y') }]), /duplicate entry/],
+    [
+      'a file, then a directory of the same name',
+      rawTar([
+        { name: 'a', data: Buffer.from('x') },
+        { name: 'a/', type: '5' },
+      ]),
+      /"a" is a file or link earlier in the archive, not a directory/,
+    ],
+    [
+      'a directory, then a file of the same name',
+      rawTar([
+        { name: 'a/', type: '5' },
+        { name: 'a', data: Buffer.from('x') },
+      ]),
+      /archive entry "a" rejected: a directory "a" came before it/,
+    ],
+    [
+      'a file, then a file below it',
+      rawTar([
+        { name: 'a', data: Buffer.from('x') },
+        { name: 'a/b', data: Buffer.from('x') },
+      ]),
+      /its parent "a" is a file/,
+    ],
+    [
+      'duplicate names',
+      rawTar([
+        { name: 'a', data: Buffer.from('x') },
+        { name: 'a', data: Buffer.from('y') },
+      ]),
+      /duplicate entry/,
+    ],
     ['FIFO', rawTar([{ name: 'f', type: '6' }]), /device, FIFO or socket/],
     ['character device', rawTar([{ name: 'c', type: '3' }]), /device, FIFO or socket/],
     ['block device', rawTar([{ name: 'b', type: '4' }]), /device, FIFO or socket/],
     ['hardlink outside', rawTar([{ name: 'h', type: '1', linkname: '../../etc/passwd' }]), /"\.\." leaves the target directory/, ['--allow-links']],
     ['hardlink to an absolute path', rawTar([{ name: 'h', type: '1', linkname: '/etc/passwd' }]), /absolute path/, ['--allow-links']],
-    ['symlink chain out', rawTar([{ name: 'l1', type: '2', linkname: '.' }, { name: 'l2', type: '2', linkname: 'l1/..' }]), /"l2" rejected: symlink resolves outside the target directory/, ['--allow-links']],
+    [
+      'symlink chain out',
+      rawTar([
+        { name: 'l1', type: '2', linkname: '.' },
+        { name: 'l2', type: '2', linkname: 'l1/..' },
+      ]),
+      /"l2" rejected: symlink resolves outside the target directory/,
+      ['--allow-links'],
+    ],
     ['absolute path', rawTar([{ name: '/etc/evil', data: Buffer.from('x') }]), /absolute path/],
     ['".." in the path', rawTar([{ name: 'a/../../evil', data: Buffer.from('x') }]), /"\.\." leaves the target directory/],
     // tar-stream would hold the declared 4 GiB in memory before parsing the name.
-    ['a long name declared 4 GiB', Buffer.concat([tarHeader({ name: '././@LongLink', type: 'L' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]), /a tar GNU long name header declares 4\.00 GiB, more than the 1\.00 MiB any name and its attributes can need/],
-    ['a PAX header declared 4 GiB', Buffer.concat([tarHeader({ name: 'PaxHeader', type: 'x' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]), /a tar PAX header declares 4\.00 GiB/],
+    [
+      'a long name declared 4 GiB',
+      Buffer.concat([tarHeader({ name: '././@LongLink', type: 'L' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]),
+      /a tar GNU long name header declares 4\.00 GiB, more than the 1\.00 MiB any name and its attributes can need/,
+    ],
+    [
+      'a PAX header declared 4 GiB',
+      Buffer.concat([tarHeader({ name: 'PaxHeader', type: 'x' }, 4 * 1024 ** 3), Buffer.alloc(64 * 1024, 0x61)]),
+      /a tar PAX header declares 4\.00 GiB/,
+    ],
   ];
   for (const [label, archive, message, extra] of cases) assertRefused(label, await extract('bad.tar', archive, 'untar', extra), message);
   assertRefused('truncated tar.gz', await extract('bad.tgz', gzipSync(good).subarray(0, 40), 'gunzip,untar'), /invalid or truncated compressed data/);
@@ -201,19 +256,43 @@ test('zips whose headers lie, whose entries overlap or that expand too much as a
   const content = Buffer.from('hello, zip');
   const cases: Array<[string, Buffer, RegExp]> = [
     ['overlapping entries (non-recursive zip bomb)', overlappingZip(), /archive entry "inner\.bin" rejected: its data overlaps entry "outer\.bin"/],
-    ['local header names another file', zipOfOne('a.txt', content, { local: { name: 'b.txt' } }), /"a\.txt" rejected: its local header names another file than the central directory/],
-    ['local header declares another size', zipOfOne('a.txt', content, { local: { uncompressedSize: 999 } }), /its local header declares a uncompressed size of 999, the central directory 10/],
+    [
+      'local header names another file',
+      zipOfOne('a.txt', content, { local: { name: 'b.txt' } }),
+      /"a\.txt" rejected: its local header names another file than the central directory/,
+    ],
+    [
+      'local header declares another size',
+      zipOfOne('a.txt', content, { local: { uncompressedSize: 999 } }),
+      /its local header declares a uncompressed size of 999, the central directory 10/,
+    ],
     ['local header declares another CRC', zipOfOne('a.txt', content, { local: { crc: 1234 } }), /declare different CRC-32s/],
-    ['real size larger than declared', zipOfOne('a.txt', content, { local: { uncompressedSize: 4 }, central: { uncompressedSize: 4 } }), /invalid zip archive: too many bytes in the stream/],
-    ['real size smaller than declared', zipOfOne('a.txt', content, { local: { uncompressedSize: 40 }, central: { uncompressedSize: 40 } }), /invalid zip archive: not enough bytes in the stream/],
-    ['compressed size beyond the file', zipOfOne('a.txt', content, { central: { compressedSize: 5000 } }), /invalid zip archive: .*(overflows|local header declares)/],
+    [
+      'real size larger than declared',
+      zipOfOne('a.txt', content, { local: { uncompressedSize: 4 }, central: { uncompressedSize: 4 } }),
+      /invalid zip archive: too many bytes in the stream/,
+    ],
+    [
+      'real size smaller than declared',
+      zipOfOne('a.txt', content, { local: { uncompressedSize: 40 }, central: { uncompressedSize: 40 } }),
+      /invalid zip archive: not enough bytes in the stream/,
+    ],
+    [
+      'compressed size beyond the file',
+      zipOfOne('a.txt', content, { central: { compressedSize: 5000 } }),
+      /invalid zip archive: .*(overflows|local header declares)/,
+    ],
     ['truncated', zipOfOne('a.txt', content).subarray(0, 40), /invalid zip archive: End of central directory record signature not found/],
   ];
   for (const [label, archive, message] of cases) assertRefused(label, await extract('bad.zip', archive, 'unzip'), message);
 
   const dir = tempDir();
   manySmallBombs(join(dir, 'many.zip'), 40);
-  assertRefused('many small entries', await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip'), /the archive's entries declare 40\.0 MiB from .*, above --max-ratio 200: a zip bomb\? raise --max-ratio/);
+  assertRefused(
+    'many small entries',
+    await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip'),
+    /the archive's entries declare 40\.0 MiB from .*, above --max-ratio 200: a zip bomb\? raise --max-ratio/,
+  );
   const allowed = await extract('many.zip', readFileSync(join(dir, 'many.zip')), 'unzip', ['--max-ratio', '5000']);
   assert.equal(allowed.result.code, 0, allowed.result.stderr);
 });
@@ -242,10 +321,20 @@ test('corrupt, truncated or memory-hungry compressed streams are exit 4, never e
     ['xz garbage', 'xz', Buffer.from('not xz at all'), /invalid or truncated compressed data: xz: not xz data/],
     ['xz truncated', 'xz', xz.subarray(0, xz.length - 20), /invalid or truncated compressed data: xz: truncated data/],
     ['xz corrupt', 'xz', corruptXz, /invalid or truncated compressed data: xz: corrupt data/],
-    ['xz dictionary of 128 MiB', 'xz', execFileSync('xz', ['-c', '--lzma2=dict=128MiB'], { input: 'x' }), /xz: the dictionary is larger than the decoder allows/],
+    [
+      'xz dictionary of 128 MiB',
+      'xz',
+      execFileSync('xz', ['-c', '--lzma2=dict=128MiB'], { input: 'x' }),
+      /xz: the dictionary is larger than the decoder allows/,
+    ],
     // The decoder read a null chunk at once: "Cannot read properties of null", exit 1.
     ['xz of no bytes at all', 'xz', Buffer.alloc(0), /invalid or truncated compressed data: xz: truncated data/],
-    ['xz stream padding not a multiple of 4', 'xz', Buffer.concat([execFileSync('xz', ['-c'], { input: 'x' }), Buffer.alloc(3)]), /invalid or truncated compressed data: xz: corrupt data/],
+    [
+      'xz stream padding not a multiple of 4',
+      'xz',
+      Buffer.concat([execFileSync('xz', ['-c'], { input: 'x' }), Buffer.alloc(3)]),
+      /invalid or truncated compressed data: xz: corrupt data/,
+    ],
     ['gzip garbage', 'gunzip', Buffer.from('not gzip at all'), /invalid or truncated compressed data: incorrect header check/],
     ['gzip truncated', 'gunzip', gzipSync(Buffer.alloc(300_000, 'a')).subarray(0, 60), /invalid or truncated compressed data: unexpected end of file/],
   ];
@@ -254,8 +343,15 @@ test('corrupt, truncated or memory-hungry compressed streams are exit 4, never e
 
 test('xz twice in one chain is a usage error at once: the decoder runs one stream at a time, so the inner one waited for the outer forever', async () => {
   // A few MiB that do not compress: more than the streams between the two decoders buffer.
-  const nested = execFileSync('xz', ['-c'], { input: execFileSync('xz', ['-0', '-c'], { input: randomBytes(4 * 1024 * 1024), maxBuffer: 64 * 1024 * 1024 }), maxBuffer: 64 * 1024 * 1024 });
-  for (const [file, chain] of [['data.bin.xz', 'xz,xz'], ['data.bin.xz.xz', 'auto'], ['bundle.tar.xz.xz', 'auto']] as const) {
+  const nested = execFileSync('xz', ['-c'], {
+    input: execFileSync('xz', ['-0', '-c'], { input: randomBytes(4 * 1024 * 1024), maxBuffer: 64 * 1024 * 1024 }),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const [file, chain] of [
+    ['data.bin.xz', 'xz,xz'],
+    ['data.bin.xz.xz', 'auto'],
+    ['bundle.tar.xz.xz', 'auto'],
+  ] as const) {
     const { out, result } = await runOnFile(file, nested, chain, ['--timeout', '20s']);
     assert.equal(result.code, 2, `${file} --convert ${chain}: ${result.stderr.slice(0, 1500)}`);
     assert.match(String(result.logs.find((l) => l.level === 'error')?.msg), /"xz" twice/);

@@ -24,7 +24,8 @@ test('JSON, NDJSON and YAML nested 100 000 deep: exit 4 naming --max-nesting thr
     assertRefused(step, await convert('deep.json', deepJson, step), nesting);
     assertRefused(`${step} (objects)`, await convert('deep.json', deepObject, step), nesting);
   }
-  for (const step of ['ndjson:yaml', 'ndjson:csv']) assertRefused(step, await convert('deep.ndjson', `{"ok":1}\n${deepJson}\n`, step), /the JSON at line 2 nests arrays/);
+  for (const step of ['ndjson:yaml', 'ndjson:csv'])
+    assertRefused(step, await convert('deep.ndjson', `{"ok":1}\n${deepJson}\n`, step), /the JSON at line 2 nests arrays/);
   const blockYaml = Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x\n';
   for (const step of ['yaml:json', 'yaml:ndjson']) {
     assertRefused(`${step} flow`, await convert('deep.yaml', deepJson, step), /YAML document 1 nests arrays and objects deeper than --max-nesting 256/);
@@ -38,7 +39,11 @@ test('JSON, NDJSON and YAML nested 100 000 deep: exit 4 naming --max-nesting thr
 test('YAML aliases are bounded by the bytes they copy: a 2 MiB or 6 MiB anchor aliased 99 times is exit 4, not 200 MiB of output or exit 1', async () => {
   for (const mib of [2, 6]) {
     const yaml = `a: &a "${'x'.repeat(mib * 1024 * 1024)}"\nb: [${Array(99).fill('*a').join(', ')}]\n`;
-    assertRefused(`${mib} MiB`, await convert('alias.yaml', yaml, 'yaml:json', ['--max-document-bytes', '1GiB']), /YAML document 1: its aliases copy more than --max-yaml-alias-bytes 1\.00 MiB .* raise the limit/);
+    assertRefused(
+      `${mib} MiB`,
+      await convert('alias.yaml', yaml, 'yaml:json', ['--max-document-bytes', '1GiB']),
+      /YAML document 1: its aliases copy more than --max-yaml-alias-bytes 1\.00 MiB .* raise the limit/,
+    );
   }
   const recursive = await convert('self.yaml', 'a: &a [1, *a]\n', 'yaml:json');
   assertRefused('alias inside itself', recursive, /an alias refers to a value that contains it/);
@@ -96,6 +101,10 @@ test('NDJSON to CSV with tens of thousands of keys per record stays linear (done
   assert.equal(ok.result.code, 0, ok.result.stderr.slice(0, 2000));
   assert.ok(performance.now() - started < 5000);
   const stray = await convert('stray.ndjson', `${line}\n${JSON.stringify({ ...wide, other: 1 })}\n`, 'ndjson:csv');
-  assertRefused('stray key', stray, /line 2: key "other" is not a column of the first record \(k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, \.\.\. 60000 columns\)$/);
+  assertRefused(
+    'stray key',
+    stray,
+    /line 2: key "other" is not a column of the first record \(k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, \.\.\. 60000 columns\)$/,
+  );
   assert.ok(errorLine(stray.result).length < 400);
 });

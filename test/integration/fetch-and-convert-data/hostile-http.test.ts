@@ -67,9 +67,14 @@ const CUT_AT = 150_000;
  * A server whose first answer (200, resumable) is cut after CUT_AT bytes; the resume request (Range)
  * gets `resumed`. `first` overrides headers of the first answer. Records the Range headers it saw.
  */
-async function cutThenResume(resumed: (request: IncomingMessage, response: ServerResponse, from: number) => void, first: Record<string, string | undefined> = {}) {
+async function cutThenResume(
+  resumed: (request: IncomingMessage, response: ServerResponse, from: number) => void,
+  first: Record<string, string | undefined> = {},
+) {
   const ranges: string[] = [];
-  const headers = Object.fromEntries(Object.entries({ 'content-length': String(V1.length), etag: '"v1"', 'accept-ranges': 'bytes', ...first }).filter(([, v]) => v !== undefined));
+  const headers = Object.fromEntries(
+    Object.entries({ 'content-length': String(V1.length), etag: '"v1"', 'accept-ranges': 'bytes', ...first }).filter(([, v]) => v !== undefined),
+  );
   const server = await startHttp((request, response) => {
     const range = request.headers.range;
     if (range === undefined) {
@@ -84,30 +89,47 @@ async function cutThenResume(resumed: (request: IncomingMessage, response: Serve
 }
 
 test('http resume: an answer from another version or another range is never spliced onto the bytes already received', async () => {
-  const cases: Array<{ label: string; code: number; message: RegExp; first?: Record<string, string | undefined>; resumed: (q: IncomingMessage, r: ServerResponse, from: number) => void }> = [
+  const cases: Array<{
+    label: string;
+    code: number;
+    message: RegExp;
+    first?: Record<string, string | undefined>;
+    resumed: (q: IncomingMessage, r: ServerResponse, from: number) => void;
+  }> = [
     {
       label: 'another ETag',
       code: 3,
-      message: /the resource changed while downloading \(the answer to resuming at byte \d+: its ETag "v2" is not the first answer's "v1"; nothing was kept\); run again/,
-      resumed: (_q, r, from) => r.writeHead(206, { etag: '"v2"', 'content-range': `bytes ${from}-${V2.length - 1}/${V2.length}`, 'content-length': V2.length - from }).end(V2.subarray(from)),
+      message:
+        /the resource changed while downloading \(the answer to resuming at byte \d+: its ETag "v2" is not the first answer's "v1"; nothing was kept\); run again/,
+      resumed: (_q, r, from) =>
+        r
+          .writeHead(206, { etag: '"v2"', 'content-range': `bytes ${from}-${V2.length - 1}/${V2.length}`, 'content-length': V2.length - from })
+          .end(V2.subarray(from)),
     },
     {
       label: 'another Last-Modified (no ETag)',
       code: 3,
       first: { etag: undefined, 'last-modified': 'Sat, 05 Dec 2026 10:00:00 GMT' },
       message: /its Last-Modified Sun, 06 Dec 2026 10:00:00 GMT is not the first answer's/,
-      resumed: (_q, r, from) => r.writeHead(206, { 'last-modified': 'Sun, 06 Dec 2026 10:00:00 GMT', 'content-range': `bytes ${from}-${V2.length - 1}/${V2.length}` }).end(V2.subarray(from)),
+      resumed: (_q, r, from) =>
+        r
+          .writeHead(206, { 'last-modified': 'Sun, 06 Dec 2026 10:00:00 GMT', 'content-range': `bytes ${from}-${V2.length - 1}/${V2.length}` })
+          .end(V2.subarray(from)),
     },
     {
       label: 'another total',
       code: 3,
       message: /its Content-Range has a total of 500000 bytes, the first answer had 400000/,
-      resumed: (_q, r, from) => r.writeHead(206, { etag: '"v1"', 'content-range': `bytes ${from}-499999/500000`, 'content-length': 500_000 - from }).end(Buffer.alloc(500_000 - from, 'c')),
+      resumed: (_q, r, from) =>
+        r
+          .writeHead(206, { etag: '"v1"', 'content-range': `bytes ${from}-499999/500000`, 'content-length': 500_000 - from })
+          .end(Buffer.alloc(500_000 - from, 'c')),
     },
     {
       label: 'a range that starts elsewhere',
       code: 4,
-      message: /the server's resumed answer is not the range asked for \(the answer to resuming at byte \d+: its Content-Range bytes 0-399999\/400000 is not bytes \d+-399999\/400000/,
+      message:
+        /the server's resumed answer is not the range asked for \(the answer to resuming at byte \d+: its Content-Range bytes 0-399999\/400000 is not bytes \d+-399999\/400000/,
       resumed: (_q, r) => r.writeHead(206, { etag: '"v1"', 'content-range': `bytes 0-${V1.length - 1}/${V1.length}`, 'content-length': V1.length }).end(V1),
     },
     {
@@ -141,7 +163,9 @@ test('http resume: a weak ETag never validates a range, so a cut body is not res
 });
 
 test('http: a body longer than its Content-Length (first answer or resumed one) fails with exit 4, not cut and accepted', async () => {
-  const longer = await startRawHttp((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello, and more bytes than announced'));
+  const longer = await startRawHttp((socket) =>
+    socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello, and more bytes than announced'),
+  );
   try {
     assertFailed(await fetchHostile(secretUrl(longer.url, '/f')), 4, /the server sent more than the 5 bytes it announced \(Content-Length\)/);
   } finally {
@@ -154,7 +178,9 @@ test('http: a body longer than its Content-Length (first answer or resumed one) 
       socket.end(Buffer.alloc(40, 'a'));
       return;
     }
-    socket.end(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${100 - from}\r\nContent-Range: bytes ${from}-99/100\r\nETag: "v1"\r\n\r\n${'a'.repeat(100 - from)}${'x'.repeat(50)}`);
+    socket.end(
+      `HTTP/1.1 206 Partial Content\r\nContent-Length: ${100 - from}\r\nContent-Range: bytes ${from}-99/100\r\nETag: "v1"\r\n\r\n${'a'.repeat(100 - from)}${'x'.repeat(50)}`,
+    );
   });
   try {
     assertFailed(await fetchHostile(secretUrl(resumedLonger.url, '/f')), 4, /the server sent more than the 100 bytes it announced/);
@@ -247,7 +273,11 @@ test('link-local addresses in every spelling are refused (exit 4) as the source 
   try {
     for (const [index] of LINK_LOCAL_SPELLINGS.entries()) {
       const redirected = await fetchHostile(secretUrl(server.url, `/${index}`), ['--retries', '0']);
-      assertFailed(redirected, 4, /\(redirected from http:\/\/alice:\*\*\*@127\.0\.0\.1:\d+\/\d+\?X-Amz-Signature=\*\*\*.*\) resolves to the link-local address/);
+      assertFailed(
+        redirected,
+        4,
+        /\(redirected from http:\/\/alice:\*\*\*@127\.0\.0\.1:\d+\/\d+\?X-Amz-Signature=\*\*\*.*\) resolves to the link-local address/,
+      );
     }
   } finally {
     await server.close();
@@ -294,7 +324,11 @@ test('http: a chunked body or an announced size past --max-source-bytes is exit 
   });
   try {
     assertFailed(await fetchHostile(secretUrl(server.url, '/chunked'), ['--max-source-bytes', '1MiB']), 4, /more than --max-source-bytes 1\.00 MiB received/);
-    assertFailed(await fetchHostile(secretUrl(server.url, '/announced'), ['--max-source-bytes', '1MiB']), 4, /size 5\.00 MiB exceeds --max-source-bytes 1\.00 MiB/);
+    assertFailed(
+      await fetchHostile(secretUrl(server.url, '/announced'), ['--max-source-bytes', '1MiB']),
+      4,
+      /size 5\.00 MiB exceeds --max-source-bytes 1\.00 MiB/,
+    );
   } finally {
     await server.close();
   }

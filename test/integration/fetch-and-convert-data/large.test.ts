@@ -69,7 +69,10 @@ test('a 1 GiB S3 object is streamed to disk with bounded memory and verified', {
     // which grows with the allocation rate and differs from run to run, and stays a quarter of the object.
     const bound = 256;
     assert.ok(peak > 0 && peak < bound, `peak RSS ${peak} MiB must stay below ${bound} MiB, far below the 1024 MiB object`);
-    assert.ok(result.logs.some((l) => String(l.msg).startsWith('progress ') && typeof l.etaSec === 'number'), 'progress lines with an ETA');
+    assert.ok(
+      result.logs.some((l) => String(l.msg).startsWith('progress ') && typeof l.etaSec === 'number'),
+      'progress lines with an ETA',
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
     // The shared emulator keeps objects in memory or its temp dir: do not leave a GiB behind.
@@ -87,9 +90,12 @@ test('through a conversion, at most --part-size x --part-concurrency of an S3 ob
   const { sourceSha256: expected, dataSha256 } = JSON.parse(made.stdout) as { sourceSha256: string; dataSha256: string };
   const out = tempDir();
   try {
-    const result = await run(['--out', out, '--sha256', expected, '--convert', 'gunzip', '--part-size', '16MiB', '--part-concurrency', '4', `s3://${bucket}/data.bin.gz`], {
-      timeoutMs: 240_000,
-    });
+    const result = await run(
+      ['--out', out, '--sha256', expected, '--convert', 'gunzip', '--part-size', '16MiB', '--part-concurrency', '4', `s3://${bucket}/data.bin.gz`],
+      {
+        timeoutMs: 240_000,
+      },
+    );
 
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await fileSha256(join(out, 'data.bin')), dataSha256);
@@ -125,7 +131,11 @@ test('ranged download: a part cut mid-body is retried alone, resuming after the 
     });
 
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(proxy.requests.filter((r) => r.outcome === 'cut').map((r) => r.range), [range], 'the proxy cut one response');
+    assert.deepEqual(
+      proxy.requests.filter((r) => r.outcome === 'cut').map((r) => r.range),
+      [range],
+      'the proxy cut one response',
+    );
     const retries = result.logs.filter((l) => l.msg === 'attempt failed, retrying');
     assert.equal(retries.length, 1, JSON.stringify(retries));
     assert.match(String(retries[0]?.what), /part 2\/3$/);

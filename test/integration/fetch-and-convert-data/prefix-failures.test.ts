@@ -25,7 +25,10 @@ test('s3 prefix: a key that would make a path too long for the kernel below --ou
   const out = join(tempDir(), ...Array.from({ length: 13 }, () => 'o'.repeat(250)));
   const result = await run(['--out', out, `s3://${bucket}/data/`]);
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), new RegExp(`s3://${bucket}/data/k{200}.*: the path it would be written to below .* is too long \\(\\d+ bytes long, the limit for a path is 4095\\)`));
+  assert.match(
+    errorLine(result),
+    new RegExp(`s3://${bucket}/data/k{200}.*: the path it would be written to below .* is too long \\(\\d+ bytes long, the limit for a path is 4095\\)`),
+  );
   assert.deepEqual(listTree(out), []);
 });
 
@@ -47,7 +50,11 @@ test('s3 prefix: two keys converted to the same name are refused before any down
     );
     assert.deepEqual(listTree(out), []);
     assert.ok(proxy.requests.length > 0, 'the listing went through the proxy');
-    assert.deepEqual(objectRequests(proxy.requests).map((r) => `${r.method} ${r.url}`), [], 'no object was read');
+    assert.deepEqual(
+      objectRequests(proxy.requests).map((r) => `${r.method} ${r.url}`),
+      [],
+      'no object was read',
+    );
   } finally {
     await proxy.close();
   }
@@ -63,7 +70,12 @@ test('s3 prefix: a key that is a file where another key needs a directory is ref
   const result = await run(['--out', out, `s3://${bucket}/data/`]);
 
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), new RegExp(`s3://${bucket}/data/x would be written to the file "x", but s3://${bucket}/data/x/y\\.txt needs a directory there; rename one of the objects or narrow the prefix$`));
+  assert.match(
+    errorLine(result),
+    new RegExp(
+      `s3://${bucket}/data/x would be written to the file "x", but s3://${bucket}/data/x/y\\.txt needs a directory there; rename one of the objects or narrow the prefix$`,
+    ),
+  );
   assert.deepEqual(listTree(out), []);
 });
 
@@ -79,7 +91,8 @@ async function failingSibling(label: string, convert: string[], extension: strin
   const badKey = `data/b-bad.bin${extension}`;
   await putObject(s3, bucket, slowKey, encode(randomBytes(8 * MiB)));
   await putObject(s3, bucket, badKey, encode(Buffer.from('denied')));
-  const isGet = (request: { method?: string | undefined; url?: string | undefined }, key: string) => request.method === 'GET' && (request.url ?? '').startsWith(`/${bucket}/${key}`);
+  const isGet = (request: { method?: string | undefined; url?: string | undefined }, key: string) =>
+    request.method === 'GET' && (request.url ?? '').startsWith(`/${bucket}/${key}`);
   const slowRequests = () => proxy.requests.filter((r) => isGet(r, slowKey));
   const slowStarted = async () => {
     for (let waited = 0; slowRequests().length === 0 && waited < 30_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));

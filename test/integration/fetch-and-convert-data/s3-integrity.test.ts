@@ -30,7 +30,9 @@ async function fetchThroughProxy(decide: (bucket: string) => Decide, args: strin
   const proxy = await startS3Proxy(testAwsEndpointUrl(), decide(bucket));
   try {
     const out = join(tempDir(), 'out');
-    const result = await run(['--out', out, '--part-size', '1MiB', '--part-concurrency', '1', '--retries', '1', ...args, `s3://${bucket}/data.bin`], { env: { AWS_ENDPOINT_URL: proxy.url } });
+    const result = await run(['--out', out, '--part-size', '1MiB', '--part-concurrency', '1', '--retries', '1', ...args, `s3://${bucket}/data.bin`], {
+      env: { AWS_ENDPOINT_URL: proxy.url },
+    });
     return { result, out, proxy };
   } finally {
     await proxy.close();
@@ -40,13 +42,16 @@ async function fetchThroughProxy(decide: (bucket: string) => Decide, args: strin
 test('s3: an object overwritten between two ranged GETs fails with exit 3 (If-Match), with and without a conversion, never spliced', async () => {
   for (const extra of [[], ['--convert', 'gunzip']]) {
     let overwritten = false;
-    const { result, out } = await fetchThroughProxy((bucket) => async (request) => {
-      if (request.method === 'GET' && request.headers.range === SECOND_PART && !overwritten) {
-        overwritten = true;
-        await putObject(s3Client(), bucket, 'data.bin', content());
-      }
-      return { kind: 'forward' };
-    }, extra);
+    const { result, out } = await fetchThroughProxy(
+      (bucket) => async (request) => {
+        if (request.method === 'GET' && request.headers.range === SECOND_PART && !overwritten) {
+          overwritten = true;
+          await putObject(s3Client(), bucket, 'data.bin', content());
+        }
+        return { kind: 'forward' };
+      },
+      extra,
+    );
     assert.ok(overwritten);
     assert.equal(result.code, 3, result.stderr);
     assert.match(errorLine(result), /data\.bin part 2\/4: the object changed while downloading/);
@@ -55,18 +60,30 @@ test('s3: an object overwritten between two ranged GETs fails with exit 3 (If-Ma
 });
 
 test('s3: a part from a store that ignores If-Match (another ETag) is exit 3; a part with another range than asked is exit 4', async () => {
-  const changed = await fetchThroughProxy(() => (request) =>
-    request.method === 'GET' && request.headers.range === SECOND_PART ? { kind: 'rewrite', headers: { etag: '"0123456789abcdef0123456789abcdef"' } } : { kind: 'forward' },
+  const changed = await fetchThroughProxy(
+    () => (request) =>
+      request.method === 'GET' && request.headers.range === SECOND_PART
+        ? { kind: 'rewrite', headers: { etag: '"0123456789abcdef0123456789abcdef"' } }
+        : { kind: 'forward' },
   );
   assert.equal(changed.result.code, 3, changed.result.stderr);
-  assert.match(errorLine(changed.result), /the object changed while downloading \(ETag "0123456789abcdef0123456789abcdef", first "[0-9a-f]+"\); nothing was kept, run again/);
+  assert.match(
+    errorLine(changed.result),
+    /the object changed while downloading \(ETag "0123456789abcdef0123456789abcdef", first "[0-9a-f]+"\); nothing was kept, run again/,
+  );
   assert.deepEqual(listTree(changed.out), []);
 
-  const shifted = await fetchThroughProxy(() => (request) =>
-    request.method === 'GET' && request.headers.range === SECOND_PART ? { kind: 'rewrite', headers: { 'content-range': `bytes 0-${MiB - 1}/${BODY.length}` } } : { kind: 'forward' },
+  const shifted = await fetchThroughProxy(
+    () => (request) =>
+      request.method === 'GET' && request.headers.range === SECOND_PART
+        ? { kind: 'rewrite', headers: { 'content-range': `bytes 0-${MiB - 1}/${BODY.length}` } }
+        : { kind: 'forward' },
   );
   assert.equal(shifted.result.code, 4, shifted.result.stderr);
-  assert.match(errorLine(shifted.result), new RegExp(`S3 answered Content-Range "bytes 0-${MiB - 1}/${BODY.length}" to a request for bytes ${MiB}-${2 * MiB - 1}/${BODY.length}`));
+  assert.match(
+    errorLine(shifted.result),
+    new RegExp(`S3 answered Content-Range "bytes 0-${MiB - 1}/${BODY.length}" to a request for bytes ${MiB}-${2 * MiB - 1}/${BODY.length}`),
+  );
   assert.deepEqual(listTree(shifted.out), []);
 });
 

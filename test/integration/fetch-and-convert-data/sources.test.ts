@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tempDir } from '../../helpers/run.ts';
-import { testAwsEndpointUrl } from '../../helpers/services.ts';
+import { selfSignedCertificate, testAwsEndpointUrl } from '../../helpers/services.ts';
 import { errorLine, listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './helpers.ts';
 
 const CSV = 'id,name,note\n1,Ann,"likes ""quotes"""\n2,Bob,"two\nlines"\n';
@@ -64,7 +64,10 @@ test('s3 prefix: every object below it, converted, published as one directory', 
   assert.equal(readFileSync(join(out, 'data', 'b.ndjson'), 'utf8'), '{"k":"2","v":"y"}\n');
   assert.equal(existsSync(join(out, 'data', 'c.ndjson')), false);
   const manifest = JSON.parse(readFileSync(join(out, 'data.manifest.json'), 'utf8'));
-  assert.deepEqual(manifest.objects.map((o: { path: string }) => o.path), ['2024/a.ndjson', 'b.ndjson']);
+  assert.deepEqual(
+    manifest.objects.map((o: { path: string }) => o.path),
+    ['2024/a.ndjson', 'b.ndjson'],
+  );
 });
 
 test('s3 prefix: --dir-mode 0775 is applied exactly to every directory despite a umask of 022', async () => {
@@ -141,18 +144,30 @@ test('s3 without a region (exit 2) and without credentials (exit 3) say so, not 
   const out = tempDir();
   // A clean environment: no ~/.aws, no instance metadata (which would also leave the loopback).
   const base = { PATH: process.env.PATH ?? '', HOME: tempDir('fcd-home-'), AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: testAwsEndpointUrl() };
-  const noRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  const noRegion = await run(['--out', out, 's3://any-bucket/a.csv'], {
+    cleanEnv: true,
+    env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
   assert.equal(noRegion.code, 2, noRegion.stderr);
   assert.equal(errorLine(noRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
   // An empty AWS_REGION is no region too, and a malformed one is named (worded as copy-secrets words them).
-  const emptyRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: '', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  const emptyRegion = await run(['--out', out, 's3://any-bucket/a.csv'], {
+    cleanEnv: true,
+    env: { ...base, AWS_REGION: '', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
   assert.equal(errorLine(emptyRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
-  const badRegion = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'bad region!', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+  const badRegion = await run(['--out', out, 's3://any-bucket/a.csv'], {
+    cleanEnv: true,
+    env: { ...base, AWS_REGION: 'bad region!', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
   assert.equal(badRegion.code, 2, badRegion.stderr);
   assert.match(errorLine(badRegion), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'us-east-1' } });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
-  assert.match(errorLine(noCredentials), /^s3:\/\/any-bucket\/a\.csv: no AWS credentials found \(CredentialsProviderError: .*\); on EKS use IRSA or Pod Identity/);
+  assert.match(
+    errorLine(noCredentials),
+    /^s3:\/\/any-bucket\/a\.csv: no AWS credentials found \(CredentialsProviderError: .*\); on EKS use IRSA or Pod Identity/,
+  );
   assert.deepEqual(listTree(out), []);
 });
 
@@ -183,7 +198,11 @@ test('http: presigned URLs (before and after a redirect) never show their signat
     assert.equal(denied.code, 3, denied.stderr);
     assert.match(errorLine(denied), /\/denied\?.*X-Amz-Signature=\*\*\*: HTTP 403/);
 
-    for (const [where, text] of [['run log', ok.stderr + ok.stdout], ['manifest', manifest], ['error log', denied.stderr + denied.stdout]] as const) {
+    for (const [where, text] of [
+      ['run log', ok.stderr + ok.stdout],
+      ['manifest', manifest],
+      ['error log', denied.stderr + denied.stdout],
+    ] as const) {
       for (const secret of secrets) assert.equal(text.includes(secret), false, `${secret} in the ${where}`);
     }
   } finally {
@@ -209,20 +228,16 @@ test('http: redirects are followed (each hop checked) and the body is verified',
 
 test('https: fetched with a certificate the tool trusts (NODE_EXTRA_CA_CERTS); a redirect down to http is refused', async () => {
   const dir = tempDir();
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  const tls = selfSignedCertificate(dir);
   const plain = await startHttp(serveFiles({ '/x.json': '{}' }));
   const serve = serveFiles({ '/data.ndjson': '{"a":1}\n{"a":2}\n' });
-  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (request, response) => {
+  const server = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (request, response) => {
     if (request.url === '/down') response.writeHead(302, { location: `${plain.url}/x.json` }).end();
     else serve(request, response);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const env = { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
+  const env = { NODE_EXTRA_CA_CERTS: tls.cert };
   try {
     const out = tempDir();
     const ok = await run(['--out', out, '--convert', 'ndjson:csv', `${url}/data.ndjson`], { env });
@@ -316,7 +331,10 @@ test('http: a body cut mid-stream is resumed with a Range request when the serve
     const out = tempDir();
     const result = await run(['--out', out, '--sha256', sha256(data), `${server.url}/big.bin`]);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.logs.some((l) => l.msg === 'transfer cut, resuming'), 'a resume is logged');
+    assert.ok(
+      result.logs.some((l) => l.msg === 'transfer cut, resuming'),
+      'a resume is logged',
+    );
     assert.equal(sha256(readFileSync(join(out, 'big.bin'))), sha256(data));
   } finally {
     await server.close();
@@ -383,7 +401,13 @@ test('restart: a recorded matching hash skips the download; a changed output is 
 test('file:// source and several jobs from a config file, run with bounded concurrency', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ DB_HOST: 'db', GREETING: 'hello world' }));
-  writeFileSync(join(dir, 'rows.json'), JSON.stringify([{ a: 1, b: 'x' }, { a: 2, b: 'y,z' }]));
+  writeFileSync(
+    join(dir, 'rows.json'),
+    JSON.stringify([
+      { a: 1, b: 'x' },
+      { a: 2, b: 'y,z' },
+    ]),
+  );
   const server = await startHttp(serveFiles({ '/r.csv': CSV }));
   try {
     const out = join(dir, 'out');

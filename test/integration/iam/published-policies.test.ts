@@ -60,7 +60,12 @@ before(async () => {
     await secret('example-app/db', '{"username":"app","password":"example-db-secret"}');
     await secret('example-app/api-key', 'example-api-key');
     const ssm = new SSMClient({ endpoint: moto.url, region: REGION, credentials });
-    for (const [Name, Value] of [['/app/params/db/password', 'param-pw'], ['/app/params/prod/a', 'param-a'], ['/app/params/prod/deeper/b', 'param-b'], ['/app/other-param', 'not-for-this-role']]) {
+    for (const [Name, Value] of [
+      ['/app/params/db/password', 'param-pw'],
+      ['/app/params/prod/a', 'param-a'],
+      ['/app/params/prod/deeper/b', 'param-b'],
+      ['/app/other-param', 'not-for-this-role'],
+    ]) {
       await ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
     }
     const s3 = new S3Client({ endpoint: moto.url, region: REGION, credentials, forcePathStyle: true });
@@ -118,7 +123,11 @@ interface Use {
  */
 async function provePolicy(policy: PolicyDocument, uses: Use[]): Promise<void> {
   const needed = new Set(uses.flatMap((u) => u.needs));
-  assert.deepEqual(actionsOf(policy).filter((a) => !a.startsWith('kms:') && !needed.has(a)), [], 'an action of the published policy that no use needs');
+  assert.deepEqual(
+    actionsOf(policy).filter((a) => !a.startsWith('kms:') && !needed.has(a)),
+    [],
+    'an action of the published policy that no use needs',
+  );
   for (const { tool, args, needs } of uses) {
     const what = `${tool} ${args.join(' ')}`;
     assertSucceeds(await runAs(policy, tool, args), `${what} with the published policy`);
@@ -191,7 +200,7 @@ async function printed(command: string): Promise<PolicyDocument> {
   return JSON.parse(run.stdout) as PolicyDocument;
 }
 
-describe('--print-iam-policy: the published policies are the tools\' own output, and what it prints is proven', () => {
+describe("--print-iam-policy: the published policies are the tools' own output, and what it prints is proven", () => {
   const published: Array<[string, string]> = [
     ['docs/copy-secrets.md', '## IAM'],
     ['docs/fetch-and-convert-data.md', '## IAM policy'],
@@ -210,15 +219,24 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
   }
 
   /** The policy the tool prints for these arguments, for this moto's account and region. */
-  const policyFor = (tool: string, args: string[]): Promise<PolicyDocument> => printed(`AWS_REGION=${REGION} ${tool} --print-iam-policy --aws-account-id ${MOTO_ACCOUNT} ${args.map((a) => `'${a}'`).join(' ')}`);
+  const policyFor = (tool: string, args: string[]): Promise<PolicyDocument> =>
+    printed(`AWS_REGION=${REGION} ${tool} --print-iam-policy --aws-account-id ${MOTO_ACCOUNT} ${args.map((a) => `'${a}'`).join(' ')}`);
 
   const configurations: Array<[string, string, string[]]> = [
     ['copy-secrets', 'named secrets, one at a version stage', ['app/db', 'app/prod/a?stage=AWSCURRENT']],
     ['copy-secrets', 'a prefix and a named secret', ['--prefix', 'app/prod/', 'app/db#password']],
     ['copy-secrets', 'a tag and a named secret', ['--tag', 'team=payments', 'example-app/api-key']],
     ['copy-secrets', 'SSM parameters by name and by path, beside a secret', ['ssm:/app/params/db/password', 'ssm:/app/params/prod/', 'app/db']],
-    ['fetch-and-convert-data', 'objects and a prefix in three buckets', ['s3://acme-exports/daily/', 's3://acme-models/v3/model.bin', 's3://example-app-data/exports/countries.csv']],
-    ['fetch-and-convert-data', 'an object checked against a checksum file in S3', ['--sha256-from', 's3://acme-exports/daily/SHA256SUMS', 's3://acme-exports/daily/users.csv']],
+    [
+      'fetch-and-convert-data',
+      'objects and a prefix in three buckets',
+      ['s3://acme-exports/daily/', 's3://acme-models/v3/model.bin', 's3://example-app-data/exports/countries.csv'],
+    ],
+    [
+      'fetch-and-convert-data',
+      'an object checked against a checksum file in S3',
+      ['--sha256-from', 's3://acme-exports/daily/SHA256SUMS', 's3://acme-exports/daily/users.csv'],
+    ],
   ];
   for (const [tool, what, args] of configurations) {
     test(`${tool}, ${what}: the printed policy is enough, and each of its actions needed`, async () => {
@@ -231,12 +249,20 @@ describe('--print-iam-policy: the published policies are the tools\' own output,
     const policy = await policyFor('fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/a*b$.csv']);
     assert.deepEqual(policy.Statement[0]?.Resource, ['arn:aws:s3:::acme-exports/odd/a${*}b${$}.csv']);
     await provePolicy(policy, [{ tool: 'fetch-and-convert-data', args: ['--name', 'odd.csv', 's3://acme-exports/odd/a*b$.csv'], needs: ['s3:GetObject'] }]);
-    assertDenied(await runAs(policy, 'fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/aXXb$.csv']), 's3:GetObject', 'an object the unescaped pattern would have matched');
+    assertDenied(
+      await runAs(policy, 'fetch-and-convert-data', ['--name', 'odd.csv', 's3://acme-exports/odd/aXXb$.csv']),
+      's3:GetObject',
+      'an object the unescaped pattern would have matched',
+    );
   });
 
   test('SSM: a parameter outside the printed policy is denied, naming ssm:GetParameters', async () => {
     const policy = await policyFor('copy-secrets', ['ssm:/app/params/db/password']);
-    assertDenied(await runAs(policy, 'copy-secrets', ['ssm:/app/params/db/password', 'ssm:/app/other-param']), 'ssm:GetParameters', 'a parameter the policy does not name');
+    assertDenied(
+      await runAs(policy, 'copy-secrets', ['ssm:/app/params/db/password', 'ssm:/app/other-param']),
+      'ssm:GetParameters',
+      'a parameter the policy does not name',
+    );
   });
 
   test('a config file with jobs: fetch-and-convert-data prints the policy of every job', async () => {

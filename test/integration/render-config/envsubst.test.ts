@@ -88,7 +88,10 @@ test('a missing variable: exit 2, nothing written, the message names file:line:c
   const out = tempDir('rc-missing-out-');
   const result = await renderConfig(['--templates', templates, '--out', out], env);
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /sub\/b\.conf:2:6: variable DB_HOST is not set; set each missing variable as an env var, in a --values file or as a file in --secrets-dir$/);
+  assert.match(
+    errorMessage(result),
+    /sub\/b\.conf:2:6: variable DB_HOST is not set; set each missing variable as an env var, in a --values file or as a file in --secrets-dir$/,
+  );
   assert.deepEqual(readdirSync(out), [], 'not even a.conf, which rendered fine');
 });
 

@@ -9,7 +9,8 @@ import { errorMessage, readTree, renderConfig, tempDir, writeTree } from './fixt
 
 test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, lower/upper, join/split, fromJson', async () => {
   const dir = writeTree(tempDir('rc-helpers-'), {
-    'values.yaml': 'app:\n  name: Demo App\n  hosts: [a.example, b.example]\n  limits: {cpu: 2, memory: 1Gi}\nencoded: aGVsbG8=\njson_text: \'{"k": [1, 2]}\'\n',
+    'values.yaml':
+      'app:\n  name: Demo App\n  hosts: [a.example, b.example]\n  limits: {cpu: 2, memory: 1Gi}\nencoded: aGVsbG8=\njson_text: \'{"k": [1, 2]}\'\n',
     't/out.txt.liquid': [
       '{{ missing | default: "fallback" }}|{{ app.name | default: "x" }}',
       '{{ app.name | required: "app.name is needed" }}',
@@ -54,7 +55,8 @@ test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, 
 test('a JSON app config from Helm values (the docs example) renders and is valid JSON', async () => {
   const dir = writeTree(tempDir('rc-helm-'), {
     // What a chart puts into a ConfigMap from .Values.app with toYaml.
-    'values/app.yaml': 'name: shop\nreplicas: 3\nfeatures:\n  search: true\n  beta: false\nupstreams:\n  - {name: api, url: "http://api:8080"}\n  - {name: auth, url: "http://auth:9000"}\n',
+    'values/app.yaml':
+      'name: shop\nreplicas: 3\nfeatures:\n  search: true\n  beta: false\nupstreams:\n  - {name: api, url: "http://api:8080"}\n  - {name: auth, url: "http://auth:9000"}\n',
     'templates/config.json.liquid': [
       '{',
       '  "name": {{ name | quote }},',
@@ -139,12 +141,19 @@ test('templates cannot read files: include, render and layout are refused at par
 });
 
 test('templates see only the env vars passed with --env-vars, never the tool settings', async () => {
-  const dir = writeTree(tempDir('rc-env-'), { 'a.txt.liquid': '{{ APP_NAME }}\n', 'b.txt.liquid': '{{ AWS_SECRET_ACCESS_KEY }}\n', 'c.txt.liquid': '{{ RENDER_CONFIG_ENV_VARS }}\n' });
+  const dir = writeTree(tempDir('rc-env-'), {
+    'a.txt.liquid': '{{ APP_NAME }}\n',
+    'b.txt.liquid': '{{ AWS_SECRET_ACCESS_KEY }}\n',
+    'c.txt.liquid': '{{ RENDER_CONFIG_ENV_VARS }}\n',
+  });
   const env = { APP_NAME: 'shop', AWS_SECRET_ACCESS_KEY: 'do-not-leak-me-42', RENDER_CONFIG_ENV_VARS: 'APP_*' };
   const out = tempDir('rc-env-out-');
   const result = await renderConfig(['--templates', dir, '--out', out], env);
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /b\.txt\.liquid:1:4: variable AWS_SECRET_ACCESS_KEY is not set; c\.txt\.liquid:1:4: variable RENDER_CONFIG_ENV_VARS is not set/);
+  assert.match(
+    errorMessage(result),
+    /b\.txt\.liquid:1:4: variable AWS_SECRET_ACCESS_KEY is not set; c\.txt\.liquid:1:4: variable RENDER_CONFIG_ENV_VARS is not set/,
+  );
   assert.doesNotMatch(result.stderr, /do-not-leak-me-42/);
 
   const none = await renderConfig(['--templates', join(dir, 'a.txt.liquid'), '--out', out, '--env-vars', 'none'], env);
@@ -175,7 +184,10 @@ test('templates cannot run code or reach prototypes: constructor, __proto__, pro
 test('runaway templates are stopped: a huge range by the memory limit, a long loop by --render-timeout', async () => {
   const cases: Array<[string, RegExp]> = [
     ['{% for i in (1..100000000) %}{{ i }}{% endfor %}\n', /a\.txt\.liquid(:\d+:\d+)?: memory alloc limit exceeded/],
-    ['{% for i in (1..3000) %}{% for j in (1..3000) %}{% for k in (1..3000) %}{% endfor %}{% endfor %}{% endfor %}x\n', /a\.txt\.liquid(:\d+:\d+)?: (template render limit exceeded|memory alloc limit exceeded)/],
+    [
+      '{% for i in (1..3000) %}{% for j in (1..3000) %}{% for k in (1..3000) %}{% endfor %}{% endfor %}{% endfor %}x\n',
+      /a\.txt\.liquid(:\d+:\d+)?: (template render limit exceeded|memory alloc limit exceeded)/,
+    ],
   ];
   for (const [template, expected] of cases) {
     const dir = writeTree(tempDir('rc-loop-'), { 'a.txt.liquid': template });

@@ -88,7 +88,10 @@ test('modes on disk: 0440 for files that used a secret, 0444 otherwise; --mode/-
   const custom = tempDir('rc-modes-custom-');
   const isRoot = process.getuid?.() === 0;
   const owner = isRoot ? ['--uid', '65532', '--gid', '65533'] : [];
-  const second = await renderConfig(['--templates', templates, '--out', custom, '--secrets-dir', secrets, '--mode', '0644', '--secret-mode', '0400', ...owner], env);
+  const second = await renderConfig(
+    ['--templates', templates, '--out', custom, '--secrets-dir', secrets, '--mode', '0644', '--secret-mode', '0400', ...owner],
+    env,
+  );
   assert.equal(second.code, 0, second.stderr);
   assert.equal(modeOf(join(custom, 'plain.conf')), 0o644);
   assert.equal(modeOf(join(custom, 'with-secret.conf')), 0o400);
@@ -128,7 +131,11 @@ test('the check command runs on each rendered file before it is put in place; a 
   const dir = tempDir('rc-checkcmd-');
   const checker = join(dir, 'check.sh');
   // Rejects any file containing "forbidden"; records what it was called with.
-  writeFileSync(checker, `#!/bin/sh\necho "$@" >> "${join(dir, 'calls.log')}"\nif grep -q forbidden "$1"; then echo "line 1: forbidden word" >&2; exit 3; fi\n`, { mode: 0o755 });
+  writeFileSync(
+    checker,
+    `#!/bin/sh\necho "$@" >> "${join(dir, 'calls.log')}"\nif grep -q forbidden "$1"; then echo "line 1: forbidden word" >&2; exit 3; fi\n`,
+    { mode: 0o755 },
+  );
   const templates = writeTree(join(dir, 't'), { 'a.conf': 'value=$VALUE\n', 'sub/b.conf': 'b\n' });
   const out = join(dir, 'out');
 
@@ -141,7 +148,10 @@ test('the check command runs on each rendered file before it is put in place; a 
 
   const rejected = await renderConfig(['--templates', templates, '--out', out, '--check-command', JSON.stringify([checker])], { VALUE: 'forbidden' });
   assert.equal(rejected.code, 4);
-  assert.match(errorMessage(rejected), /a\.conf \(from template a\.conf\): rejected by the check command: .*check\.sh exited with 3: line 1: forbidden word; nothing was written/);
+  assert.match(
+    errorMessage(rejected),
+    /a\.conf \(from template a\.conf\): rejected by the check command: .*check\.sh exited with 3: line 1: forbidden word; nothing was written/,
+  );
   assert.deepEqual(readTree(out), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' }, 'the previous set is untouched');
 });
 
@@ -183,21 +193,25 @@ test('SIGKILL in the middle of a run leaves the old set intact; the next run cle
   const oldData = isLink(join(out, '..data'));
 
   // Kill as soon as the new staging directory appears, while files are being written into it.
-  const killed = await renderConfig(['--templates', templates, '--out', out], { VERSION: 'new' }, {
-    onSpawn: (child) => {
-      const poll = async (): Promise<void> => {
-        for (let i = 0; i < 4000 && child.exitCode === null; i++) {
-          const stages = readdirSync(out).filter((n) => n.startsWith('..') && n !== '..data' && n !== oldData);
-          if (stages.length > 0) {
-            child.kill('SIGKILL');
-            return;
+  const killed = await renderConfig(
+    ['--templates', templates, '--out', out],
+    { VERSION: 'new' },
+    {
+      onSpawn: (child) => {
+        const poll = async (): Promise<void> => {
+          for (let i = 0; i < 4000 && child.exitCode === null; i++) {
+            const stages = readdirSync(out).filter((n) => n.startsWith('..') && n !== '..data' && n !== oldData);
+            if (stages.length > 0) {
+              child.kill('SIGKILL');
+              return;
+            }
+            await sleep(1);
           }
-          await sleep(1);
-        }
-      };
-      void poll();
+        };
+        void poll();
+      },
     },
-  });
+  );
   assert.equal(killed.signal, 'SIGKILL', `the run finished before it could be killed (code ${killed.code})`);
   assert.equal(isLink(join(out, '..data')), oldData);
   const tree = readTree(out);
@@ -218,23 +232,32 @@ test('SIGTERM during a run: exit 143, the staging directory removed, the old set
   const oldData = isLink(join(out, '..data'));
 
   // The check command holds the run inside the staging phase until the signal arrives.
-  const result = await renderConfig(['--templates', templates, '--out', out, '--check-command', JSON.stringify(['sh', '-c', 'sleep 20', '{}'])], { VERSION: 'new' }, {
-    onSpawn: (child) => {
-      const poll = async (): Promise<void> => {
-        for (let i = 0; i < 2000 && child.exitCode === null; i++) {
-          if (readdirSync(out).some((n) => n.startsWith('..') && n !== '..data' && n !== oldData)) {
-            await sleep(100);
-            child.kill('SIGTERM');
-            return;
+  const result = await renderConfig(
+    ['--templates', templates, '--out', out, '--check-command', JSON.stringify(['sh', '-c', 'sleep 20', '{}'])],
+    { VERSION: 'new' },
+    {
+      onSpawn: (child) => {
+        const poll = async (): Promise<void> => {
+          for (let i = 0; i < 2000 && child.exitCode === null; i++) {
+            if (readdirSync(out).some((n) => n.startsWith('..') && n !== '..data' && n !== oldData)) {
+              await sleep(100);
+              child.kill('SIGTERM');
+              return;
+            }
+            await sleep(5);
           }
-          await sleep(5);
-        }
-      };
-      void poll();
+        };
+        void poll();
+      },
     },
-  });
+  );
   assert.equal(result.code, 143, result.stderr);
   assert.match(errorMessage(result), /interrupted by SIGTERM/);
-  assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('..')).sort(), ['..data', oldData].sort());
+  assert.deepEqual(
+    readdirSync(out)
+      .filter((n) => n.startsWith('..'))
+      .sort(),
+    ['..data', oldData].sort(),
+  );
   assert.deepEqual(readTree(out), { 'a.conf': 'v=old\n', 'b/c.conf': 'c\n' });
 });

@@ -74,7 +74,9 @@ test('the version ..data points at is what is read: a newer one not yet swapped 
   mkdirSync(join(secrets, '..2026_11_27_00_00_00.000000001'));
   writeFileSync(join(secrets, '..2026_11_27_00_00_00.000000001', 'TOKEN'), 'tok-newer-not-yet');
   writeFileSync(join(secrets, 'STRAY'), 'beside ..data');
-  const templates = writeTree(tempDir('rc-sd-current-'), { 'a.conf.liquid': 'token={{ TOKEN }} inner={{ nested.inner }} stray={{ STRAY | default: "none" }}\n' });
+  const templates = writeTree(tempDir('rc-sd-current-'), {
+    'a.conf.liquid': 'token={{ TOKEN }} inner={{ nested.inner }} stray={{ STRAY | default: "none" }}\n',
+  });
   const out = tempDir('rc-sd-current-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets]);
   assert.equal(result.code, 0, result.stderr);
@@ -88,7 +90,8 @@ test('reads what the copy-secrets bundle publishes from a kubelet-style volume (
   assert.equal(copy.code, 0, copy.stderr);
   assert.ok(readdirSync(published).includes('..data'), 'copy-secrets published the ..data layout');
   const templates = writeTree(tempDir('rc-sd-chain-'), {
-    'db.env.liquid': 'DATABASE_URL=postgres://{{ db.username }}:{{ db.password | url_encode }}@{{ db.host }}:{{ db.port }}/app\nAPI_KEY={{ api_key | strip }}\n',
+    'db.env.liquid':
+      'DATABASE_URL=postgres://{{ db.username }}:{{ db.password | url_encode }}@{{ db.host }}:{{ db.port }}/app\nAPI_KEY={{ api_key | strip }}\n',
   });
   const out = tempDir('rc-sd-chain-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', published]);

@@ -13,12 +13,26 @@ test('merge order: env < values files in order (deep-merged) < secrets dir', asy
     'base.yaml': 'NAME: from-base\napp:\n  port: 80\n  tls: {enabled: false, cert: none}\nlist: [1, 2]\n',
     'override.json': '{"app": {"tls": {"enabled": true}}, "list": [3]}',
     'extra.env': 'NAME=from-dotenv\nQUOTED="a b # c"\n',
-    't/out.json.liquid': '{"NAME": {{ NAME | quote }}, "SHADOWED": {{ SHADOWED | quote }}, "ONLY_ENV": {{ ONLY_ENV | quote }}, "QUOTED": {{ QUOTED | quote }}, "app": {{ app | toJson }}, "list": {{ list | toJson }}}\n',
+    't/out.json.liquid':
+      '{"NAME": {{ NAME | quote }}, "SHADOWED": {{ SHADOWED | quote }}, "ONLY_ENV": {{ ONLY_ENV | quote }}, "QUOTED": {{ QUOTED | quote }}, "app": {{ app | toJson }}, "list": {{ list | toJson }}}\n',
   });
   const secrets = atomicLayoutDir({ SHADOWED: 'from-secret' });
   const out = tempDir('rc-merge-out-');
   const result = await renderConfig(
-    ['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'base.yaml'), '--values', join(dir, 'override.json'), '--values', join(dir, 'extra.env'), '--secrets-dir', secrets],
+    [
+      '--templates',
+      join(dir, 't'),
+      '--out',
+      out,
+      '--values',
+      join(dir, 'base.yaml'),
+      '--values',
+      join(dir, 'override.json'),
+      '--values',
+      join(dir, 'extra.env'),
+      '--secrets-dir',
+      secrets,
+    ],
     { NAME: 'from-env', SHADOWED: 'from-env', ONLY_ENV: 'env-only' },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -110,7 +124,9 @@ test('a values file that does not parse: the error quotes none of its text (it m
     ['unclosed.json', /values file .*unclosed\.json is not valid JSON: .*\(line 1 column \d+\)/],
     ['token.yaml', /values file .*token\.yaml is not valid YAML/],
   ] as const) {
-    const result = await renderConfig(['--templates', join(dir, 't'), '--out', tempDir(), '--values', join(dir, file), '--secret-vars', 'DB_PASS'], { TERMINATION_LOG_PATH: termination });
+    const result = await renderConfig(['--templates', join(dir, 't'), '--out', tempDir(), '--values', join(dir, file), '--secret-vars', 'DB_PASS'], {
+      TERMINATION_LOG_PATH: termination,
+    });
     assert.equal(result.code, 2, `${file}: ${result.stderr}`);
     assert.match(errorMessage(result), expected);
     for (const text of [result.stdout, result.stderr, readFileSync(termination, 'utf8')]) {
@@ -184,7 +200,11 @@ test('a values file that is a FIFO, a directory, has an unknown YAML tag or nest
     [join(dir, 'deep.json'), /values file .*deep\.json nests mappings and lists deeper than 64 levels/],
   ];
   for (const [values, reason] of cases) {
-    const result = await renderConfig(['--templates', templates, '--out', tempDir('rc-values-hostile-out-'), '--values', values], { X: '1' }, { timeoutMs: 15_000 });
+    const result = await renderConfig(
+      ['--templates', templates, '--out', tempDir('rc-values-hostile-out-'), '--values', values],
+      { X: '1' },
+      { timeoutMs: 15_000 },
+    );
     assert.equal(result.code, 2, result.stderr);
     assert.match(errorMessage(result), reason);
     assert.ok(!result.stderr.includes('tagged-canary-value'), result.stderr);
@@ -205,7 +225,14 @@ test('a liquid template that is not UTF-8, a liquid limit and a check command th
 
   const templates = writeTree(tempDir('rc-stdin-'), { 'a.conf': 'ok\n' });
   const started = performance.now();
-  const reads = await renderConfig(['--templates', templates, '--out', tempDir('rc-stdin-out-'), '--check-command', JSON.stringify(['sh', '-c', 'cat >/dev/null; exit 0', 'sh', '{}'])]);
+  const reads = await renderConfig([
+    '--templates',
+    templates,
+    '--out',
+    tempDir('rc-stdin-out-'),
+    '--check-command',
+    JSON.stringify(['sh', '-c', 'cat >/dev/null; exit 0', 'sh', '{}']),
+  ]);
   assert.equal(reads.code, 0, reads.stderr);
   assert.ok(performance.now() - started < 10_000, `${Math.round(performance.now() - started)} ms`);
 });

@@ -11,7 +11,7 @@ import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
 import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/helpers.ts';
 import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
-import { freePort, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
+import { freePort, selfSignedCertificate, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 const CSV = 'code,name\nfr,France\nde,"Germany, Federal Republic"\n';
 
@@ -49,7 +49,11 @@ function stepEnv(perStep: Record<string, string>[]): Record<string, string> {
   return Object.fromEntries(perStep.flatMap((env, i) => Object.entries(env).map(([name, value]) => [`STEP${i + 1}_${name}`, value])));
 }
 
-async function runSteps(args: string[], env: Record<string, string>, termination = join(tempDir('rs-term-'), 'termination-log')): Promise<RunResult & { termination: string }> {
+async function runSteps(
+  args: string[],
+  env: Record<string, string>,
+  termination = join(tempDir('rs-term-'), 'termination-log'),
+): Promise<RunResult & { termination: string }> {
   writeFileSync(termination, '');
   const result = await runBundle('run-steps', args, { env: { AWS_ENDPOINT_URL: testAwsEndpointUrl(), TERMINATION_LOG_PATH: termination, ...env } });
   return { ...result, termination: readFileSync(termination, 'utf8') };
@@ -102,11 +106,15 @@ describe('run-steps', () => {
     }
     assert.equal(visibleFiles(join(together, 'config')).get('app.env')?.toString(), `APP=billing\nDB_PASSWORD=${setup.secretValue}\n`);
     // Every line of a step names it; the runner's summary lists the steps in order.
-    for (const line of result.logs.filter((l) => l.tool !== 'run-steps')) assert.ok(['db', 'secrets', 'data', 'config'].includes(line.step as string), JSON.stringify(line));
+    for (const line of result.logs.filter((l) => l.tool !== 'run-steps'))
+      assert.ok(['db', 'secrets', 'data', 'config'].includes(line.step as string), JSON.stringify(line));
     const summary = result.logs.at(-1) as { tool: string; msg: string; steps: { step: string; tool: string }[] };
     assert.equal(summary.tool, 'run-steps');
     assert.equal(summary.msg, 'all 4 steps done');
-    assert.deepEqual(summary.steps.map((s) => `${s.step}=${s.tool}`), STEPS);
+    assert.deepEqual(
+      summary.steps.map((s) => `${s.step}=${s.tool}`),
+      STEPS,
+    );
     assert.ok(!result.stderr.includes(setup.secretValue), 'a secret value reached the log');
   });
 
@@ -115,7 +123,12 @@ describe('run-steps', () => {
     mkdirSync(join(out, 'templates'));
     writeFileSync(join(out, 'templates', 'a.txt'), 'shared=${SHARED}\n');
     writeFileSync(join(out, 'templates', 'b.txt'), 'leak=${ONLY_FIRST}\n');
-    const first = { RENDER_CONFIG_TEMPLATES: join(out, 'templates'), RENDER_CONFIG_INCLUDE: 'a.txt', RENDER_CONFIG_OUT: join(out, 'first'), ONLY_FIRST: 'from-step-1' };
+    const first = {
+      RENDER_CONFIG_TEMPLATES: join(out, 'templates'),
+      RENDER_CONFIG_INCLUDE: 'a.txt',
+      RENDER_CONFIG_OUT: join(out, 'first'),
+      ONLY_FIRST: 'from-step-1',
+    };
     const second = { RENDER_CONFIG_TEMPLATES: join(out, 'templates'), RENDER_CONFIG_INCLUDE: 'b.txt', RENDER_CONFIG_OUT: join(out, 'second') };
     const result = await runSteps(['one=render-config', 'two=render-config'], { SHARED: 'for-all', ...stepEnv([first, second]) });
     assert.equal(readFileSync(join(out, 'first', 'a.txt'), 'utf8'), 'shared=for-all\n');
@@ -137,7 +150,10 @@ describe('run-steps', () => {
     assert.equal(errors[0]?.step, 'secrets');
     assert.match(String(errors[0]?.msg), /^step secrets \(copy-secrets\): .*missing/);
     assert.equal(result.termination, errors[0]?.msg);
-    assert.ok(result.logs.some((l) => l.step === 'db' && l.msg === 'all targets ready'), 'step 1 ran');
+    assert.ok(
+      result.logs.some((l) => l.step === 'db' && l.msg === 'all targets ready'),
+      'step 1 ran',
+    );
     assert.ok(!result.logs.some((l) => l.step === 'data' || l.step === 'config'), 'a step after the failure ran');
     assert.ok(!existsSync(join(out, 'data')) && !existsSync(join(out, 'config')));
   });
@@ -145,7 +161,16 @@ describe('run-steps', () => {
   test("each tool's exit code is kept: invalid input 4, deadline 124", async () => {
     const dir = tempDir('rs-codes-');
     writeFileSync(join(dir, 'bad.json'), '{"a": ');
-    const bad = await runSteps(['convert=fetch-and-convert-data'], stepEnv([{ FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'bad.json')}`, FETCH_AND_CONVERT_DATA_CONVERT: 'json:yaml', FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out') }]));
+    const bad = await runSteps(
+      ['convert=fetch-and-convert-data'],
+      stepEnv([
+        {
+          FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'bad.json')}`,
+          FETCH_AND_CONVERT_DATA_CONVERT: 'json:yaml',
+          FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out'),
+        },
+      ]),
+    );
     assert.equal(bad.code, 4, bad.stderr);
     assert.match(bad.termination, /^step convert \(fetch-and-convert-data\): /);
     const port = await freePort();
@@ -157,7 +182,17 @@ describe('run-steps', () => {
   test('a whole-document conversion runs its worker thread from the run-steps bundle', async () => {
     const dir = tempDir('rs-worker-');
     writeFileSync(join(dir, 'in.json'), JSON.stringify({ b: [1, 2], a: 'x' }));
-    const result = await runSteps(['convert=fetch-and-convert-data'], stepEnv([{ FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'in.json')}`, FETCH_AND_CONVERT_DATA_CONVERT: 'json:yaml', FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out'), FETCH_AND_CONVERT_DATA_NAME: 'in.yaml' }]));
+    const result = await runSteps(
+      ['convert=fetch-and-convert-data'],
+      stepEnv([
+        {
+          FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'in.json')}`,
+          FETCH_AND_CONVERT_DATA_CONVERT: 'json:yaml',
+          FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out'),
+          FETCH_AND_CONVERT_DATA_NAME: 'in.yaml',
+        },
+      ]),
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(join(dir, 'out', 'in.yaml'), 'utf8'), 'b:\n  - 1\n  - 2\na: x\n');
   });
@@ -165,7 +200,10 @@ describe('run-steps', () => {
   test("a mistake in a later step's settings fails the run before the first step starts", async () => {
     const port = await freePort();
     const started = performance.now();
-    const result = await runSteps(['db=wait-for-db', 'config=render-config'], stepEnv([{ WAIT_FOR_DB_TARGETS: `tcp://127.0.0.1:${port}`, WAIT_FOR_DB_TIMEOUT: '30s' }, { RENDER_CONFIG_SYNTAX: 'jinja' }]));
+    const result = await runSteps(
+      ['db=wait-for-db', 'config=render-config'],
+      stepEnv([{ WAIT_FOR_DB_TARGETS: `tcp://127.0.0.1:${port}`, WAIT_FOR_DB_TIMEOUT: '30s' }, { RENDER_CONFIG_SYNTAX: 'jinja' }]),
+    );
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.termination, /^step config \(render-config\): .*jinja/);
     assert.ok(!result.logs.some((l) => l.step === 'db'), 'step 1 started');
@@ -176,8 +214,20 @@ describe('run-steps', () => {
     const port = await freePort();
     const dir = tempDir('rs-plan-');
     const later: [string, Record<string, string>, RegExp][] = [
-      ['data=fetch-and-convert-data', { FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'in.csv')}`, FETCH_AND_CONVERT_DATA_CONVERT: 'csv:nope', FETCH_AND_CONVERT_DATA_OUT: join(dir, 'data') }, /^step data \(fetch-and-convert-data\): .*nope/],
-      ['secrets=copy-secrets', { COPY_SECRETS_SECRETS: 'app/db', COPY_SECRETS_STRIP_PREFIX: 'true', COPY_SECRETS_OUT: join(dir, 'secrets') }, /^step secrets \(copy-secrets\): --strip-prefix needs --prefix/],
+      [
+        'data=fetch-and-convert-data',
+        {
+          FETCH_AND_CONVERT_DATA_SOURCE: `file://${join(dir, 'in.csv')}`,
+          FETCH_AND_CONVERT_DATA_CONVERT: 'csv:nope',
+          FETCH_AND_CONVERT_DATA_OUT: join(dir, 'data'),
+        },
+        /^step data \(fetch-and-convert-data\): .*nope/,
+      ],
+      [
+        'secrets=copy-secrets',
+        { COPY_SECRETS_SECRETS: 'app/db', COPY_SECRETS_STRIP_PREFIX: 'true', COPY_SECRETS_OUT: join(dir, 'secrets') },
+        /^step secrets \(copy-secrets\): --strip-prefix needs --prefix/,
+      ],
       ['config=render-config', { RENDER_CONFIG_TEMPLATES: dir }, /^step config \(render-config\): --out is required/],
       ['db2=wait-for-db', { WAIT_FOR_DB_TARGETS: 'postgres://app@db:notaport/app' }, /^step db2 \(wait-for-db\): .*postgres:\/\/app@db:notaport\/app/],
     ];
@@ -198,7 +248,12 @@ describe('run-steps', () => {
     writeFileSync(join(dir, 'in', 'old.csv'), 'a\nold\n');
     writeFileSync(join(dir, 'in', 'new.csv'), 'a\nnew\n');
     writeFileSync(join(dir, 'templates', 'fetch.yaml'), 'out: ${OUT}\nname: picked.csv\nsources:\n  - file://${SOURCE}\n');
-    const render = { RENDER_CONFIG_TEMPLATES: join(dir, 'templates'), RENDER_CONFIG_OUT: join(dir, 'config'), OUT: join(dir, 'data'), SOURCE: join(dir, 'in', 'new.csv') };
+    const render = {
+      RENDER_CONFIG_TEMPLATES: join(dir, 'templates'),
+      RENDER_CONFIG_OUT: join(dir, 'config'),
+      OUT: join(dir, 'data'),
+      SOURCE: join(dir, 'in', 'new.csv'),
+    };
     const fetch = { FETCH_AND_CONVERT_DATA_CONFIG: join(dir, 'config', 'fetch.yaml') };
     // The first run: the file does not exist before step 1 writes it.
     const first = await runSteps(['config=render-config', 'data=fetch-and-convert-data'], stepEnv([render, fetch]));
@@ -228,7 +283,13 @@ describe('run-steps', () => {
     const termination = join(dir, 'termination-log');
     writeFileSync(termination, '');
     const run = startTool('run-steps', ['db=wait-for-db', 'config=render-config'], {
-      env: { TERMINATION_LOG_PATH: termination, ...stepEnv([{ WAIT_FOR_DB_TARGETS: `tcp://127.0.0.1:${port}`, WAIT_FOR_DB_TIMEOUT: '60s' }, { RENDER_CONFIG_TEMPLATES: dir, RENDER_CONFIG_OUT: join(dir, 'out') }]) },
+      env: {
+        TERMINATION_LOG_PATH: termination,
+        ...stepEnv([
+          { WAIT_FOR_DB_TARGETS: `tcp://127.0.0.1:${port}`, WAIT_FOR_DB_TIMEOUT: '60s' },
+          { RENDER_CONFIG_TEMPLATES: dir, RENDER_CONFIG_OUT: join(dir, 'out') },
+        ]),
+      },
     });
     await run.stderrMatches(/"step":"db"/);
     (await run.child).kill('SIGTERM');
@@ -236,7 +297,10 @@ describe('run-steps', () => {
     assert.equal(result.code, 143, result.stderr);
     // The line and the termination message say which step was stopped, as a container of its own would.
     assert.equal(readFileSync(termination, 'utf8'), 'step db (wait-for-db): interrupted by SIGTERM');
-    assert.deepEqual(errorLines(result).map((l) => [l.msg, l.step]), [['step db (wait-for-db): interrupted by SIGTERM', 'db']]);
+    assert.deepEqual(
+      errorLines(result).map((l) => [l.msg, l.step]),
+      [['step db (wait-for-db): interrupted by SIGTERM', 'db']],
+    );
     assert.ok(!result.logs.some((l) => l.step === 'config'));
     assert.ok(!existsSync(join(dir, 'out')));
   });
@@ -277,7 +341,10 @@ describe('run-steps', () => {
       const port = (proxy.address() as { port: number }).port;
       const out = tempDir('rs-s3-');
       const fetch = (name: string) => ({ FETCH_AND_CONVERT_DATA_SOURCE: `s3://${setup.bucket}/countries.csv`, FETCH_AND_CONVERT_DATA_OUT: join(out, name) });
-      const result = await runSteps(['one=fetch-and-convert-data', 'two=fetch-and-convert-data'], stepEnv([fetch('one'), { ...fetch('two'), AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'STEPTWOKEY' }]));
+      const result = await runSteps(
+        ['one=fetch-and-convert-data', 'two=fetch-and-convert-data'],
+        stepEnv([fetch('one'), { ...fetch('two'), AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'STEPTWOKEY' }]),
+      );
       assert.equal(result.code, 0, result.stderr);
       assert.equal(readFileSync(join(out, 'two', 'countries.csv'), 'utf8'), CSV);
       assert.ok(seen.length > 0, "step two's requests did not go to its own endpoint");
@@ -289,16 +356,15 @@ describe('run-steps', () => {
 
   test("Node's start-up variables (NODE_EXTRA_CA_CERTS, NODE_OPTIONS) are refused as one step's own: the process has started already", async () => {
     const dir = tempDir('rs-ca-');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_request, response) => response.end('{"a":1}\n'));
+    const tls = selfSignedCertificate(dir);
+    const server = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (_request, response) => response.end('{"a":1}\n'));
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     try {
-      const fetch = { FETCH_AND_CONVERT_DATA_SOURCE: `https://127.0.0.1:${(server.address() as { port: number }).port}/a.ndjson`, FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out') };
-      const own = await runSteps(['data=fetch-and-convert-data'], stepEnv([{ ...fetch, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }]));
+      const fetch = {
+        FETCH_AND_CONVERT_DATA_SOURCE: `https://127.0.0.1:${(server.address() as { port: number }).port}/a.ndjson`,
+        FETCH_AND_CONVERT_DATA_OUT: join(dir, 'out'),
+      };
+      const own = await runSteps(['data=fetch-and-convert-data'], stepEnv([{ ...fetch, NODE_EXTRA_CA_CERTS: tls.cert }]));
       assert.equal(own.code, 2, own.stderr);
       assert.match(own.termination, /^env STEP1_NODE_EXTRA_CA_CERTS: Node\.js reads NODE_EXTRA_CA_CERTS once for the whole process.*shared/);
       assert.ok(!existsSync(join(dir, 'out')));
@@ -306,7 +372,7 @@ describe('run-steps', () => {
       assert.equal(options.code, 2, options.stderr);
       assert.match(options.termination, /^env STEP1_NODE_OPTIONS: /);
       // Shared, it is the process's, and the step trusts the certificate.
-      const shared = await runSteps(['data=fetch-and-convert-data'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), ...stepEnv([fetch]) });
+      const shared = await runSteps(['data=fetch-and-convert-data'], { NODE_EXTRA_CA_CERTS: tls.cert, ...stepEnv([fetch]) });
       assert.equal(shared.code, 0, shared.stderr);
       assert.equal(readFileSync(join(dir, 'out', 'a.ndjson'), 'utf8'), '{"a":1}\n');
     } finally {
@@ -318,7 +384,13 @@ describe('run-steps', () => {
   test('the steps can also come from RUN_STEPS_STEPS', async () => {
     const dir = tempDir('rs-list-');
     writeFileSync(join(dir, 't.txt'), 'x=${X}\n');
-    const result = await runSteps([], { RUN_STEPS_STEPS: 'one=render-config,two=render-config', ...stepEnv([{ RENDER_CONFIG_TEMPLATES: join(dir, 't.txt'), RENDER_CONFIG_OUT: join(dir, 'a'), X: '1' }, { RENDER_CONFIG_TEMPLATES: join(dir, 't.txt'), RENDER_CONFIG_OUT: join(dir, 'b'), X: '2' }]) });
+    const result = await runSteps([], {
+      RUN_STEPS_STEPS: 'one=render-config,two=render-config',
+      ...stepEnv([
+        { RENDER_CONFIG_TEMPLATES: join(dir, 't.txt'), RENDER_CONFIG_OUT: join(dir, 'a'), X: '1' },
+        { RENDER_CONFIG_TEMPLATES: join(dir, 't.txt'), RENDER_CONFIG_OUT: join(dir, 'b'), X: '2' },
+      ]),
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(join(dir, 'a', 't.txt'), 'utf8'), 'x=1\n');
     assert.equal(readFileSync(join(dir, 'b', 't.txt'), 'utf8'), 'x=2\n');

@@ -43,7 +43,9 @@ before(() => {
   serverCertificate = issueCertificate(ca, dir, 'localhost', 'server');
   client = issueCertificate(ca, dir, 'certuser', 'client');
   foreign = issueCertificate(certificateAuthority(dir, 'other-ca'), dir, 'certuser', 'client');
-  const body = readFileSync(client.key, 'utf8').replace(/-----[A-Z ]+-----/g, '').trim();
+  const body = readFileSync(client.key, 'utf8')
+    .replace(/-----[A-Z ]+-----/g, '')
+    .trim();
   keyForms = [body, ...body.split('\n')];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,7 +91,7 @@ describe('PostgreSQL: pg_hba cert (clientcert=verify-full)', () => {
   after(() => server.stop());
 
   // Ready only when the session really presented a client certificate.
-  const presented = ['--pg-query', 'SELECT client_dn = \'/CN=certuser\' FROM pg_stat_ssl WHERE pid = pg_backend_pid()'];
+  const presented = ['--pg-query', "SELECT client_dn = '/CN=certuser' FROM pg_stat_ssl WHERE pid = pg_backend_pid()"];
 
   test('ready with sslcert/sslkey in the URL, with PGSSLCERT/PGSSLKEY, and with --cert-file/--key-file', async () => {
     const query = `&sslcert=${encodeURIComponent(client.cert)}&sslkey=${encodeURIComponent(client.key)}`;
@@ -137,7 +139,10 @@ describe('Redis: tls-auth-clients yes', () => {
   // behind a reset: several runs, each of which must still fail at once.
   test('without a certificate, or with one of another CA: exit 3 at once, every time', async () => {
     for (let run = 0; run < 3; run++) {
-      assertRefused(await wait([target]), /^cache=rediss:.*: the server requires a client certificate and none was sent \(tlsv13 alert certificate required\); .*--cert-file and --key-file/);
+      assertRefused(
+        await wait([target]),
+        /^cache=rediss:.*: the server requires a client certificate and none was sent \(tlsv13 alert certificate required\); .*--cert-file and --key-file/,
+      );
       assertRefused(await wait([target, ...withCertificate(foreign)]), /the server refused the client certificate \(tlsv1 alert unknown ca\)/);
     }
   });
@@ -148,9 +153,12 @@ describe('HTTPS: a server that requests and verifies client certificates', () =>
   let url: string;
   before(async () => {
     const pem = (file: string) => readFileSync(file);
-    server = createServer({ key: pem(serverCertificate.key), cert: pem(serverCertificate.cert), ca: pem(ca.cert), requestCert: true, rejectUnauthorized: true }, (request, response) => {
-      response.end(`hello ${(request.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN}`);
-    });
+    server = createServer(
+      { key: pem(serverCertificate.key), cert: pem(serverCertificate.cert), ca: pem(ca.cert), requestCert: true, rejectUnauthorized: true },
+      (request, response) => {
+        response.end(`hello ${(request.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN}`);
+      },
+    );
     server.on('tlsClientError', () => undefined);
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     url = `https://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
@@ -167,7 +175,7 @@ describe('HTTPS: a server that requests and verifies client certificates', () =>
 
   // Node's own server checks the certificate after the handshake and hangs up without an alert: nothing
   // tells that apart from a server going away, so it is retried (docs: "Client certificates (mTLS)").
-  test('a certificate of another CA, to Node\'s server (no alert): retried until the deadline', async () => {
+  test("a certificate of another CA, to Node's server (no alert): retried until the deadline", async () => {
     const run = await waitForDb(dir, '1s', ['--ca-file', ca.cert, url, ...withCertificate(foreign)]);
     assert.equal(run.code, 124, failure(run));
     assert.match(failure(run), /connection reset|socket hang up/);
@@ -175,8 +183,26 @@ describe('HTTPS: a server that requests and verifies client certificates', () =>
 
   test('a certificate of another CA, to a server that sends the alert (openssl s_server): exit 3 at once', async () => {
     const port = await freePort();
-    const server = spawn('openssl', ['s_server', '-accept', String(port), '-cert', serverCertificate.cert, '-key', serverCertificate.key,
-      '-CAfile', ca.cert, '-Verify', '1', '-verify_return_error', '-www', '-quiet'], { stdio: 'ignore' });
+    const server = spawn(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        String(port),
+        '-cert',
+        serverCertificate.cert,
+        '-key',
+        serverCertificate.key,
+        '-CAfile',
+        ca.cert,
+        '-Verify',
+        '1',
+        '-verify_return_error',
+        '-www',
+        '-quiet',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await listening(port);
       assertRefused(await wait([`https://127.0.0.1:${port}/`, ...withCertificate(foreign)]), /tlsv1 alert unknown ca/);
@@ -198,7 +224,10 @@ describe('misuse of --cert-file/--key-file: exit 2 before any connection, the ke
       [['--cert-file', client.cert], /^--cert-file is given without --key-file: .*give --key-file too/],
       [['--key-file', client.key], /^--key-file is given without --cert-file/],
       [['--cert-file', client.cert, '--key-file', foreign.key], /^the private key in --key-file .* does not belong to the certificate in --cert-file/],
-      [['--cert-file', client.cert, '--key-file', encrypted], new RegExp(`^--key-file ${encrypted} is an encrypted private key, and wait-for-db takes no passphrase`)],
+      [
+        ['--cert-file', client.cert, '--key-file', encrypted],
+        new RegExp(`^--key-file ${encrypted} is an encrypted private key, and wait-for-db takes no passphrase`),
+      ],
       [['--cert-file', client.key, '--key-file', client.cert], /^--cert-file .* holds no PEM certificate/],
     ];
     for (const [args, message] of cases) assertMisuse(await wait([target, ...args]), message);

@@ -87,7 +87,10 @@ describe('credentials of named targets', () => {
 
   test('a wrong password fails fast (exit 3, waiting cannot fix it), naming the target, never the password', async () => {
     const wrong = `${PASSWORD}-wrong`;
-    for (const [target, user] of [[pgTarget, PG_ROLE], [redisTarget, REDIS_USER]] as const) {
+    for (const [target, user] of [
+      [pgTarget, PG_ROLE],
+      [redisTarget, REDIS_USER],
+    ] as const) {
       const name = target.slice(0, target.indexOf('='));
       const run = await wait([target, '--user-env', `${name}=U`, '--password-env', `${name}=P`], { U: user, P: wrong });
       assert.equal(run.code, 3, failure(run));
@@ -97,15 +100,40 @@ describe('credentials of named targets', () => {
   });
 
   const usage: Array<[string, string[], Record<string, string>, RegExp]> = [
-    ['an unset env var', [pgTarget, '--password-env', 'db=NOT_SET_ANYWHERE'], {}, /--password-env db=NOT_SET_ANYWHERE: NOT_SET_ANYWHERE is not set; in Kubernetes set it from the Secret/],
+    [
+      'an unset env var',
+      [pgTarget, '--password-env', 'db=NOT_SET_ANYWHERE'],
+      {},
+      /--password-env db=NOT_SET_ANYWHERE: NOT_SET_ANYWHERE is not set; in Kubernetes set it from the Secret/,
+    ],
     ['an empty env var', [pgTarget, '--password-env', 'db=EMPTY'], { EMPTY: '' }, /EMPTY is empty/],
     ['an unknown target name', [pgTarget, '--password-env', 'cache=P'], { P: 'x' }, /no target is named "cache" \(named: db\)/],
     ['an unnamed target', ['postgres://127.0.0.1:1/x', '--password-env', 'db=P'], { P: 'x' }, /no target is named "db" \(name one as NAME=URL/],
-    ['a password in the URL and by flag', ['db=postgres://u:pw@127.0.0.1:1/x', '--password-env', 'db=P'], { P: 'x' }, /already has a password in its URL; keep one of them/],
-    ['two sources for one password', [pgTarget, '--password-env', 'db=P', '--password-file', 'db=/etc/hostname'], { P: 'x' }, /already given by --password-env; keep one/],
+    [
+      'a password in the URL and by flag',
+      ['db=postgres://u:pw@127.0.0.1:1/x', '--password-env', 'db=P'],
+      { P: 'x' },
+      /already has a password in its URL; keep one of them/,
+    ],
+    [
+      'two sources for one password',
+      [pgTarget, '--password-env', 'db=P', '--password-file', 'db=/etc/hostname'],
+      { P: 'x' },
+      /already given by --password-env; keep one/,
+    ],
     ['a tcp target', ['mq=tcp://127.0.0.1:1', '--password-env', 'mq=P'], { P: 'x' }, /is a tcp target, which takes no credentials/],
-    ['a missing file', [pgTarget, '--password-file', 'db=/nonexistent/pw'], {}, /--password-file for "db": the file cannot be read: ENOENT; mount the Secret's key as a file and give its path/],
-    ['a flag without TARGET=', [pgTarget, '--password-env', 'DB_PASSWORD'], {}, /--password-env \(entry 1\): expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/],
+    [
+      'a missing file',
+      [pgTarget, '--password-file', 'db=/nonexistent/pw'],
+      {},
+      /--password-file for "db": the file cannot be read: ENOENT; mount the Secret's key as a file and give its path/,
+    ],
+    [
+      'a flag without TARGET=',
+      [pgTarget, '--password-env', 'DB_PASSWORD'],
+      {},
+      /--password-env \(entry 1\): expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/,
+    ],
     ['two targets with one name', ['db=postgres://127.0.0.1:1/x', 'db=redis://127.0.0.1:2/0'], {}, /two targets are named "db"/],
   ];
   for (const [what, args, env, message] of usage) {
@@ -146,12 +174,25 @@ describe('credentials of named targets', () => {
     }
   });
 
-  test('exit 2 for an env var that is not UTF-8 (a Secret\'s bytes put into the environment as they are)', () => {
+  test("exit 2 for an env var that is not UTF-8 (a Secret's bytes put into the environment as they are)", () => {
     // Through a shell: Node could only pass the environment as UTF-8 text.
-    const run = spawnSync('sh', ['-c', 'DB_PASSWORD="$(printf "p\\351ss-latin1")" exec "$@"', 'sh', process.execPath, bundlePath('wait-for-db'), pgTarget, '--password-env', 'db=DB_PASSWORD'], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, LOG_FORMAT: 'json' },
-    });
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        'DB_PASSWORD="$(printf "p\\351ss-latin1")" exec "$@"',
+        'sh',
+        process.execPath,
+        bundlePath('wait-for-db'),
+        pgTarget,
+        '--password-env',
+        'db=DB_PASSWORD',
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, LOG_FORMAT: 'json' },
+      },
+    );
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /--password-env db=DB_PASSWORD: DB_PASSWORD is not UTF-8 text/);
   });
@@ -195,7 +236,9 @@ describe('credentials of named targets', () => {
       const colon = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-env', 'api=API_PASSWORD'], { API_USER: 'a:b', API_PASSWORD: PASSWORD });
       assert.equal(colon.code, 2, failure(colon));
       assert.match(failure(colon), /the user of "api=http:.*" holds a ":", which basic auth cannot send/);
-      const both = await wait([apiTarget, '--password-env', 'api=API_PASSWORD', '--http-header', 'authorization: Bearer x-token-1'], { API_PASSWORD: PASSWORD });
+      const both = await wait([apiTarget, '--password-env', 'api=API_PASSWORD', '--http-header', 'authorization: Bearer x-token-1'], {
+        API_PASSWORD: PASSWORD,
+      });
       assert.equal(both.code, 2, failure(both));
       assert.match(failure(both), /has a user or password and --http-header sets Authorization too; keep one of them/);
       assertNeverShown(both, PASSWORD);

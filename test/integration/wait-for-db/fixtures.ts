@@ -19,7 +19,11 @@ export async function waitForDb(dir: string, timeout: string, args: string[], en
 /** The secret, URL-encoded, JSON-escaped, and any derived forms given, appear in no output of the run. */
 export function assertNeverShown(run: WaitRun, secret: string, ...derived: string[]): void {
   for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), ...derived]) {
-    for (const [where, text] of [['stderr', run.stderr], ['stdout', run.stdout], ['termination message', run.termination]] as const) {
+    for (const [where, text] of [
+      ['stderr', run.stderr],
+      ['stdout', run.stdout],
+      ['termination message', run.termination],
+    ] as const) {
       assert.ok(!text.includes(form), `the password (${form === secret ? 'as is' : 'encoded'}) is in the ${where}`);
     }
   }

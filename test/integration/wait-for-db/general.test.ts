@@ -9,7 +9,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundle, startTool, tempDir } from '../../helpers/run.ts';
-import { freePort, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
+import { freePort, selfSignedCertificate, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {
   return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as { port: number }).port)));
@@ -65,7 +65,10 @@ test('the deadline names the last real reason, not the final attempt it cut shor
     const args = ['--timeout', '1500ms', '--interval', '50ms', '--max-interval', '50ms', `http://127.0.0.1:${port}/ready`];
     const result = await runBundle('wait-for-db', args);
     assert.equal(result.code, 124, result.stderr);
-    assert.ok(result.logs.some((l) => l.errorClass === 'timeout'), `an attempt was cut short: ${result.stderr}`);
+    assert.ok(
+      result.logs.some((l) => l.errorClass === 'timeout'),
+      `an attempt was cut short: ${result.stderr}`,
+    );
     assert.match(String(result.logs.at(-1)?.msg), /last error: HTTP 404 is not an expected status\)$/);
   } finally {
     http.close();
@@ -86,16 +89,15 @@ test('a server that never answers takes the whole deadline in one attempt: "1 at
 
 test('HTTPS with an untrusted certificate fails fast; --ca-file or an explicit --insecure-skip-verify work', async () => {
   const dir = tempDir('wfd-tls-');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('ok'));
+  const tls = selfSignedCertificate(dir);
+  const https = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (_req, res) => res.end('ok'));
   const port = await listen(https as unknown as Server, '127.0.0.1');
   try {
     const url = `https://127.0.0.1:${port}/`;
     const untrusted = await runBundle('wait-for-db', ['--timeout', '30s', url]);
     assert.equal(untrusted.code, 3, untrusted.stderr);
     assert.match(untrusted.stderr, /TLS certificate verification failed.*--ca-file/);
-    const trusted = await runBundle('wait-for-db', ['--ca-file', join(dir, 'cert.pem'), url]);
+    const trusted = await runBundle('wait-for-db', ['--ca-file', tls.cert, url]);
     assert.equal(trusted.code, 0, trusted.stderr);
     const insecure = await runBundle('wait-for-db', ['--insecure-skip-verify', url]);
     assert.equal(insecure.code, 0, insecure.stderr);
@@ -111,7 +113,10 @@ test('--success-threshold needs that many good checks in a row', async () => {
   try {
     const result = await runBundle('wait-for-db', ['--success-threshold', '3', `tcp://127.0.0.1:${port}`]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.logs.filter((l) => l.msg === 'ready').map((l) => l.successes), [1, 2, 3]);
+    assert.deepEqual(
+      result.logs.filter((l) => l.msg === 'ready').map((l) => l.successes),
+      [1, 2, 3],
+    );
   } finally {
     tcp.close();
   }
@@ -144,7 +149,11 @@ test('a failure that repeats is logged once, then every 10 s; each attempt only 
   const debug = await runBundle('wait-for-db', ['--timeout', '1s', target], { env: { LOG_LEVEL: 'debug' } });
   const everyAttempt = debug.logs.filter((l) => l.msg === 'not ready').map((l) => l.attempt);
   assert.ok(everyAttempt.length > 3, `debug: ${everyAttempt.join(',')}`);
-  assert.deepEqual(everyAttempt, everyAttempt.map((_, i) => i + 1), 'debug logs every attempt');
+  assert.deepEqual(
+    everyAttempt,
+    everyAttempt.map((_, i) => i + 1),
+    'debug logs every attempt',
+  );
 });
 
 test('a config file that is not valid YAML: exit 2 naming the line, without quoting the file (it may hold tokens)', async () => {
@@ -192,7 +201,10 @@ test('malformed URLs and flags exit 2 with one clear line', async () => {
     // A "://" in the password: never registered (not a URL), so only the URL masking hides it.
     [['postgres://u:pa://loose-canary@db:5432/x'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/x": not a URL/],
     [['postgres//u:pa://loose-canary@db:5432/x'], /invalid target "postgres\/\/u:\*\*\*@db:5432\/x": not a URL/],
-    [['postgres://u:pw@db:5432/bad%zz'], /invalid target "postgres:\/\/u:\*\*\*@db:5432\/bad%zz": the database name has a "%" that does not start an escape; write it as %25/],
+    [
+      ['postgres://u:pw@db:5432/bad%zz'],
+      /invalid target "postgres:\/\/u:\*\*\*@db:5432\/bad%zz": the database name has a "%" that does not start an escape; write it as %25/,
+    ],
   ];
   for (const [args, expected] of cases) {
     const result = await runBundle('wait-for-db', args);

@@ -101,7 +101,10 @@ test('a PostgreSQL port that accepts and closes never reads as ready (it did in 
     );
     for (const result of results) {
       assert.equal(result.code, 124, result.stderr);
-      assert.match(result.stderr, /deadline of 700ms reached.*last error: (Connection terminated unexpectedly|connection reset|the server closed the connection)/);
+      assert.match(
+        result.stderr,
+        /deadline of 700ms reached.*last error: (Connection terminated unexpectedly|connection reset|the server closed the connection)/,
+      );
     }
   } finally {
     server.close();

@@ -30,7 +30,11 @@ function must(args: string[]): string {
 
 /** wait-for-db with the admin kubeconfig (client certificate files), outside the cluster. */
 const wait = (timeout: string, targets: string[], env: Record<string, string> = {}) =>
-  waitForDb(dir, timeout, ['--interval', '200ms', '--max-interval', '500ms', ...targets], { KUBECONFIG: cluster.kubeconfig, KUBERNETES_SERVICE_HOST: '', ...env });
+  waitForDb(dir, timeout, ['--interval', '200ms', '--max-interval', '500ms', ...targets], {
+    KUBECONFIG: cluster.kubeconfig,
+    KUBERNETES_SERVICE_HOST: '',
+    ...env,
+  });
 
 /** A kubeconfig of a bearer token and the cluster's CA inline (certificate-authority-data). */
 function tokenKubeconfig(name: string, token: string, contextNamespace?: string): string {
@@ -81,15 +85,22 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     apply(job('broken', 1, 1));
     const run = await wait('90s', [`k8s://job/broken?namespace=${namespace}`]);
     assert.equal(run.code, 3, run.stderr);
-    assert.match(failure(run), /job "broken" in namespace "wfdb-[0-9a-f]+" failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\); waiting cannot fix this/);
+    assert.match(
+      failure(run),
+      /job "broken" in namespace "wfdb-[0-9a-f]+" failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\); waiting cannot fix this/,
+    );
     assert.match(run.termination, /BackoffLimitExceeded/);
     assert.ok(run.durationMs < 60_000);
   });
 
   it('a Job created after the wait began (a Helm hook): 404 is logged as not found yet, then exit 0', async () => {
-    const running = startTool('wait-for-db', ['--timeout', '90s', '--interval', '200ms', '--max-interval', '500ms', `late=k8s://job/late?namespace=${namespace}`], {
-      env: { KUBECONFIG: cluster.kubeconfig, KUBERNETES_SERVICE_HOST: '' },
-    });
+    const running = startTool(
+      'wait-for-db',
+      ['--timeout', '90s', '--interval', '200ms', '--max-interval', '500ms', `late=k8s://job/late?namespace=${namespace}`],
+      {
+        env: { KUBECONFIG: cluster.kubeconfig, KUBERNETES_SERVICE_HOST: '' },
+      },
+    );
     // Created only once the tool has seen it missing, however slow the machine is.
     await running.stderrMatches(/not found \(yet\)/);
     apply(job('late', 1));
@@ -101,7 +112,10 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
 
   it('a Deployment: exit 0 once rolled out and Available; one that never gets a ready pod times out (124) saying why', async () => {
     apply(deployment('api', 2), deployment('stuck', 1, false));
-    const [ready, stuck] = await Promise.all([wait('90s', [`k8s://deployment/api?namespace=${namespace}`]), wait('8s', [`k8s://deployment/stuck?namespace=${namespace}`])]);
+    const [ready, stuck] = await Promise.all([
+      wait('90s', [`k8s://deployment/api?namespace=${namespace}`]),
+      wait('8s', [`k8s://deployment/stuck?namespace=${namespace}`]),
+    ]);
     assert.equal(ready.code, 0, ready.stderr);
     assert.match(String(ready.logs.find((l) => l.msg === 'ready')?.detail), /rolled out \(2 of 2 replicas available\)/);
     assert.equal(stuck.code, 124, stuck.stderr);
@@ -146,7 +160,9 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     assert.equal(run.code, 3, run.stderr);
     assert.match(
       failure(run),
-      new RegExp(`system:serviceaccount:${namespace}:no-rbac may not (get jobs\\.batch|list endpointslices\\.discovery\\.k8s\\.io) in namespace "${namespace}" \\(HTTP 403\\); waiting cannot fix this: use a kubeconfig user that has it`),
+      new RegExp(
+        `system:serviceaccount:${namespace}:no-rbac may not (get jobs\\.batch|list endpointslices\\.discovery\\.k8s\\.io) in namespace "${namespace}" \\(HTTP 403\\); waiting cannot fix this: use a kubeconfig user that has it`,
+      ),
     );
     assertNeverShown(run, token);
   });
@@ -155,7 +171,10 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     const token = `not-a-token-${randomBytes(16).toString('hex')}`;
     const run = await wait('30s', ['k8s://job/migrate'], { KUBECONFIG: tokenKubeconfig('bad-token', token) });
     assert.equal(run.code, 3, run.stderr);
-    assert.match(failure(run), /the API server refused the credentials \(HTTP 401\); waiting cannot fix this: check the token or client certificate of kubeconfig context "t" \(user "u"\)/);
+    assert.match(
+      failure(run),
+      /the API server refused the credentials \(HTTP 401\); waiting cannot fix this: check the token or client certificate of kubeconfig context "t" \(user "u"\)/,
+    );
     assert.equal(run.logs.filter((l) => l.msg === 'not ready').length, 1);
     assertNeverShown(run, token);
   });

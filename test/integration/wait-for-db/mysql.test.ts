@@ -68,7 +68,10 @@ describe('the shared MariaDB', () => {
     const run = await wait([target(), ...withPassword], { DB_PASSWORD: wrong }, '30s');
     assert.equal(run.code, 3, failure(run));
     assert.ok(run.durationMs < FAST_MS, `${Math.round(run.durationMs)} ms`);
-    assert.match(failure(run), /^db=mysql:\/\/app_\w+@[\d.:]+\/app_\w+: Access denied for user .*\(ER_ACCESS_DENIED_ERROR, SQLSTATE 28000\); waiting cannot fix this/);
+    assert.match(
+      failure(run),
+      /^db=mysql:\/\/app_\w+@[\d.:]+\/app_\w+: Access denied for user .*\(ER_ACCESS_DENIED_ERROR, SQLSTATE 28000\); waiting cannot fix this/,
+    );
     assert.equal(run.termination, failure(run));
     assertNeverShown(run, wrong);
     assertNeverShown(run, PASSWORD);
@@ -85,7 +88,9 @@ describe('the shared MariaDB', () => {
     assert.match(failure(missing), /Unknown database 'later_\w+' \(ER_BAD_DB_ERROR.*--wait-for-database-creation/);
 
     // Created only once the tool has said it is missing: the order holds however slow the machine is.
-    const waiting = startTool('wait-for-db', ['--timeout', '20s', target('mysql', `later_${suffix}`), ...withPassword, '--wait-for-database-creation'], { env: passwordEnv });
+    const waiting = startTool('wait-for-db', ['--timeout', '20s', target('mysql', `later_${suffix}`), ...withPassword, '--wait-for-database-creation'], {
+      env: passwordEnv,
+    });
     await waiting.stderrMatches(/"errorClass":"database-missing"/);
     await admin.query(`CREATE DATABASE later_${suffix}`);
     try {
@@ -178,7 +183,13 @@ describe('a MariaDB that serves TLS and takes client certificates', () => {
 
   test('VERIFY_IDENTITY with --ca-file or ssl-ca is ready over TLS; without TLS the same query is not', async () => {
     // PREFERRED (also the default) takes the TLS the server offers, unverified, as the MySQL client does.
-    for (const args of [[url('ssl-mode=VERIFY_IDENTITY'), '--ca-file', ca.cert], [url(`ssl-mode=verify-identity&ssl-ca=${ca.cert}`)], [url('ssl-mode=REQUIRED')], [url('ssl-mode=PREFERRED')], [url('')]]) {
+    for (const args of [
+      [url('ssl-mode=VERIFY_IDENTITY'), '--ca-file', ca.cert],
+      [url(`ssl-mode=verify-identity&ssl-ca=${ca.cert}`)],
+      [url('ssl-mode=REQUIRED')],
+      [url('ssl-mode=PREFERRED')],
+      [url('')],
+    ]) {
       const run = await wait([...args, ...admin, ...overTls], adminEnv);
       assert.equal(run.code, 0, `${args[0]}: ${failure(run)}`);
     }
@@ -190,7 +201,11 @@ describe('a MariaDB that serves TLS and takes client certificates', () => {
     const untrusted = await wait([url('ssl-mode=VERIFY_CA'), ...admin], adminEnv, '30s');
     assert.equal(untrusted.code, 3, failure(untrusted));
     assert.match(failure(untrusted), /TLS handshake failed: self-signed certificate in certificate chain; check the CA/);
-    const wrongName = await wait([`db=mysql://toolkit@127.0.0.2:${server.port}/mysql?ssl-mode=VERIFY_IDENTITY`, '--ca-file', ca.cert, ...admin], adminEnv, '30s');
+    const wrongName = await wait(
+      [`db=mysql://toolkit@127.0.0.2:${server.port}/mysql?ssl-mode=VERIFY_IDENTITY`, '--ca-file', ca.cert, ...admin],
+      adminEnv,
+      '30s',
+    );
     assert.equal(wrongName.code, 3, failure(wrongName));
     assert.match(failure(wrongName), /TLS handshake failed: Hostname\/IP does not match certificate's altnames/);
     assert.ok(wrongName.durationMs < FAST_MS);

@@ -34,7 +34,10 @@ test('a PostgreSQL that starts after the tool began waiting is detected', async 
     const result = await waiting.result;
     assert.equal(result.code, 0, result.stderr);
     const attempts = result.logs.filter((l) => l.msg === 'not ready');
-    assert.ok(attempts.every((l) => ['refused', 'starting-up', 'connection'].includes(String(l.errorClass))), JSON.stringify(attempts.map((l) => l.errorClass)));
+    assert.ok(
+      attempts.every((l) => ['refused', 'starting-up', 'connection'].includes(String(l.errorClass))),
+      JSON.stringify(attempts.map((l) => l.errorClass)),
+    );
     assert.equal(result.logs.at(-1)?.msg, 'all targets ready');
   } finally {
     await server.stop();

@@ -74,7 +74,17 @@ describe('PostgreSQL (RDS for PostgreSQL, Aurora)', () => {
   });
 
   test('no AWS credentials anywhere: exit 3 saying the token cannot be signed', async () => {
-    const run = await wait([target], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') }, '30s');
+    const run = await wait(
+      [target],
+      {
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_SESSION_TOKEN: '',
+        AWS_CONFIG_FILE: join(dir, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      },
+      '30s',
+    );
     assert.equal(run.code, 3, failure(run));
     assert.match(failure(run), /cannot sign an RDS IAM auth token: .*check the pod's AWS credentials/);
   });

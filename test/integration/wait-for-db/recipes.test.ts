@@ -87,13 +87,18 @@ describe('ElastiCache: rediss:// (TLS only) with an AUTH token holding "#", from
     const fromEnv = await wait([target, '--ca-file', certificate.cert, '--password-env', 'cache=CACHE_AUTH_TOKEN'], { CACHE_AUTH_TOKEN: AUTH_TOKEN });
     assert.equal(fromEnv.code, 0, failure(fromEnv));
     // Verified against the IP address, without the warning Node gives for an IP as TLS server name.
-    assert.deepEqual(fromEnv.logs.filter((l) => l.level === 'warn'), []);
+    assert.deepEqual(
+      fromEnv.logs.filter((l) => l.level === 'warn'),
+      [],
+    );
     assertNeverShown(fromEnv, AUTH_TOKEN);
     writeFileSync(join(dir, 'auth-token'), `${AUTH_TOKEN}\n`);
     const fromFile = await wait([target, '--ca-file', certificate.cert, '--password-file', `cache=${join(dir, 'auth-token')}`]);
     assert.equal(fromFile.code, 0, failure(fromFile));
     assertNeverShown(fromFile, AUTH_TOKEN);
-    const plain = await wait([`cache=redis://127.0.0.1:${server.port}/0`, '--timeout', '2s', '--password-env', 'cache=CACHE_AUTH_TOKEN'], { CACHE_AUTH_TOKEN: AUTH_TOKEN });
+    const plain = await wait([`cache=redis://127.0.0.1:${server.port}/0`, '--timeout', '2s', '--password-env', 'cache=CACHE_AUTH_TOKEN'], {
+      CACHE_AUTH_TOKEN: AUTH_TOKEN,
+    });
     assert.notEqual(plain.code, 0, 'a plain connection to the TLS port was ready');
     assertNeverShown(plain, AUTH_TOKEN);
   });

@@ -30,7 +30,10 @@ test('Redis that requires a password we did not give fails with exit 3 (NOAUTH)'
   url.password = '';
   const result = await runBundle('wait-for-db', ['--timeout', '30s', url.href]);
   assert.equal(result.code, 3, result.stderr);
-  assert.match(String(result.logs.at(-1)?.msg), /: the server requires a password and none was given \(NOAUTH\); waiting cannot fix this: add it to the target URL \(user:password@ before the host\) or name the target and pass --password-env NAME=VAR$/);
+  assert.match(
+    String(result.logs.at(-1)?.msg),
+    /: the server requires a password and none was given \(NOAUTH\); waiting cannot fix this: add it to the target URL \(user:password@ before the host\) or name the target and pass --password-env NAME=VAR$/,
+  );
 });
 
 test('a Redis that starts after the tool began waiting is detected', async () => {
@@ -50,7 +53,10 @@ test('Redis answering LOADING is not ready until the dataset is loaded', async (
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wfd-redis-loading-'));
   const conf = (extra: string[]) => {
-    writeFileSync(join(dir, 'redis.conf'), ['bind 127.0.0.1', `port ${port}`, `dir ${dir}`, 'appendonly no', 'enable-debug-command local', ...extra].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'redis.conf'),
+      ['bind 127.0.0.1', `port ${port}`, `dir ${dir}`, 'appendonly no', 'enable-debug-command local', ...extra].join('\n') + '\n',
+    );
     return join(dir, 'redis.conf');
   };
   // Make a dataset, save it, then restart with a per-key load delay (a Redis debug setting) so loading lasts.
@@ -64,7 +70,10 @@ test('Redis answering LOADING is not ready until the dataset is loaded', async (
     server = spawn('redis-server', [conf(['key-load-delay 1000', 'loading-process-events-interval-bytes 1024'])], { stdio: 'ignore' });
     const result = await runBundle('wait-for-db', ['--timeout', '30s', `redis://127.0.0.1:${port}`]);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.logs.some((l) => l.errorClass === 'loading'), result.stderr.slice(0, 1500));
+    assert.ok(
+      result.logs.some((l) => l.errorClass === 'loading'),
+      result.stderr.slice(0, 1500),
+    );
   } finally {
     server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -12,13 +12,18 @@ function file(name: string, value: string | Uint8Array): OutputFile {
   return { name, bytes, source: { label: `secret "${name}"`, baseName: name, value, origin: { kind: 'aws', name } } };
 }
 
-const nasty = "line1\nline2 $HOME `id` $(id) \\n 'single' \"double\" # not a comment ; & | * ~";
+const nasty = 'line1\nline2 $HOME `id` $(id) \\n \'single\' "double" # not a comment ; & | * ~';
 
 test('dotenv: sourcing the file with sh gives back every value byte for byte', () => {
   const files = [file('nasty', nasty), file('db-password', "it's"), file('empty', ''), file('tail', 'ends with newline\n')];
   const dir = mkdtempSync(join(tmpdir(), 'cs-dotenv-'));
   writeFileSync(join(dir, 'app.env'), renderCombined(files, 'dotenv'));
-  for (const [variable, expected] of [['NASTY', nasty], ['DB_PASSWORD', "it's"], ['EMPTY', ''], ['TAIL', 'ends with newline\n']] as const) {
+  for (const [variable, expected] of [
+    ['NASTY', nasty],
+    ['DB_PASSWORD', "it's"],
+    ['EMPTY', ''],
+    ['TAIL', 'ends with newline\n'],
+  ] as const) {
     for (const shell of ['sh', 'bash']) {
       const out = execFileSync(shell, ['-c', `set -e; . "$1"; printf %s "$${variable}"`, 'sh', join(dir, 'app.env')], { encoding: 'utf8' });
       assert.equal(out, expected, `${shell} ${variable}`);

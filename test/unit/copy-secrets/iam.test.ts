@@ -5,13 +5,21 @@ import { secretsPolicy } from '../../../tools/copy-secrets/iam.ts';
 import { parseSecretRef, type Plan } from '../../../tools/copy-secrets/selection.ts';
 
 const scope = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
-const plan = (refs: string[]): Plan => ({ refs: refs.map(parseSecretRef), filter: undefined } as unknown as Plan);
+const plan = (refs: string[]): Plan => ({ refs: refs.map(parseSecretRef), filter: undefined }) as unknown as Plan;
 
 test('SSM: GetParameters on named parameters (versions and labels alike), GetParametersByPath on a path and below', () => {
   const document = secretsPolicy(plan(['ssm:/app/db/password?label=old', 'ssm:flat-name', 'ssm:/app/prod/']), scope, []);
   assert.deepEqual(document.Statement, [
-    { Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: ['arn:aws:ssm:eu-west-1:111122223333:parameter/app/db/password', 'arn:aws:ssm:eu-west-1:111122223333:parameter/flat-name'] },
-    { Effect: 'Allow', Action: ['ssm:GetParametersByPath'], Resource: ['arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod', 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod/*'] },
+    {
+      Effect: 'Allow',
+      Action: ['ssm:GetParameters'],
+      Resource: ['arn:aws:ssm:eu-west-1:111122223333:parameter/app/db/password', 'arn:aws:ssm:eu-west-1:111122223333:parameter/flat-name'],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['ssm:GetParametersByPath'],
+      Resource: ['arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod', 'arn:aws:ssm:eu-west-1:111122223333:parameter/app/prod/*'],
+    },
   ]);
 });
 

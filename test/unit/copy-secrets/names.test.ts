@@ -29,7 +29,8 @@ test('two sources mapping to one file are an error naming both', () => {
   assert.equal(registry.claim('app/db', 'secret "app/db"'), 'app_db');
   assert.throws(
     () => registry.claim('app_db', 'secret "app_db"'),
-    (error: unknown) => error instanceof InvalidInputError && /secret "app_db" and secret "app\/db" would both be written to the file "app_db"/.test(error.message),
+    (error: unknown) =>
+      error instanceof InvalidInputError && /secret "app_db" and secret "app\/db" would both be written to the file "app_db"/.test(error.message),
   );
 });
 

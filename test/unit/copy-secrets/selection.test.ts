@@ -19,7 +19,10 @@ test('a reference: name or ARN, options after ?, a key after #', () => {
 });
 
 test('bad references are usage errors with the reason', () => {
-  assert.throws(() => parseSecretRef('app/db?stag=AWSCURRENT'), (e: unknown) => e instanceof UsageError && /unknown option "stag"/.test(e.message));
+  assert.throws(
+    () => parseSecretRef('app/db?stag=AWSCURRENT'),
+    (e: unknown) => e instanceof UsageError && /unknown option "stag"/.test(e.message),
+  );
   assert.throws(() => parseSecretRef('app db'), /not a secret name or ARN/);
   assert.throws(() => parseSecretRef('#key'), /empty/);
   assert.throws(() => parseSecretRef('app/db#'), /key after "#" is empty/);
@@ -40,10 +43,28 @@ function input(options: Partial<PlanInput['options']>, args: string[] = []): Pla
   return {
     args,
     options: {
-      out: '/out', prefix: undefined, tag: [], stripPrefix: false, fromDir: undefined, expandJson: false, qualifyKeys: false,
-      mode: 0o400, dirMode: 0o755, uid: undefined, gid: undefined, jsonFile: undefined, dotenvFile: undefined,
-      propertiesFile: undefined, allowEmpty: false, explain: false, timeout: 60_000, requestTimeout: 10_000, concurrency: 4,
-      printIamPolicy: false, awsAccountId: undefined, kmsKeyArn: [],
+      out: '/out',
+      prefix: undefined,
+      tag: [],
+      stripPrefix: false,
+      fromDir: undefined,
+      expandJson: false,
+      qualifyKeys: false,
+      mode: 0o400,
+      dirMode: 0o755,
+      uid: undefined,
+      gid: undefined,
+      jsonFile: undefined,
+      dotenvFile: undefined,
+      propertiesFile: undefined,
+      allowEmpty: false,
+      explain: false,
+      timeout: 60_000,
+      requestTimeout: 10_000,
+      concurrency: 4,
+      printIamPolicy: false,
+      awsAccountId: undefined,
+      kmsKeyArn: [],
       ...options,
     },
   };
@@ -59,13 +80,19 @@ test('the plan needs something to copy and somewhere to put it', () => {
   assert.throws(() => buildPlan(input({ prefix: '!app/' })), /can match nothing/);
   assert.throws(() => buildPlan(input({ prefix: 'app prod' })), /can match nothing/);
   const plan = buildPlan(input({ prefix: 'app/', tag: ['team=a', 'env=prod'] }));
-  assert.deepEqual(plan.filter?.tags, [{ key: 'team', value: 'a' }, { key: 'env', value: 'prod' }]);
+  assert.deepEqual(plan.filter?.tags, [
+    { key: 'team', value: 'a' },
+    { key: 'env', value: 'prod' },
+  ]);
 });
 
 test('tags are re-checked exactly: key and value on the same tag, no prefix match', async () => {
   const { hasAllTags } = await import('../../../tools/copy-secrets/aws-source.ts');
   const tags = (pairs: Record<string, string>) => ({ Tags: Object.entries(pairs).map(([Key, Value]) => ({ Key, Value })) });
-  const want = [{ key: 'team', value: 'pay' }, { key: 'env', value: 'prod' }];
+  const want = [
+    { key: 'team', value: 'pay' },
+    { key: 'env', value: 'prod' },
+  ];
   assert.equal(hasAllTags(tags({ team: 'pay', env: 'prod', x: 'y' }), want), true);
   assert.equal(hasAllTags(tags({ team: 'payments', env: 'prod' }), want), false);
   assert.equal(hasAllTags(tags({ team: 'other', env: 'pay', owner: 'prod' }), want), false);

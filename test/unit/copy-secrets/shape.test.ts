@@ -5,8 +5,16 @@ import { parseSecretRef, type OutputSettings } from '../../../tools/copy-secrets
 import { leafText, parseJsonObject, registerValue, shapeFiles, type SourceSecret } from '../../../tools/copy-secrets/shape.ts';
 
 const output: OutputSettings = {
-  dir: '/out', mode: 0o400, dirMode: 0o755, uid: undefined, gid: undefined, expandJson: false, qualifyKeys: false,
-  jsonFile: undefined, dotenvFile: undefined, propertiesFile: undefined,
+  dir: '/out',
+  mode: 0o400,
+  dirMode: 0o755,
+  uid: undefined,
+  gid: undefined,
+  expandJson: false,
+  qualifyKeys: false,
+  jsonFile: undefined,
+  dotenvFile: undefined,
+  propertiesFile: undefined,
 };
 
 function secret(name: string, value: string | Uint8Array, ref?: string): SourceSecret {
@@ -32,16 +40,29 @@ test('numbers keep their exact source text; booleans and null their JSON text; n
 
 test('raw, one key, every key, qualified keys', () => {
   const db = '{"user":"app","password":"pw-123456"}';
-  const files = shapeFiles([secret('app/db', db), secret('app/db', db, 'app/db#password'), secret('app/x', '{"a":"1"}', 'app/x?keys')], output, new NameRegistry());
-  assert.deepEqual(files.map((f) => [f.name, text(f.bytes), f.key]), [
-    ['app_db', db, undefined],
-    ['password', 'pw-123456', 'password'],
-    ['a', '1', 'a'],
-  ]);
+  const files = shapeFiles(
+    [secret('app/db', db), secret('app/db', db, 'app/db#password'), secret('app/x', '{"a":"1"}', 'app/x?keys')],
+    output,
+    new NameRegistry(),
+  );
+  assert.deepEqual(
+    files.map((f) => [f.name, text(f.bytes), f.key]),
+    [
+      ['app_db', db, undefined],
+      ['password', 'pw-123456', 'password'],
+      ['a', '1', 'a'],
+    ],
+  );
   const qualified = shapeFiles([secret('app/db', db, 'app/db?keys')], { ...output, qualifyKeys: true }, new NameRegistry());
-  assert.deepEqual(qualified.map((f) => f.name), ['app_db.user', 'app_db.password']);
+  assert.deepEqual(
+    qualified.map((f) => f.name),
+    ['app_db.user', 'app_db.password'],
+  );
   const renamed = shapeFiles([secret('app/db', db, 'app/db?keys&as=db')], output, new NameRegistry());
-  assert.deepEqual(renamed.map((f) => f.name), ['db.user', 'db.password']);
+  assert.deepEqual(
+    renamed.map((f) => f.name),
+    ['db.user', 'db.password'],
+  );
 });
 
 test('binary values are written byte for byte', () => {
@@ -52,7 +73,10 @@ test('binary values are written byte for byte', () => {
 
 test('JSON keys that try traversal are sanitised; colliding keys are an error', () => {
   const files = shapeFiles([secret('s', '{"../x":"1","/etc/passwd":"2","a\\u0000b":"3","c\\nd":"4"}', 's?keys')], output, new NameRegistry());
-  assert.deepEqual(files.map((f) => f.name), ['___x', '_etc_passwd', 'a_b', 'c_d']);
+  assert.deepEqual(
+    files.map((f) => f.name),
+    ['___x', '_etc_passwd', 'a_b', 'c_d'],
+  );
   assert.throws(() => shapeFiles([secret('s', '{"a/b":"1","a_b":"2"}', 's?keys')], output, new NameRegistry()), /would both be written to the file "a_b"/);
 });
 
@@ -61,7 +85,8 @@ test('errors about a secret never quote its value or the JSON parser', () => {
   for (const ref of ['s#k', 's?keys']) {
     assert.throws(
       () => shapeFiles([secret('s', value, ref)], output, new NameRegistry()),
-      (error: unknown) => error instanceof Error && /is not a JSON object/.test(error.message) && !error.message.includes('canary') && error.cause === undefined,
+      (error: unknown) =>
+        error instanceof Error && /is not a JSON object/.test(error.message) && !error.message.includes('canary') && error.cause === undefined,
     );
   }
   assert.throws(() => shapeFiles([secret('s', '{"a":"canary-x"}', 's#b')], output, new NameRegistry()), /has no JSON key "b"/);
@@ -86,5 +111,8 @@ test('a secret that --expand-json or ?keys cannot read says what it is instead, 
       (error: Error) => reason.test(error.message) && !error.message.includes('canary'),
     );
   }
-  assert.throws(() => shapeFiles([secret('app/x', Uint8Array.from([0xff, 0xfe]))], { ...output, expandJson: true }, new NameRegistry()), /is not a JSON object \(not UTF-8 text\)/);
+  assert.throws(
+    () => shapeFiles([secret('app/x', Uint8Array.from([0xff, 0xfe]))], { ...output, expandJson: true }, new NameRegistry()),
+    /is not a JSON object \(not UTF-8 text\)/,
+  );
 });

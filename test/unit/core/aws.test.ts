@@ -89,7 +89,10 @@ test('describe gives code, status and message on one line', () => {
   const error = new ResourceNotFoundException({ message: 'no\nsuch secret', $metadata: { httpStatusCode: 400 } });
   assert.equal(describeAwsError(error), 'ResourceNotFoundException (HTTP 400): no such secret');
   assert.equal(describeAwsError({ name: 'ResourceNotFoundException', message: 'gone' }), 'ResourceNotFoundException: gone');
-  assert.equal(describeAwsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
+  assert.equal(
+    describeAwsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1',
+  );
 });
 
 test('a real SDK call to a closed port is classified as retryable (the shape the SDK really throws)', async () => {

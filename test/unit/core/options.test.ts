@@ -47,7 +47,10 @@ test('sizes take bytes or units from flags, env and config numbers, with a floor
   const dir = mkdtempSync(join(tmpdir(), 'opts-'));
   writeFileSync(join(dir, 'c.yaml'), 'max-size: 4096\n');
   assert.equal((await run(['--config', join(dir, 'c.yaml')])).options.maxSize, 4096);
-  await assert.rejects(parseCli(spec, ['--max-size', '12 parsecs'], {}), (e: unknown) => e instanceof UsageError && /invalid value "12 parsecs" for --max-size .*expected a size such as 1048576, 512KiB/.test(e.message));
+  await assert.rejects(
+    parseCli(spec, ['--max-size', '12 parsecs'], {}),
+    (e: unknown) => e instanceof UsageError && /invalid value "12 parsecs" for --max-size .*expected a size such as 1048576, 512KiB/.test(e.message),
+  );
   await assert.rejects(parseCli(spec, ['--max-size', '1000'], {}), /expected a size of at least 1\.00 KiB/);
 });
 
@@ -81,8 +84,9 @@ test('repeated list flags accumulate', async () => {
 });
 
 test('bad values fail with the flag, the source and what is expected', async () => {
-  await assert.rejects(parseCli(spec, ['--timeout', 'soon'], {}), (e: unknown) =>
-    e instanceof UsageError && e.message.includes('--timeout') && e.message.includes('500ms'),
+  await assert.rejects(
+    parseCli(spec, ['--timeout', 'soon'], {}),
+    (e: unknown) => e instanceof UsageError && e.message.includes('--timeout') && e.message.includes('500ms'),
   );
   await assert.rejects(parseCli(spec, [], { DEMO_TOOL_MODE: '999' }), /DEMO_TOOL_MODE.*octal/);
   await assert.rejects(parseCli(spec, ['--threshold', '0'], {}), /--threshold.*>= 1/);

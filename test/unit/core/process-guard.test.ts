@@ -30,7 +30,11 @@ function assertNoCanary(result: { stdout: string; stderr: string; termination: s
 }
 
 function stderrLines(stderr: string): Array<Record<string, unknown>> {
-  return stderr.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return stderr
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 for (const canary of CANARIES) {
@@ -50,7 +54,10 @@ for (const canary of CANARIES) {
     assert.equal(result.status, 0, result.stderr);
     assertNoCanary(result, canary);
     const lines = stderrLines(result.stderr); // throws if any line is not JSON
-    assert.ok(lines.some((line) => line.warning === 'Warning'), 'the warning is a log line');
+    assert.ok(
+      lines.some((line) => line.warning === 'Warning'),
+      'the warning is a log line',
+    );
     assert.match(result.stdout, /console\.log \*\*\*\nstdout \*\*\*\n/);
   });
 

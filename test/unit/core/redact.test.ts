@@ -45,7 +45,11 @@ test('URL passwords in a JSON list are masked URL by URL, not from the first to 
   assert.equal(maskUrlCredentials(line), '{"targets":["postgres://app:***@db:5432/app","redis://:***@cache:6379/0","tcp://mq:5672"]}');
   assert.equal(maskUrlCredentials(maskUrlCredentials(line)), maskUrlCredentials(line), 'masking twice changes nothing');
   const named = JSON.stringify({ targets: ['cache=redis://:pw1@cache:6379/0', 'db=postgres://app:pw2@db:5432/app'] });
-  assert.equal(maskUrlCredentials(named), '{"targets":["cache=redis://:***@cache:6379/0","db=postgres://app:***@db:5432/app"]}', 'named targets (wait-for-db NAME=URL)');
+  assert.equal(
+    maskUrlCredentials(named),
+    '{"targets":["cache=redis://:***@cache:6379/0","db=postgres://app:***@db:5432/app"]}',
+    'named targets (wait-for-db NAME=URL)',
+  );
 });
 
 test('a malformed URL password is masked whole, also with "@", "/", "#" or "://" in it', () => {

@@ -5,12 +5,30 @@ import { DeadlineError, FatalRemoteError } from '../../../tools/core/errors.ts';
 
 test('backoff grows exponentially from the floor to the cap, jittered in between', () => {
   const policy = { initialMs: 50, maxMs: 400 };
-  assert.equal(backoffDelay(0, policy, () => 0.999), 50 + 0.999 * 50);
-  assert.equal(backoffDelay(2, policy, () => 0), 50);
-  assert.equal(backoffDelay(1, policy, () => 1), 200);
-  assert.equal(backoffDelay(2, policy, () => 1), 400);
-  assert.equal(backoffDelay(10, policy, () => 1), 400);
-  assert.equal(backoffDelay(1000, policy, () => 1), 400);
+  assert.equal(
+    backoffDelay(0, policy, () => 0.999),
+    50 + 0.999 * 50,
+  );
+  assert.equal(
+    backoffDelay(2, policy, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelay(1, policy, () => 1),
+    200,
+  );
+  assert.equal(
+    backoffDelay(2, policy, () => 1),
+    400,
+  );
+  assert.equal(
+    backoffDelay(10, policy, () => 1),
+    400,
+  );
+  assert.equal(
+    backoffDelay(1000, policy, () => 1),
+    400,
+  );
 });
 
 test('a deadline counts down on the given clock', () => {

@@ -72,9 +72,15 @@ test('the ..data layout: files listed and read from the version ..data points at
   writeFileSync(join(dir, '..2026_11_26_02_00_00.000000002', 'token'), 'NEWER');
   writeFileSync(join(dir, 'stray'), 'not in the current version');
   const entries = await readSecretVolume(dir, options());
-  assert.deepEqual(entries.map((e) => e.name), ['.dockerconfigjson', 'B', 'token']);
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    ['.dockerconfigjson', 'B', 'token'],
+  );
   assert.deepEqual(contents(entries), { '.dockerconfigjson': '{"auths":{}}', B: 'upper', token: 'tok-1\n' });
-  assert.deepEqual(entries.map((e) => e.kind), ['file', 'file', 'file']);
+  assert.deepEqual(
+    entries.map((e) => e.kind),
+    ['file', 'file', 'file'],
+  );
 });
 
 test('a plain directory (no ..data) is read as it is; links inside it that stay inside are followed', async () => {
@@ -96,12 +102,16 @@ test('snapshot: ..data is resolved once, so a run sees one whole version while i
   }
   for (const name of names) symlinkSync(`..data/${name}`, join(dir, name));
   symlinkSync('..v1', join(dir, '..data'));
-  const swapper = spawn(process.execPath, [
-    '-e',
-    `const fs = require('node:fs'); const dir = process.argv[1];
+  const swapper = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const fs = require('node:fs'); const dir = process.argv[1];
      for (let i = 0; ; i++) { const tmp = dir + '/..data_tmp'; fs.symlinkSync(i % 2 ? '..v1' : '..v2', tmp); fs.renameSync(tmp, dir + '/..data'); }`,
-    dir,
-  ], { stdio: 'ignore' });
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
   try {
     // On a loaded machine the child may take a while to start: read only once it has swapped, and go on
     // past 60 runs until both versions were seen (else this test could not fail), within a bound.
@@ -197,10 +207,13 @@ test('subdirectories: read as nested entries, or only listed; a link loop is ref
   const nested = read.find((e) => e.name === 'tls');
   assert.equal(nested?.kind === 'directory' && nested.entries?.[0]?.path, 'tls/ca.crt');
   const listed = await readSecretVolume(dir, options({ subdirectories: 'list' }));
-  assert.deepEqual(listed.map((e) => [e.kind, e.name, e.kind === 'directory' ? e.entries : 'file']), [
-    ['directory', 'tls', undefined],
-    ['file', 'top', 'file'],
-  ]);
+  assert.deepEqual(
+    listed.map((e) => [e.kind, e.name, e.kind === 'directory' ? e.entries : 'file']),
+    [
+      ['directory', 'tls', undefined],
+      ['file', 'top', 'file'],
+    ],
+  );
   symlinkSync('..', join(dir, STAMP, 'tls', 'deeper', 'loop'));
   await refused(dir, 'tls/deeper/loop', /"tls\/deeper\/loop" leads back to a directory that contains it/);
   // Only listed, the loop is never entered.
@@ -222,7 +235,10 @@ test('a volume that is missing or not a directory is a usage error naming it and
     return true;
   });
   writeFileSync(join(dir, 'file'), 'x');
-  await assert.rejects(readSecretVolume(join(dir, 'file'), options()), /^SecretVolumeUnreadableError: cannot read --test-dir X: not a directory; mount the secret volume there/);
+  await assert.rejects(
+    readSecretVolume(join(dir, 'file'), options()),
+    /^SecretVolumeUnreadableError: cannot read --test-dir X: not a directory; mount the secret volume there/,
+  );
   const dangling = volume({ ok: 'fine' });
   symlinkSync('gone', join(dangling, STAMP, 'dangling'));
   await assert.rejects(readSecretVolume(dangling, options()), /cannot read "dangling" of --test-dir X: ENOENT; a link to a missing file/);

@@ -28,7 +28,21 @@ test('every spelling of a link-local address is refused: IPv4-compatible, -mappe
 });
 
 test('loopback, private and public addresses and host names pass', () => {
-  for (const address of ['127.0.0.1', '::1', '::', '10.0.0.1', '192.168.1.1', '::ffff:127.0.0.1', '64:ff9b::a00:1', '2002:0a00:0001::1', 'fd00:ec2::1', 'fec0::1', '2001:db8::1', 'example.com', '169.254.example.com']) {
+  for (const address of [
+    '127.0.0.1',
+    '::1',
+    '::',
+    '10.0.0.1',
+    '192.168.1.1',
+    '::ffff:127.0.0.1',
+    '64:ff9b::a00:1',
+    '2002:0a00:0001::1',
+    'fd00:ec2::1',
+    'fec0::1',
+    '2001:db8::1',
+    'example.com',
+    '169.254.example.com',
+  ]) {
     assert.equal(isLinkLocal(address), false, address);
   }
 });

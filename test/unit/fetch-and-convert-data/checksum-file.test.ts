@@ -7,7 +7,10 @@ const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 
 test('sha256sum, BSD and sidecar lines; comments and blank lines skipped; anything else is no checksum file', () => {
-  assert.deepEqual(parseChecksumFile(`# release 1.2\n${A}  x.tar.gz\n${B} *./dist/y.zip\n\n`), [{ name: 'x.tar.gz', sha256: A }, { name: './dist/y.zip', sha256: B }]);
+  assert.deepEqual(parseChecksumFile(`# release 1.2\n${A}  x.tar.gz\n${B} *./dist/y.zip\n\n`), [
+    { name: 'x.tar.gz', sha256: A },
+    { name: './dist/y.zip', sha256: B },
+  ]);
   assert.deepEqual(parseChecksumFile(`SHA256 (x.tar.gz) = ${A.toUpperCase()}\r\n`), [{ name: 'x.tar.gz', sha256: A }]);
   assert.deepEqual(parseChecksumFile(`${A}\n`), [{ name: undefined, sha256: A }]);
   assert.equal(parseChecksumFile('<html>404</html>'), undefined);

@@ -20,7 +20,11 @@ function ndjson(records: Array<Record<string, string>>): string {
 }
 
 function rejects(input: string, message: RegExp, options: Partial<CsvToJsonOptions> = {}): void {
-  assert.throws(() => convert([input], options), (e: unknown) => e instanceof InvalidInputError && message.test(e.message), JSON.stringify(input));
+  assert.throws(
+    () => convert([input], options),
+    (e: unknown) => e instanceof InvalidInputError && message.test(e.message),
+    JSON.stringify(input),
+  );
 }
 
 test('RFC 4180 fields: quotes, doubled quotes, delimiters and line breaks inside quotes, empty fields', () => {
@@ -37,7 +41,13 @@ test('RFC 4180 fields: quotes, doubled quotes, delimiters and line breaks inside
 });
 
 test('the last record may lack its line break; empty lines are skipped; header only gives no records', () => {
-  assert.equal(convert(['a,b\n\n1,2\r\n\r\n3,4']), ndjson([{ a: '1', b: '2' }, { a: '3', b: '4' }]));
+  assert.equal(
+    convert(['a,b\n\n1,2\r\n\r\n3,4']),
+    ndjson([
+      { a: '1', b: '2' },
+      { a: '3', b: '4' },
+    ]),
+  );
   assert.equal(convert(['a,b\n']), '');
   assert.equal(convert(['a,b\n'], { array: true }), '[]\n');
   assert.equal(convert(['a\n1\n2\n'], { array: true }), '[\n{"a":"1"},\n{"a":"2"}\n]\n');
@@ -59,11 +69,20 @@ test('the output does not depend on where the input is cut, even inside a charac
 
 test('a non-ASCII delimiter is matched as a whole character, not as its first byte', () => {
   // § is C2 A7; Â (C3 82) and ¢ (C2 A2) share bytes with it.
-  assert.equal(convert(['a§b\n¢§Â\n"x§y"§\n'], { delimiter: '§' }), ndjson([{ a: '¢', b: 'Â' }, { a: 'x§y', b: '' }]));
+  assert.equal(
+    convert(['a§b\n¢§Â\n"x§y"§\n'], { delimiter: '§' }),
+    ndjson([
+      { a: '¢', b: 'Â' },
+      { a: 'x§y', b: '' },
+    ]),
+  );
 });
 
 test('values are escaped as JSON.stringify escapes them: controls, quotes, backslashes; U+2028 and DEL as they are', () => {
-  const value = Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)).join('').replace(/[\n\r]/g, '') + '"\\\u2028\u007f';
+  const value =
+    Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i))
+      .join('')
+      .replace(/[\n\r]/g, '') + '"\\\u2028\u007f';
   assert.equal(convert([`a\n"${value.replaceAll('"', '""')}"\n`]), ndjson([{ a: value }]));
 });
 
@@ -113,7 +132,11 @@ test('the stream stage drops a UTF-8 byte order mark and decodes characters cut 
 test('the stream stage refuses bytes that are not UTF-8, naming the line, instead of replacing them', async () => {
   const convertBytes = (chunks: Buffer[]) => text(Readable.from(chunks).pipe(csvToJsonStage(defaults)));
   const latin1 = Buffer.from('name\nok\ncaf\xe9\n', 'latin1');
-  await assert.rejects(convertBytes([latin1]), (e: unknown) => e instanceof InvalidInputError && /^in\.csv: invalid CSV at or after line 3: the input is not valid UTF-8; convert it first/.test(e.message));
+  await assert.rejects(
+    convertBytes([latin1]),
+    (e: unknown) =>
+      e instanceof InvalidInputError && /^in\.csv: invalid CSV at or after line 3: the input is not valid UTF-8; convert it first/.test(e.message),
+  );
   const cutAtTheEnd = Buffer.from('name\nok\n\xc3', 'latin1');
   await assert.rejects(convertBytes([cutAtTheEnd.subarray(0, 8), cutAtTheEnd.subarray(8)]), /invalid CSV at or after line 3: the input is not valid UTF-8/);
 });

@@ -10,7 +10,10 @@ test('JsonNesting counts brackets outside strings, across chunks, and fails past
   const ok = new JsonNesting('src', 4);
   for (const piece of ['[[{"a":"[[[[[[\\\\"', ', "b\\\\\\"[[[[": [1]}]]']) ok.feed(Buffer.from(piece));
   const deep = new JsonNesting('src', 3);
-  assert.throws(() => deep.feed(Buffer.from('{"a":\n[[[1]]]}')), (e: unknown) => e instanceof InvalidInputError && /src: the JSON at line 2 nests arrays and objects deeper than --max-nesting 3/.test(e.message));
+  assert.throws(
+    () => deep.feed(Buffer.from('{"a":\n[[[1]]]}')),
+    (e: unknown) => e instanceof InvalidInputError && /src: the JSON at line 2 nests arrays and objects deeper than --max-nesting 3/.test(e.message),
+  );
   const hundredThousand = new JsonNesting('src', 256);
   assert.throws(() => hundredThousand.feed(Buffer.from('['.repeat(100_000))), /--max-nesting 256/);
 });
@@ -20,7 +23,12 @@ test('checkYamlDocument bounds the bytes aliases copy, not only their count (a 2
   assert.throws(() => checkYamlDocument(big, 0, 'src', LIMITS), /src: YAML document 1: its aliases copy more than --max-yaml-alias-bytes 1.00 MiB/);
   // Nested aliases count by what they expand to: 10 levels of 9 aliases each.
   const laughs = ['a0: &a0 "xxxxxxxx"'];
-  for (let i = 1; i < 10; i++) laughs.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+  for (let i = 1; i < 10; i++)
+    laughs.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]`,
+    );
   assert.throws(() => checkYamlDocument(parseDocument(laughs.join('\n')), 0, 'src', LIMITS), /--max-yaml-alias-bytes/);
   const small = parseDocument('defaults: &d {a: 1, b: two}\none: *d\ntwo: *d\n');
   checkYamlDocument(small, 0, 'src', LIMITS);

@@ -24,14 +24,25 @@ test('safeRelativePath rejects escapes, odd names and depth', () => {
     ['a/b/c', /depth 3 exceeds the limit --max-depth 2/],
     [`a/${'b'.repeat(256)}`, /name too long: a component is 256 bytes long, the limit is 255/],
     [`a/${'é'.repeat(128)}`, /name too long: a component is 256 bytes long/],
-    [Array.from({ length: 2 }, () => 'c'.repeat(250)).join('/').replace(/^/, 'a/') + '/' + 'd/'.repeat(1800), /name too long: \d+ bytes long, the limit for a path is 4095/],
+    [
+      Array.from({ length: 2 }, () => 'c'.repeat(250))
+        .join('/')
+        .replace(/^/, 'a/') +
+        '/' +
+        'd/'.repeat(1800),
+      /name too long: \d+ bytes long, the limit for a path is 4095/,
+    ],
     ['t'.repeat(256), /name too long: a component is 256 bytes long, the limit is 255/],
     ['a\uFFFDb', /not valid UTF-8/],
     ['a\nb', /control character/],
     ['a\x1b[31mb', /control character/],
   ];
   for (const [name, message] of rejected) {
-    assert.throws(() => safeRelativePath(name, name.length > 200 ? 4096 : 2, 'entry'), (e: unknown) => e instanceof InvalidInputError && message.test(e.message), name);
+    assert.throws(
+      () => safeRelativePath(name, name.length > 200 ? 4096 : 2, 'entry'),
+      (e: unknown) => e instanceof InvalidInputError && message.test(e.message),
+      name,
+    );
   }
 });
 
@@ -44,14 +55,51 @@ test('resolveLinkTarget resolves from the link directory and refuses what leaves
 });
 
 test('checkDistinctPaths refuses two sources on one path and a file where a directory is needed', () => {
-  checkDistinctPaths([{ path: 'a/b', name: 'A' }, { path: 'a/c', name: 'B' }, { path: 'c', name: 'C' }], 'fix it');
-  assert.throws(() => checkDistinctPaths([{ path: 'x/a.csv', name: 'K1' }, { path: 'x/a.csv', name: 'K2' }], 'fix it'), (error: Error) => {
-    assert.ok(error instanceof InvalidInputError);
-    assert.equal(error.message, 'K1 and K2 would both be written to "x/a.csv"; fix it');
-    return true;
-  });
-  assert.throws(() => checkDistinctPaths([{ path: 'x', name: 'F' }, { path: 'x/y', name: 'D' }], 'fix it'), /F would be written to the file "x", but D needs a directory there; fix it/);
-  assert.throws(() => checkDistinctPaths([{ path: 'x/y/z', name: 'D' }, { path: 'x/y', name: 'F' }], 'fix it'), /F would be written to the file "x\/y", but D needs a directory there; fix it/);
+  checkDistinctPaths(
+    [
+      { path: 'a/b', name: 'A' },
+      { path: 'a/c', name: 'B' },
+      { path: 'c', name: 'C' },
+    ],
+    'fix it',
+  );
+  assert.throws(
+    () =>
+      checkDistinctPaths(
+        [
+          { path: 'x/a.csv', name: 'K1' },
+          { path: 'x/a.csv', name: 'K2' },
+        ],
+        'fix it',
+      ),
+    (error: Error) => {
+      assert.ok(error instanceof InvalidInputError);
+      assert.equal(error.message, 'K1 and K2 would both be written to "x/a.csv"; fix it');
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      checkDistinctPaths(
+        [
+          { path: 'x', name: 'F' },
+          { path: 'x/y', name: 'D' },
+        ],
+        'fix it',
+      ),
+    /F would be written to the file "x", but D needs a directory there; fix it/,
+  );
+  assert.throws(
+    () =>
+      checkDistinctPaths(
+        [
+          { path: 'x/y/z', name: 'D' },
+          { path: 'x/y', name: 'F' },
+        ],
+        'fix it',
+      ),
+    /F would be written to the file "x\/y", but D needs a directory there; fix it/,
+  );
 });
 
 test('a long remote name is shown cut and escaped in messages, so the message stays one short line', () => {

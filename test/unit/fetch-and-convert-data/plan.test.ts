@@ -11,7 +11,9 @@ async function plan(argv: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('one job from flags: name derived from the chain, hash normalised, env vars honoured', async () => {
-  const { jobs, settings } = await plan(['--convert', 'gunzip,csv:ndjson', '--sha256', 'AB'.repeat(32), 's3://bucket/dir/users.csv.gz'], { FETCH_AND_CONVERT_DATA_OUT: '/data' });
+  const { jobs, settings } = await plan(['--convert', 'gunzip,csv:ndjson', '--sha256', 'AB'.repeat(32), 's3://bucket/dir/users.csv.gz'], {
+    FETCH_AND_CONVERT_DATA_OUT: '/data',
+  });
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0]?.name, 'users.ndjson');
   assert.equal(jobs[0]?.out, '/data');
@@ -33,7 +35,10 @@ test('usage errors name the fix', async () => {
   await assert.rejects(plan(['--out', '/d', '--name', 'a', 'file:///x', 'file:///y']), /--name applies to one source only/);
   await assert.rejects(plan(['--out', '/d', 'file:///a', 'file:///b/a']), /both write \/d\/a/);
   await assert.rejects(plan(['--out', '/d', '--allowed-schemes', 's3', 'https://h/x']), /not in --allowed-schemes/);
-  await assert.rejects(plan(['--out', '/d', '--part-size', '10KiB', 's3://b/k']), /invalid value "10KiB" for --part-size .*expected a size of at least 1\.00 MiB/);
+  await assert.rejects(
+    plan(['--out', '/d', '--part-size', '10KiB', 's3://b/k']),
+    /invalid value "10KiB" for --part-size .*expected a size of at least 1\.00 MiB/,
+  );
   await assert.rejects(plan(['--out', '/d', '--csv-delimiter', '"', 'file:///a.csv']), /--csv-delimiter/);
   await assert.rejects(plan(['--out', '/d', '--csv-delimiter', '\ud83d', 'file:///a.csv']), /--csv-delimiter/);
   await assert.rejects(plan(['--out', '/d', '--name', '../up', 'file:///a']), /invalid output name/);

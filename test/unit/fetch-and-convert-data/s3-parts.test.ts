@@ -69,7 +69,14 @@ test('writeAtOffsets writes every part at its offset and passes the bytes on in 
       const file = await open(path, 'wx+');
       const ordered: Buffer[] = [];
       try {
-        await writeAtOffsets(splitParts(size, partSize), concurrency, fakeFetch(data), file, (chunk) => ordered.push(Buffer.from(chunk)), new AbortController().signal);
+        await writeAtOffsets(
+          splitParts(size, partSize),
+          concurrency,
+          fakeFetch(data),
+          file,
+          (chunk) => ordered.push(Buffer.from(chunk)),
+          new AbortController().signal,
+        );
       } finally {
         await file.close();
       }

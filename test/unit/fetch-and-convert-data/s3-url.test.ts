@@ -5,7 +5,25 @@ import { bucketNameProblem, parseS3Url } from '../../../tools/fetch-and-convert-
 
 test('bucket names follow the S3 rules', () => {
   for (const bucket of ['abc', 'my-bucket.v2', 'a'.repeat(63), '1bucket']) assert.equal(bucketNameProblem(bucket), undefined, bucket);
-  for (const bucket of ['..', '.', 'ab', 'a'.repeat(64), 'Bucket', 'a..b', 'a_b', '-ab', 'ab-', '.ab', '192.168.1.1', 'xn--abc', 'sthree-x', 'abc-s3alias', 'abc--ol-s3', 'a b', 'a%2fb']) {
+  for (const bucket of [
+    '..',
+    '.',
+    'ab',
+    'a'.repeat(64),
+    'Bucket',
+    'a..b',
+    'a_b',
+    '-ab',
+    'ab-',
+    '.ab',
+    '192.168.1.1',
+    'xn--abc',
+    'sthree-x',
+    'abc-s3alias',
+    'abc--ol-s3',
+    'a b',
+    'a%2fb',
+  ]) {
     assert.ok(bucketNameProblem(bucket), bucket);
   }
 });
@@ -26,6 +44,10 @@ test('parseS3Url reads the bucket and key as written: no dot segments, no bad es
     [`s3://bucket/${'k'.repeat(1025)}`, /longer than S3's 1024 bytes/],
   ];
   for (const [url, message] of rejected) {
-    assert.throws(() => parseS3Url(url, url, 'job 1'), (e: unknown) => e instanceof UsageError && message.test(e.message), url);
+    assert.throws(
+      () => parseS3Url(url, url, 'job 1'),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      url,
+    );
   }
 });

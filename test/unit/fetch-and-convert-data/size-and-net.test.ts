@@ -24,8 +24,17 @@ test('isLinkLocal covers IMDS, ECS, EKS Pod Identity (v4 and v6) and mapped addr
 });
 
 test('guardedLookup refuses a host name when any resolved address is link-local, and passes the others', async () => {
-  const fakeDns = (answers: Record<string, string[]>) => (hostname: string, _options: { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: Array<{ address: string; family: number }>) => void) =>
-    callback(null, (answers[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+  const fakeDns =
+    (answers: Record<string, string[]>) =>
+    (
+      hostname: string,
+      _options: { all: true },
+      callback: (error: NodeJS.ErrnoException | null, addresses: Array<{ address: string; family: number }>) => void,
+    ) =>
+      callback(
+        null,
+        (answers[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
   const dns = fakeDns({
     'metadata.attacker.example': ['203.0.113.7', '169.254.169.254'],
     'v6.attacker.example': ['fd00:ec2::254'],
@@ -33,7 +42,9 @@ test('guardedLookup refuses a host name when any resolved address is link-local,
     'ok.example': ['127.0.0.1'],
   });
   const lookup = (host: string, allow: boolean, all = false) =>
-    new Promise<unknown>((resolve, reject) => guardedLookup(`http://${host}/`, allow, dns)(host, { all }, (error, address) => (error ? reject(error) : resolve(address))));
+    new Promise<unknown>((resolve, reject) =>
+      guardedLookup(`http://${host}/`, allow, dns)(host, { all }, (error, address) => (error ? reject(error) : resolve(address))),
+    );
 
   await assert.rejects(lookup('metadata.attacker.example', false), /link-local address 169\.254\.169\.254 .* refused: pass --allow-link-local/);
   await assert.rejects(lookup('v6.attacker.example', false), /link-local address fd00:ec2::254/);

@@ -14,7 +14,10 @@ test('inferChain peels compression and archive extensions and converts to the ou
   assert.deepEqual(inferChain('models.txz', undefined, 'j'), ['xz', 'untar']);
   assert.deepEqual(inferChain('plain.json', 'plain.json', 'j'), []);
   assert.deepEqual(inferChain('data.bin', 'x.csv', 'j'), []);
-  assert.throws(() => inferChain('a.yaml', 'a.csv', 'j'), (e: unknown) => e instanceof UsageError && /cannot convert yaml to csv/.test(e.message));
+  assert.throws(
+    () => inferChain('a.yaml', 'a.csv', 'j'),
+    (e: unknown) => e instanceof UsageError && /cannot convert yaml to csv/.test(e.message),
+  );
 });
 
 test('deriveName follows the chain', () => {

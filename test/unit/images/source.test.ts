@@ -32,7 +32,12 @@ test('a local path becomes the file:// URL of that path, relative ones resolved 
 });
 
 test('no credential survives, whatever the form', () => {
-  for (const remote of ['https://u:hunter2@h.example/o/r', 'ssh://u:hunter2@h.example/o/r', 'u:hunter2@h.example:o/r', 'git+https://u:hunter2@h.example/o/r.git']) {
+  for (const remote of [
+    'https://u:hunter2@h.example/o/r',
+    'ssh://u:hunter2@h.example/o/r',
+    'u:hunter2@h.example:o/r',
+    'git+https://u:hunter2@h.example/o/r.git',
+  ]) {
     assert.doesNotMatch(url(remote), /hunter2|u:|u@/, remote);
   }
 });
@@ -40,7 +45,8 @@ test('no credential survives, whatever the form', () => {
 test('a scheme with no web address is a usage error that names the input but not its value', () => {
   assert.throws(
     () => url('ftp://u:hunter2@h.example/o/r'),
-    (e: unknown) => e instanceof ImageUsageError && /the git remote origin URL has scheme ftp: .*IMAGE_SOURCE/.test(e.message) && !e.message.includes('hunter2'),
+    (e: unknown) =>
+      e instanceof ImageUsageError && /the git remote origin URL has scheme ftp: .*IMAGE_SOURCE/.test(e.message) && !e.message.includes('hunter2'),
   );
 });
 

@@ -69,7 +69,10 @@ test('strict: every unset plain reference is reported once per occurrence, with 
       ['MISSING', 29],
     ],
   );
-  const where = positions(Buffer.from(template), problems.map((p) => p.offset));
+  const where = positions(
+    Buffer.from(template),
+    problems.map((p) => p.offset),
+  );
   assert.deepEqual(where, [
     { line: 1, column: 3 },
     { line: 2, column: 3 },

@@ -41,12 +41,18 @@ test('discovery: recursive, sorted, ..-entries skipped, globs on relative paths,
   symlinkSync('z.conf', join(dir, 'link.conf'));
   const set = await discoverTemplates(dir, { include: ['**/*.conf', '**/*.liquid'], exclude: [], defaultSyntax: 'envsubst' });
   assert.equal(set.kind, 'directory');
-  assert.deepEqual(set.files.map((f) => [f.name, f.output]), [
-    ['a/b/c.json.liquid', 'a/b/c.json'],
-    ['link.conf', 'link.conf'],
-    ['z.conf', 'z.conf'],
-  ]);
-  await assert.rejects(discoverTemplates(dir, { include: ['*.nothing'], exclude: [], defaultSyntax: 'envsubst' }), /no template found .* --include \*\.nothing/);
+  assert.deepEqual(
+    set.files.map((f) => [f.name, f.output]),
+    [
+      ['a/b/c.json.liquid', 'a/b/c.json'],
+      ['link.conf', 'link.conf'],
+      ['z.conf', 'z.conf'],
+    ],
+  );
+  await assert.rejects(
+    discoverTemplates(dir, { include: ['*.nothing'], exclude: [], defaultSyntax: 'envsubst' }),
+    /no template found .* --include \*\.nothing/,
+  );
 
   writeFileSync(join(dir, 'z.conf.liquid'), 'x');
   await assert.rejects(discoverTemplates(dir, { include: [], exclude: [], defaultSyntax: 'envsubst' }), /z\.conf and z\.conf\.liquid would both write z\.conf/);
@@ -95,9 +101,15 @@ test('check command: JSON array or words, {} placeholder; empty or malformed is 
 test('output formats by extension, and their parse errors with positions', async () => {
   assert.deepEqual(['a.json', 'b.YAML', 'c.yml', 'd.toml', 'e.conf'].map(formatOf), ['json', 'yaml', 'yaml', 'toml', undefined]);
   assert.equal(await syntaxError('{"a": [1]}', 'json'), undefined);
-  assert.deepEqual(await syntaxError('{"a": 1,\n "b" }', 'json'), { message: "not valid JSON: Expected ':' after property name in JSON at position 14", line: 2, column: 6 });
+  assert.deepEqual(await syntaxError('{"a": 1,\n "b" }', 'json'), {
+    message: "not valid JSON: Expected ':' after property name in JSON at position 14",
+    line: 2,
+    column: 6,
+  });
   // V8 cuts a long quote of the input to ..."..."...: none of it is kept.
-  assert.deepEqual(await syntaxError(`{"padding": "${'x'.repeat(40)}", "token": quoted-secret-text}`, 'json'), { message: "not valid JSON: Unexpected token 'q'" });
+  assert.deepEqual(await syntaxError(`{"padding": "${'x'.repeat(40)}", "token": quoted-secret-text}`, 'json'), {
+    message: "not valid JSON: Unexpected token 'q'",
+  });
   assert.match((await syntaxError('a: 1\na: 2\n', 'yaml'))?.message ?? '', /not valid YAML: Map keys must be unique/);
   assert.equal(await syntaxError('---\na: 1\n---\nb: [2]\n', 'yaml'), undefined);
   const toml = await syntaxError('a = 1\nb = \n', 'toml');
@@ -123,10 +135,13 @@ test('liquid strict mode: assign from a missing value fails, assign with default
   const strict = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
   const failed = await renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
   // Rendering goes on to list every problem, so the use of x is reported too.
-  assert.deepEqual(failed.problems.map((p) => [p.kind, p.line, p.message]), [
-    ['missing', 2, 'variable missing is not set'],
-    ['missing', 2, 'variable x is not set'],
-  ]);
+  assert.deepEqual(
+    failed.problems.map((p) => [p.kind, p.line, p.message]),
+    [
+      ['missing', 2, 'variable missing is not set'],
+      ['missing', 2, 'variable x is not set'],
+    ],
+  );
   const defaulted = await renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
   assert.deepEqual(defaulted, { text: 'd', problems: [] });
 
@@ -156,7 +171,13 @@ test('a runaway render gives way to the event loop: an aborted signal ends it wi
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error('stop')), 100);
   const started = performance.now();
-  await assert.rejects(renderLiquid(engine, '{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}', 't', {}, controller.signal), /stop/);
+  await assert.rejects(
+    renderLiquid(engine, '{% for a in (1..100000) %}{% for b in (1..100000) %}{% endfor %}{% endfor %}', 't', {}, controller.signal),
+    /stop/,
+  );
   assert.ok(performance.now() - started < 2_000, `${Math.round(performance.now() - started)} ms`);
-  assert.deepEqual(await renderLiquid(engine, '{% for i in (1..3) %}{{ i }}{% endfor %}{% if x %}no{% else %}yes{% endif %}', 't', { x: false }), { text: '123yes', problems: [] });
+  assert.deepEqual(await renderLiquid(engine, '{% for i in (1..3) %}{{ i }}{% endfor %}{% if x %}no{% else %}yes{% endif %}', 't', { x: false }), {
+    text: '123yes',
+    problems: [],
+  });
 });

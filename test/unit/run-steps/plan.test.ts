@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { UsageError } from '../../../tools/core/errors.ts';
 import { buildPlan } from '../../../tools/run-steps/plan.ts';
 
-test('step n sees the shared variables and its own STEPn_ ones without the prefix; no other step\'s, no RUN_STEPS_', () => {
+test("step n sees the shared variables and its own STEPn_ ones without the prefix; no other step's, no RUN_STEPS_", () => {
   const plan = buildPlan(['db=wait-for-db', 'render-config'], {
     LOG_FORMAT: 'json',
     SHARED: 'both',
@@ -16,7 +16,10 @@ test('step n sees the shared variables and its own STEPn_ ones without the prefi
   });
   assert.deepEqual(
     plan.map((s) => ({ name: s.name, tool: s.tool })),
-    [{ name: 'db', tool: 'wait-for-db' }, { name: 'render-config', tool: 'render-config' }],
+    [
+      { name: 'db', tool: 'wait-for-db' },
+      { name: 'render-config', tool: 'render-config' },
+    ],
   );
   assert.deepEqual(plan[0]?.env, { LOG_FORMAT: 'json', SHARED: 'own wins', WAIT_FOR_DB_TARGETS: 'tcp://db:5432' });
   assert.deepEqual(plan[1]?.env, { LOG_FORMAT: 'json', SHARED: 'both', RENDER_CONFIG_OUT: '/config', STEP1_X: 'a variable of step 2 named STEP1_X' });
@@ -36,6 +39,10 @@ test('mistakes are usage errors naming the fix', () => {
     [['a=wait-for-db'], { STEP1_NODE_OPTIONS: '--max-old-space-size=64' }, /Node\.js reads NODE_OPTIONS once for the whole process/],
   ];
   for (const [args, env, message] of cases) {
-    assert.throws(() => buildPlan(args, env), (error: unknown) => error instanceof UsageError && message.test(error.message), `${args.join(' ')} ${JSON.stringify(env)}`);
+    assert.throws(
+      () => buildPlan(args, env),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      `${args.join(' ')} ${JSON.stringify(env)}`,
+    );
   }
 });

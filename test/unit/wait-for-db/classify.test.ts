@@ -111,7 +111,11 @@ const tlsError = (code: string, reason: string) =>
 
 test('TLS: a server\'s alert about the client certificate is a refusal, not "does not speak TLS"', () => {
   const cases: Array<[unknown, string, RegExp]> = [
-    [tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'), 'client-cert', /requires a client certificate and none was sent/],
+    [
+      tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'),
+      'client-cert',
+      /requires a client certificate and none was sent/,
+    ],
     [tlsError('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'tlsv1 alert unknown ca'), 'client-cert', /refused the client certificate \(tlsv1 alert unknown ca\)/],
     [tlsError('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'sslv3 alert bad certificate'), 'client-cert', /refused the client certificate/],
     [tlsError('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'sslv3 alert certificate expired'), 'client-cert', /refused the client certificate/],

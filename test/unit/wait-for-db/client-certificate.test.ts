@@ -15,7 +15,9 @@ const dir = mkdtempSync(join(tmpdir(), 'wfd-client-cert-unit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ca = certificateAuthority(dir, 'unit-ca');
 const client = issueCertificate(ca, dir, 'app', 'client');
-const keyLines = readFileSync(client.key, 'utf8').split('\n').filter((line) => line && !line.startsWith('-----'));
+const keyLines = readFileSync(client.key, 'utf8')
+  .split('\n')
+  .filter((line) => line && !line.startsWith('-----'));
 
 const read = (certPath: string | undefined, keyPath: string | undefined) =>
   readClientCertificate({ certPath, keyPath, certName: '--cert-file', keyName: '--key-file' });
@@ -34,7 +36,11 @@ test('a certificate with its chain, a file holding both the certificate and the 
   const both = file('both.pem', readFileSync(client.cert, 'utf8') + readFileSync(client.key, 'utf8'));
   const traditional = join(dir, 'traditional.key');
   execFileSync('openssl', ['ec', '-in', client.key, '-out', traditional], { stdio: 'ignore' });
-  for (const [cert, key] of [[chain, client.key], [both, both], [client.cert, traditional]] as const) {
+  for (const [cert, key] of [
+    [chain, client.key],
+    [both, both],
+    [client.cert, traditional],
+  ] as const) {
     const pair = await read(cert, key);
     assert.deepEqual(pair?.key, readFileSync(key));
   }
@@ -52,7 +58,11 @@ test('refusals name the setting and the file, and the fix; never a line of the k
   const cases: Array<[string | undefined, string | undefined, RegExp]> = [
     [client.cert, undefined, /^--cert-file is given without --key-file/],
     [client.cert, traditionalEncrypted, /is an encrypted private key, and wait-for-db takes no passphrase/],
-    [client.cert, file('garbage.key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), /holds no PEM private key that can be read; the key goes to --key-file/],
+    [
+      client.cert,
+      file('garbage.key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'),
+      /holds no PEM private key that can be read; the key goes to --key-file/,
+    ],
     [file('garbage.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), client.key, /its first certificate cannot be parsed/],
     [dir, client.key, /^--cert-file .* is a directory/],
   ];

@@ -39,7 +39,12 @@ async function refused(run: Promise<unknown>, message: RegExp, ...hidden: string
 test('values from env vars and files land on the named targets as given, any byte; the password is registered, the user is not', async () => {
   const password = `p#@:/ %2F"'ü\t\\-${process.pid}`;
   const [db, cache, api] = await apply(
-    { passwordEnv: ['db=DB_PASSWORD'], userEnv: ['db=DB_USER'], passwordFile: [`cache=${file('token', `${password}\n`)}`], userFile: [` api = ${file('user', 'reader\r\n')} `] },
+    {
+      passwordEnv: ['db=DB_PASSWORD'],
+      userEnv: ['db=DB_USER'],
+      passwordFile: [`cache=${file('token', `${password}\n`)}`],
+      userFile: [` api = ${file('user', 'reader\r\n')} `],
+    },
     { DB_PASSWORD: password, DB_USER: 'postgres' },
   );
   assert.deepEqual([db?.user, db?.password], ['postgres', password]);
@@ -72,17 +77,39 @@ test('every misuse is a usage error naming the flag and the fix, never a value',
   await refused(apply({ passwordEnv: [`db=${secret}`] }), /^--password-env \(entry 1\) for "db": the part after "=" is not an env var name/, secret);
   await refused(apply({ passwordEnv: [secret] }), /^--password-env \(entry 1\): expected TARGET=VAR, e\.g\. --password-env db=DB_PASSWORD/, secret);
   await refused(apply({ userFile: ['db='] }), /^--user-file \(entry 1\): expected TARGET=FILE, e\.g\. --user-file db=\/secrets\/db-password/);
-  await refused(apply({ passwordFile: [`db=/nonexistent/${secret}`] }), /^--password-file for "db": the file cannot be read: ENOENT; mount the Secret's key/, secret);
+  await refused(
+    apply({ passwordFile: [`db=/nonexistent/${secret}`] }),
+    /^--password-file for "db": the file cannot be read: ENOENT; mount the Secret's key/,
+    secret,
+  );
   await refused(apply({ passwordFile: [`db=${dir}`] }), /^--password-file for "db": the file is a directory, not a file/);
   await refused(apply({ passwordFile: [`db=${big}`] }), /^--password-file for "db": the file is 65537 bytes, more than the limit of 65536/);
-  await refused(apply({ passwordFile: [`db=${file('latin1', Buffer.from([0x70, 0xe9, 0x0a]))}`] }), /^--password-file for "db": the file is not UTF-8 text; .*iconv/);
+  await refused(
+    apply({ passwordFile: [`db=${file('latin1', Buffer.from([0x70, 0xe9, 0x0a]))}`] }),
+    /^--password-file for "db": the file is not UTF-8 text; .*iconv/,
+  );
   await refused(apply({ passwordFile: [`db=${file('newline', '\r\n')}`] }), /^--password-file for "db": the file is empty/);
-  await refused(apply({ passwordEnv: ['nodb=P'] }, { P: secret }), /^--password-env nodb=\.\.\.: no target is named "nodb" \(named: db, cache, api, mq\)/, secret);
+  await refused(
+    apply({ passwordEnv: ['nodb=P'] }, { P: secret }),
+    /^--password-env nodb=\.\.\.: no target is named "nodb" \(named: db, cache, api, mq\)/,
+    secret,
+  );
   await refused(apply({ passwordEnv: ['db=P'] }, { P: secret }, ['postgres://db/app']), /no target is named "db" \(name one as NAME=URL/, secret);
-  await refused(apply({ passwordEnv: ['db=P'] }, { P: secret }, ['db=postgres://app:in-url@db/app']), /^--password-env db=\.\.\.: "db=postgres:\/\/app:\*\*\*@db\/app" already has a password in its URL; keep one of them/, secret);
+  await refused(
+    apply({ passwordEnv: ['db=P'] }, { P: secret }, ['db=postgres://app:in-url@db/app']),
+    /^--password-env db=\.\.\.: "db=postgres:\/\/app:\*\*\*@db\/app" already has a password in its URL; keep one of them/,
+    secret,
+  );
   await refused(apply({ userEnv: ['db=U'] }, { U: 'x' }, ['db=postgres://app@db/app']), /already has a user in its URL/);
-  await refused(apply({ passwordEnv: ['db=P', 'db=Q'] }, { P: secret, Q: secret }), /^--password-env db=\.\.\.: the password of "db" is already given by --password-env; keep one/, secret);
-  await refused(apply({ passwordEnv: ['db=P'], passwordFile: ['db=/x'] }, { P: secret }), /^--password-file db=\.\.\.: the password of "db" is already given by --password-env/);
+  await refused(
+    apply({ passwordEnv: ['db=P', 'db=Q'] }, { P: secret, Q: secret }),
+    /^--password-env db=\.\.\.: the password of "db" is already given by --password-env; keep one/,
+    secret,
+  );
+  await refused(
+    apply({ passwordEnv: ['db=P'], passwordFile: ['db=/x'] }, { P: secret }),
+    /^--password-file db=\.\.\.: the password of "db" is already given by --password-env/,
+  );
   await refused(apply({ userFile: ['mq=/x'] }), /^--user-file mq=\.\.\.: "mq=tcp:\/\/mq:9092" is a tcp target, which takes no credentials/);
 });
 

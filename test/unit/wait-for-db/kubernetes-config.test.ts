@@ -37,9 +37,19 @@ test('in a pod without a mounted token: exit 2 saying to mount it', async () => 
 
 test('an explicit KUBECONFIG wins over the pod; its files are merged as kubectl does (first wins), relative paths from each file', async () => {
   const dir = serviceAccountDir({ 'ca.crt': PEM, 'user.crt': 'CERT', 'user.key': 'KEY-SECRET-VALUE' });
-  writeFileSync(join(dir, 'a.yaml'), 'current-context: dev\ncontexts: [{name: dev, context: {cluster: k, user: me, namespace: team}}]\nusers: [{name: me, user: {client-certificate: user.crt, client-key: user.key}}]\n');
-  writeFileSync(join(dir, 'b.yaml'), 'current-context: other\nclusters: [{name: k, cluster: {server: "https://k.example:6443", certificate-authority: ca.crt, tls-server-name: kubernetes}}]\nusers: [{name: me, user: {token: ignored}}]\n');
-  const config = await loadApiConfig({ KUBECONFIG: `${join(dir, 'a.yaml')}:${join(dir, 'missing.yaml')}:${join(dir, 'b.yaml')}`, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' });
+  writeFileSync(
+    join(dir, 'a.yaml'),
+    'current-context: dev\ncontexts: [{name: dev, context: {cluster: k, user: me, namespace: team}}]\nusers: [{name: me, user: {client-certificate: user.crt, client-key: user.key}}]\n',
+  );
+  writeFileSync(
+    join(dir, 'b.yaml'),
+    'current-context: other\nclusters: [{name: k, cluster: {server: "https://k.example:6443", certificate-authority: ca.crt, tls-server-name: kubernetes}}]\nusers: [{name: me, user: {token: ignored}}]\n',
+  );
+  const config = await loadApiConfig({
+    KUBECONFIG: `${join(dir, 'a.yaml')}:${join(dir, 'missing.yaml')}:${join(dir, 'b.yaml')}`,
+    KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+  });
   assert.equal(config.server.href, 'https://k.example:6443/');
   assert.equal(config.namespace, 'team');
   assert.equal(config.serverName, 'kubernetes');
@@ -51,8 +61,14 @@ test('an explicit KUBECONFIG wins over the pod; its files are merged as kubectl 
 test('kubeconfig users that need a plugin or basic auth, and broken kubeconfigs, are usage errors with the fix', async () => {
   const dir = serviceAccountDir({});
   const cases: Array<[string, RegExp]> = [
-    ['current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://k"}}]\nusers: [{name: u, user: {exec: {command: aws}}}]\n', /exec plugin, which wait-for-db does not run; give it a token/],
-    ['current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://k"}}]\nusers: [{name: u, user: {username: a, password: b}}]\n', /basic auth/],
+    [
+      'current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://k"}}]\nusers: [{name: u, user: {exec: {command: aws}}}]\n',
+      /exec plugin, which wait-for-db does not run; give it a token/,
+    ],
+    [
+      'current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://k"}}]\nusers: [{name: u, user: {username: a, password: b}}]\n',
+      /basic auth/,
+    ],
     ['contexts: []\n', /has no current-context/],
     ['current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n', /names cluster "k", which is not defined/],
     ['current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: "ftp://k"}}]\n', /is not an http\(s\) URL/],

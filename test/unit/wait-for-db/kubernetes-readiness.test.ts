@@ -9,8 +9,14 @@ import { deploymentReadiness, jobReadiness, podsReadiness, serviceReadiness } fr
 const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`fixtures/kubernetes/${name}.json`, import.meta.url), 'utf8'));
 
 test('a Job is ready when Complete=True, not while it runs', () => {
-  assert.deepEqual(jobReadiness(fixture('job-complete'), 'job "migrate"'), { ready: true, detail: 'job "migrate" completed (0 active, 1 succeeded, 0 failed)' });
-  assert.deepEqual(jobReadiness(fixture('job-running'), 'job "slow"'), { ready: false, detail: 'job "slow" has not completed yet (1 active, 0 succeeded, 0 failed)' });
+  assert.deepEqual(jobReadiness(fixture('job-complete'), 'job "migrate"'), {
+    ready: true,
+    detail: 'job "migrate" completed (0 active, 1 succeeded, 0 failed)',
+  });
+  assert.deepEqual(jobReadiness(fixture('job-running'), 'job "slow"'), {
+    ready: false,
+    detail: 'job "slow" has not completed yet (1 active, 0 succeeded, 0 failed)',
+  });
 });
 
 test('a failed Job fails fast with its reason', () => {
@@ -35,9 +41,18 @@ test('a suspended Job is not ready', () => {
 });
 
 test('a Deployment is ready when rolled out as kubectl rollout status sees it, and Available', () => {
-  assert.deepEqual(deploymentReadiness(fixture('deployment-available'), 'deployment "api"'), { ready: true, detail: 'deployment "api" rolled out (2 of 2 replicas available)' });
-  assert.deepEqual(deploymentReadiness(fixture('deployment-rollout'), 'deployment "api"'), { ready: false, detail: 'deployment "api": 1 of 2 new replicas updated' });
-  assert.deepEqual(deploymentReadiness(fixture('deployment-unavailable'), 'deployment "unready"'), { ready: false, detail: 'deployment "unready": 0 of 1 replicas available' });
+  assert.deepEqual(deploymentReadiness(fixture('deployment-available'), 'deployment "api"'), {
+    ready: true,
+    detail: 'deployment "api" rolled out (2 of 2 replicas available)',
+  });
+  assert.deepEqual(deploymentReadiness(fixture('deployment-rollout'), 'deployment "api"'), {
+    ready: false,
+    detail: 'deployment "api": 1 of 2 new replicas updated',
+  });
+  assert.deepEqual(deploymentReadiness(fixture('deployment-unavailable'), 'deployment "unready"'), {
+    ready: false,
+    detail: 'deployment "unready": 0 of 1 replicas available',
+  });
 });
 
 test('a Deployment whose latest spec the controller has not seen is not ready, however its status reads', () => {
@@ -69,13 +84,24 @@ test('pods are ready when at least one matches and all are Ready', () => {
 
 test('pods being deleted are left out', () => {
   const rollout = fixture('pods-rollout');
-  for (const pod of rollout.items) if (!pod.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')) pod.metadata.deletionTimestamp = '2026-12-05T19:03:00Z';
+  for (const pod of rollout.items)
+    if (!pod.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'))
+      pod.metadata.deletionTimestamp = '2026-12-05T19:03:00Z';
   assert.equal(podsReadiness(rollout, 's').ready, true);
 });
 
 test('a Service is ready with at least one ready endpoint in its EndpointSlices', () => {
   assert.deepEqual(serviceReadiness(fixture('endpointslices-ready'), 'service "api"'), { ready: true, detail: 'service "api" has 2 ready endpoints' });
-  assert.deepEqual(serviceReadiness(fixture('endpointslices-unready'), 'service "unready"'), { ready: false, detail: 'service "unready" has no ready endpoint (1 not ready)' });
-  assert.deepEqual(serviceReadiness(fixture('endpointslices-empty'), 'service "nothing"'), { ready: false, detail: 'service "nothing" has no ready endpoint (0 not ready)' });
-  assert.equal(serviceReadiness(fixture('endpointslices-none'), 'service "absent"').detail, 'service "absent" has no EndpointSlice (yet): does the Service exist, with a selector?');
+  assert.deepEqual(serviceReadiness(fixture('endpointslices-unready'), 'service "unready"'), {
+    ready: false,
+    detail: 'service "unready" has no ready endpoint (1 not ready)',
+  });
+  assert.deepEqual(serviceReadiness(fixture('endpointslices-empty'), 'service "nothing"'), {
+    ready: false,
+    detail: 'service "nothing" has no ready endpoint (0 not ready)',
+  });
+  assert.equal(
+    serviceReadiness(fixture('endpointslices-none'), 'service "absent"').detail,
+    'service "absent" has no EndpointSlice (yet): does the Service exist, with a selector?',
+  );
 });

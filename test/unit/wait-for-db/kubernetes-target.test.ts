@@ -8,17 +8,25 @@ import { spec } from '../../../tools/wait-for-db/spec.ts';
 import { parseTarget } from '../../../tools/wait-for-db/target.ts';
 
 test('k8s:// targets parse into kind, name, selector and namespace', () => {
-  const parsed = ['k8s://job/db-migrate', 'k8s://deployment/api.v2?namespace=backend', 'k8s://service/db', 'k8s://pods?selector=app%3Ddb,tier!%3Dcache&namespace=data', 'migrate=k8s://job/migrate'].map(
-    (text) => {
-      const target = parseTarget(text);
-      return [target.kind, target.kubernetes, target.display];
-    },
-  );
+  const parsed = [
+    'k8s://job/db-migrate',
+    'k8s://deployment/api.v2?namespace=backend',
+    'k8s://service/db',
+    'k8s://pods?selector=app%3Ddb,tier!%3Dcache&namespace=data',
+    'migrate=k8s://job/migrate',
+  ].map((text) => {
+    const target = parseTarget(text);
+    return [target.kind, target.kubernetes, target.display];
+  });
   assert.deepEqual(parsed, [
     ['kubernetes', { kind: 'job', name: 'db-migrate', selector: undefined, namespace: undefined }, 'k8s://job/db-migrate'],
     ['kubernetes', { kind: 'deployment', name: 'api.v2', selector: undefined, namespace: 'backend' }, 'k8s://deployment/api.v2?namespace=backend'],
     ['kubernetes', { kind: 'service', name: 'db', selector: undefined, namespace: undefined }, 'k8s://service/db'],
-    ['kubernetes', { kind: 'pods', name: undefined, selector: 'app=db,tier!=cache', namespace: 'data' }, 'k8s://pods?selector=app%3Ddb,tier!%3Dcache&namespace=data'],
+    [
+      'kubernetes',
+      { kind: 'pods', name: undefined, selector: 'app=db,tier!=cache', namespace: 'data' },
+      'k8s://pods?selector=app%3Ddb,tier!%3Dcache&namespace=data',
+    ],
     ['kubernetes', { kind: 'job', name: 'migrate', selector: undefined, namespace: undefined }, 'migrate=k8s://job/migrate'],
   ]);
 });
@@ -80,12 +88,22 @@ test('each kind is one GET of the resource RBAC names (the chart grants exactly 
     return { path, verb, resource, namespace };
   };
   assert.deepEqual(request('k8s://job/migrate'), { path: '/apis/batch/v1/namespaces/app/jobs/migrate', verb: 'get', resource: 'jobs.batch', namespace: 'app' });
-  assert.deepEqual(request('k8s://deployment/api?namespace=web'), { path: '/apis/apps/v1/namespaces/web/deployments/api', verb: 'get', resource: 'deployments.apps', namespace: 'web' });
+  assert.deepEqual(request('k8s://deployment/api?namespace=web'), {
+    path: '/apis/apps/v1/namespaces/web/deployments/api',
+    verb: 'get',
+    resource: 'deployments.apps',
+    namespace: 'web',
+  });
   assert.deepEqual(request('k8s://service/db'), {
     path: '/apis/discovery.k8s.io/v1/namespaces/app/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Ddb',
     verb: 'list',
     resource: 'endpointslices.discovery.k8s.io',
     namespace: 'app',
   });
-  assert.deepEqual(request('k8s://pods?selector=app%3Ddb'), { path: '/api/v1/namespaces/app/pods?labelSelector=app%3Ddb', verb: 'list', resource: 'pods', namespace: 'app' });
+  assert.deepEqual(request('k8s://pods?selector=app%3Ddb'), {
+    path: '/api/v1/namespaces/app/pods?labelSelector=app%3Ddb',
+    verb: 'list',
+    resource: 'pods',
+    namespace: 'app',
+  });
 });

@@ -31,7 +31,10 @@ test('a password in a target is masked in its display form and registered for re
 });
 
 test('bad targets are usage errors', () => {
-  assert.throws(() => parseTarget('db:5432'), (e: unknown) => e instanceof UsageError && /unsupported scheme "db:"/.test(e.message));
+  assert.throws(
+    () => parseTarget('db:5432'),
+    (e: unknown) => e instanceof UsageError && /unsupported scheme "db:"/.test(e.message),
+  );
   assert.throws(() => parseTargets(['tcp://a:1', 'tcp://a:1']), /given twice/);
   assert.throws(() => parseTargets([]), /no target given/);
 });
@@ -43,7 +46,11 @@ test('a target with a typo in "://" never shows a password that holds "://" itse
     ['postgres:u:x://y-canary@db', 'invalid target "postgres:***@db"'],
   ];
   for (const [text, shown] of cases) {
-    assert.throws(() => parseTarget(text), (e: unknown) => e instanceof UsageError && e.message.startsWith(shown) && !e.message.includes('canary'), text);
+    assert.throws(
+      () => parseTarget(text),
+      (e: unknown) => e instanceof UsageError && e.message.startsWith(shown) && !e.message.includes('canary'),
+      text,
+    );
   }
 });
 
@@ -59,10 +66,14 @@ test('status sets accept codes and ranges', () => {
 });
 
 test('a "%" that starts no escape in the user or password is a usage error naming the fix, not "URI malformed"', () => {
-  for (const [text, part] of [['postgres://u:100%sure-x@db/x', 'password'], ['redis://a%zz:pw-x@cache:6379', 'user']] as const) {
+  for (const [text, part] of [
+    ['postgres://u:100%sure-x@db/x', 'password'],
+    ['redis://a%zz:pw-x@cache:6379', 'user'],
+  ] as const) {
     assert.throws(
       () => parseTarget(text),
-      (e: unknown) => e instanceof UsageError && e.message.includes(`the ${part} has a "%" that does not start an escape; write it as %25`) && !e.message.includes('sure-x'),
+      (e: unknown) =>
+        e instanceof UsageError && e.message.includes(`the ${part} has a "%" that does not start an escape; write it as %25`) && !e.message.includes('sure-x'),
       text,
     );
   }
@@ -81,7 +92,10 @@ test('a target may be named NAME=URL: the name is kept and shown, the URL parsed
   for (const name of ['DB', 'my_db', '-db', 'db-', 'a'.repeat(64), 'dé']) {
     assert.throws(
       () => parseTarget(`${name}=postgres://u:pw-canary@db/app`),
-      (e: unknown) => e instanceof UsageError && e.message.startsWith(`invalid target name "${name}": a name is 1 to 63 lowercase letters, digits and "-"`) && !e.message.includes('pw-canary'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message.startsWith(`invalid target name "${name}": a name is 1 to 63 lowercase letters, digits and "-"`) &&
+        !e.message.includes('pw-canary'),
       name,
     );
   }
@@ -96,10 +110,24 @@ test('WAIT_FOR_DB_TARGETS splits before each URL, named or not, never inside a p
   });
   assert.equal(parsed.kind, 'run');
   if (parsed.kind !== 'run') return;
-  assert.deepEqual(parsed.args, ['db=postgres://app:a b,c=d@db/app', 'cache=rediss://cache:6379/0', 'mq=tcp://mq:9092', 'https://api/healthz', 'DB=redis://x:1/0']);
+  assert.deepEqual(parsed.args, [
+    'db=postgres://app:a b,c=d@db/app',
+    'cache=rediss://cache:6379/0',
+    'mq=tcp://mq:9092',
+    'https://api/healthz',
+    'DB=redis://x:1/0',
+  ]);
   assert.deepEqual(parsed.options.passwordEnv, ['db=DB_PASSWORD', 'cache=CACHE_TOKEN']);
   assert.deepEqual(parsed.options.userFile, ['db=/secrets/db user']);
   // The last one is cut off on its own and then refused for its name, not read as part of the one before.
   assert.throws(() => parseTargets(parsed.args), /invalid target name "DB"/);
-  assert.deepEqual(parseTargets(parsed.args.slice(0, -1)).map((t) => [t.name, t.password]), [['db', 'a b,c=d'], ['cache', undefined], ['mq', undefined], [undefined, undefined]]);
+  assert.deepEqual(
+    parseTargets(parsed.args.slice(0, -1)).map((t) => [t.name, t.password]),
+    [
+      ['db', 'a b,c=d'],
+      ['cache', undefined],
+      ['mq', undefined],
+      [undefined, undefined],
+    ],
+  );
 });

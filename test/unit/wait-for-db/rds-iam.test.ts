@@ -54,7 +54,9 @@ function expectedSignature(token: string, secret: string): string {
   const [day, region, service] = scope.split('/');
   const hmac = (key: string | Buffer, text: string) => createHmac('sha256', key).update(text).digest();
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day!), region!), service!), 'aws4_request');
-  return createHmac('sha256', key).update(['AWS4-HMAC-SHA256', date, scope, sha256(canonicalRequest)].join('\n')).digest('hex');
+  return createHmac('sha256', key)
+    .update(['AWS4-HMAC-SHA256', date, scope, sha256(canonicalRequest)].join('\n'))
+    .digest('hex');
 }
 
 test('an RDS token: host:port/?Action=connect&DBUser=..., 15 minutes, scope rds-db, a signature RDS can check', async () => {
@@ -82,11 +84,14 @@ test('--rds-iam-auth: the region from the endpoint or AWS_REGION, the default po
     'local=mariadb://app@127.0.0.1:3307/app?ssl-mode=verify_ca',
   ]);
   applyRdsIam(targets, ['db', 'proxy', 'local'], { AWS_REGION: 'ap-south-2' });
-  assert.deepEqual(targets.map((t) => t.rdsIam), [
-    { region: 'eu-west-1', port: 5432 },
-    { region: 'us-gov-west-1', port: 3306 },
-    { region: 'ap-south-2', port: 3307 },
-  ]);
+  assert.deepEqual(
+    targets.map((t) => t.rdsIam),
+    [
+      { region: 'eu-west-1', port: 5432 },
+      { region: 'us-gov-west-1', port: 3306 },
+      { region: 'ap-south-2', port: 3307 },
+    ],
+  );
   const pgEnvTls = parseTargets(['db=postgres://app@db/app']);
   applyRdsIam(pgEnvTls, ['db'], { PGSSLMODE: 'verify-full', AWS_DEFAULT_REGION: 'eu-central-1' });
   assert.equal(pgEnvTls[0]!.rdsIam?.region, 'eu-central-1');

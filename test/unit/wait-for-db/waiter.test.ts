@@ -33,5 +33,8 @@ test('a failure after a "ready" line is logged at info again, even when it repea
   });
   // Assess: the "ready" line in between is not the last word while the target fails again.
   assert.equal(outcome.ready, true);
-  assert.deepEqual(lines.map((l) => `${l.msg} ${l.attempt}`), ['not ready 1', 'ready 2', 'not ready 3', 'ready 4', 'ready 5']);
+  assert.deepEqual(
+    lines.map((l) => `${l.msg} ${l.attempt}`),
+    ['not ready 1', 'ready 2', 'not ready 3', 'ready 4', 'ready 5'],
+  );
 });

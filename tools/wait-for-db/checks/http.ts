@@ -18,7 +18,9 @@ export const MAX_BODY_BYTES = 1 << 20;
 export function basicAuth(target: Target, settings: CheckSettings): string | undefined {
   if (target.user === undefined && target.password === undefined) return undefined;
   if (target.user?.includes(':')) {
-    throw new UsageError(`the user of "${target.display}" holds a ":", which basic auth cannot send (RFC 7617); use a user without one, or pass --http-header "Authorization: ..."`);
+    throw new UsageError(
+      `the user of "${target.display}" holds a ":", which basic auth cannot send (RFC 7617); use a user without one, or pass --http-header "Authorization: ..."`,
+    );
   }
   if (Object.keys(settings.httpHeaders).some((name) => name.toLowerCase() === 'authorization')) {
     throw new UsageError(`"${target.display}" has a user or password and --http-header sets Authorization too; keep one of them`);
@@ -39,7 +41,9 @@ export function checkHttp(target: Target, auth: string | undefined, settings: Ch
         headers: { 'user-agent': 'wait-for-db', ...settings.httpHeaders },
         ...(auth ? { auth } : {}),
         signal,
-        ...(target.tls ? { ca: settings.tls.ca, cert: settings.tls.client?.cert, key: settings.tls.client?.key, rejectUnauthorized: !settings.tls.insecureSkipVerify } : {}),
+        ...(target.tls
+          ? { ca: settings.tls.ca, cert: settings.tls.client?.cert, key: settings.tls.client?.key, rejectUnauthorized: !settings.tls.insecureSkipVerify }
+          : {}),
       },
       (response) => {
         readBody(response, settings.httpBodyMatch !== undefined).then((body) => {

@@ -8,7 +8,17 @@ import type { Probe } from '../probe.ts';
 import type { Target } from '../target.ts';
 import { ApiClient, type ApiRequest } from './kubernetes/client.ts';
 import { loadApiConfig } from './kubernetes/config.ts';
-import { deploymentReadiness, jobReadiness, podsReadiness, serviceReadiness, type Deployment, type EndpointSlice, type Job, type List, type Pod } from './kubernetes/readiness.ts';
+import {
+  deploymentReadiness,
+  jobReadiness,
+  podsReadiness,
+  serviceReadiness,
+  type Deployment,
+  type EndpointSlice,
+  type Job,
+  type List,
+  type Pod,
+} from './kubernetes/readiness.ts';
 import type { KubernetesResource } from './kubernetes/target.ts';
 
 export async function kubernetesProbe(target: Target, env: NodeJS.ProcessEnv): Promise<Probe> {
@@ -25,7 +35,11 @@ export async function kubernetesProbe(target: Target, env: NodeJS.ProcessEnv): P
       // The rules read the fields of a real API object; JSON of another shape (null, a string where a list
       // belongs) throws a TypeError there, which would be the whole failure line.
       if (!(error instanceof TypeError)) throw error;
-      throw new CheckFailure('protocol', `the answer of ${config.server.origin} to GET ${request.path} is not a ${request.resource} object as the Kubernetes API returns it: is it the API server?`, false);
+      throw new CheckFailure(
+        'protocol',
+        `the answer of ${config.server.origin} to GET ${request.path} is not a ${request.resource} object as the Kubernetes API returns it: is it the API server?`,
+        false,
+      );
     }
   };
 }
@@ -39,7 +53,13 @@ export function apiRequest(resource: KubernetesResource, namespace: string): Api
     case 'job':
       return { path: `/apis/batch/v1/namespaces/${ns}/jobs/${name}`, verb: 'get', resource: 'jobs.batch', namespace, what: `job "${resource.name}" ${where}` };
     case 'deployment':
-      return { path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`, verb: 'get', resource: 'deployments.apps', namespace, what: `deployment "${resource.name}" ${where}` };
+      return {
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+        verb: 'get',
+        resource: 'deployments.apps',
+        namespace,
+        what: `deployment "${resource.name}" ${where}`,
+      };
     case 'service': {
       const selector = encodeURIComponent(`kubernetes.io/service-name=${resource.name}`);
       return {
@@ -51,7 +71,13 @@ export function apiRequest(resource: KubernetesResource, namespace: string): Api
       };
     }
     case 'pods':
-      return { path: `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(resource.selector ?? '')}`, verb: 'list', resource: 'pods', namespace, what: `selector "${resource.selector}" ${where}` };
+      return {
+        path: `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(resource.selector ?? '')}`,
+        verb: 'list',
+        resource: 'pods',
+        namespace,
+        what: `selector "${resource.selector}" ${where}`,
+      };
   }
 }
 

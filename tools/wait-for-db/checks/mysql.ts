@@ -29,7 +29,9 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
   }
   // The mysql client would log in as the OS user; in a container that is nobody's account.
   if (!target.user) {
-    throw new UsageError(`invalid target "${target.display}": a ${target.url.protocol}// target needs a user, e.g. ${target.url.protocol}//app@db:3306/app (or name it and pass --user-env NAME=VAR)`);
+    throw new UsageError(
+      `invalid target "${target.display}": a ${target.url.protocol}// target needs a user, e.g. ${target.url.protocol}//app@db:3306/app (or name it and pass --user-env NAME=VAR)`,
+    );
   }
   const config: ConnectionOptions = {
     host: target.host,
@@ -46,7 +48,9 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
   };
   const { mode, ssl } = sslOptions(target, settings, params.get('ssl-mode'), params.get('ssl-ca'));
   if ((params.has('ssl-cert') || params.has('ssl-key')) && (mode === 'DISABLED' || mode === 'PREFERRED')) {
-    throw new UsageError(`invalid target "${target.display}": ssl-cert and ssl-key need TLS, and ssl-mode ${mode} may connect without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`);
+    throw new UsageError(
+      `invalid target "${target.display}": ssl-cert and ssl-key need TLS, and ssl-mode ${mode} may connect without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`,
+    );
   }
   if (ssl) config.ssl = { ...ssl, ...(await targetClientCertificate(target, settings.tls, { cert: 'ssl-cert', key: 'ssl-key' })) };
   if (ssl?.verifyIdentity && isIP(target.host)) config.stream = () => socketNamed(target.host, target.port as number);
@@ -154,17 +158,35 @@ export function classifyMysqlError(error: QueryError, settings: CheckSettings): 
   }
   // mysql2 replaces the TLS error's own code with this one; its message still says what failed.
   if (code === 'HANDSHAKE_SSL_ERROR') {
-    return new CheckFailure('tls', `TLS handshake failed: ${error.message}; check the CA (--ca-file or ssl-ca), the host name of the URL and any client certificate`, false, { cause: error });
+    return new CheckFailure(
+      'tls',
+      `TLS handshake failed: ${error.message}; check the CA (--ca-file or ssl-ca), the host name of the URL and any client certificate`,
+      false,
+      { cause: error },
+    );
   }
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return new CheckFailure('tls', 'the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode (not with --rds-iam-auth, which needs TLS)', false, { cause: error });
+    return new CheckFailure(
+      'tls',
+      'the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode (not with --rds-iam-auth, which needs TLS)',
+      false,
+      { cause: error },
+    );
   }
   // mysql2 refused to send the password over plain TCP: in clear text (mysql_clear_password), or encrypted
   // with an RSA key the server itself would send (sha256_password, caching_sha2_password's full
   // authentication). Its message names its own options, which this tool does not have.
   if (code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED' || code === 'PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED') {
-    const asked = code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED' ? 'in clear text (mysql_clear_password)' : "encrypted with an RSA key it would send itself (sha256_password or caching_sha2_password's full authentication)";
-    return new CheckFailure('auth', `the server asked for the password ${asked} over a connection without TLS, which would expose it: not sent (${code}); waiting cannot fix this: connect over TLS (ssl-mode=VERIFY_IDENTITY, or REQUIRED)`, false, { cause: error });
+    const asked =
+      code === 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED'
+        ? 'in clear text (mysql_clear_password)'
+        : "encrypted with an RSA key it would send itself (sha256_password or caching_sha2_password's full authentication)";
+    return new CheckFailure(
+      'auth',
+      `the server asked for the password ${asked} over a connection without TLS, which would expose it: not sent (${code}); waiting cannot fix this: connect over TLS (ssl-mode=VERIFY_IDENTITY, or REQUIRED)`,
+      false,
+      { cause: error },
+    );
   }
   if (/requires secure connection/i.test(error.message)) {
     return new CheckFailure('auth', `${text}; waiting cannot fix this: connect over TLS (ssl-mode=REQUIRED or stricter)`, false, { cause: error });

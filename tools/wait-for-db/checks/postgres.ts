@@ -26,9 +26,15 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
   const ssl = sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
   // libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either, --cert-file
   // and --key-file. (libpq's default ~/.postgresql/postgresql.crt is not looked for: the image has no home.)
-  if (ssl) Object.assign(ssl, await targetClientCertificate(target, settings.tls, { cert: 'sslcert', key: 'sslkey', env: { cert: 'PGSSLCERT', key: 'PGSSLKEY', values: env } }));
+  if (ssl)
+    Object.assign(
+      ssl,
+      await targetClientCertificate(target, settings.tls, { cert: 'sslcert', key: 'sslkey', env: { cert: 'PGSSLCERT', key: 'PGSSLKEY', values: env } }),
+    );
   else if (params.has('sslcert') || params.has('sslkey')) {
-    throw new UsageError(`invalid target "${target.display}": sslcert and sslkey need TLS, and its sslmode connects without; use sslmode=verify-full (or verify-ca, require)`);
+    throw new UsageError(
+      `invalid target "${target.display}": sslcert and sslkey need TLS, and its sslmode connects without; use sslmode=verify-full (or verify-ca, require)`,
+    );
   }
   const config: pg.ClientConfig = { application_name: params.get('application_name') ?? 'wait-for-db', ssl };
   if (target.host) config.host = target.host;
@@ -108,10 +114,11 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
   const message = typeof e?.message === 'string' ? e.message : String(error);
   const state = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
   if (!state) {
-    if (/does not support SSL/i.test(message)) return new CheckFailure('tls', `${message}; use sslmode=disable or enable TLS on the server`, false, { cause: error });
+    if (/does not support SSL/i.test(message))
+      return new CheckFailure('tls', `${message}; use sslmode=disable or enable TLS on the server`, false, { cause: error });
     // The answer to the TLS request was neither PostgreSQL's "S" nor "N".
     if (/error establishing an SSL connection/i.test(message)) {
-      return new CheckFailure('protocol', 'the answer to the TLS request is not PostgreSQL\'s: is this the PostgreSQL port?', false, { cause: error });
+      return new CheckFailure('protocol', "the answer to the TLS request is not PostgreSQL's: is this the PostgreSQL port?", false, { cause: error });
     }
     if (/timeout|terminated|closed|ended/i.test(message)) return new CheckFailure('connection', message, true, { cause: error });
     return new CheckFailure('error', message, false, { cause: error });
@@ -126,7 +133,8 @@ export function classifyPostgresError(error: unknown, settings: CheckSettings): 
       { cause: error },
     );
   }
-  if (state === '28P01' || state === '28000') return new CheckFailure('auth', `${withState}; waiting cannot fix this: check the user and password`, false, { cause: error });
+  if (state === '28P01' || state === '28000')
+    return new CheckFailure('auth', `${withState}; waiting cannot fix this: check the user and password`, false, { cause: error });
   if (state === '3D000') {
     return settings.waitForDatabaseCreation
       ? new CheckFailure('database-missing', withState, true, { cause: error })

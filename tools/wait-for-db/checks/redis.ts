@@ -76,7 +76,12 @@ export function classifyRedisError(error: unknown): CheckFailure {
   if (/^LOADING/.test(message)) return new CheckFailure('loading', 'Redis is loading its dataset in memory', true, { cause: error });
   // Redis's own NOAUTH text talks about HELLO and its AUTH option, not about the URL.
   if (/^NOAUTH/.test(message)) {
-    return new CheckFailure('auth', 'the server requires a password and none was given (NOAUTH); waiting cannot fix this: add it to the target URL (user:password@ before the host) or name the target and pass --password-env NAME=VAR', false, { cause: error });
+    return new CheckFailure(
+      'auth',
+      'the server requires a password and none was given (NOAUTH); waiting cannot fix this: add it to the target URL (user:password@ before the host) or name the target and pass --password-env NAME=VAR',
+      false,
+      { cause: error },
+    );
   }
   if (/^(WRONGPASS|ERR invalid (username-)?password|ERR AUTH|ERR Client sent AUTH)/.test(message)) {
     return new CheckFailure('auth', `${message}; waiting cannot fix this: check the user and password`, false, { cause: error });

@@ -45,7 +45,12 @@ export class ApiClient {
       try {
         return { found: true, body: JSON.parse(body) };
       } catch (error) {
-        throw new CheckFailure('protocol', `the answer of ${this.config.server.origin} to ${request.path} is not JSON: is it the Kubernetes API server?`, false, { cause: error });
+        throw new CheckFailure(
+          'protocol',
+          `the answer of ${this.config.server.origin} to ${request.path} is not JSON: is it the Kubernetes API server?`,
+          false,
+          { cause: error },
+        );
       }
     }
     const message = statusMessage(body) ?? `HTTP ${status}`;
@@ -85,7 +90,12 @@ export class ApiClient {
     const failure = classifyNetworkError(error);
     if (failure?.errorClass !== 'tls') return error;
     const ca = this.config.inCluster ? "the ServiceAccount's ca.crt" : `the certificate-authority of ${this.config.source}`;
-    return new CheckFailure('tls', `the API server ${this.config.server.origin} failed TLS verification against ${ca} (${(error as { code?: string }).code ?? error.message}); waiting cannot fix this`, false, { cause: error });
+    return new CheckFailure(
+      'tls',
+      `the API server ${this.config.server.origin} failed TLS verification against ${ca} (${(error as { code?: string }).code ?? error.message}); waiting cannot fix this`,
+      false,
+      { cause: error },
+    );
   }
 
   private unauthorized(): CheckFailure {
@@ -100,7 +110,11 @@ export class ApiClient {
     const fix = this.config.inCluster
       ? `give the ServiceAccount a Role with "${request.verb}" on ${request.resource} in namespace "${request.namespace}" and a RoleBinding (the init-toolkit chart renders both when ${CHART_RBAC_OPTION} is true, its default)`
       : 'use a kubeconfig user that has it';
-    return new CheckFailure('forbidden', `${who} may not ${request.verb} ${request.resource} in namespace "${request.namespace}" (HTTP 403); waiting cannot fix this: ${fix}`, false);
+    return new CheckFailure(
+      'forbidden',
+      `${who} may not ${request.verb} ${request.resource} in namespace "${request.namespace}" (HTTP 403); waiting cannot fix this: ${fix}`,
+      false,
+    );
   }
 }
 

@@ -36,7 +36,9 @@ export async function kubeconfigConfig(paths: readonly string[]): Promise<ApiCon
   }
   const named = paths.join(', ');
   if (!found) {
-    throw new UsageError(`k8s:// targets need the Kubernetes API: not in a pod (KUBERNETES_SERVICE_HOST is not set) and no kubeconfig at ${named}; set KUBECONFIG`);
+    throw new UsageError(
+      `k8s:// targets need the Kubernetes API: not in a pod (KUBERNETES_SERVICE_HOST is not set) and no kubeconfig at ${named}; set KUBECONFIG`,
+    );
   }
   const contextName = merged.currentContext;
   if (!contextName) throw new UsageError(`kubeconfig ${named} has no current-context; set one with kubectl config use-context`);
@@ -59,7 +61,9 @@ export async function kubeconfigConfig(paths: readonly string[]): Promise<ApiCon
   if (server.protocol !== 'https:' && server.protocol !== 'http:') throw bad(`the server ${server.href} is not an http(s) URL`);
   for (const plugin of ['exec', 'auth-provider']) {
     if (user.fields[plugin]) {
-      throw bad(`the user authenticates with an ${plugin} plugin, which wait-for-db does not run; give it a token (e.g. of a ServiceAccount: kubectl create token) or a client certificate`);
+      throw bad(
+        `the user authenticates with an ${plugin} plugin, which wait-for-db does not run; give it a token (e.g. of a ServiceAccount: kubectl create token) or a client certificate`,
+      );
     }
   }
   if (user.fields.username || user.fields.password) throw bad('basic auth (username/password) is not supported; give the user a token or a client certificate');
@@ -98,10 +102,15 @@ function mergeFile(merged: Merged, path: string, text: string, dir: string): voi
     throw new UsageError(`kubeconfig ${path} is not valid YAML${why}`);
   }
   if (document === null || document === undefined) return;
-  if (typeof document !== 'object' || Array.isArray(document)) throw new UsageError(`kubeconfig ${path} is not a kubeconfig (a YAML mapping with clusters, users and contexts)`);
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new UsageError(`kubeconfig ${path} is not a kubeconfig (a YAML mapping with clusters, users and contexts)`);
   const config = document as Fields;
   if (!merged.currentContext && typeof config['current-context'] === 'string') merged.currentContext = config['current-context'];
-  for (const [list, field, target] of [['clusters', 'cluster', merged.clusters], ['users', 'user', merged.users], ['contexts', 'context', merged.contexts]] as const) {
+  for (const [list, field, target] of [
+    ['clusters', 'cluster', merged.clusters],
+    ['users', 'user', merged.users],
+    ['contexts', 'context', merged.contexts],
+  ] as const) {
     const items = config[list] ?? [];
     if (!Array.isArray(items)) throw new UsageError(`kubeconfig ${path}: "${list}" is not a list`);
     for (const item of items as Fields[]) {

@@ -40,7 +40,10 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function parseKubernetesTarget(url: URL, display: string): KubernetesResource {
   const bad = (problem: string): UsageError => new UsageError(`invalid target "${display}": ${problem}`);
-  if (url.username || url.password || url.port) throw bad(`a k8s:// target has no user, password or port: write ${FORMS}; the API server and its credentials come from the pod's ServiceAccount or the kubeconfig`);
+  if (url.username || url.password || url.port)
+    throw bad(
+      `a k8s:// target has no user, password or port: write ${FORMS}; the API server and its credentials come from the pod's ServiceAccount or the kubeconfig`,
+    );
   const kind = url.hostname;
   if (!['job', 'deployment', 'service', 'pods'].includes(kind)) {
     const fix = KIND_FIXES[kind.toLowerCase()];
@@ -48,7 +51,8 @@ export function parseKubernetesTarget(url: URL, display: string): KubernetesReso
   }
   const params = parameters(url, kind as ResourceKind, bad);
   const namespace = params.get('namespace');
-  if (namespace !== undefined && !NAMESPACE.test(namespace)) throw bad(`namespace "${namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63)`);
+  if (namespace !== undefined && !NAMESPACE.test(namespace))
+    throw bad(`namespace "${namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63)`);
   if (kind === 'pods') {
     if (url.pathname !== '') throw bad('pods are chosen by a label selector, not a name: write k8s://pods?selector=app%3Ddb');
     const selector = params.get('selector');
@@ -61,7 +65,9 @@ export function parseKubernetesTarget(url: URL, display: string): KubernetesReso
   if (name === '') throw bad(`the ${kind} has no name: write k8s://${kind}/NAME`);
   const valid = kind === 'service' ? SERVICE_NAME : SUBDOMAIN;
   if (!valid.test(name)) {
-    throw bad(`"${name}" is not a ${kind} name (${kind === 'service' ? 'a lowercase letter, then lowercase letters, digits and "-", at most 63' : 'lowercase letters, digits, "-" and ".", at most 253'})`);
+    throw bad(
+      `"${name}" is not a ${kind} name (${kind === 'service' ? 'a lowercase letter, then lowercase letters, digits and "-", at most 63' : 'lowercase letters, digits, "-" and ".", at most 253'})`,
+    );
   }
   return { kind: kind as Exclude<ResourceKind, 'pods'>, name, selector: undefined, namespace };
 }
@@ -117,7 +123,8 @@ export function selectorProblem(selector: string): string | undefined {
     }
     const keyProblem = labelKeyProblem(equality[2]!);
     if (keyProblem) return keyProblem;
-    if (equality[3] && !LABEL_VALUE.test(equality[4]!)) return `"${requirement}": "${equality[4]}" is not a label value (up to 63 letters, digits, "-", "_", ".")`;
+    if (equality[3] && !LABEL_VALUE.test(equality[4]!))
+      return `"${requirement}": "${equality[4]}" is not a label value (up to 63 letters, digits, "-", "_", ".")`;
   }
   return undefined;
 }
