@@ -96,7 +96,7 @@ container's dict plus "order", the steps in run order.
 {{- end -}}
 {{- end -}}
 {{- $mounts := list -}}
-{{- range $key := list "secrets" "data" "config" -}}
+{{- range $key := include "init-toolkit.sharedVolumeKeys" . | fromJsonArray -}}
 {{- if hasKey $writes $key -}}
 {{- $volume := index $cfg.volumes $key -}}
 {{- $mounts = append $mounts (dict "name" $volume.name "mountPath" $volume.mountPath "readOnly" (not (index $writes $key))) -}}

@@ -21,8 +21,16 @@ that fails the render. Called with (dict "root" $ "workload" W "steps" STEPS).
 {{- end -}}
 {{- end -}}
 {{- $ordered := list -}}
-{{- range $key := list "secrets" "data" "config" -}}{{- if has $key $used -}}{{- $ordered = append $ordered $key -}}{{- end -}}{{- end -}}
+{{- range $key := include "init-toolkit.sharedVolumeKeys" . | fromJsonArray -}}{{- if has $key $used -}}{{- $ordered = append $ordered $key -}}{{- end -}}{{- end -}}
 {{- toJson $ordered -}}
+{{- end -}}
+
+{{/*
+The keys of the shared emptyDir volumes under `volumes` (secrets, data, config), in the order a pod
+spec lists them, as a JSON list: the one place that spells them. The argument is not read.
+*/}}
+{{- define "init-toolkit.sharedVolumeKeys" -}}
+{{- toJson (list "secrets" "data" "config") -}}
 {{- end -}}
 
 {{/* emptyDir spec of a shared volume, with its size limit and medium (secrets: always Memory). */}}
