@@ -54,6 +54,16 @@ a longer one is cut and ends with a hash of the step name, so two long step name
 {{- include "init-toolkit.boundedName" (printf "%s-%s" (index . 0) (index . 1)) -}}
 {{- end -}}
 
+{{/* Volume name of a step's templates (`volumes.templates.name`): (list $cfg.volumes $stepName). */}}
+{{- define "init-toolkit.stepTemplatesVolumeName" -}}
+{{- include "init-toolkit.stepVolumeName" (list (index . 0).templates.name (index . 1)) -}}
+{{- end -}}
+
+{{/* Volume name of a step's config file (`volumes.configFiles.name`): (list $cfg.volumes $stepName). */}}
+{{- define "init-toolkit.stepConfigVolumeName" -}}
+{{- include "init-toolkit.stepVolumeName" (list (index . 0).configFiles.name (index . 1)) -}}
+{{- end -}}
+
 {{/*
 A workload's volumes (list items for `spec.volumes`; empty when it has no step): the shared
 emptyDirs its steps use, each render-config step's templates ConfigMap, and for each step with a
@@ -76,12 +86,12 @@ emptyDirs its steps use, each render-config step's templates ConfigMap, and for 
 {{- end }}
 {{- range $name, $step := $steps }}
 {{- if include "init-toolkit.hasTemplates" $step }}
-- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.templates.name $name) }}
+- name: {{ include "init-toolkit.stepTemplatesVolumeName" (list $cfg.volumes $name) }}
   configMap:
     name: {{ $step.templates.existingConfigMap | default (include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name))))) }}
 {{- end }}
 {{- if $step.config }}
-- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.configFiles.name $name) }}
+- name: {{ include "init-toolkit.stepConfigVolumeName" (list $cfg.volumes $name) }}
   configMap:
     name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
     items:
@@ -169,12 +179,12 @@ container under a directory of the step's name. Called with (dict "root" $ "step
 {{- $cfg := include "init-toolkit.cfg" .root | fromJson -}}
 {{- $step := .step -}}
 {{- if include "init-toolkit.hasTemplates" $step }}
-- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.templates.name $step.name) }}
+- name: {{ include "init-toolkit.stepTemplatesVolumeName" (list $cfg.volumes $step.name) }}
   mountPath: {{ include "init-toolkit.stepMountPath" (list $cfg.volumes.templates.mountPath $step.name .combined) }}
   readOnly: true
 {{- end }}
 {{- if $step.config }}
-- name: {{ include "init-toolkit.stepVolumeName" (list $cfg.volumes.configFiles.name $step.name) }}
+- name: {{ include "init-toolkit.stepConfigVolumeName" (list $cfg.volumes $step.name) }}
   mountPath: {{ include "init-toolkit.stepMountPath" (list $cfg.volumes.configFiles.mountPath $step.name .combined) }}
   readOnly: true
 {{- end }}
