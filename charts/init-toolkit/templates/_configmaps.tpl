@@ -16,7 +16,7 @@ file; called like `init-toolkit.initContainers`.
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
+  name: {{ include "init-toolkit.stepConfigMapName" (list $root $workload) }}
   {{- include "init-toolkit.configMapMetadata" (dict "root" $root "workload" $workload) | nindent 2 }}
 data:
   {{- toYaml $configs | nindent 2 }}
@@ -27,12 +27,22 @@ data:
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name)))) }}
+  name: {{ include "init-toolkit.stepTemplatesConfigMapName" (list $root $workload $name) }}
   {{- include "init-toolkit.configMapMetadata" (dict "root" $root "workload" $workload) | nindent 2 }}
 data:
   {{- toYaml $step.templates.files | nindent 2 }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* Name of a workload's one ConfigMap of its steps' config files: (list $ WORKLOAD) -> `<fullname>[-<workload>]-step-config`. */}}
+{{- define "init-toolkit.stepConfigMapName" -}}
+{{- include "init-toolkit.resourceName" (list (index . 0) (include "init-toolkit.workloadSuffix" (list (index . 1) "step-config"))) -}}
+{{- end -}}
+
+{{/* Name of the ConfigMap made of a step's `templates.files`: (list $ WORKLOAD STEP) -> `<fullname>[-<workload>]-<step>-templates`. */}}
+{{- define "init-toolkit.stepTemplatesConfigMapName" -}}
+{{- include "init-toolkit.resourceName" (list (index . 0) (include "init-toolkit.workloadSuffix" (list (index . 1) (printf "%s-templates" (index . 2))))) -}}
 {{- end -}}
 
 {{/*
@@ -75,9 +85,9 @@ checksum/init-toolkit: {{ toJson $content | sha256sum | trunc 32 }}
 {{- $steps := include "init-toolkit.steps" . | fromJson -}}
 {{- $names := list -}}
 {{- range $name, $step := $steps -}}
-{{- if $step.config -}}{{- $names = append $names (include "init-toolkit.resourceName" (list $.root (include "init-toolkit.workloadSuffix" (list $.workload "step-config")))) -}}{{- end -}}
+{{- if $step.config -}}{{- $names = append $names (include "init-toolkit.stepConfigMapName" (list $.root $.workload)) -}}{{- end -}}
 {{- if and $step.templates.files (not $step.templates.existingConfigMap) -}}
-{{- $names = append $names (include "init-toolkit.resourceName" (list $.root (include "init-toolkit.workloadSuffix" (list $.workload (printf "%s-templates" $name))))) -}}
+{{- $names = append $names (include "init-toolkit.stepTemplatesConfigMapName" (list $.root $.workload $name)) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson ($names | uniq) -}}

@@ -88,12 +88,12 @@ emptyDirs its steps use, each render-config step's templates ConfigMap, and for 
 {{- if include "init-toolkit.hasTemplates" $step }}
 - name: {{ include "init-toolkit.stepTemplatesVolumeName" (list $cfg.volumes $name) }}
   configMap:
-    name: {{ $step.templates.existingConfigMap | default (include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload (printf "%s-templates" $name))))) }}
+    name: {{ $step.templates.existingConfigMap | default (include "init-toolkit.stepTemplatesConfigMapName" (list $root $workload $name)) }}
 {{- end }}
 {{- if $step.config }}
 - name: {{ include "init-toolkit.stepConfigVolumeName" (list $cfg.volumes $name) }}
   configMap:
-    name: {{ include "init-toolkit.resourceName" (list $root (include "init-toolkit.workloadSuffix" (list $workload "step-config"))) }}
+    name: {{ include "init-toolkit.stepConfigMapName" (list $root $workload) }}
     items:
       - key: {{ $name }}.yaml
         path: {{ $name }}.yaml
