@@ -75,6 +75,21 @@ export function parseLogs(stderr: string): Array<Record<string, unknown>> {
   return logs;
 }
 
+/** A tool's failure line: the last error-level log line, with the tool's msg, its exitCode and any other fields. */
+export interface FailureLine extends Record<string, unknown> {
+  msg: string;
+  exitCode?: number;
+}
+
+/**
+ * The failure line of a run (the tools log one error line, last, before they exit). A run that logged no error
+ * line gives `{ msg: '' }`, so an assertion on the message fails; show `run.stderr` in assertion messages.
+ */
+export function failureLine(run: Pick<RunResult, 'logs'>): FailureLine {
+  const line = run.logs.findLast((l) => l.level === 'error');
+  return line ? { ...line, msg: String(line.msg ?? '') } : { msg: '' };
+}
+
 export function tempDir(prefix = 'toolkit-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { freePort, testAwsEndpointUrl } from '../../helpers/services.ts';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.ts';
-import { copySecrets, createSecret, lastLog, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 let proxy: AwsProxy;
@@ -45,14 +46,14 @@ test('throttling and 5xx are retried with backoff, then the run succeeds', async
     const retries = run.logs.filter((l) => String(l.msg).endsWith('retrying'));
     assert.equal(retries.length, 2, fault.type);
     assert.match(String(retries[0]?.error), new RegExp(fault.type));
-    assert.equal(lastLog(run).apiCalls, 3);
+    assert.equal(summaryLine(run).apiCalls, 3);
   }
 });
 
 test('prefix pages are retried too', async () => {
   const run = await withFaults({ status: 400, type: 'ThrottlingException' }, 1, ['--out', tempDir(), '--prefix', `${p}many/`]);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal((lastLog(run).files as string[]).length, 3);
+  assert.equal((summaryLine(run).files as string[]).length, 3);
 });
 
 test('throttling that outlasts the deadline ends with exit 124 naming the last error', async () => {
@@ -65,7 +66,7 @@ test('throttling that outlasts the deadline ends with exit 124 naming the last e
     `${p}db`,
   ]);
   assert.equal(run.code, 124, run.stderr);
-  assert.match(String(lastLog(run).msg), /deadline .*reached.*; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
+  assert.match(failureLine(run).msg, /deadline .*reached.*; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
   assert.match(run.termination, /deadline .*reached/);
   assert.ok(run.durationMs < 5_000, `stopped near the deadline (${run.durationMs} ms)`);
   assert.deepEqual(readdirSync(out), []);
@@ -78,8 +79,8 @@ test('access denied: exit 3 at once, told apart from not found', async () => {
     ['--out', tempDir(), `${p}db`],
   );
   assert.equal(run.code, 3, run.stderr);
-  assert.match(String(lastLog(run).msg), /access denied \(AccessDeniedException \(HTTP 400\): User is not authorized.*see the IAM policy/);
-  assert.equal(lastLog(run).apiCalls ?? 1, 1);
+  assert.match(failureLine(run).msg, /access denied \(AccessDeniedException \(HTTP 400\): User is not authorized.*see the IAM policy/);
+  assert.equal(failureLine(run).apiCalls ?? 1, 1);
   assert.equal(run.logs.filter((l) => String(l.msg).endsWith('retrying')).length, 0);
 });
 
@@ -90,29 +91,29 @@ test('KMS decrypt failure: exit 3 with a message about kms:Decrypt', async () =>
     ['--out', tempDir(), `${p}db?stage=AWSCURRENT`],
   );
   assert.equal(run.code, 3, run.stderr);
-  assert.match(String(lastLog(run).msg), /KMS could not decrypt it \(DecryptionFailure.*kms:Decrypt/);
+  assert.match(failureLine(run).msg, /KMS could not decrypt it \(DecryptionFailure.*kms:Decrypt/);
 });
 
 test('not found through a batch Errors entry (real moto answer): exit 3 naming the secret', async () => {
   const run = await copySecrets(['--out', tempDir(), `${p}db`, `${p}nope`]);
   assert.equal(run.code, 3, run.stderr);
-  assert.match(String(lastLog(run).msg), new RegExp(`secret "${p}nope": not found \\(ResourceNotFoundException`));
+  assert.match(failureLine(run).msg, new RegExp(`secret "${p}nope": not found \\(ResourceNotFoundException`));
 });
 
 test('a secret asked in another region is not found there: the hint names the region asked', async () => {
   const run = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: 'eu-west-3' } });
   assert.equal(run.code, 3, run.stderr);
-  assert.match(String(lastLog(run).msg), new RegExp(`secret "${p}db": not found .*; check the name, the region \\(eu-west-3\\) and the version`));
+  assert.match(failureLine(run).msg, new RegExp(`secret "${p}db": not found .*; check the name, the region \\(eu-west-3\\) and the version`));
   const selected = await copySecrets(['--out', tempDir(), '--prefix', p], { env: { AWS_REGION: 'eu-west-3' } });
   assert.equal(selected.code, 3, selected.stderr);
-  assert.match(String(lastLog(selected).msg), /selected no secret; check the prefix, the tags and the region \(eu-west-3\)/);
+  assert.match(failureLine(selected).msg, /selected no secret; check the prefix, the tags and the region \(eu-west-3\)/);
 });
 
 test('network errors are retried until the deadline: exit 124 naming the connection error', async () => {
   const port = await freePort();
   const run = await copySecrets(['--out', tempDir(), '--timeout', '1s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
   assert.equal(run.code, 124, run.stderr);
-  assert.match(String(lastLog(run).msg), /ECONNREFUSED/);
+  assert.match(failureLine(run).msg, /ECONNREFUSED/);
   assert.ok(run.logs.some((l) => String(l.msg).endsWith('retrying')));
 });
 
@@ -121,11 +122,11 @@ test('no region and no credentials are told apart too', async () => {
     env: { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' },
   });
   assert.equal(noRegion.code, 2, noRegion.stderr);
-  assert.match(String(lastLog(noRegion).msg), /no AWS region: set AWS_REGION/);
+  assert.match(failureLine(noRegion).msg, /no AWS region: set AWS_REGION/);
   // Worded as fetch-and-convert-data words it (one mapper, core/aws.ts).
   const badRegion = await copySecrets(['--out', tempDir(), `${p}db`], { env: { AWS_REGION: 'bad region!' } });
   assert.equal(badRegion.code, 2, badRegion.stderr);
-  assert.match(String(lastLog(badRegion).msg), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
+  assert.match(failureLine(badRegion).msg, /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await copySecrets(['--out', tempDir(), `${p}db`], {
     env: {
       AWS_ACCESS_KEY_ID: '',
@@ -137,7 +138,7 @@ test('no region and no credentials are told apart too', async () => {
     },
   });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
-  assert.match(String(lastLog(noCredentials).msg), /^BatchGetSecretValue of 1 secret: no AWS credentials found/);
+  assert.match(failureLine(noCredentials).msg, /^BatchGetSecretValue of 1 secret: no AWS credentials found/);
 });
 
 test('a server that accepts and never answers: each request times out and is retried, the deadline ends the run (exit 124)', async () => {
@@ -158,7 +159,7 @@ test('a server that accepts and never answers: each request times out and is ret
     // A deadline shorter than one request cuts the request in flight.
     const cut = await copySecrets(['--out', tempDir(), '--timeout', '1s', '--request-timeout', '30s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
     assert.equal(cut.code, 124, cut.stderr);
-    assert.match(String(lastLog(cut).msg), /deadline of 1000 ms reached while waiting for an answer/);
+    assert.match(failureLine(cut).msg, /deadline of 1000 ms reached while waiting for an answer/);
     assert.ok(cut.durationMs < 4_000, `cut at the deadline (${cut.durationMs} ms)`);
     assert.ok(!cut.stderr.includes('@smithy'), 'no SDK console warning');
   } finally {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());
@@ -39,7 +40,7 @@ test('a single secret lands in one file named after it, 0400, listed in the mani
     versionId: created.versionId,
     versionStages: ['AWSCURRENT'],
   });
-  assert.equal(lastLog(run).apiCalls, 1);
+  assert.equal(summaryLine(run).apiCalls, 1);
 });
 
 test('a secret named by full ARN, by ARN without its random suffix and by name, in one batch', async () => {
@@ -52,7 +53,7 @@ test('a secret named by full ARN, by ARN without its random suffix and by name, 
   assert.equal(run.code, 0, run.stderr);
   const files = readPublished(out);
   for (const name of ['full', 'partial', 'name']) assert.equal(files.get(name)?.toString(), 'arn-value-1234', name);
-  assert.equal(lastLog(run).apiCalls, 1);
+  assert.equal(summaryLine(run).apiCalls, 1);
 });
 
 test('the same run from env vars, and from a YAML config file (flags win over env, env over the file)', async () => {
@@ -76,7 +77,7 @@ test('the same run from env vars, and from a YAML config file (flags win over en
   assert.equal(statSync(join(out, 'b')).mode & 0o777, 0o640, 'env wins over the file');
   const typo = await copySecrets(['--config', config], { env: { COPY_SECRETS_MODES: '0640' } });
   assert.equal(typo.code, 2);
-  assert.match(String(lastLog(typo).msg), /unknown environment variable COPY_SECRETS_MODES \(did you mean COPY_SECRETS_MODE\?\)/);
+  assert.match(failureLine(typo).msg, /unknown environment variable COPY_SECRETS_MODES \(did you mean COPY_SECRETS_MODE\?\)/);
 });
 
 test('JSON secrets: one key, every key, nested values as JSON, numbers and booleans as text', async () => {
@@ -100,7 +101,7 @@ test('JSON secrets: one key, every key, nested values as JSON, numbers and boole
   const byName = new Map(manifestOf(out).files.map((f) => [f.name, f]));
   assert.equal(byName.get('password')?.key, 'password');
   assert.equal(byName.get('db.opts')?.key, 'opts');
-  assert.equal(lastLog(run).apiCalls, 1, 'two distinct secrets, one BatchGetSecretValue');
+  assert.equal(summaryLine(run).apiCalls, 1, 'two distinct secrets, one BatchGetSecretValue');
 });
 
 test('--expand-json with --qualify-keys, and the combined json/dotenv/properties outputs', async () => {
@@ -165,7 +166,7 @@ test('version stages and version ids: AWSCURRENT, AWSPREVIOUS, a custom label, a
   await client.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'CANARY', RemoveFromVersionId: third.VersionId }));
   const missing = await copySecrets(['--out', tempDir(), `${id}?stage=CANARY`]);
   assert.equal(missing.code, 3, missing.stderr);
-  assert.match(String(lastLog(missing).msg), /stage CANARY.*not found/);
+  assert.match(failureLine(missing).msg, /stage CANARY.*not found/);
 });
 
 test('a binary secret is written byte for byte', async () => {
@@ -196,7 +197,7 @@ test('an optional secret that is missing is skipped and logged; a required one f
 
   const failed = await copySecrets(['--out', out, `${p}present?as=present`, `${p}absent?as=absent`]);
   assert.equal(failed.code, 3, failed.stderr);
-  assert.match(String(lastLog(failed).msg), new RegExp(`secret "${p}absent": not found \\(ResourceNotFoundException`));
+  assert.match(failureLine(failed).msg, new RegExp(`secret "${p}absent": not found \\(ResourceNotFoundException`));
   assert.match(failed.termination, /not found/);
   assert.deepEqual(readPublished(out), before, 'the previous set is untouched');
   // Named twice, once optional and once required: required wins.

@@ -47,8 +47,8 @@ export async function copySecrets(args: string[], options: RunOptions & { endpoi
   return { ...result, termination: readFileSync(termination, 'utf8') };
 }
 
-/** The last log line (the summary or the error). */
-export function lastLog(run: RunResult): Record<string, unknown> {
+/** The summary of a successful run (its last log line: files, apiCalls); a failure is read with failureLine(). */
+export function summaryLine(run: RunResult): Record<string, unknown> {
   return run.logs.at(-1) ?? {};
 }
 

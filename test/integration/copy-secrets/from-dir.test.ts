@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 /** Lays out `files` the way the kubelet mounts a secret volume. */
 function secretVolume(files: Record<string, string>, stamp = '..2026_01_01_00_00_00.000000001'): string {
@@ -41,7 +42,7 @@ test('the ..data layout: files read from the current version, re-published 0600 
   const entry = manifestOf(out).files.find((f) => f.name === 'id_rsa');
   assert.equal(entry?.source, 'dir');
   assert.equal(entry?.path, join(volume, 'id_rsa'));
-  assert.equal(lastLog(run).apiCalls, 0, 'no AWS call for a directory');
+  assert.equal(summaryLine(run).apiCalls, 0, 'no AWS call for a directory');
 });
 
 test('a plain directory works too; JSON keys can be expanded; AWS and a directory combine', async () => {
@@ -62,7 +63,7 @@ test('a plain directory works too; JSON keys can be expanded; AWS and a director
   assert.ok(ok.logs.some((l) => l.level === 'warn' && String(l.msg).includes('skipping the subdirectory "nested"')));
   const keys = await copySecrets(['--out', tempDir(), '--from-dir', dir, '--expand-json', '--explain']);
   assert.equal(keys.code, 0, keys.stderr);
-  assert.deepEqual(lastLog(keys).files, ['user', 'password']);
+  assert.deepEqual(summaryLine(keys).files, ['user', 'password']);
 });
 
 test('a link that leaves the mounted directory is refused (exit 4); a missing directory is a usage error', async () => {
@@ -77,13 +78,13 @@ test('a link that leaves the mounted directory is refused (exit 4); a missing di
   symlinkSync('/etc/passwd', join(volume, '..data', 'evil'));
   const escaped = await copySecrets(['--out', tempDir(), '--from-dir', volume]);
   assert.equal(escaped.code, 4, escaped.stderr);
-  assert.match(String(lastLog(escaped).msg), /"evil" points outside the directory/);
+  assert.match(failureLine(escaped).msg, /"evil" points outside the directory/);
   const plain = tempDir('cs-plain-');
   symlinkSync('../../etc/passwd', join(plain, 'up'));
   assert.equal((await copySecrets(['--out', tempDir(), '--from-dir', plain])).code, 4);
   const missing = await copySecrets(['--out', tempDir(), '--from-dir', join(plain, 'nope')]);
   assert.equal(missing.code, 2, missing.stderr);
-  assert.match(String(lastLog(missing).msg), /cannot read --from-dir .*nope: ENOENT; mount the secret volume there/);
+  assert.match(failureLine(missing).msg, /cannot read --from-dir .*nope: ENOENT; mount the secret volume there/);
   assert.deepEqual(
     readdirSync(out)
       .filter((n) => !n.startsWith('..'))
@@ -101,12 +102,12 @@ test('a ..data pointing outside the volume and a FIFO in it are refused (exit 4)
   const out = tempDir();
   const run = await copySecrets(['--out', out, '--from-dir', away]);
   assert.equal(run.code, 4, run.stderr);
-  assert.match(String(lastLog(run).msg), /^--from-dir .*: "\.\.data" points outside the directory/);
+  assert.match(failureLine(run).msg, /^--from-dir .*: "\.\.data" points outside the directory/);
   const fifo = secretVolume({ ok: 'fine' });
   execFileSync('mkfifo', [join(fifo, '..data', 'pipe')]);
   const piped = await copySecrets(['--out', out, '--from-dir', fifo]);
   assert.equal(piped.code, 4, piped.stderr);
-  assert.match(String(lastLog(piped).msg), /"pipe" is a FIFO, not a regular file/);
+  assert.match(failureLine(piped).msg, /"pipe" is a FIFO, not a regular file/);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -115,7 +116,7 @@ test('a file over 1 MiB (the size limit of a Kubernetes Secret) is refused (exit
   const out = tempDir();
   const run = await copySecrets(['--out', out, '--from-dir', volume]);
   assert.equal(run.code, 4, run.stderr);
-  assert.equal(String(lastLog(run).msg), `--from-dir ${volume}: "big.bin" is 1048577 bytes, more than the 1 MiB (1048576 bytes) a Kubernetes Secret may hold`);
+  assert.equal(failureLine(run).msg, `--from-dir ${volume}: "big.bin" is 1048577 bytes, more than the 1 MiB (1048576 bytes) a Kubernetes Secret may hold`);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -125,18 +126,18 @@ test('an --out that cannot be a directory is a usage error (exit 2) naming it an
   writeFileSync(file, 'not a directory');
   const isFile = await copySecrets(['--out', file, '--from-dir', volume]);
   assert.equal(isFile.code, 2, isFile.stderr);
-  assert.equal(lastLog(isFile).msg, `cannot write into ${file}: it is a file, not a directory; choose a directory`);
-  assert.equal(isFile.termination, lastLog(isFile).msg);
+  assert.equal(failureLine(isFile).msg, `cannot write into ${file}: it is a file, not a directory; choose a directory`);
+  assert.equal(isFile.termination, failureLine(isFile).msg);
   const below = await copySecrets(['--out', join(file, 'out'), '--from-dir', volume]);
   assert.equal(below.code, 2, below.stderr);
-  assert.match(String(lastLog(below).msg), /^cannot write into .*a-file\/out: a part of the path is a file, not a directory/);
+  assert.match(failureLine(below).msg, /^cannot write into .*a-file\/out: a part of the path is a file, not a directory/);
 });
 
 test('the summary line counts in words that read right: 1 file, 2 files', async () => {
   const one = await copySecrets(['--out', tempDir(), '--from-dir', secretVolume({ a: 'first' })]);
-  assert.match(String(lastLog(one).msg), /^published 1 file and manifest\.json into /);
+  assert.match(String(summaryLine(one).msg), /^published 1 file and manifest\.json into /);
   const two = await copySecrets(['--out', tempDir(), '--from-dir', secretVolume({ a: 'first', b: 'second' })]);
-  assert.match(String(lastLog(two).msg), /^published 2 files and manifest\.json into /);
+  assert.match(String(summaryLine(two).msg), /^published 2 files and manifest\.json into /);
 });
 
 test('secrets that broke regex redaction (6 KB of one byte, binary, metacharacters) are published with exit 0 and never shown', async () => {

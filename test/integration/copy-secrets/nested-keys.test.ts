@@ -2,7 +2,8 @@
 // top-level key still wins, and what is missing is named by its path, never by a value.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { copySecrets, createSecret, lastLog, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 const p = uniquePrefix('nested');
@@ -58,7 +59,7 @@ test('what is missing is named by path (exit 4), nothing written, no value quote
     const out = tempDir();
     const run = await copySecrets(['--out', out, `${p}app#${path}`]);
     assert.equal(run.code, 4, `${path}: ${run.stderr}`);
-    assert.match(String(lastLog(run).msg), message);
+    assert.match(failureLine(run).msg, message);
     for (const value of ['nested-pw-1', 'nested-pw-2', 'db-1.internal']) assert.ok(!run.stderr.includes(value), `${path}: a value was quoted`);
   }
 });
@@ -66,8 +67,8 @@ test('what is missing is named by path (exit 4), nothing written, no value quote
 test('a path ending in an index needs as= (exit 2, before any call); two selections of one name collide (exit 4)', async () => {
   const index = await copySecrets(['--out', tempDir(), `${p}app#ports[0]`]);
   assert.equal(index.code, 2);
-  assert.match(String(lastLog(index).msg), /#ports\[0\] ends with an array index; name the file with as=FILE/);
+  assert.match(failureLine(index).msg, /#ports\[0\] ends with an array index; name the file with as=FILE/);
   const collision = await copySecrets(['--out', tempDir(), `${p}app#db.primary.password`, `${p}app?as=password#db.replicas[0].password`]);
   assert.equal(collision.code, 4);
-  assert.match(String(lastLog(collision).msg), /would both be written to the file "password"; rename one with as=FILE/);
+  assert.match(failureLine(collision).msg, /would both be written to the file "password"; rename one with as=FILE/);
 });

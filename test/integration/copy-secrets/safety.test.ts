@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePath } from '../../helpers/run.ts';
+import { bundlePath, failureLine } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { copySecrets, createSecret, lastLog, readPublished, secretsClient, tempDir, uniquePrefix, type CopyRun } from './fixtures.ts';
+import { copySecrets, createSecret, readPublished, secretsClient, tempDir, uniquePrefix, type CopyRun } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());
@@ -55,7 +55,7 @@ test('JSON keys that try path traversal are sanitised; references with NUL or ne
   writeFileSync(config, JSON.stringify({ secrets: [`${p}a\u0000b`] }));
   const refused = await copySecrets(['--out', out, '--config', config]);
   assert.equal(refused.code, 2, refused.stderr);
-  assert.match(String(lastLog(refused).msg), /is not a secret name or ARN/);
+  assert.match(failureLine(refused).msg, /is not a secret name or ARN/);
 });
 
 test('two secrets or keys that map to one file are an error (exit 4), nothing is written', async () => {
@@ -67,10 +67,10 @@ test('two secrets or keys that map to one file are an error (exit 4), nothing is
   const out = tempDir();
   const names = await copySecrets(['--out', out, `${p}a/b`, `${p}a_b`]);
   assert.equal(names.code, 4, names.stderr);
-  assert.match(String(lastLog(names).msg), /would both be written to the file/);
+  assert.match(failureLine(names).msg, /would both be written to the file/);
   const keys = await copySecrets(['--out', out, `${p}x#password`, `${p}y#password`]);
   assert.equal(keys.code, 4, keys.stderr);
-  assert.match(String(lastLog(keys).msg), /secret "[^"]+y" key "password" and secret "[^"]+x" key "password"/);
+  assert.match(failureLine(keys).msg, /secret "[^"]+y" key "password" and secret "[^"]+x" key "password"/);
   const reserved = await copySecrets(['--out', out, `${p}x?as=manifest.json`]);
   assert.equal(reserved.code, 4, reserved.stderr);
   assert.deepEqual(readdirSync(out), []);
@@ -106,7 +106,7 @@ test('a canary value never appears in stdout, stderr or the termination message,
     }
   }
   const keyRun = runs.find(([what]) => what === 'canary as key')?.[1];
-  assert.match(String(keyRun && lastLog(keyRun).msg), /has no JSON key "\*\*\*"/);
+  assert.match(String(keyRun && failureLine(keyRun).msg), /has no JSON key "\*\*\*"/);
 });
 
 test('modes and ownership are applied on disk: --mode, --dir-mode, --uid, --gid', async () => {

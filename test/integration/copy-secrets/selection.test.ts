@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.ts';
-import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 let proxy: AwsProxy;
@@ -40,14 +41,14 @@ test('--prefix over 45 secrets: pages of 20, every secret written, at most ceil(
   for (let i = 0; i < COUNT; i++) assert.equal(files.get(String(i).padStart(2, '0'))?.toString(), `value-${i}`);
   const calls = proxy.total() - before;
   assert.ok(calls >= Math.ceil(COUNT / 20) && calls <= Math.ceil(COUNT / 20) + 1, `calls: ${calls}`);
-  assert.equal(lastLog(run).apiCalls, calls, 'the summary counts the calls the server saw');
+  assert.equal(summaryLine(run).apiCalls, calls, 'the summary counts the calls the server saw');
 });
 
 test('--prefix is exact and case-sensitive: the server-side filter is broader', async () => {
   const out = tempDir();
   const run = await copySecrets(['--out', out, '--prefix', `${p}svc/`, '--explain'], { endpoint: proxy.url });
   assert.equal(run.code, 0, run.stderr);
-  const files = lastLog(run).files as string[];
+  const files = summaryLine(run).files as string[];
   assert.equal(files.length, COUNT + 2, 'the 45, payments and crossed; not the upper-case one');
   assert.ok(!files.some((f) => f.includes('upper')));
 });
@@ -77,7 +78,7 @@ test('--tag selects exactly the secrets with every given tag value (BatchGetSecr
 test('a selection that matches nothing fails (exit 3) unless --allow-empty', async () => {
   const none = await copySecrets(['--out', tempDir(), '--prefix', `${p}nothing-here/`]);
   assert.equal(none.code, 3, none.stderr);
-  assert.match(String(lastLog(none).msg), /selected no secret/);
+  assert.match(failureLine(none).msg, /selected no secret/);
   const out = tempDir();
   const empty = await copySecrets(['--out', out, '--tag', `no-such-tag-${p}=x`, '--allow-empty']);
   assert.equal(empty.code, 0, empty.stderr);
@@ -96,5 +97,5 @@ test('many explicit secrets are fetched 20 per call with a bounded number in fli
   const one = await copySecrets(['--out', tempDir(), '--concurrency', '1', ...ids], { endpoint: proxy.url });
   assert.equal(one.code, 0, one.stderr);
   assert.equal(proxy.maxInFlight(), 1);
-  assert.equal((lastLog(run).files as string[]).length, COUNT);
+  assert.equal((summaryLine(run).files as string[]).length, COUNT);
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { copySecrets, createSecret, lastLog, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
+import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
 
 const ssm = new SSMClient({ endpoint: testAwsEndpointUrl(), region: process.env.AWS_REGION ?? 'us-east-1' });
 const secrets = secretsClient();
@@ -71,11 +72,11 @@ test('missing: a parameter or an empty path is exit 3 naming it (optional skips 
   const out = tempDir();
   const missing = await copySecrets(['--out', out, `ssm:${root}/db/password`, `ssm:${root}/db/nope`]);
   assert.equal(missing.code, 3);
-  assert.match(String(lastLog(missing).msg), new RegExp(`parameter "${root}/db/nope": not found .*or mark it optional`));
+  assert.match(failureLine(missing).msg, new RegExp(`parameter "${root}/db/nope": not found .*or mark it optional`));
   assert.ok(!missing.stderr.includes('ssm-pw-two'));
   const emptyPath = await copySecrets(['--out', tempDir(), `ssm:${root}/nothing/`]);
   assert.equal(emptyPath.code, 3);
-  assert.match(String(lastLog(emptyPath).msg), /no parameter below it/);
+  assert.match(failureLine(emptyPath).msg, /no parameter below it/);
   const optional = await copySecrets(['--out', tempDir(), `ssm:${root}/db/nope?optional`, `ssm:${root}/prod/a?as=a`]);
   assert.equal(optional.code, 0, optional.stderr);
 });
@@ -92,6 +93,6 @@ test('misuse is exit 2 before any call, naming the reference and the fix', async
   for (const [ref, message] of cases) {
     const run = await copySecrets(['--out', tempDir(), ref]);
     assert.equal(run.code, 2, `${ref}: ${run.stderr}`);
-    assert.match(String(lastLog(run).msg), message, ref);
+    assert.match(failureLine(run).msg, message, ref);
   }
 });

@@ -8,8 +8,8 @@ import { lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack, type Headers } from 'tar-stream';
-import { tempDir } from '../../helpers/run.ts';
-import { errorLine, listTree, run } from './helpers.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
+import { listTree, run } from './helpers.ts';
 
 type TarEntry = Partial<Headers> & { name: string; content?: string };
 
@@ -90,7 +90,7 @@ test('zip: extracted; symlinks inside the target only with --allow-links', async
 
   const refused = await extract('site.zip', content, ['--convert', 'unzip']);
   assert.equal(refused.result.code, 4, refused.result.stderr);
-  assert.match(errorLine(refused.result), /"site\/current" rejected: symlink .*--allow-links/);
+  assert.match(failureLine(refused.result).msg, /"site\/current" rejected: symlink .*--allow-links/);
   assert.deepEqual(listTree(refused.out), []);
 
   const allowed = await extract('site.zip', content, ['--convert', 'unzip', '--allow-links']);
@@ -159,7 +159,7 @@ test('crafted tar archives are rejected (exit 4) and nothing is written', async 
   for (const [label, entries, message, extra] of cases) {
     const { out, result } = await extract('bad.tar', await tarOf(entries), ['--name', 'x', '--convert', 'untar', ...(extra ?? [])]);
     assert.equal(result.code, 4, `${label}: ${result.stderr}`);
-    assert.match(errorLine(result), message, label);
+    assert.match(failureLine(result).msg, message, label);
     assert.deepEqual(listTree(out), [], `${label}: nothing written`);
   }
 });
@@ -192,7 +192,7 @@ test('crafted zip archives are rejected (exit 4) and nothing is written', async 
     zipOf(join(dir, 'bad.zip'), entries);
     const { out, result } = await extract('bad.zip', readFileSync(join(dir, 'bad.zip')), ['--name', 'x', '--convert', 'unzip', ...(extra ?? [])]);
     assert.equal(result.code, 4, `${label}: ${result.stderr}`);
-    assert.match(errorLine(result), message, label);
+    assert.match(failureLine(result).msg, message, label);
     assert.deepEqual(listTree(out), [], `${label}: nothing written`);
   }
 });
@@ -201,7 +201,7 @@ test('a gzip decompression bomb is stopped on the stream by --max-ratio (exit 4)
   const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024));
   const { out, result } = await extract('bomb.tar.gz', bomb, ['--name', 'x', '--convert', 'gunzip,untar']);
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), /above --max-ratio 200: a decompression bomb\?/);
+  assert.match(failureLine(result).msg, /above --max-ratio 200: a decompression bomb\?/);
   assert.deepEqual(listTree(out), []);
   const peak = result.logs.find((l) => l.level === 'error');
   assert.ok(peak, 'the failure is logged');
@@ -213,7 +213,7 @@ test('an xz decompression bomb (1 GiB of zeros in 150 KiB) is stopped on the str
   execFileSync('sh', ['-c', `head -c 1073741824 /dev/zero | xz -1 -T1 > ${file}`]);
   const { out, result } = await extract('bomb.xz', readFileSync(file), ['--name', 'x', '--convert', 'xz']);
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), /above --max-ratio 200: a decompression bomb\?/);
+  assert.match(failureLine(result).msg, /above --max-ratio 200: a decompression bomb\?/);
   assert.deepEqual(listTree(out), []);
 });
 

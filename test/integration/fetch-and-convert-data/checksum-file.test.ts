@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { tempDir } from '../../helpers/run.ts';
-import { errorLine, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp, type TestServer } from './helpers.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
+import { makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp, type TestServer } from './helpers.ts';
 
 const DATA = 'id,name\n1,ada\n2,bob\n';
 const OTHER = 'something else\n';
@@ -63,7 +63,7 @@ describe('--sha256-from', () => {
     test(`fails (exit ${code}) and writes nothing when ${what}`, async () => {
       const { out, result } = await fetchWith(`${server.url}/releases/${file}`);
       assert.equal(result.code, code, result.stderr);
-      assert.match(errorLine(result), message);
+      assert.match(failureLine(result).msg, message);
       assert.equal(existsSync(join(out, 'users.csv')), false);
     });
   }
@@ -89,9 +89,9 @@ describe('--sha256-from', () => {
   test('usage errors before any download: with --sha256, or on a prefix', async () => {
     const both = await fetchWith(`${server.url}/releases/SHA256SUMS`, ['--sha256', HASH]);
     assert.equal(both.result.code, 2);
-    assert.match(errorLine(both.result), /give --sha256 or --sha256-from, not both/);
+    assert.match(failureLine(both.result).msg, /give --sha256 or --sha256-from, not both/);
     const prefix = await run(['--out', tempDir(), '--sha256-from', `${server.url}/releases/SHA256SUMS`, 's3://some-bucket/exports/']);
     assert.equal(prefix.code, 2);
-    assert.match(errorLine(prefix), /cannot check an S3 prefix/);
+    assert.match(failureLine(prefix).msg, /cannot check an S3 prefix/);
   });
 });

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { tempDir } from '../../helpers/run.ts';
-import { errorLine, listTree, run } from './helpers.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
+import { listTree, run } from './helpers.ts';
 
 /** Writes `content` as `name` in a fresh directory, runs the tool on it, returns the output directory and result. */
 async function convert(name: string, content: string | Buffer, args: string[]) {
@@ -112,7 +112,7 @@ test('json:dotenv quotes values that need it and refuses names the shell cannot 
 
   const bad = await convert('b.json', '{"not-a-name": "x"}', ['--convert', 'json:dotenv']);
   assert.equal(bad.result.code, 4);
-  assert.match(errorLine(bad.result), /"not-a-name" is not a valid environment variable name/);
+  assert.match(failureLine(bad.result).msg, /"not-a-name" is not a valid environment variable name/);
 });
 
 test('malformed CSV, YAML, JSON and NDJSON: exit 4, the error names the line, nothing written', async () => {
@@ -131,7 +131,7 @@ test('malformed CSV, YAML, JSON and NDJSON: exit 4, the error names the line, no
   for (const [name, content, step, message] of cases) {
     const { out, result } = await convert(name, content, ['--convert', step]);
     assert.equal(result.code, 4, `${name}: ${result.stderr}`);
-    assert.match(errorLine(result), message, name);
+    assert.match(failureLine(result).msg, message, name);
     assert.doesNotMatch(result.stderr, /quoted-data-canary/, name);
     assert.deepEqual(listTree(out), [], `${name}: nothing written`);
   }
@@ -141,18 +141,18 @@ test('a truncated gzip file fails with exit 4 and leaves nothing', async () => {
   const full = gzipSync(Buffer.alloc(200_000, 'x'));
   const { out, result } = await convert('cut.txt.gz', full.subarray(0, Math.floor(full.length / 2)), ['--convert', 'gunzip']);
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), /invalid or truncated compressed data: unexpected end of file/);
+  assert.match(failureLine(result).msg, /invalid or truncated compressed data: unexpected end of file/);
   assert.deepEqual(listTree(out), []);
 });
 
 test('limits: CSV record size, NDJSON line size, YAML aliases, document size, source size', async () => {
   const longRecord = await convert('long.csv', `a\n"${'x'.repeat(5000)}"\n`, ['--convert', 'csv:ndjson', '--max-record-bytes', '1KiB']);
   assert.equal(longRecord.result.code, 4);
-  assert.match(errorLine(longRecord.result), /invalid CSV at line 2: the record is longer than --max-record-bytes 1.00 KiB/);
+  assert.match(failureLine(longRecord.result).msg, /invalid CSV at line 2: the record is longer than --max-record-bytes 1.00 KiB/);
 
   const longLine = await convert('long.ndjson', `{"a":"${'x'.repeat(5000)}"}\n`, ['--convert', 'ndjson:csv', '--max-record-bytes', '1KiB']);
   assert.equal(longLine.result.code, 4);
-  assert.match(errorLine(longLine.result), /NDJSON line 1 is longer than --max-record-bytes/);
+  assert.match(failureLine(longLine.result).msg, /NDJSON line 1 is longer than --max-record-bytes/);
 
   const laughs = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
   for (let i = 1; i < 10; i++)
@@ -163,18 +163,18 @@ test('limits: CSV record size, NDJSON line size, YAML aliases, document size, so
     );
   const bomb = await convert('laughs.yaml', `${laughs.join('\n')}\n`, ['--convert', 'yaml:json']);
   assert.equal(bomb.result.code, 4, bomb.result.stderr);
-  assert.match(errorLine(bomb.result), /its aliases copy more than --max-yaml-alias-bytes 1.00 MiB/);
+  assert.match(failureLine(bomb.result).msg, /its aliases copy more than --max-yaml-alias-bytes 1.00 MiB/);
   // Measured in bytes first (without expanding); the alias count still holds for many small aliases.
   const counted = await convert('many.yaml', `a: &a x\nb: [${Array(150).fill('*a').join(',')}]\n`, ['--convert', 'yaml:json']);
   assert.equal(counted.result.code, 4, counted.result.stderr);
-  assert.match(errorLine(counted.result), /--max-yaml-aliases 100/);
+  assert.match(failureLine(counted.result).msg, /--max-yaml-aliases 100/);
 
   const doc = await convert('big.json', JSON.stringify({ a: 'x'.repeat(4096) }), ['--convert', 'json:yaml', '--max-document-bytes', '1KiB']);
   assert.equal(doc.result.code, 4);
-  assert.match(errorLine(doc.result), /larger than --max-document-bytes/);
+  assert.match(failureLine(doc.result).msg, /larger than --max-document-bytes/);
 
   const source = await convert('big.bin', Buffer.alloc(4096), ['--max-source-bytes', '1KiB']);
   assert.equal(source.result.code, 4);
-  assert.match(errorLine(source.result), /exceeds --max-source-bytes/);
+  assert.match(failureLine(source.result).msg, /exceeds --max-source-bytes/);
   assert.deepEqual(listTree(source.out), []);
 });

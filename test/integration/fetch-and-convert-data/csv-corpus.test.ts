@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers/run.ts';
-import { errorLine, run, sha256 } from './helpers.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
+import { run, sha256 } from './helpers.ts';
 
 const FIXTURE = new URL('./fixtures/csv-corpus.json', import.meta.url).pathname;
 const CASES = 160;
@@ -144,7 +144,7 @@ async function outcome(dir: string, index: number, { content, args }: Case): Pro
   writeFileSync(input, content);
   const out = join(dir, `out-${index}`);
   const result = await run(['--out', out, '--name', 'out', ...args, `file://${input}`]);
-  if (result.code !== 0) return { code: result.code, error: errorLine(result).replaceAll(input, 'IN') };
+  if (result.code !== 0) return { code: result.code, error: failureLine(result).msg.replaceAll(input, 'IN') };
   const output = readFileSync(join(out, 'out'));
   return { code: 0, sha256: sha256(output), bytes: output.length };
 }

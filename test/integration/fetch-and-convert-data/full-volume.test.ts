@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundle, tempDir } from '../../helpers/run.ts';
+import { failureLine, runBundle, tempDir } from '../../helpers/run.ts';
 import { listTree, run } from './helpers.ts';
 
 function tinyVolume(): { dir: string; [Symbol.dispose](): void } {
@@ -13,8 +13,6 @@ function tinyVolume(): { dir: string; [Symbol.dispose](): void } {
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0777', 'tmpfs', dir]);
   return { dir, [Symbol.dispose]: () => execFileSync('umount', [dir]) };
 }
-
-const errorLine = (logs: Array<Record<string, unknown>>) => String(logs.at(-1)?.msg);
 
 test('fetch-and-convert-data: a full output volume is exit 2 naming the fix, and the directory it created is removed', async () => {
   using volume = tinyVolume();
@@ -25,7 +23,7 @@ test('fetch-and-convert-data: a full output volume is exit 2 naming the fix, and
   const result = await run(['--out', out, `file://${source}`]);
 
   assert.equal(result.code, 2, result.stderr);
-  assert.match(errorLine(result.logs), /volume .*is full \(ENOSPC\); raise the emptyDir sizeLimit/);
+  assert.match(failureLine(result).msg, /volume .*is full \(ENOSPC\); raise the emptyDir sizeLimit/);
   assert.deepEqual(listTree(volume.dir), [], 'no partial file and no empty output directory');
 });
 
@@ -39,6 +37,6 @@ test('render-config: a full output volume is exit 2 naming the fix, and nothing 
   const result = await runBundle('render-config', ['--templates', templates, '--out', out]);
 
   assert.equal(result.code, 2, result.stderr);
-  assert.match(errorLine(result.logs), /volume .*is full \(ENOSPC\); raise the emptyDir sizeLimit/);
+  assert.match(failureLine(result).msg, /volume .*is full \(ENOSPC\); raise the emptyDir sizeLimit/);
   assert.deepEqual(listTree(volume.dir), [], 'nothing published, no empty output directory');
 });

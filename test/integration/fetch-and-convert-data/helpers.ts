@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { failureLine, runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export const TOOL = 'fetch-and-convert-data';
@@ -78,14 +78,8 @@ export async function runOnFile(
 export function assertRefused(label: string, { out, result }: { out: string; result: RunResult }, message: RegExp): void {
   assert.equal(result.code, 4, `${label}: ${result.stderr.slice(0, 2000)}`);
   assert.equal(result.logs.filter((l) => l.level === 'error').length, 1, `${label}: one error line`);
-  assert.match(errorLine(result), message, label);
+  assert.match(failureLine(result).msg, message, label);
   assert.deepEqual(listTree(out), [], `${label}: nothing written`);
-}
-
-/** The error log line of a failed run. */
-export function errorLine(result: RunResult): string {
-  const line = result.logs.find((l) => l.level === 'error');
-  return String(line?.msg ?? result.stderr);
 }
 
 export interface TestServer {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { assertRefused, runOnFile } from './helpers.ts';
 
 // --- tar, by hand: tar-stream's packer refuses most of what is tested here.
@@ -354,7 +354,7 @@ test('xz twice in one chain is a usage error at once: the decoder runs one strea
   ] as const) {
     const { out, result } = await runOnFile(file, nested, chain, ['--timeout', '20s']);
     assert.equal(result.code, 2, `${file} --convert ${chain}: ${result.stderr.slice(0, 1500)}`);
-    assert.match(String(result.logs.find((l) => l.level === 'error')?.msg), /"xz" twice/);
+    assert.match(failureLine(result).msg, /"xz" twice/);
     assert.ok(result.durationMs < 5000, `${file}: ${Math.round(result.durationMs)} ms`);
     assert.deepEqual(readdirSafe(out), [], `${file}: nothing written`);
   }

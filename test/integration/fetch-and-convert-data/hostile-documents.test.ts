@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers/run.ts';
-import { assertRefused, errorLine, listTree, run, runOnFile } from './helpers.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
+import { assertRefused, listTree, run, runOnFile } from './helpers.ts';
 
 function convert(file: string, content: string, step: string, extra: string[] = []) {
   return runOnFile(file, content, step, extra);
@@ -85,7 +85,7 @@ test('the deadline wins while a big document is being parsed (exit 124 at once),
   const slow = await convert('big.yaml', slowYaml(100_000), 'yaml:json', ['--timeout', '1s']);
   const took = performance.now() - started;
   assert.equal(slow.result.code, 124, slow.result.stderr);
-  assert.match(errorLine(slow.result), /not done within --timeout 1s/);
+  assert.match(failureLine(slow.result).msg, /not done within --timeout 1s/);
   assert.ok(took < 4000, `ended after ${Math.round(took)} ms, the parser alone takes longer`);
   assert.deepEqual(listTree(slow.out), []);
 
@@ -106,5 +106,5 @@ test('NDJSON to CSV with tens of thousands of keys per record stays linear (done
     stray,
     /line 2: key "other" is not a column of the first record \(k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, \.\.\. 60000 columns\)$/,
   );
-  assert.ok(errorLine(stray.result).length < 400);
+  assert.ok(failureLine(stray.result).msg.length < 400);
 });

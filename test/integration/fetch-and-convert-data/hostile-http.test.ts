@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir, type RunResult } from '../../helpers/run.ts';
-import { errorLine, listTree, run, sha256, startHttp, startRawHttp } from './helpers.ts';
+import { failureLine, tempDir, type RunResult } from '../../helpers/run.ts';
+import { listTree, run, sha256, startHttp, startRawHttp } from './helpers.ts';
 
 const USER = 'alice';
 const PASSWORD = 'Sup3r-Secret-Pw';
@@ -46,9 +46,9 @@ function assertFailed({ result, out, termination }: Outcome, code: number, messa
   assert.equal(result.code, code, result.stderr);
   const errors = result.logs.filter((l) => l.level === 'error');
   assert.equal(errors.length, 1, result.stderr);
-  assert.match(errorLine(result), message);
-  assert.doesNotMatch(errorLine(result), /unexpected error/);
-  assert.equal(termination.trim(), errorLine(result));
+  assert.match(failureLine(result).msg, message);
+  assert.doesNotMatch(failureLine(result).msg, /unexpected error/);
+  assert.equal(termination.trim(), failureLine(result).msg);
   assert.deepEqual(listTree(out), [], 'nothing under the final name, no temporary file');
   assertNoSecret(`${result.stdout}\n${result.stderr}\n${termination}`);
 }

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { errorLine, listTree, makeBucket, putObject, run, s3Client } from './helpers.ts';
+import { listTree, makeBucket, putObject, run, s3Client } from './helpers.ts';
 import { startS3Proxy } from './s3-proxy.ts';
 
 const MiB = 1024 * 1024;
@@ -26,7 +26,7 @@ test('s3 prefix: a key that would make a path too long for the kernel below --ou
   const result = await run(['--out', out, `s3://${bucket}/data/`]);
   assert.equal(result.code, 4, result.stderr);
   assert.match(
-    errorLine(result),
+    failureLine(result).msg,
     new RegExp(`s3://${bucket}/data/k{200}.*: the path it would be written to below .* is too long \\(\\d+ bytes long, the limit for a path is 4095\\)`),
   );
   assert.deepEqual(listTree(out), []);
@@ -45,7 +45,7 @@ test('s3 prefix: two keys converted to the same name are refused before any down
 
     assert.equal(result.code, 4, result.stderr);
     assert.equal(
-      errorLine(result),
+      failureLine(result).msg,
       `s3://${bucket}/data/a.csv and s3://${bucket}/data/a.csv.gz would both be written to "a.csv"; rename one of the objects or narrow the prefix (--convert gunzip renames the outputs)`,
     );
     assert.deepEqual(listTree(out), []);
@@ -71,7 +71,7 @@ test('s3 prefix: a key that is a file where another key needs a directory is ref
 
   assert.equal(result.code, 4, result.stderr);
   assert.match(
-    errorLine(result),
+    failureLine(result).msg,
     new RegExp(
       `s3://${bucket}/data/x would be written to the file "x", but s3://${bucket}/data/x/y\\.txt needs a directory there; rename one of the objects or narrow the prefix$`,
     ),
@@ -114,7 +114,7 @@ async function failingSibling(label: string, convert: string[], extension: strin
     });
 
     assert.equal(result.code, 3, result.stderr);
-    assert.match(errorLine(result), new RegExp(`s3://${bucket}/${badKey.replaceAll('.', '\\.')}: access denied`));
+    assert.match(failureLine(result).msg, new RegExp(`s3://${bucket}/${badKey.replaceAll('.', '\\.')}: access denied`));
     const slow = slowRequests();
     assert.equal(slow.length, 1, `${slowKey} was requested once`);
     assert.equal(slow[0]?.bodyBytes, MiB, `${slowKey} was mid-download when ${badKey} failed`);

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { errorLine, listTree, makeBucket, putObject, run, s3Client } from './helpers.ts';
+import { listTree, makeBucket, putObject, run, s3Client } from './helpers.ts';
 import { startS3Proxy, type Decide } from './s3-proxy.ts';
 
 const MiB = 1024 * 1024;
@@ -54,7 +54,7 @@ test('s3: an object overwritten between two ranged GETs fails with exit 3 (If-Ma
     );
     assert.ok(overwritten);
     assert.equal(result.code, 3, result.stderr);
-    assert.match(errorLine(result), /data\.bin part 2\/4: the object changed while downloading/);
+    assert.match(failureLine(result).msg, /data\.bin part 2\/4: the object changed while downloading/);
     assert.deepEqual(listTree(out), []);
   }
 });
@@ -68,7 +68,7 @@ test('s3: a part from a store that ignores If-Match (another ETag) is exit 3; a 
   );
   assert.equal(changed.result.code, 3, changed.result.stderr);
   assert.match(
-    errorLine(changed.result),
+    failureLine(changed.result).msg,
     /the object changed while downloading \(ETag "0123456789abcdef0123456789abcdef", first "[0-9a-f]+"\); nothing was kept, run again/,
   );
   assert.deepEqual(listTree(changed.out), []);
@@ -81,7 +81,7 @@ test('s3: a part from a store that ignores If-Match (another ETag) is exit 3; a 
   );
   assert.equal(shifted.result.code, 4, shifted.result.stderr);
   assert.match(
-    errorLine(shifted.result),
+    failureLine(shifted.result).msg,
     new RegExp(`S3 answered Content-Range "bytes 0-${MiB - 1}/${BODY.length}" to a request for bytes ${MiB}-${2 * MiB - 1}/${BODY.length}`),
   );
   assert.deepEqual(listTree(shifted.out), []);
@@ -105,7 +105,7 @@ test('source URLs: an invalid bucket name, a key with dot segments or a file URL
     // No endpoint that answers: a request would be a connection error, not exit 2.
     const result = await run(['--out', out, url], { env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
     assert.equal(result.code, 2, `${url}: ${result.stderr}`);
-    assert.match(errorLine(result), message, url);
+    assert.match(failureLine(result).msg, message, url);
     assert.deepEqual(listTree(out), []);
   }
 });

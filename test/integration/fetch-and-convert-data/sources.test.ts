@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { selfSignedCertificate, testAwsEndpointUrl } from '../../helpers/services.ts';
-import { errorLine, listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './helpers.ts';
+import { listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './helpers.ts';
 
 const CSV = 'id,name,note\n1,Ann,"likes ""quotes"""\n2,Bob,"two\nlines"\n';
 const NDJSON = '{"id":"1","name":"Ann","note":"likes \\"quotes\\""}\n{"id":"2","name":"Bob","note":"two\\nlines"}\n';
@@ -98,7 +98,7 @@ test('s3 prefix with a key that climbs out ("..") is rejected before anything is
   const result = await run(['--out', out, `s3://${bucket}/data/`]);
 
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), /"\.\." leaves the target directory/);
+  assert.match(failureLine(result).msg, /"\.\." leaves the target directory/);
   assert.deepEqual(listTree(out), []);
 });
 
@@ -112,14 +112,14 @@ test('s3 prefix with a key whose converted name would be ".." or "." is rejected
   const result = await run(['--out', out, '--convert', 'gunzip', `s3://${bucket}/data/`]);
 
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorLine(result), new RegExp(`s3://${bucket}/data/a/\\.\\.\\.gz: the converted name "\\.\\." of this key is not a usable file name`));
+  assert.match(failureLine(result).msg, new RegExp(`s3://${bucket}/data/a/\\.\\.\\.gz: the converted name "\\.\\." of this key is not a usable file name`));
   assert.deepEqual(listTree(out), []);
 
   const dot = await makeBucket(s3, 'dot');
   await putObject(s3, dot, 'data/b/..gzip', gzipSync('x'));
   const second = await run(['--out', out, '--convert', 'gunzip', `s3://${dot}/data/`]);
   assert.equal(second.code, 4, second.stderr);
-  assert.match(errorLine(second), /data\/b\/\.\.gzip: the converted name "\." of this key/);
+  assert.match(failureLine(second).msg, /data\/b\/\.\.gzip: the converted name "\." of this key/);
   assert.deepEqual(listTree(out), []);
 });
 
@@ -131,13 +131,13 @@ test('s3: a missing key is a fatal remote error (exit 3) naming the object', asy
   const result = await run(['--out', out, `s3://${bucket}/nope.csv`]);
 
   assert.equal(result.code, 3, result.stderr);
-  assert.match(errorLine(result), new RegExp(`s3://${bucket}/nope.csv: not found`));
+  assert.match(failureLine(result).msg, new RegExp(`s3://${bucket}/nope.csv: not found`));
   assert.deepEqual(listTree(out), []);
   // A bucket that does not exist is told the same way, without the SDK's "UnknownError" stand-in.
   const noBucket = await run(['--out', out, `s3://${bucket}-gone/nope.csv`]);
   assert.equal(noBucket.code, 3, noBucket.stderr);
-  assert.equal(errorLine(noBucket), `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)): check the bucket and key`);
-  assert.doesNotMatch(errorLine(result), /UnknownError/);
+  assert.equal(failureLine(noBucket).msg, `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)): check the bucket and key`);
+  assert.doesNotMatch(failureLine(result).msg, /UnknownError/);
 });
 
 test('s3 without a region (exit 2) and without credentials (exit 3) say so, not "access denied"', async () => {
@@ -149,23 +149,23 @@ test('s3 without a region (exit 2) and without credentials (exit 3) say so, not 
     env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   });
   assert.equal(noRegion.code, 2, noRegion.stderr);
-  assert.equal(errorLine(noRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
+  assert.equal(failureLine(noRegion).msg, 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
   // An empty AWS_REGION is no region too, and a malformed one is named (worded as copy-secrets words them).
   const emptyRegion = await run(['--out', out, 's3://any-bucket/a.csv'], {
     cleanEnv: true,
     env: { ...base, AWS_REGION: '', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   });
-  assert.equal(errorLine(emptyRegion), 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
+  assert.equal(failureLine(emptyRegion).msg, 'no AWS region: set AWS_REGION (EKS sets it for IRSA and Pod Identity)');
   const badRegion = await run(['--out', out, 's3://any-bucket/a.csv'], {
     cleanEnv: true,
     env: { ...base, AWS_REGION: 'bad region!', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   });
   assert.equal(badRegion.code, 2, badRegion.stderr);
-  assert.match(errorLine(badRegion), /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
+  assert.match(failureLine(badRegion).msg, /^invalid AWS region \(.*"bad region!".*\): set AWS_REGION to a region such as us-east-1$/);
   const noCredentials = await run(['--out', out, 's3://any-bucket/a.csv'], { cleanEnv: true, env: { ...base, AWS_REGION: 'us-east-1' } });
   assert.equal(noCredentials.code, 3, noCredentials.stderr);
   assert.match(
-    errorLine(noCredentials),
+    failureLine(noCredentials).msg,
     /^s3:\/\/any-bucket\/a\.csv: no AWS credentials found \(CredentialsProviderError: .*\); on EKS use IRSA or Pod Identity/,
   );
   assert.deepEqual(listTree(out), []);
@@ -196,7 +196,7 @@ test('http: presigned URLs (before and after a redirect) never show their signat
 
     const denied = await run(['--out', out, '--name', 'other.csv', `${server.url}${presigned('/denied', 1)}`]);
     assert.equal(denied.code, 3, denied.stderr);
-    assert.match(errorLine(denied), /\/denied\?.*X-Amz-Signature=\*\*\*: HTTP 403/);
+    assert.match(failureLine(denied).msg, /\/denied\?.*X-Amz-Signature=\*\*\*: HTTP 403/);
 
     for (const [where, text] of [
       ['run log', ok.stderr + ok.stdout],
@@ -246,11 +246,11 @@ test('https: fetched with a certificate the tool trusts (NODE_EXTRA_CA_CERTS); a
 
     const untrusted = await run(['--out', tempDir(), `${url}/data.ndjson`]);
     assert.equal(untrusted.code, 3, untrusted.stderr);
-    assert.match(errorLine(untrusted), /TLS: self-signed certificate.*NODE_EXTRA_CA_CERTS/);
+    assert.match(failureLine(untrusted).msg, /TLS: self-signed certificate.*NODE_EXTRA_CA_CERTS/);
 
     const down = await run(['--out', tempDir(), '--name', 'x.json', `${url}/down`], { env });
     assert.equal(down.code, 2, down.stderr);
-    assert.match(errorLine(down), /redirect from https to http .* refused; pass --allow-https-downgrade/);
+    assert.match(failureLine(down).msg, /redirect from https to http .* refused; pass --allow-https-downgrade/);
   } finally {
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
@@ -269,9 +269,9 @@ test('http: redirects to link-local addresses (IMDS v4 and v6, Pod Identity) are
       const out = tempDir();
       const result = await run(['--out', out, '--name', 'x', `${server.url}${path}`]);
       assert.equal(result.code, 4, `${path}: ${result.stderr}`);
-      assert.match(errorLine(result), /link-local address .* refused: pass --allow-link-local/);
+      assert.match(failureLine(result).msg, /link-local address .* refused: pass --allow-link-local/);
       // The hop's URL is nowhere in the user's values: the source they gave is named too.
-      assert.ok(errorLine(result).includes(`(redirected from ${server.url}${path}) resolves to`), errorLine(result));
+      assert.ok(failureLine(result).msg.includes(`(redirected from ${server.url}${path}) resolves to`), failureLine(result).msg);
       assert.deepEqual(listTree(out), []);
     }
   } finally {
@@ -288,7 +288,7 @@ test('http: a redirect whose user info has a stray "%" fails with exit 3 naming 
     const out = tempDir();
     const result = await run(['--out', out, '--name', 'x', `${server.url}/bad`]);
     assert.equal(result.code, 3, result.stderr);
-    assert.match(errorLine(result), /the password in the redirect's URL has a "%" that starts no escape \(%XX\); the server sent a malformed Location/);
+    assert.match(failureLine(result).msg, /the password in the redirect's URL has a "%" that starts no escape \(%XX\); the server sent a malformed Location/);
     assert.doesNotMatch(result.stderr, /100%sure/, 'the password is not shown');
     assert.deepEqual(listTree(out), []);
   } finally {
@@ -304,11 +304,11 @@ test('http: redirects to other schemes and endless redirects are refused', async
   try {
     const fileRedirect = await run(['--out', tempDir(), '--name', 'x', `${server.url}/file`]);
     assert.equal(fileRedirect.code, 2, fileRedirect.stderr);
-    assert.match(errorLine(fileRedirect), /redirect to scheme "file:" refused/);
+    assert.match(failureLine(fileRedirect).msg, /redirect to scheme "file:" refused/);
 
     const loop = await run(['--out', tempDir(), '--name', 'x', '--max-redirects', '3', `${server.url}/loop`]);
     assert.equal(loop.code, 3, loop.stderr);
-    assert.match(errorLine(loop), /more than --max-redirects 3 redirects/);
+    assert.match(failureLine(loop).msg, /more than --max-redirects 3 redirects/);
   } finally {
     await server.close();
   }
@@ -350,7 +350,7 @@ test('http: a body truncated by a server without Range support fails (exit 3), n
     const out = tempDir();
     const result = await run(['--out', out, `${server.url}/data.bin`]);
     assert.equal(result.code, 3, result.stderr);
-    assert.match(errorLine(result), /transfer cut after \d+ bytes/);
+    assert.match(failureLine(result).msg, /transfer cut after \d+ bytes/);
     assert.deepEqual(listTree(out), []);
   } finally {
     await server.close();
@@ -363,7 +363,7 @@ test('checksum mismatch: exit 4, nothing under the final name, no temp file', as
     const out = tempDir();
     const result = await run(['--out', out, '--convert', 'csv:ndjson', '--sha256', 'ab'.repeat(32), `${server.url}/a.csv`]);
     assert.equal(result.code, 4, result.stderr);
-    assert.match(errorLine(result), /SHA-256 mismatch: expected abab/);
+    assert.match(failureLine(result).msg, /SHA-256 mismatch: expected abab/);
     assert.deepEqual(listTree(out), []);
   } finally {
     await server.close();
@@ -464,7 +464,7 @@ test('SIGTERM mid-download: exit 143, no file under the final name and no temp f
     });
     assert.ok(sent > 0);
     assert.equal(result.code, 143, result.stderr);
-    assert.match(errorLine(result), /interrupted by SIGTERM/);
+    assert.match(failureLine(result).msg, /interrupted by SIGTERM/);
     assert.deepEqual(listTree(out), []);
   } finally {
     await server.close();
@@ -480,7 +480,7 @@ test('--timeout: a stalled download ends with exit 124 and leaves nothing', asyn
     const out = tempDir();
     const result = await run(['--out', out, '--name', 'slow.bin', '--timeout', '1s', `${server.url}/slow`]);
     assert.equal(result.code, 124, result.stderr);
-    assert.match(errorLine(result), /not done within --timeout 1s/);
+    assert.match(failureLine(result).msg, /not done within --timeout 1s/);
     assert.deepEqual(listTree(out), []);
   } finally {
     await server.close();
@@ -501,7 +501,7 @@ test('usage errors (exit 2): unknown step, bad hash, missing --out, unsupported 
   for (const [args, message] of cases) {
     const result = await run(args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
-    assert.match(errorLine(result), message);
+    assert.match(failureLine(result).msg, message);
   }
 });
 

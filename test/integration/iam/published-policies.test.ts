@@ -15,7 +15,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createOidcProvider, MOTO_ACCOUNT, startMotoIam, testIssuer, type MotoIam } from '../../helpers/moto-iam.ts';
 import { actionsOf, publishedExamples, publishedPolicies, withoutAction, type PolicyDocument } from '../../helpers/published-policies.ts';
-import { runBundle, tempDir, type RunResult } from '../../helpers/run.ts';
+import { failureLine, runBundle, tempDir, type RunResult } from '../../helpers/run.ts';
 
 const REGION = 'eu-west-1';
 const SERVICE_ACCOUNT = 'system:serviceaccount:apps:example-app';
@@ -96,18 +96,14 @@ async function runAs(policy: PolicyDocument, tool: string, args: string[]): Prom
   });
 }
 
-function failureLine(run: RunResult): string {
-  return String(run.logs.at(-1)?.msg ?? run.stderr);
-}
-
 function assertSucceeds(run: RunResult, what: string): void {
-  assert.equal(run.code, 0, `${what}: ${failureLine(run)}`);
+  assert.equal(run.code, 0, `${what}: ${run.stderr}`);
 }
 
 function assertDenied(run: RunResult, action: string, what: string): void {
-  assert.equal(run.code, 3, `${what}: expected exit 3, got ${run.code}: ${failureLine(run)}`);
-  assert.match(failureLine(run), /access denied/, what);
-  assert.ok(failureLine(run).includes(action), `${what}: the line names ${action}: ${failureLine(run)}`);
+  assert.equal(run.code, 3, `${what}: expected exit 3, got ${run.code}: ${run.stderr}`);
+  assert.match(failureLine(run).msg, /access denied/, what);
+  assert.ok(failureLine(run).msg.includes(action), `${what}: the line names ${action}: ${run.stderr}`);
 }
 
 /** One use of a published policy: a tool run, and the actions that run needs. */
@@ -196,7 +192,7 @@ async function printed(command: string): Promise<PolicyDocument> {
   }
   const tool = words.shift() as string;
   const run = await runBundle(tool, words, { cleanEnv: true, env: { PATH: process.env.PATH, ...env } });
-  assert.equal(run.code, 0, `${command}: ${failureLine(run)}`);
+  assert.equal(run.code, 0, `${command}: ${run.stderr}`);
   return JSON.parse(run.stdout) as PolicyDocument;
 }
 
@@ -304,8 +300,8 @@ describe('the example chart README: its policy and its IRSA trust policy', () =>
         cleanEnv: true,
         env: { PATH: process.env.PATH, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto.url, AWS_ROLE_ARN: roleArn, AWS_WEB_IDENTITY_TOKEN_FILE: file },
       });
-      assert.equal(run.code, 3, `${what}: ${failureLine(run)}`);
-      assert.match(failureLine(run), /AssumeRoleWithWebIdentity|InvalidIdentityToken|ExpiredToken/, what);
+      assert.equal(run.code, 3, `${what}: ${run.stderr}`);
+      assert.match(failureLine(run).msg, /AssumeRoleWithWebIdentity|InvalidIdentityToken|ExpiredToken/, what);
       assert.ok(!run.stderr.includes(token.split('.')[1] as string), `${what}: the token's claims never reach the log`);
     }
   });

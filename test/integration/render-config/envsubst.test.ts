@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
 
 const GNU_ENVSUBST = '/usr/bin/envsubst';
 const env = { FOO: 'foo', EMPTY: '', NUM: '42', UNI: 'ünï€', URL: 'https://x.example/a?b=c&d=$e', MULTI: 'line1\nline2' };
@@ -75,8 +76,8 @@ test('${X:?message} with X unset or empty fails with the message, the file and t
   const out = tempDir('rc-required-out-');
   const result = await renderConfig(['--templates', join(templates, 'app.conf'), '--out', out], env);
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /app\.conf:2:7: variable EMPTY: set EMPTY to the API token/);
-  assert.match(errorMessage(result), /app\.conf:3:5: variable UNSET: not set/);
+  assert.match(failureLine(result).msg, /app\.conf:2:7: variable EMPTY: set EMPTY to the API token/);
+  assert.match(failureLine(result).msg, /app\.conf:3:5: variable UNSET: not set/);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -89,7 +90,7 @@ test('a missing variable: exit 2, nothing written, the message names file:line:c
   const result = await renderConfig(['--templates', templates, '--out', out], env);
   assert.equal(result.code, 2);
   assert.match(
-    errorMessage(result),
+    failureLine(result).msg,
     /sub\/b\.conf:2:6: variable DB_HOST is not set; set each missing variable as an env var, in a --values file or as a file in --secrets-dir$/,
   );
   assert.deepEqual(readdirSync(out), [], 'not even a.conf, which rendered fine');
@@ -110,7 +111,7 @@ test('--check lists every unresolved variable across all templates at once and w
     'three.json.liquid:1:10: variable missing_d is not set',
     'two/two.conf:1:1: variable MISSING_C: needed for two',
   ]);
-  assert.match(errorMessage(result), /--check: 4 problems in 3 of 4 templates/);
+  assert.match(failureLine(result).msg, /--check: 4 problems in 3 of 4 templates/);
 
   // In the env var, globs are separated by whitespace (commas stay free for brace globs).
   const clean = await renderConfig(['--templates', templates, '--check'], { ...env, RENDER_CONFIG_EXCLUDE: 'one.conf two/** {three,four}*' });
@@ -123,7 +124,7 @@ test('--no-strict renders missing variables empty; an empty result of a non-empt
   const out = tempDir('rc-lenient-out-');
   const failed = await renderConfig(['--templates', templates, '--out', out, '--no-strict'], env);
   assert.equal(failed.code, 4);
-  assert.match(errorMessage(failed), /only-var\.conf: rendered to empty output from a non-empty template; allow it with --allow-empty only-var\.conf/);
+  assert.match(failureLine(failed).msg, /only-var\.conf: rendered to empty output from a non-empty template; allow it with --allow-empty only-var\.conf/);
   assert.deepEqual(readdirSync(out), []);
 
   const allowed = await renderConfig(['--templates', templates, '--out', out, '--no-strict', '--allow-empty', 'only-var.conf'], env);
@@ -136,7 +137,7 @@ test('a value that is a mapping cannot be used by envsubst: the message points t
   writeTree(dir, { 'values.yaml': 'app:\n  name: demo\n', 't/app.conf': 'name=$app\n' });
   const result = await renderConfig(['--templates', join(dir, 't'), '--out', join(dir, 'out'), '--values', join(dir, 'values.yaml')]);
   assert.equal(result.code, 4);
-  assert.match(errorMessage(result), /app\.conf:1:6: variable app is a mapping, not a text; use the liquid syntax/);
+  assert.match(failureLine(result).msg, /app\.conf:1:6: variable app is a mapping, not a text; use the liquid syntax/);
 });
 
 test('every flag has its env var: RENDER_CONFIG_TEMPLATES, RENDER_CONFIG_OUT, RENDER_CONFIG_VARS', async () => {
@@ -148,14 +149,14 @@ test('every flag has its env var: RENDER_CONFIG_TEMPLATES, RENDER_CONFIG_OUT, RE
 
   const typo = await renderConfig([], { RENDER_CONFIG_TEMPLATE: templates });
   assert.equal(typo.code, 2);
-  assert.match(errorMessage(typo), /unknown environment variable RENDER_CONFIG_TEMPLATE \(did you mean RENDER_CONFIG_TEMPLATES\?\)/);
+  assert.match(failureLine(typo).msg, /unknown environment variable RENDER_CONFIG_TEMPLATE \(did you mean RENDER_CONFIG_TEMPLATES\?\)/);
 });
 
 test('--templates and --out are required, with a message naming the fix', async () => {
   const none = await renderConfig([]);
   assert.equal(none.code, 2);
-  assert.match(errorMessage(none), /--templates is required/);
+  assert.match(failureLine(none).msg, /--templates is required/);
   const noOut = await renderConfig(['--templates', tempDir()]);
   assert.equal(noOut.code, 2);
-  assert.match(errorMessage(noOut), /--out is required/);
+  assert.match(failureLine(noOut).msg, /--out is required/);
 });

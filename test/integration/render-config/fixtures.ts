@@ -66,9 +66,3 @@ export function renderConfig(args: string[], env: Record<string, string> = {}, o
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_FORMAT: 'json', ...env, ...options.env },
   });
 }
-
-/** The error line of a failed run. */
-export function errorMessage(result: RunResult): string {
-  const line = result.logs.find((l) => l.level === 'error');
-  return String(line?.msg ?? '');
-}

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
 
 test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, lower/upper, join/split, fromJson', async () => {
   const dir = writeTree(tempDir('rc-helpers-'), {
@@ -91,7 +92,7 @@ test('a missing variable in a liquid template: exit 2, nothing written, file:lin
   const out = tempDir('rc-liquid-missing-out-');
   const result = await renderConfig(['--templates', dir, '--out', out]);
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /a\.yaml\.liquid:2:7: variable app is not set; a\.yaml\.liquid:3:7: variable other is not set/);
+  assert.match(failureLine(result).msg, /a\.yaml\.liquid:2:7: variable app is not set; a\.yaml\.liquid:3:7: variable other is not set/);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -99,7 +100,7 @@ test('required with a message fails on an empty value with that message', async 
   const dir = writeTree(tempDir('rc-liquid-required-'), { 'a.conf.liquid': 'x\n{{ TOKEN | required: "TOKEN must be set to the API token" }}\n' });
   const result = await renderConfig(['--templates', dir, '--out', tempDir()], { TOKEN: '' });
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /a\.conf\.liquid:2:1: TOKEN must be set to the API token/);
+  assert.match(failureLine(result).msg, /a\.conf\.liquid:2:1: TOKEN must be set to the API token/);
 });
 
 test('template syntax errors: exit 4 with file, line and what is wrong', async () => {
@@ -122,7 +123,7 @@ test('template syntax errors: exit 4 with file, line and what is wrong', async (
     const out = tempDir('rc-syntax-out-');
     const result = await renderConfig(['--templates', dir, '--out', out], { name: 'x', x: '1' });
     assert.equal(result.code, 4, `${name}: ${result.stderr}`);
-    assert.match(errorMessage(result), expected);
+    assert.match(failureLine(result).msg, expected);
     assert.deepEqual(readdirSync(out), []);
   }
 });
@@ -134,7 +135,7 @@ test('templates cannot read files: include, render and layout are refused at par
     const out = tempDir('rc-files-out-');
     const result = await renderConfig(['--templates', dir, '--out', out]);
     assert.equal(result.code, 4, `${tag}: ${result.stderr}`);
-    assert.match(errorMessage(result), /a\.txt\.liquid:2:1: .*templates cannot read files/);
+    assert.match(failureLine(result).msg, /a\.txt\.liquid:2:1: .*templates cannot read files/);
     assert.doesNotMatch(result.stderr + result.stdout, /HOST-FILE-CONTENT|root:x:0/);
     assert.deepEqual(readdirSync(out), []);
   }
@@ -151,14 +152,14 @@ test('templates see only the env vars passed with --env-vars, never the tool set
   const result = await renderConfig(['--templates', dir, '--out', out], env);
   assert.equal(result.code, 2);
   assert.match(
-    errorMessage(result),
+    failureLine(result).msg,
     /b\.txt\.liquid:1:4: variable AWS_SECRET_ACCESS_KEY is not set; c\.txt\.liquid:1:4: variable RENDER_CONFIG_ENV_VARS is not set/,
   );
   assert.doesNotMatch(result.stderr, /do-not-leak-me-42/);
 
   const none = await renderConfig(['--templates', join(dir, 'a.txt.liquid'), '--out', out, '--env-vars', 'none'], env);
   assert.equal(none.code, 2);
-  assert.match(errorMessage(none), /variable APP_NAME is not set/);
+  assert.match(failureLine(none).msg, /variable APP_NAME is not set/);
 });
 
 test('templates cannot run code or reach prototypes: constructor, __proto__, prototype filters', async () => {
@@ -176,7 +177,7 @@ test('templates cannot run code or reach prototypes: constructor, __proto__, pro
     const out = tempDir('rc-code-out-');
     const result = await renderConfig(['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'v.json')]);
     assert.ok(result.code === 2 || result.code === 4, `${attempt} must be refused: exit ${result.code} ${result.stderr}`);
-    assert.match(errorMessage(result), /a\.txt\.liquid:1:\d+: (variable .* is not set|undefined filter)/, attempt);
+    assert.match(failureLine(result).msg, /a\.txt\.liquid:1:\d+: (variable .* is not set|undefined filter)/, attempt);
     assert.deepEqual(readdirSync(out), []);
   }
 });
@@ -194,7 +195,7 @@ test('runaway templates are stopped: a huge range by the memory limit, a long lo
     const out = tempDir('rc-loop-out-');
     const result = await renderConfig(['--templates', dir, '--out', out, '--render-timeout', '300ms'], {}, { timeoutMs: 20_000 });
     assert.equal(result.code, 4, result.stderr);
-    assert.match(errorMessage(result), expected);
+    assert.match(failureLine(result).msg, expected);
     assert.ok(result.durationMs < 10_000, `stopped after ${result.durationMs}ms`);
     assert.deepEqual(readdirSync(out), []);
   }
@@ -213,7 +214,7 @@ test('a liquid template over --max-liquid-size fails at once (exit 4) instead of
   const out = tempDir('rc-big-liquid-out-');
   const result = await renderConfig(['--templates', dir, '--out', out], { X: '1' });
   assert.equal(result.code, 4, result.stderr);
-  assert.match(errorMessage(result), /big\.conf\.liquid: liquid template of 1500000 bytes, more than --max-liquid-size 1048576: .*use the envsubst syntax/);
+  assert.match(failureLine(result).msg, /big\.conf\.liquid: liquid template of 1500000 bytes, more than --max-liquid-size 1048576: .*use the envsubst syntax/);
   assert.ok(result.durationMs < 10_000);
   assert.deepEqual(readdirSync(out), []);
 });

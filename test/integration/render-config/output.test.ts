@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { atomicLayoutDir, errorMessage, isLink, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { atomicLayoutDir, isLink, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
 
 const env = { APP: 'shop', PORT: '8080' };
 
@@ -60,7 +61,7 @@ test('a single template: an unusable --out is exit 2 naming the fix; a rejected 
 
   const unusable = await renderConfig(['--templates', template, '--out', join(dir, 'a-file', 'sub')], env);
   assert.equal(unusable.code, 2, unusable.stderr);
-  assert.match(errorMessage(unusable), /cannot write into .*a-file\/sub: a part of the path is a file, not a directory; choose a directory/);
+  assert.match(failureLine(unusable).msg, /cannot write into .*a-file\/sub: a part of the path is a file, not a directory; choose a directory/);
 
   const out = join(tempDir('rc-single-bad-out-'), 'nested');
   const rejected = await renderConfig(['--templates', template, '--out', join(out, 'config'), '--check-command', JSON.stringify(['false'])], env);
@@ -115,7 +116,7 @@ test('invalid JSON, YAML or TOML output: exit 4, nothing written, the output nam
   const out = tempDir('rc-invalid-out-');
   const result = await renderConfig(['--templates', templates, '--out', out], env);
   assert.equal(result.code, 4);
-  const message = errorMessage(result);
+  const message = failureLine(result).msg;
   assert.match(message, /bad\.json(:\d+:\d+)?: rendered output \(from template bad\.json\) is not valid JSON/);
   assert.match(message, /bad\.yaml:\d+:\d+: rendered output \(from template bad\.yaml\) is not valid YAML/);
   assert.match(message, /bad\.toml:1:\d+: rendered output \(from template bad\.toml\) is not valid TOML/);
@@ -149,7 +150,7 @@ test('the check command runs on each rendered file before it is put in place; a 
   const rejected = await renderConfig(['--templates', templates, '--out', out, '--check-command', JSON.stringify([checker])], { VALUE: 'forbidden' });
   assert.equal(rejected.code, 4);
   assert.match(
-    errorMessage(rejected),
+    failureLine(rejected).msg,
     /a\.conf \(from template a\.conf\): rejected by the check command: .*check\.sh exited with 3: line 1: forbidden word; nothing was written/,
   );
   assert.deepEqual(readTree(out), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' }, 'the previous set is untouched');
@@ -170,7 +171,7 @@ test('the check command gets values only inside the file, never through a shell'
 
   const missing = await renderConfig(['--templates', join(templates, 'a.conf'), '--out', out, '--check-command', 'no-such-checker-xyz'], { EVIL: 'v2' });
   assert.equal(missing.code, 4);
-  assert.match(errorMessage(missing), /cannot run no-such-checker-xyz: not found/);
+  assert.match(failureLine(missing).msg, /cannot run no-such-checker-xyz: not found/);
   assert.equal(readFileSync(join(out, 'a.conf'), 'utf8'), `x=${evil}\n`);
 });
 
@@ -179,7 +180,7 @@ test('a file in the output directory not written by render-config is never repla
   const out = writeTree(tempDir('rc-foreign-out-'), { 'app.conf': 'hand-written\n' });
   const result = await renderConfig(['--templates', templates, '--out', out]);
   assert.equal(result.code, 2);
-  assert.match(errorMessage(result), /"app\.conf" already exists there and was not written by this tool/);
+  assert.match(failureLine(result).msg, /"app\.conf" already exists there and was not written by this tool/);
   assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), 'hand-written\n');
 });
 
@@ -252,7 +253,7 @@ test('SIGTERM during a run: exit 143, the staging directory removed, the old set
     },
   );
   assert.equal(result.code, 143, result.stderr);
-  assert.match(errorMessage(result), /interrupted by SIGTERM/);
+  assert.match(failureLine(result).msg, /interrupted by SIGTERM/);
   assert.deepEqual(
     readdirSync(out)
       .filter((n) => n.startsWith('..'))

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundle } from '../../helpers/run.ts';
-import { atomicLayoutDir, errorMessage, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { failureLine, runBundle } from '../../helpers/run.ts';
+import { atomicLayoutDir, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
 
 const STAMP = '..2026_11_26_01_00_00.123456789';
 
@@ -23,7 +23,7 @@ async function assertRefused(secrets: string, entry: string, pattern: RegExp): P
   writeFileSync(termination, '');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets], { TERMINATION_LOG_PATH: termination });
   assert.equal(result.code, 4, result.stderr);
-  const message = errorMessage(result);
+  const message = failureLine(result).msg;
   assert.ok(message.startsWith(`--secrets-dir ${secrets}: "${entry}" `), message);
   assert.match(message, pattern);
   assert.equal(readFileSync(termination, 'utf8').trim(), message);
@@ -65,7 +65,7 @@ test('a FIFO is refused at once and a file over --max-size is refused (exit 4), 
   const { templates, out } = setup();
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', big, '--max-size', '1024']);
   assert.equal(result.code, 4, result.stderr);
-  assert.equal(errorMessage(result), `--secrets-dir ${big}: "blob.bin" is 2000 bytes, more than --max-size 1024`);
+  assert.equal(failureLine(result).msg, `--secrets-dir ${big}: "blob.bin" is 2000 bytes, more than --max-size 1024`);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -111,7 +111,7 @@ test('a NAME.json that is not JSON is named in a warning when the object NAME is
   assert.notEqual(result.code, 0, result.stderr);
   const warning = result.logs.find((l) => l.level === 'warn');
   assert.equal(warning?.msg, `--secrets-dir ${secrets}: db.json is not valid JSON, so it is available only as the text "db.json", not as the object "db"`);
-  assert.match(errorMessage(result), /db/);
+  assert.match(failureLine(result).msg, /db/);
   assert.doesNotMatch(result.stderr + result.stdout, /CANARY-pw-7781|"password"/, 'no byte of the secret shown');
   assert.deepEqual(readdirSync(out), [], 'nothing written');
 });
@@ -125,7 +125,7 @@ test("copy-secrets' manifest.json is metadata, not a secret: the file names it l
   const templates = writeTree(tempDir('rc-sd-manifest-t-'), { 'db.json.copy-secrets.conf': 'x=$MISSING_ONE\n' });
   const result = await renderConfig(['--templates', templates, '--out', tempDir('rc-sd-manifest-out-'), '--secrets-dir', published]);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(errorMessage(result), /db\.json\.copy-secrets\.conf:1:\d+: variable MISSING_ONE is not set/);
+  assert.match(failureLine(result).msg, /db\.json\.copy-secrets\.conf:1:\d+: variable MISSING_ONE is not set/);
 });
 
 test('a manifest.json that is not the one copy-secrets writes is a secret like any other file', async () => {

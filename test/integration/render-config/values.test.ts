@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicLayoutDir, errorMessage, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { atomicLayoutDir, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { failureLine } from '../../helpers/run.ts';
 
 test('merge order: env < values files in order (deep-merged) < secrets dir', async () => {
   const dir = writeTree(tempDir('rc-merge-'), {
@@ -128,7 +129,7 @@ test('a values file that does not parse: the error quotes none of its text (it m
       TERMINATION_LOG_PATH: termination,
     });
     assert.equal(result.code, 2, `${file}: ${result.stderr}`);
-    assert.match(errorMessage(result), expected);
+    assert.match(failureLine(result).msg, expected);
     for (const text of [result.stdout, result.stderr, readFileSync(termination, 'utf8')]) {
       assert.ok(!text.includes(CANARY.slice(0, 8)), `${file}: the canary leaked: ${text}`);
     }
@@ -165,7 +166,7 @@ test('bad values files and secrets dirs: exit 2 with the file named', async () =
   for (const [args, expected] of cases) {
     const result = await renderConfig(['--templates', join(dir, 't'), '--out', tempDir(), ...args]);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
-    assert.match(errorMessage(result), expected);
+    assert.match(failureLine(result).msg, expected);
   }
 });
 
@@ -206,7 +207,7 @@ test('a values file that is a FIFO, a directory, has an unknown YAML tag or nest
       { timeoutMs: 15_000 },
     );
     assert.equal(result.code, 2, result.stderr);
-    assert.match(errorMessage(result), reason);
+    assert.match(failureLine(result).msg, reason);
     assert.ok(!result.stderr.includes('tagged-canary-value'), result.stderr);
   }
 });
@@ -216,12 +217,12 @@ test('a liquid template that is not UTF-8, a liquid limit and a check command th
   writeFileSync(join(notUtf8, 'a.conf.liquid'), Buffer.from([0x61, 0xff, 0x62, 0x0a]));
   const bad = await renderConfig(['--templates', notUtf8, '--out', tempDir('rc-utf8-out-')]);
   assert.equal(bad.code, 4, bad.stderr);
-  assert.match(errorMessage(bad), /a\.conf\.liquid: the template is not UTF-8 text; liquid templates must be UTF-8/);
+  assert.match(failureLine(bad).msg, /a\.conf\.liquid: the template is not UTF-8 text; liquid templates must be UTF-8/);
 
   const huge = writeTree(tempDir('rc-limit-'), { 'a.conf.liquid': '{% for i in (1..100000000) %}{{ i }}{% endfor %}' });
   const limited = await renderConfig(['--templates', huge, '--out', tempDir('rc-limit-out-')], {}, { timeoutMs: 15_000 });
   assert.equal(limited.code, 4, limited.stderr);
-  assert.match(errorMessage(limited), /memory alloc limit exceeded: the template builds more than the render memory limit/);
+  assert.match(failureLine(limited).msg, /memory alloc limit exceeded: the template builds more than the render memory limit/);
 
   const templates = writeTree(tempDir('rc-stdin-'), { 'a.conf': 'ok\n' });
   const started = performance.now();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import {
   certificateAuthority,
   freePort,
@@ -22,7 +22,7 @@ import {
   type PrivateServer,
   type TestCertificate,
 } from '../../helpers/services.ts';
-import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
+import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
 /** A refusal must end the run at once, not at this deadline. */
 const DEADLINE = '30s';
@@ -56,23 +56,23 @@ const withCertificate = (certificate: TestCertificate): string[] => ['--cert-fil
 const assertKeyNeverShown = (run: WaitRun): void => assertNeverShown(run, keyForms[0]!, ...keyForms.slice(1));
 
 function assertReady(run: WaitRun): void {
-  assert.equal(run.code, 0, failure(run));
+  assert.equal(run.code, 0, run.stderr);
   assertKeyNeverShown(run);
 }
 
 /** Exit 2 before any connection, the last line matching `message`. */
 function assertMisuse(run: WaitRun, message: RegExp): void {
-  assert.equal(run.code, 2, failure(run));
-  assert.match(failure(run), message);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(failureLine(run).msg, message);
   assertKeyNeverShown(run);
 }
 
 /** Exit 3 in one attempt's time, class client-cert, the last line matching `reason`. */
 function assertRefused(run: WaitRun, reason: RegExp): void {
-  assert.equal(run.code, 3, failure(run));
+  assert.equal(run.code, 3, run.stderr);
   assert.ok(run.durationMs < FAST_MS, `took ${Math.round(run.durationMs)}ms`);
   assert.equal(run.logs.findLast((l) => l.msg === 'not ready')?.errorClass, 'client-cert', run.stderr);
-  assert.match(failure(run), reason);
+  assert.match(failureLine(run).msg, reason);
   assertKeyNeverShown(run);
 }
 
@@ -177,8 +177,8 @@ describe('HTTPS: a server that requests and verifies client certificates', () =>
   // tells that apart from a server going away, so it is retried (docs: "Client certificates (mTLS)").
   test("a certificate of another CA, to Node's server (no alert): retried until the deadline", async () => {
     const run = await waitForDb(dir, '1s', ['--ca-file', ca.cert, url, ...withCertificate(foreign)]);
-    assert.equal(run.code, 124, failure(run));
-    assert.match(failure(run), /connection reset|socket hang up/);
+    assert.equal(run.code, 124, run.stderr);
+    assert.match(failureLine(run).msg, /connection reset|socket hang up/);
   });
 
   test('a certificate of another CA, to a server that sends the alert (openssl s_server): exit 3 at once', async () => {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { bundlePath, tempDir } from '../../helpers/run.ts';
+import { bundlePath, failureLine, tempDir } from '../../helpers/run.ts';
 import { testPgUrl, testRedisUrl } from '../../helpers/services.ts';
-import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
+import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
 const suffix = randomBytes(4).toString('hex');
 const PASSWORD = `p#@:/ %2F"'ü-${suffix}`;
@@ -48,7 +48,7 @@ const wait = (args: string[], env: Record<string, string> = {}): Promise<WaitRun
 describe('credentials of named targets', () => {
   test('PostgreSQL: user and password from env vars (a Secret through valueFrom), any byte of the password', async () => {
     const run = await wait([pgTarget, '--user-env', 'db=DB_USER', '--password-env', 'db=DB_PASSWORD'], { DB_USER: PG_ROLE, DB_PASSWORD: PASSWORD });
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assert.equal(run.logs.at(-1)?.msg, 'all targets ready');
     assertNeverShown(run, PASSWORD);
   });
@@ -57,7 +57,7 @@ describe('credentials of named targets', () => {
     writeFileSync(join(dir, 'user'), `${REDIS_USER}\n`);
     writeFileSync(join(dir, 'password'), `${PASSWORD}\r\n`);
     const run = await wait([redisTarget, '--user-file', `cache=${join(dir, 'user')}`, '--password-file', `cache=${join(dir, 'password')}`]);
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assertNeverShown(run, PASSWORD);
   });
 
@@ -71,7 +71,7 @@ describe('credentials of named targets', () => {
       CACHE_USER: REDIS_USER,
       CACHE_PASSWORD: PASSWORD,
     });
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assert.deepEqual((run.logs.at(-1)?.targets as Array<{ target: string }>).map((t) => t.target).sort(), [redisTarget, pgTarget].sort());
     assertNeverShown(run, PASSWORD);
   });
@@ -79,7 +79,7 @@ describe('credentials of named targets', () => {
   test('a user from a flag is shown as the user of a URL is, never masked: "toolkit" as user and database name stays readable', async () => {
     const { username, password } = new URL(testPgUrl());
     const run = await wait([pgTarget, '--user-env', 'db=DB_USER', '--password-env', 'db=DB_PASSWORD'], { DB_USER: username, DB_PASSWORD: password });
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.logs[0]?.targets, [pgTarget]);
     assert.equal((run.logs.at(-1)?.targets as Array<{ target: string }>)[0]?.target, pgTarget);
     assertNeverShown(run, password);
@@ -93,8 +93,8 @@ describe('credentials of named targets', () => {
     ] as const) {
       const name = target.slice(0, target.indexOf('='));
       const run = await wait([target, '--user-env', `${name}=U`, '--password-env', `${name}=P`], { U: user, P: wrong });
-      assert.equal(run.code, 3, failure(run));
-      assert.match(failure(run), new RegExp(`^${name}=`));
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(failureLine(run).msg, new RegExp(`^${name}=`));
       assertNeverShown(run, wrong);
     }
   });
@@ -139,8 +139,8 @@ describe('credentials of named targets', () => {
   for (const [what, args, env, message] of usage) {
     test(`exit 2 for ${what}, before any connection`, async () => {
       const run = await wait(args, env);
-      assert.equal(run.code, 2, failure(run));
-      assert.match(failure(run), message);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(failureLine(run).msg, message);
     });
   }
 
@@ -153,7 +153,7 @@ describe('credentials of named targets', () => {
       [[pgTarget, '--user-env', `db=${pasted}`], {}],
     ] as Array<[string[], Record<string, string>]>) {
       const run = await wait(args, env);
-      assert.equal(run.code, 2, failure(run));
+      assert.equal(run.code, 2, run.stderr);
       assertNeverShown(run, pasted);
     }
   });
@@ -169,8 +169,8 @@ describe('credentials of named targets', () => {
       [dir, /the file is a directory, not a file/],
     ] as const) {
       const run = await wait([pgTarget, '--password-file', `db=${path}`]);
-      assert.equal(run.code, 2, failure(run));
-      assert.match(failure(run), new RegExp(`^--password-file for "db": ${message.source}`));
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(failureLine(run).msg, new RegExp(`^--password-file for "db": ${message.source}`));
     }
   });
 
@@ -218,7 +218,7 @@ describe('credentials of named targets', () => {
       writeFileSync(join(dir, 'api-password'), `${PASSWORD}\n`);
       seen.length = 0;
       const run = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-file', `api=${join(dir, 'api-password')}`], { API_USER });
-      assert.equal(run.code, 0, failure(run));
+      assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(seen, [basic]);
       assertNeverShown(run, PASSWORD, basic.slice('Basic '.length));
     });
@@ -226,21 +226,24 @@ describe('credentials of named targets', () => {
     test('a wrong password is exit 3 at once (HTTP 401 with credentials), never shown', async () => {
       const wrong = `${PASSWORD}-wrong`;
       const run = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-env', 'api=API_PASSWORD'], { API_USER, API_PASSWORD: wrong });
-      assert.equal(run.code, 3, failure(run));
-      assert.match(failure(run), /^api=http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 401: the server refused the user and password; waiting cannot fix this/);
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(
+        failureLine(run).msg,
+        /^api=http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 401: the server refused the user and password; waiting cannot fix this/,
+      );
       assert.ok(run.durationMs < 3000, `took ${run.durationMs} ms`);
       assertNeverShown(run, wrong, Buffer.from(`${API_USER}:${wrong}`).toString('base64'));
     });
 
     test('exit 2 for a user with ":" (basic auth cannot send it) and for credentials together with --http-header Authorization', async () => {
       const colon = await wait([apiTarget, '--user-env', 'api=API_USER', '--password-env', 'api=API_PASSWORD'], { API_USER: 'a:b', API_PASSWORD: PASSWORD });
-      assert.equal(colon.code, 2, failure(colon));
-      assert.match(failure(colon), /the user of "api=http:.*" holds a ":", which basic auth cannot send/);
+      assert.equal(colon.code, 2, colon.stderr);
+      assert.match(failureLine(colon).msg, /the user of "api=http:.*" holds a ":", which basic auth cannot send/);
       const both = await wait([apiTarget, '--password-env', 'api=API_PASSWORD', '--http-header', 'authorization: Bearer x-token-1'], {
         API_PASSWORD: PASSWORD,
       });
-      assert.equal(both.code, 2, failure(both));
-      assert.match(failure(both), /has a user or password and --http-header sets Authorization too; keep one of them/);
+      assert.equal(both.code, 2, both.stderr);
+      assert.match(failureLine(both).msg, /has a user or password and --http-header sets Authorization too; keep one of them/);
       assertNeverShown(both, PASSWORD);
     });
   });

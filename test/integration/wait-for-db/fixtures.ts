@@ -28,8 +28,3 @@ export function assertNeverShown(run: WaitRun, secret: string, ...derived: strin
     }
   }
 }
-
-/** The run's last log message (its one failure line), for assertion messages. */
-export function failure(run: RunResult): string {
-  return String(run.logs.at(-1)?.msg ?? run.stderr);
-}

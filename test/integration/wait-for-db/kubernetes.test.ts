@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clusterUp, kubectl, type Cluster } from '../../e2e/kube.ts';
 import { deployment, job, list, service } from '../../helpers/kube-objects.ts';
-import { startTool } from '../../helpers/run.ts';
-import { assertNeverShown, failure, waitForDb } from './fixtures.ts';
+import { failureLine, startTool } from '../../helpers/run.ts';
+import { assertNeverShown, waitForDb } from './fixtures.ts';
 
 let cluster: Cluster;
 let dir: string;
@@ -86,7 +86,7 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     const run = await wait('90s', [`k8s://job/broken?namespace=${namespace}`]);
     assert.equal(run.code, 3, run.stderr);
     assert.match(
-      failure(run),
+      failureLine(run).msg,
       /job "broken" in namespace "wfdb-[0-9a-f]+" failed \(BackoffLimitExceeded: Job has reached the specified backoff limit\); waiting cannot fix this/,
     );
     assert.match(run.termination, /BackoffLimitExceeded/);
@@ -119,7 +119,7 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     assert.equal(ready.code, 0, ready.stderr);
     assert.match(String(ready.logs.find((l) => l.msg === 'ready')?.detail), /rolled out \(2 of 2 replicas available\)/);
     assert.equal(stuck.code, 124, stuck.stderr);
-    assert.match(failure(stuck), /deployment "stuck" in namespace "wfdb-[0-9a-f]+": 0 of 1 replicas available/);
+    assert.match(failureLine(stuck).msg, /deployment "stuck" in namespace "wfdb-[0-9a-f]+": 0 of 1 replicas available/);
   });
 
   it('a Service: exit 0 with a ready endpoint; without one (pods not ready, or none selected) 124', async () => {
@@ -132,9 +132,9 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     assert.equal(web.code, 0, web.stderr);
     assert.match(String(web.logs.find((l) => l.msg === 'ready')?.detail), /^service "web" in namespace "wfdb-[0-9a-f]+" has 1 ready endpoint$/);
     assert.equal(cold.code, 124, cold.stderr);
-    assert.match(failure(cold), /service "cold" in namespace "wfdb-[0-9a-f]+" has no ready endpoint \(1 not ready\)/);
+    assert.match(failureLine(cold).msg, /service "cold" in namespace "wfdb-[0-9a-f]+" has no ready endpoint \(1 not ready\)/);
     assert.equal(empty.code, 124, empty.stderr);
-    assert.match(failure(empty), /service "empty" .* has no ready endpoint \(0 not ready\)/);
+    assert.match(failureLine(empty).msg, /service "empty" .* has no ready endpoint \(0 not ready\)/);
   });
 
   it('pods by selector: exit 0 when all matching pods are Ready; no match, or one not Ready, is not ready', async () => {
@@ -147,9 +147,9 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     assert.equal(db.code, 0, db.stderr);
     assert.match(String(db.logs.find((l) => l.msg === 'ready')?.detail), /^2 of 2 pods matching selector "app=db" in namespace "wfdb-[0-9a-f]+" ready$/);
     assert.equal(none.code, 124, none.stderr);
-    assert.match(failure(none), /no pod matches selector "app=nobody"/);
+    assert.match(failureLine(none).msg, /no pod matches selector "app=nobody"/);
     assert.equal(half.code, 124, half.stderr);
-    assert.match(failure(half), /2 of 3 pods matching selector "app in \(db,half\)" .* ready; not ready: half-/);
+    assert.match(failureLine(half).msg, /2 of 3 pods matching selector "app in \(db,half\)" .* ready; not ready: half-/);
   });
 
   it('the namespace of the kubeconfig context is the default; a ServiceAccount token without RBAC: exit 3 naming what it lacks, the token never shown', async () => {
@@ -159,7 +159,7 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     const run = await wait('30s', ['k8s://job/migrate', 'k8s://service/web'], { KUBECONFIG: kubeconfig });
     assert.equal(run.code, 3, run.stderr);
     assert.match(
-      failure(run),
+      failureLine(run).msg,
       new RegExp(
         `system:serviceaccount:${namespace}:no-rbac may not (get jobs\\.batch|list endpointslices\\.discovery\\.k8s\\.io) in namespace "${namespace}" \\(HTTP 403\\); waiting cannot fix this: use a kubeconfig user that has it`,
       ),
@@ -172,7 +172,7 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
     const run = await wait('30s', ['k8s://job/migrate'], { KUBECONFIG: tokenKubeconfig('bad-token', token) });
     assert.equal(run.code, 3, run.stderr);
     assert.match(
-      failure(run),
+      failureLine(run).msg,
       /the API server refused the credentials \(HTTP 401\); waiting cannot fix this: check the token or client certificate of kubeconfig context "t" \(user "u"\)/,
     );
     assert.equal(run.logs.filter((l) => l.msg === 'not ready').length, 1);
@@ -182,6 +182,6 @@ describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }
   it('no kubeconfig and not in a pod: exit 2 with the fix', async () => {
     const run = await wait('5s', ['k8s://job/migrate'], { KUBECONFIG: join(dir, 'absent.kubeconfig') });
     assert.equal(run.code, 2, run.stderr);
-    assert.match(failure(run), /no kubeconfig at .*absent\.kubeconfig; set KUBECONFIG/);
+    assert.match(failureLine(run).msg, /no kubeconfig at .*absent\.kubeconfig; set KUBECONFIG/);
   });
 });

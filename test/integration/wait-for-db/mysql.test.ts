@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import { adminConnection, startMariadb, testMariadbUrl, type PrivateMariadb } from '../../helpers/mariadb.ts';
-import { startTool, tempDir } from '../../helpers/run.ts';
+import { failureLine, startTool, tempDir } from '../../helpers/run.ts';
 import { certificateAuthority, issueCertificate, type TestCertificate } from '../../helpers/services.ts';
-import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
+import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
 const suffix = randomBytes(4).toString('hex');
 /** Every byte a URL needs escaped, and non-ASCII. */
@@ -47,45 +47,45 @@ describe('the shared MariaDB', () => {
   test('mysql:// and mariadb:// are ready after a real query, the password from an env var or a file, never shown', async () => {
     for (const scheme of ['mysql', 'mariadb']) {
       const run = await wait([target(scheme), ...withPassword], passwordEnv);
-      assert.equal(run.code, 0, failure(run));
+      assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr, /"detail":"query succeeded"/);
       assertNeverShown(run, PASSWORD);
     }
     writeFileSync(join(dir, 'password'), `${PASSWORD}\n`);
     const fromFile = await wait([target(), '--password-file', `db=${join(dir, 'password')}`]);
-    assert.equal(fromFile.code, 0, failure(fromFile));
+    assert.equal(fromFile.code, 0, fromFile.stderr);
     assertNeverShown(fromFile, PASSWORD);
     // The user from an env var too, and the password in the URL itself, percent-encoded.
     const inUrl = await wait([`db=mysql://${USER}:${encodeURIComponent(PASSWORD)}@${host}/app_${suffix}`]);
-    assert.equal(inUrl.code, 0, failure(inUrl));
+    assert.equal(inUrl.code, 0, inUrl.stderr);
     assertNeverShown(inUrl, PASSWORD);
     const userEnv = await wait([`db=mysql://${host}/app_${suffix}`, '--user-env', 'db=DB_USER', ...withPassword], { ...passwordEnv, DB_USER: USER });
-    assert.equal(userEnv.code, 0, failure(userEnv));
+    assert.equal(userEnv.code, 0, userEnv.stderr);
   });
 
   test('a wrong password is exit 3 at once, neither password shown', async () => {
     const wrong = `${PASSWORD}-old`;
     const run = await wait([target(), ...withPassword], { DB_PASSWORD: wrong }, '30s');
-    assert.equal(run.code, 3, failure(run));
+    assert.equal(run.code, 3, run.stderr);
     assert.ok(run.durationMs < FAST_MS, `${Math.round(run.durationMs)} ms`);
     assert.match(
-      failure(run),
+      failureLine(run).msg,
       /^db=mysql:\/\/app_\w+@[\d.:]+\/app_\w+: Access denied for user .*\(ER_ACCESS_DENIED_ERROR, SQLSTATE 28000\); waiting cannot fix this/,
     );
-    assert.equal(run.termination, failure(run));
+    assert.equal(run.termination, failureLine(run).msg);
     assertNeverShown(run, wrong);
     assertNeverShown(run, PASSWORD);
   });
 
   test('a database the user may not see, or that does not exist, is exit 3; --wait-for-database-creation waits for it', async () => {
     const denied = await wait([target('mysql', 'mysql'), ...withPassword], passwordEnv, '30s');
-    assert.equal(denied.code, 3, failure(denied));
-    assert.match(failure(denied), /ER_DBACCESS_DENIED_ERROR/);
+    assert.equal(denied.code, 3, denied.stderr);
+    assert.match(failureLine(denied).msg, /ER_DBACCESS_DENIED_ERROR/);
     // Granted before it exists, as a platform team provisions it: then the server says it is missing.
     await admin.query(`GRANT ALL ON later_${suffix}.* TO ?@'%'`, [USER]);
     const missing = await wait([target('mysql', `later_${suffix}`), ...withPassword], passwordEnv, '30s');
-    assert.equal(missing.code, 3, failure(missing));
-    assert.match(failure(missing), /Unknown database 'later_\w+' \(ER_BAD_DB_ERROR.*--wait-for-database-creation/);
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.match(failureLine(missing).msg, /Unknown database 'later_\w+' \(ER_BAD_DB_ERROR.*--wait-for-database-creation/);
 
     // Created only once the tool has said it is missing: the order holds however slow the machine is.
     const waiting = startTool('wait-for-db', ['--timeout', '20s', target('mysql', `later_${suffix}`), ...withPassword, '--wait-for-database-creation'], {
@@ -113,21 +113,21 @@ describe('the shared MariaDB', () => {
     assert.equal(run.code, 0, run.stderr);
 
     const never = await wait([target(), ...withPassword, '--mysql-query', 'SELECT 0'], passwordEnv, '1s');
-    assert.equal(never.code, 124, failure(never));
-    assert.match(failure(never), /last error: the readiness query returned 0/);
+    assert.equal(never.code, 124, never.stderr);
+    assert.match(failureLine(never).msg, /last error: the readiness query returned 0/);
     const broken = await wait([target(), ...withPassword, '--mysql-query', 'SELEC 1'], passwordEnv, '30s');
-    assert.equal(broken.code, 3, failure(broken));
-    assert.match(failure(broken), /ER_PARSE_ERROR/);
+    assert.equal(broken.code, 3, broken.stderr);
+    assert.match(failureLine(broken).msg, /ER_PARSE_ERROR/);
   });
 
   test('ssl-mode=REQUIRED to a server without TLS is exit 3 saying so; PREFERRED (the default) connects without', async () => {
     for (const mode of ['?ssl-mode=PREFERRED', '']) {
       const preferred = await wait([`${target()}${mode}`, ...withPassword], passwordEnv);
-      assert.equal(preferred.code, 0, failure(preferred));
+      assert.equal(preferred.code, 0, preferred.stderr);
     }
     const run = await wait([`${target()}?ssl-mode=REQUIRED`, ...withPassword], passwordEnv, '30s');
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode/);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /the server does not support TLS, which the ssl-mode requires: enable TLS on the server, or lower ssl-mode/);
     assertNeverShown(run, PASSWORD);
   });
 
@@ -142,8 +142,8 @@ describe('the shared MariaDB', () => {
     ];
     for (const [url, reason] of cases) {
       const run = await wait([url]);
-      assert.equal(run.code, 2, `${url}: ${failure(run)}`);
-      assert.match(failure(run), reason);
+      assert.equal(run.code, 2, `${url}: ${run.stderr}`);
+      assert.match(failureLine(run).msg, reason);
     }
   });
 });
@@ -152,7 +152,7 @@ test('a server that starts after the tool: refused at first, then ready', async 
   const server = await startMariadb({ delayMs: 1_500 });
   try {
     const run = await wait([`db=mysql://toolkit@127.0.0.1:${server.port}/mysql`, '--password-env', 'db=ADMIN'], { ADMIN: 'toolkit-pass' }, '30s');
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /"errorClass":"refused"/);
   } finally {
     await server.stop();
@@ -191,35 +191,35 @@ describe('a MariaDB that serves TLS and takes client certificates', () => {
       [url('')],
     ]) {
       const run = await wait([...args, ...admin, ...overTls], adminEnv);
-      assert.equal(run.code, 0, `${args[0]}: ${failure(run)}`);
+      assert.equal(run.code, 0, `${args[0]}: ${run.stderr}`);
     }
     const plain = await wait([url('ssl-mode=DISABLED'), ...admin, ...overTls], adminEnv, '1s');
-    assert.equal(plain.code, 124, failure(plain));
+    assert.equal(plain.code, 124, plain.stderr);
   });
 
   test('a certificate the CA does not vouch for, or for another name, is exit 3 at once', async () => {
     const untrusted = await wait([url('ssl-mode=VERIFY_CA'), ...admin], adminEnv, '30s');
-    assert.equal(untrusted.code, 3, failure(untrusted));
-    assert.match(failure(untrusted), /TLS handshake failed: self-signed certificate in certificate chain; check the CA/);
+    assert.equal(untrusted.code, 3, untrusted.stderr);
+    assert.match(failureLine(untrusted).msg, /TLS handshake failed: self-signed certificate in certificate chain; check the CA/);
     const wrongName = await wait(
       [`db=mysql://toolkit@127.0.0.2:${server.port}/mysql?ssl-mode=VERIFY_IDENTITY`, '--ca-file', ca.cert, ...admin],
       adminEnv,
       '30s',
     );
-    assert.equal(wrongName.code, 3, failure(wrongName));
-    assert.match(failure(wrongName), /TLS handshake failed: Hostname\/IP does not match certificate's altnames/);
+    assert.equal(wrongName.code, 3, wrongName.stderr);
+    assert.match(failureLine(wrongName).msg, /TLS handshake failed: Hostname\/IP does not match certificate's altnames/);
     assert.ok(wrongName.durationMs < FAST_MS);
   });
 
   test('a user with REQUIRE X509 is ready with a client certificate (flags or URL), exit 3 without', async () => {
     const x509 = (query: string) => `db=mysql://x509user@localhost:${server.port}/?ssl-mode=VERIFY_IDENTITY&${query}`;
     const flags = await wait([x509(''), '--ca-file', ca.cert, '--cert-file', client.cert, '--key-file', client.key]);
-    assert.equal(flags.code, 0, failure(flags));
+    assert.equal(flags.code, 0, flags.stderr);
     const inUrl = await wait([x509(`ssl-cert=${client.cert}&ssl-key=${client.key}`), '--ca-file', ca.cert]);
-    assert.equal(inUrl.code, 0, failure(inUrl));
+    assert.equal(inUrl.code, 0, inUrl.stderr);
     const without = await wait([x509(''), '--ca-file', ca.cert], {}, '30s');
-    assert.equal(without.code, 3, failure(without));
-    assert.match(failure(without), /Access denied for user 'x509user'/);
+    assert.equal(without.code, 3, without.stderr);
+    assert.match(failureLine(without).msg, /Access denied for user 'x509user'/);
     assert.ok(without.durationMs < FAST_MS);
   });
 });

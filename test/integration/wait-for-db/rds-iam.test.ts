@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createSigner, rdsAuthToken } from '../../../tools/wait-for-db/rds-token.ts';
 import { adminConnection, startMariadb, type PrivateMariadb } from '../../helpers/mariadb.ts';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { selfSignedCertificate, startPostgres, type PrivatePostgres, type TestCertificate } from '../../helpers/services.ts';
-import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
+import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
 const NOW = '2026-12-05T10:20:30.000Z';
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: 'irsa-session-token' };
@@ -62,15 +62,15 @@ describe('PostgreSQL (RDS for PostgreSQL, Aurora)', () => {
 
   test('the server receives the token as the password, over TLS; the token is never shown', async () => {
     const run = await wait([target, '--pg-query', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()']);
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assertNeverShown(run, token);
     assertNeverShown(run, new URL(`https://${token}`).searchParams.get('X-Amz-Signature')!);
   });
 
   test('a token signed at another second is refused: exit 3 at once', async () => {
     const run = await wait([target], { TEST_FIXED_NOW: '2026-12-05T10:20:31.000Z' }, '30s');
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /password authentication failed for user "iam_user" \(28P01\)/);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /password authentication failed for user "iam_user" \(28P01\)/);
   });
 
   test('no AWS credentials anywhere: exit 3 saying the token cannot be signed', async () => {
@@ -85,8 +85,8 @@ describe('PostgreSQL (RDS for PostgreSQL, Aurora)', () => {
       },
       '30s',
     );
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /cannot sign an RDS IAM auth token: .*check the pod's AWS credentials/);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /cannot sign an RDS IAM auth token: .*check the pod's AWS credentials/);
   });
 });
 
@@ -109,7 +109,7 @@ describe('MariaDB (RDS for MySQL and MariaDB, Aurora MySQL)', () => {
       '--mysql-query',
       "SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'",
     ]);
-    assert.equal(run.code, 0, failure(run));
+    assert.equal(run.code, 0, run.stderr);
     assertNeverShown(run, token);
   });
 });

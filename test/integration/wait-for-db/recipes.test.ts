@@ -8,9 +8,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { tempDir } from '../../helpers/run.ts';
+import { failureLine, tempDir } from '../../helpers/run.ts';
 import { selfSignedCertificate, startPostgres, startRedis, type PrivatePostgres, type PrivateServer, type TestCertificate } from '../../helpers/services.ts';
-import { assertNeverShown, failure, waitForDb, type WaitRun } from './fixtures.ts';
+import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
 const suffix = randomBytes(4).toString('hex');
 /** Every byte a URL would need escaped, and one whose NFKC form differs (U+00A0): SCRAM normalizes it. */
@@ -47,26 +47,26 @@ describe('Aurora PostgreSQL: sslmode=verify-full, --ca-file, the password from a
 
   test('ready over verified TLS with the password from an env var and from a mounted file', async () => {
     const fromEnv = await wait([target, '--ca-file', certificate.cert, '--password-env', 'db=DB_PASSWORD', ...overTls], { DB_PASSWORD: PASSWORD });
-    assert.equal(fromEnv.code, 0, failure(fromEnv));
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
     assertNeverShown(fromEnv, PASSWORD);
     writeFileSync(join(dir, 'db-password'), PASSWORD);
     const fromFile = await wait([target, '--ca-file', certificate.cert, '--password-file', `db=${join(dir, 'db-password')}`, ...overTls]);
-    assert.equal(fromFile.code, 0, failure(fromFile));
+    assert.equal(fromFile.code, 0, fromFile.stderr);
     assertNeverShown(fromFile, PASSWORD);
   });
 
   test('without the CA bundle the certificate is not trusted: exit 3 at once, the password never shown', async () => {
     const run = await wait([target, '--password-env', 'db=DB_PASSWORD'], { DB_PASSWORD: PASSWORD });
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /^db=postgres:\/\/app@127\.0\.0\.1:\d+\/postgres\?sslmode=verify-full: .*certificate/i);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /^db=postgres:\/\/app@127\.0\.0\.1:\d+\/postgres\?sslmode=verify-full: .*certificate/i);
     assertNeverShown(run, PASSWORD);
   });
 
   test('a wrong password is exit 3 at once, neither password shown', async () => {
     const wrong = `${PASSWORD}-old`;
     const run = await wait([target, '--ca-file', certificate.cert, '--password-env', 'db=DB_PASSWORD'], { DB_PASSWORD: wrong });
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /password authentication failed for user "app" \(28P01\)/);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /password authentication failed for user "app" \(28P01\)/);
     assertNeverShown(run, wrong);
     assertNeverShown(run, PASSWORD);
   });
@@ -85,7 +85,7 @@ describe('ElastiCache: rediss:// (TLS only) with an AUTH token holding "#", from
   test('ready with the token from an env var and from a mounted file; the port speaks TLS only', async () => {
     // Started just now: the tool waits for it like for a cache that is still starting.
     const fromEnv = await wait([target, '--ca-file', certificate.cert, '--password-env', 'cache=CACHE_AUTH_TOKEN'], { CACHE_AUTH_TOKEN: AUTH_TOKEN });
-    assert.equal(fromEnv.code, 0, failure(fromEnv));
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
     // Verified against the IP address, without the warning Node gives for an IP as TLS server name.
     assert.deepEqual(
       fromEnv.logs.filter((l) => l.level === 'warn'),
@@ -94,7 +94,7 @@ describe('ElastiCache: rediss:// (TLS only) with an AUTH token holding "#", from
     assertNeverShown(fromEnv, AUTH_TOKEN);
     writeFileSync(join(dir, 'auth-token'), `${AUTH_TOKEN}\n`);
     const fromFile = await wait([target, '--ca-file', certificate.cert, '--password-file', `cache=${join(dir, 'auth-token')}`]);
-    assert.equal(fromFile.code, 0, failure(fromFile));
+    assert.equal(fromFile.code, 0, fromFile.stderr);
     assertNeverShown(fromFile, AUTH_TOKEN);
     const plain = await wait([`cache=redis://127.0.0.1:${server.port}/0`, '--timeout', '2s', '--password-env', 'cache=CACHE_AUTH_TOKEN'], {
       CACHE_AUTH_TOKEN: AUTH_TOKEN,
@@ -106,8 +106,8 @@ describe('ElastiCache: rediss:// (TLS only) with an AUTH token holding "#", from
   test('a wrong token is exit 3 at once (WRONGPASS), never shown', async () => {
     const wrong = `${AUTH_TOKEN}-rotated`;
     const run = await wait([target, '--ca-file', certificate.cert, '--password-env', 'cache=CACHE_AUTH_TOKEN'], { CACHE_AUTH_TOKEN: wrong });
-    assert.equal(run.code, 3, failure(run));
-    assert.match(failure(run), /^cache=rediss:\/\/127\.0\.0\.1:\d+\/0: WRONGPASS/);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(failureLine(run).msg, /^cache=rediss:\/\/127\.0\.0\.1:\d+\/0: WRONGPASS/);
     assertNeverShown(run, wrong);
   });
 
@@ -117,7 +117,7 @@ describe('ElastiCache: rediss:// (TLS only) with an AUTH token holding "#", from
       await awkward.spawned;
       writeFileSync(join(dir, 'redis-password'), `${PASSWORD}\r\n`);
       const run = await wait([`cache=redis://127.0.0.1:${awkward.port}/0`, '--password-file', `cache=${join(dir, 'redis-password')}`]);
-      assert.equal(run.code, 0, failure(run));
+      assert.equal(run.code, 0, run.stderr);
       assertNeverShown(run, PASSWORD);
     } finally {
       await awkward.stop();
