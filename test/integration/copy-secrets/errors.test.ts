@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import { freePort, testAwsEndpointUrl } from '../../helpers/services.ts';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.ts';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 let proxy: AwsProxy;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());

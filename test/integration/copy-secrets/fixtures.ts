@@ -1,9 +1,9 @@
 // Shared setup of the copy-secrets integration tests: a Secrets Manager client on the moto server, unique
-// names per test, running the built bundle, and reading back a published directory.
+// names per test, and running the built bundle.
 import { CreateSecretCommand, SecretsManagerClient, type Tag } from '@aws-sdk/client-secrets-manager';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundlePath, runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
@@ -50,23 +50,6 @@ export async function copySecrets(args: string[], options: RunOptions & { endpoi
 /** The summary of a successful run (its last log line: files, apiCalls); a failure is read with failureLine(). */
 export function summaryLine(run: RunResult): Record<string, unknown> {
   return run.logs.at(-1) ?? {};
-}
-
-/**
- * Reads a published directory and checks its layout: every visible name is a symlink ..data/<name>, and
- * ..data points at a hidden directory. Returns name -> content.
- */
-export function readPublished(dir: string): Map<string, Buffer> {
-  const data = readlinkSync(join(dir, '..data'));
-  assert.match(data, /^\.\.[^/]+$/, '..data points at a sibling ..<stamp> directory');
-  const files = new Map<string, Buffer>();
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('..')) continue;
-    assert.ok(lstatSync(join(dir, name)).isSymbolicLink(), `${name} is a symlink`);
-    assert.equal(readlinkSync(join(dir, name)), `..data/${name}`);
-    files.set(name, readFileSync(join(dir, name)));
-  }
-  return files;
 }
 
 export function manifestOf(dir: string): { files: Array<Record<string, unknown>> } {

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 /** Lays out `files` the way the kubelet mounts a secret volume. */
 function secretVolume(files: Record<string, string>, stamp = '..2026_01_01_00_00_00.000000001'): string {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 const p = uniquePrefix('nested');

@@ -6,7 +6,8 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { bundlePath, failureLine } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { copySecrets, createSecret, readPublished, secretsClient, tempDir, uniquePrefix, type CopyRun } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, secretsClient, tempDir, uniquePrefix, type CopyRun } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.ts';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 let proxy: AwsProxy;

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { copySecrets, manifestOf, readPublished, tempDir } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, manifestOf, tempDir } from './fixtures.ts';
 
 const FILES = 200;
 

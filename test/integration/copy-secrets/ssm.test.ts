@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { failureLine } from '../../helpers/run.ts';
-import { copySecrets, createSecret, manifestOf, readPublished, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
 
 const ssm = new SSMClient({ endpoint: testAwsEndpointUrl(), region: process.env.AWS_REGION ?? 'us-east-1' });
 const secrets = secretsClient();

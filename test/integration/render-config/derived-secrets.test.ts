@@ -44,7 +44,7 @@ for (const [expression, derived] of EXPRESSIONS) {
     });
     assert.equal(result.code, 4, result.stderr);
     assert.deepEqual(readdirSync(out), [], 'nothing written');
-    const seen = `${result.stdout}\n${result.stderr}\n${readFileSync(termination, 'utf8')}`;
+    const seen = `${result.stdout}\n${result.stderr}\n${readFileSync(termination, { encoding: 'utf8' })}`;
     assert.match(seen, /rejected by the check command: sh exited with 1: \*\*\*/);
     for (const value of [SECRET, derived]) for (const form of forms(value)) assert.ok(!seen.includes(form), `"${form}" shown:\n${seen.slice(0, 600)}`);
   });

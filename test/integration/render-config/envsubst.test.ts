@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { renderConfig, tempDir, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 const GNU_ENVSUBST = '/usr/bin/envsubst';
@@ -33,7 +34,7 @@ test('GNU envsubst and render-config --no-strict give identical output on the sh
   const out = tempDir('rc-gnu-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--no-strict'], env);
   assert.equal(result.code, 0, result.stderr);
-  const rendered = readTree(out);
+  const rendered = readPublished(out, { encoding: 'utf8' });
   for (const [name, template] of Object.entries(SHARED_CASES)) {
     assert.equal(rendered[name], gnuEnvsubst(template), `${name} differs from GNU envsubst`);
   }
@@ -44,7 +45,7 @@ test('with an allowlist, GNU envsubst SHELL-FORMAT and --vars give identical out
   const out = tempDir('rc-gnu-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--vars', '$FOO ${NUM}'], env);
   assert.equal(result.code, 0, result.stderr);
-  const rendered = readTree(out);
+  const rendered = readPublished(out, { encoding: 'utf8' });
   for (const [name, template] of Object.entries(SHARED_CASES)) {
     assert.equal(rendered[name], gnuEnvsubst(template, '$FOO $NUM'), `${name} differs from GNU envsubst '$FOO $NUM'`);
   }
@@ -66,7 +67,7 @@ test('every default and required form, on a real file', async () => {
   const result = await renderConfig(['--templates', join(templates, 'forms.txt'), '--out', out], env);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(
-    readFileSync(join(out, 'forms.txt'), 'utf8'),
+    readFileSync(join(out, 'forms.txt'), { encoding: 'utf8' }),
     ['a=foo b=d c=d', 'd=foo e= f=d', 'g=alt h= i=alt j=', 'k=foo l=', 'm=foo/42 n=$FOO o=${FOO}', ''].join('\n'),
   );
 });
@@ -129,7 +130,7 @@ test('--no-strict renders missing variables empty; an empty result of a non-empt
 
   const allowed = await renderConfig(['--templates', templates, '--out', out, '--no-strict', '--allow-empty', 'only-var.conf'], env);
   assert.equal(allowed.code, 0, allowed.stderr);
-  assert.deepEqual(readTree(out), { 'a.conf': 'x=\n', 'only-var.conf': '\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'a.conf': 'x=\n', 'only-var.conf': '\n' });
 });
 
 test('a value that is a mapping cannot be used by envsubst: the message points to the liquid syntax', async () => {
@@ -145,7 +146,7 @@ test('every flag has its env var: RENDER_CONFIG_TEMPLATES, RENDER_CONFIG_OUT, RE
   const out = tempDir('rc-env-out-');
   const result = await renderConfig([], { ...env, RENDER_CONFIG_TEMPLATES: templates, RENDER_CONFIG_OUT: out, RENDER_CONFIG_VARS: 'FOO' });
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(readFileSync(join(out, 'nginx.conf'), 'utf8'), 'server_name foo; set $x $host;\n');
+  assert.equal(readFileSync(join(out, 'nginx.conf'), { encoding: 'utf8' }), 'server_name foo; set $x $host;\n');
 
   const typo = await renderConfig([], { RENDER_CONFIG_TEMPLATE: templates });
   assert.equal(typo.code, 2);

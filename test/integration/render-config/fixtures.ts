@@ -2,7 +2,7 @@
 // Kubernetes `..data` layout that copy-secrets writes (dir/name -> ..data/name, ..data -> ..<stamp>).
 
 import { after } from 'node:test';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runBundle, tempDir as makeTempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
 
@@ -34,19 +34,6 @@ export function atomicLayoutDir(files: Record<string, string>, dir = tempDir('rc
   symlinkSync(stamp, join(dir, '..data'));
   for (const name of new Set(Object.keys(files).map((f) => f.split('/')[0] as string))) symlinkSync(`..data/${name}`, join(dir, name));
   return dir;
-}
-
-/** Every visible file under dir (through the ..data links) with its content, sorted by path. */
-export function readTree(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('..')) continue;
-    const path = join(dir, name);
-    const rel = prefix ? `${prefix}/${name}` : name;
-    if (statSync(path).isDirectory()) Object.assign(out, readTree(path, rel));
-    else out[rel] = readFileSync(path, 'utf8');
-  }
-  return out;
 }
 
 /** Permission bits of the file behind a path (links followed). */

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { renderConfig, tempDir, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, lower/upper, join/split, fromJson', async () => {
@@ -33,7 +34,7 @@ test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, 
   const result = await renderConfig(['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'values.yaml')]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(
-    readFileSync(join(out, 'out.txt'), 'utf8'),
+    readFileSync(join(out, 'out.txt'), { encoding: 'utf8' }),
     [
       'fallback|Demo App',
       'Demo App',
@@ -78,7 +79,7 @@ test('a JSON app config from Helm values (the docs example) renders and is valid
     LOG_LEVEL_APP: 'debug',
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')), {
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), { encoding: 'utf8' })), {
     name: 'shop',
     replicas: 3,
     logLevel: 'debug',
@@ -206,7 +207,7 @@ test('--syntax liquid applies to files without suffix; .envsubst keeps a file on
   const out = tempDir('rc-syntax-choice-out-');
   const result = await renderConfig(['--templates', dir, '--out', out, '--syntax', 'liquid'], { NAME: 'n' });
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(readTree(out), { 'a.conf': 'name=n\n', 'b.conf': 'name=n {{ kept }}\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'a.conf': 'name=n\n', 'b.conf': 'name=n {{ kept }}\n' });
 });
 
 test('a liquid template over --max-liquid-size fails at once (exit 4) instead of parsing for minutes', async () => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { atomicLayoutDir, isLink, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { atomicLayoutDir, isLink, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 const env = { APP: 'shop', PORT: '8080' };
@@ -23,7 +24,11 @@ test('a directory tree renders with its layout kept, include and exclude globs a
   const out = tempDir('rc-tree-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--include', '**/*.{conf,liquid}', '--exclude', 'nginx/snippets/**'], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(readTree(out), { 'app.conf': 'app=shop\n', 'json/app.json': '{"app": "shop"}\n', 'nginx/site.conf': 'listen 8080;\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), {
+    'app.conf': 'app=shop\n',
+    'json/app.json': '{"app": "shop"}\n',
+    'nginx/site.conf': 'listen 8080;\n',
+  });
   // The Kubernetes AtomicWriter layout: visible names are links through ..data.
   assert.equal(isLink(join(out, 'app.conf')), '..data/app.conf');
   assert.equal(isLink(join(out, 'nginx')), '..data/nginx');
@@ -33,7 +38,7 @@ test('a directory tree renders with its layout kept, include and exclude globs a
   // A second run replaces the whole set; names that are gone disappear.
   const again = await renderConfig(['--templates', templates, '--out', out, '--include', 'app.conf'], { APP: 'v2' });
   assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(readTree(out), { 'app.conf': 'app=v2\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'app.conf': 'app=v2\n' });
   assert.equal(readdirSync(out).filter((n) => n.startsWith('..') && n !== '..data').length, 1, 'the old set was removed');
 });
 
@@ -42,7 +47,7 @@ test('templates mounted from a ConfigMap (..data layout) are read through their 
   const out = tempDir('rc-cm-out-');
   const result = await renderConfig(['--templates', templates, '--out', out], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(readTree(out), { 'app.conf': 'app=shop\n', 'site.conf': 'port=8080\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'app.conf': 'app=shop\n', 'site.conf': 'port=8080\n' });
 });
 
 test('a single template is written atomically as one file, with no temporary file left', async () => {
@@ -51,7 +56,7 @@ test('a single template is written atomically as one file, with no temporary fil
   const result = await renderConfig(['--templates', join(dir, 'app.conf.envsubst'), '--out', out], env);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(readdirSync(out), ['app.conf']);
-  assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), 'app=shop\n');
+  assert.equal(readFileSync(join(out, 'app.conf'), { encoding: 'utf8' }), 'app=shop\n');
   assert.equal(modeOf(join(out, 'app.conf')), 0o444);
 });
 
@@ -125,7 +130,7 @@ test('invalid JSON, YAML or TOML output: exit 4, nothing written, the output nam
 
   const skipped = await renderConfig(['--templates', templates, '--out', out, '--skip-validation', 'bad.*'], env);
   assert.equal(skipped.code, 0, skipped.stderr);
-  assert.equal(readFileSync(join(out, 'bad.json'), 'utf8'), '{"app": shop}\n');
+  assert.equal(readFileSync(join(out, 'bad.json'), { encoding: 'utf8' }), '{"app": shop}\n');
 });
 
 test('the check command runs on each rendered file before it is put in place; a rejection writes nothing', async () => {
@@ -142,8 +147,8 @@ test('the check command runs on each rendered file before it is put in place; a 
 
   const ok = await renderConfig(['--templates', templates, '--out', out, '--check-command', `${checker} {}`], { VALUE: 'fine' });
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual(readTree(out), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' });
-  const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' });
+  const calls = readFileSync(join(dir, 'calls.log'), { encoding: 'utf8' }).trim().split('\n');
   assert.equal(calls.length, 2);
   assert.match(calls[0] as string, /\/\.\.\d{8}T[^/]+\/a\.conf$/, 'checked in the staging set, under its own name');
 
@@ -153,7 +158,7 @@ test('the check command runs on each rendered file before it is put in place; a 
     failureLine(rejected).msg,
     /a\.conf \(from template a\.conf\): rejected by the check command: .*check\.sh exited with 3: line 1: forbidden word; nothing was written/,
   );
-  assert.deepEqual(readTree(out), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' }, 'the previous set is untouched');
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'a.conf': 'value=fine\n', 'sub/b.conf': 'b\n' }, 'the previous set is untouched');
 });
 
 test('the check command gets values only inside the file, never through a shell', async () => {
@@ -166,13 +171,13 @@ test('the check command gets values only inside the file, never through a shell'
   const result = await renderConfig(['--templates', join(templates, 'a.conf'), '--out', out, '--check-command', 'grep -q x= {}'], { EVIL: evil });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(existsSync(marker), false);
-  assert.equal(readFileSync(join(out, 'a.conf'), 'utf8'), `x=${evil}\n`);
+  assert.equal(readFileSync(join(out, 'a.conf'), { encoding: 'utf8' }), `x=${evil}\n`);
   assert.deepEqual(readdirSync(out), ['a.conf'], 'no probe file left');
 
   const missing = await renderConfig(['--templates', join(templates, 'a.conf'), '--out', out, '--check-command', 'no-such-checker-xyz'], { EVIL: 'v2' });
   assert.equal(missing.code, 4);
   assert.match(failureLine(missing).msg, /cannot run no-such-checker-xyz: not found/);
-  assert.equal(readFileSync(join(out, 'a.conf'), 'utf8'), `x=${evil}\n`);
+  assert.equal(readFileSync(join(out, 'a.conf'), { encoding: 'utf8' }), `x=${evil}\n`);
 });
 
 test('a file in the output directory not written by render-config is never replaced', async () => {
@@ -181,7 +186,7 @@ test('a file in the output directory not written by render-config is never repla
   const result = await renderConfig(['--templates', templates, '--out', out]);
   assert.equal(result.code, 2);
   assert.match(failureLine(result).msg, /"app\.conf" already exists there and was not written by this tool/);
-  assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), 'hand-written\n');
+  assert.equal(readFileSync(join(out, 'app.conf'), { encoding: 'utf8' }), 'hand-written\n');
 });
 
 test('SIGKILL in the middle of a run leaves the old set intact; the next run cleans up and succeeds', async () => {
@@ -215,14 +220,14 @@ test('SIGKILL in the middle of a run leaves the old set intact; the next run cle
   );
   assert.equal(killed.signal, 'SIGKILL', `the run finished before it could be killed (code ${killed.code})`);
   assert.equal(isLink(join(out, '..data')), oldData);
-  const tree = readTree(out);
+  const tree = readPublished(out, { encoding: 'utf8' });
   assert.equal(Object.keys(tree).length, 400);
   for (const content of Object.values(tree)) assert.match(content, /v=old\n/);
 
   const next = await renderConfig(['--templates', templates, '--out', out], { VERSION: 'new' });
   assert.equal(next.code, 0, next.stderr);
   assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('..')).length, 2, '..data and one set: the killed stage was removed');
-  for (const content of Object.values(readTree(out))) assert.match(content, /v=new\n/);
+  for (const content of Object.values(readPublished(out, { encoding: 'utf8' }))) assert.match(content, /v=new\n/);
 });
 
 test('SIGTERM during a run: exit 143, the staging directory removed, the old set kept', async () => {
@@ -260,5 +265,5 @@ test('SIGTERM during a run: exit 143, the staging directory removed, the old set
       .sort(),
     ['..data', oldData].sort(),
   );
-  assert.deepEqual(readTree(out), { 'a.conf': 'v=old\n', 'b/c.conf': 'c\n' });
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), { 'a.conf': 'v=old\n', 'b/c.conf': 'c\n' });
 });

@@ -26,7 +26,7 @@ async function assertRefused(secrets: string, entry: string, pattern: RegExp): P
   const message = failureLine(result).msg;
   assert.ok(message.startsWith(`--secrets-dir ${secrets}: "${entry}" `), message);
   assert.match(message, pattern);
-  assert.equal(readFileSync(termination, 'utf8').trim(), message);
+  assert.equal(readFileSync(termination, { encoding: 'utf8' }).trim(), message);
   assert.deepEqual(readdirSync(out), [], 'nothing written');
   assert.doesNotMatch(result.stderr + result.stdout, /root:x:0:0|OUTSIDE-VALUE/, 'no byte of the target shown');
 }
@@ -80,7 +80,7 @@ test('the version ..data points at is what is read: a newer one not yet swapped 
   const out = tempDir('rc-sd-current-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(readFileSync(join(out, 'a.conf'), 'utf8'), 'token=tok-current-6 inner=in-7 stray=none\n');
+  assert.equal(readFileSync(join(out, 'a.conf'), { encoding: 'utf8' }), 'token=tok-current-6 inner=in-7 stray=none\n');
 });
 
 test('reads what the copy-secrets bundle publishes from a kubelet-style volume (..data layout end to end)', async () => {
@@ -96,7 +96,7 @@ test('reads what the copy-secrets bundle publishes from a kubelet-style volume (
   const out = tempDir('rc-sd-chain-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', published]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(readFileSync(join(out, 'db.env'), 'utf8'), 'DATABASE_URL=postgres://app:pw-chain-8%2Fx@db:5432/app\nAPI_KEY=key-chain-9\n');
+  assert.equal(readFileSync(join(out, 'db.env'), { encoding: 'utf8' }), 'DATABASE_URL=postgres://app:pw-chain-8%2Fx@db:5432/app\nAPI_KEY=key-chain-9\n');
   assert.equal(modeOf(join(out, 'db.env')), 0o440);
   assert.doesNotMatch(copy.stderr + result.stderr, /pw-chain-8|key-chain-9/);
 });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicLayoutDir, modeOf, readTree, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { readPublished } from '../../helpers/published-set.ts';
+import { atomicLayoutDir, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 test('merge order: env < values files in order (deep-merged) < secrets dir', async () => {
@@ -37,7 +38,7 @@ test('merge order: env < values files in order (deep-merged) < secrets dir', asy
     { NAME: 'from-env', SHADOWED: 'from-env', ONLY_ENV: 'env-only' },
   );
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'out.json'), 'utf8')), {
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'out.json'), { encoding: 'utf8' })), {
     NAME: 'from-dotenv',
     SHADOWED: 'from-secret',
     ONLY_ENV: 'env-only',
@@ -61,8 +62,8 @@ test('a database URL built from the files copy-secrets writes (the docs example)
   const out = tempDir('rc-dburl-out-');
   const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(readFileSync(join(out, 'database.env'), 'utf8'), 'DATABASE_URL=postgres://app:p%40ss%3Aw%2Frd-DBURL-9@db.internal:5432/app\n');
-  assert.equal(readFileSync(join(out, 'raw.conf'), 'utf8'), 'password=raw-DBURL-secret-7\n');
+  assert.equal(readFileSync(join(out, 'database.env'), { encoding: 'utf8' }), 'DATABASE_URL=postgres://app:p%40ss%3Aw%2Frd-DBURL-9@db.internal:5432/app\n');
+  assert.equal(readFileSync(join(out, 'raw.conf'), { encoding: 'utf8' }), 'password=raw-DBURL-secret-7\n');
   assert.equal(modeOf(join(out, 'database.env')), 0o440);
   assert.doesNotMatch(result.stderr, /DBURL/);
 });
@@ -90,7 +91,7 @@ test('a secret value never appears in any log line, error or termination message
     const out = tempDir('rc-canary-out-');
     const result = await renderConfig(['--templates', templates, '--out', out, '--secrets-dir', secrets, ...(c.args ?? [])], base);
     assert.equal(result.code, c.code, `${c.name}: ${result.stderr}`);
-    const termText = existsSync(termination) ? readFileSync(termination, 'utf8') : '';
+    const termText = existsSync(termination) ? readFileSync(termination, { encoding: 'utf8' }) : '';
     for (const text of [result.stdout, result.stderr, termText]) {
       assert.ok(!text.includes(CANARY), `${c.name}: the canary leaked: ${text}`);
       assert.ok(!text.includes(Buffer.from(CANARY).toString('base64')), `${c.name}: the canary leaked in base64`);
@@ -130,7 +131,7 @@ test('a values file that does not parse: the error quotes none of its text (it m
     });
     assert.equal(result.code, 2, `${file}: ${result.stderr}`);
     assert.match(failureLine(result).msg, expected);
-    for (const text of [result.stdout, result.stderr, readFileSync(termination, 'utf8')]) {
+    for (const text of [result.stdout, result.stderr, readFileSync(termination, { encoding: 'utf8' })]) {
       assert.ok(!text.includes(CANARY.slice(0, 8)), `${file}: the canary leaked: ${text}`);
     }
   }
@@ -182,7 +183,7 @@ test('the whole tree of the docs nginx example keeps $host and friends', async (
     UPSTREAM: 'app:3000',
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(readTree(out), {
+  assert.deepEqual(readPublished(out, { encoding: 'utf8' }), {
     'default.conf':
       'server {\n  listen 8080;\n  server_name shop.example.com;\n  location / {\n    proxy_set_header Host $host;\n    proxy_set_header X-Real-IP $remote_addr;\n    proxy_pass http://app:3000$request_uri;\n  }\n}\n',
   });

@@ -2,7 +2,7 @@
 // each step sees only its own settings, a failure names its step and keeps its exit code and
 // termination message, nothing after a failing step runs, and every step's settings are checked first.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
 import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/helpers.ts';
+import { readPublished } from '../../helpers/published-set.ts';
 import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
 import { freePort, selfSignedCertificate, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
@@ -59,16 +60,6 @@ async function runSteps(
   return { ...result, termination: readFileSync(termination, 'utf8') };
 }
 
-/** The files a reader of the volume sees (published sets' hidden ..data directories left out), by path. */
-function visibleFiles(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    if (name.split('/').some((part) => part.startsWith('..'))) continue;
-    if (statSync(join(dir, name)).isFile()) files.set(name, readFileSync(join(dir, name)));
-  }
-  return files;
-}
-
 function errorLines(result: RunResult): Record<string, unknown>[] {
   return result.logs.filter((l) => l.level === 'error');
 }
@@ -98,13 +89,14 @@ describe('run-steps', () => {
     const result = await runSteps(STEPS, stepEnv(jobs(setup, together)));
     assert.equal(result.code, 0, result.stderr);
     for (const volume of ['secrets', 'data', 'config']) {
-      const a = visibleFiles(join(alone, volume));
-      const b = visibleFiles(join(together, volume));
+      // fetch-and-convert-data writes plain files, not a set.
+      const a = readPublished(join(alone, volume), { set: volume !== 'data' });
+      const b = readPublished(join(together, volume), { set: volume !== 'data' });
       assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort(), volume);
       // Manifests carry the time of the run.
       for (const [name, bytes] of a) if (!name.endsWith('manifest.json')) assert.deepEqual(b.get(name), bytes, `${volume}/${name}`);
     }
-    assert.equal(visibleFiles(join(together, 'config')).get('app.env')?.toString(), `APP=billing\nDB_PASSWORD=${setup.secretValue}\n`);
+    assert.equal(readPublished(join(together, 'config')).get('app.env')?.toString(), `APP=billing\nDB_PASSWORD=${setup.secretValue}\n`);
     // Every line of a step names it; the runner's summary lists the steps in order.
     for (const line of result.logs.filter((l) => l.tool !== 'run-steps'))
       assert.ok(['db', 'secrets', 'data', 'config'].includes(line.step as string), JSON.stringify(line));
