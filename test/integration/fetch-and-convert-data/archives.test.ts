@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack, type Headers } from 'tar-stream';
 import { failureLine, tempDir } from '../../helpers/run.ts';
-import { listTree, run } from './helpers.ts';
+import { listTree, run } from './fixtures.ts';
 
 type TarEntry = Partial<Headers> & { name: string; content?: string };
 

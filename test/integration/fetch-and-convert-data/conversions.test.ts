@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { failureLine, tempDir } from '../../helpers/run.ts';
-import { listTree, run } from './helpers.ts';
+import { listTree, run } from './fixtures.ts';
 
 /** Writes `content` as `name` in a fresh directory, runs the tool on it, returns the output directory and result. */
 async function convert(name: string, content: string | Buffer, args: string[]) {

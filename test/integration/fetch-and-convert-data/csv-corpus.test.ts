@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine, tempDir } from '../../helpers/run.ts';
-import { run, sha256 } from './helpers.ts';
+import { run, sha256 } from './fixtures.ts';
 
 const FIXTURE = new URL('./fixtures/csv-corpus.json', import.meta.url).pathname;
 const CASES = 160;

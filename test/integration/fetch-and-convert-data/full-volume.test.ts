@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine, runBundle, tempDir } from '../../helpers/run.ts';
-import { listTree, run } from './helpers.ts';
+import { listTree, run } from './fixtures.ts';
 
 function tinyVolume(): { dir: string; [Symbol.dispose](): void } {
   const dir = tempDir('full-volume-');

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, createZstdCompress, deflateRawSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import { failureLine, tempDir } from '../../helpers/run.ts';
-import { assertRefused, runOnFile } from './helpers.ts';
+import { assertRefused, runOnFile } from './fixtures.ts';
 
 // --- tar, by hand: tar-stream's packer refuses most of what is tested here.
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine, tempDir } from '../../helpers/run.ts';
-import { assertRefused, listTree, run, runOnFile } from './helpers.ts';
+import { assertRefused, listTree, run, runOnFile } from './fixtures.ts';
 
 function convert(file: string, content: string, step: string, extra: string[] = []) {
   return runOnFile(file, content, step, extra);

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { failureLine, tempDir, type RunResult } from '../../helpers/run.ts';
-import { listTree, run, sha256, startHttp, startRawHttp } from './helpers.ts';
+import { listTree, run, sha256, startHttp, startRawHttp } from './fixtures.ts';
 
 const USER = 'alice';
 const PASSWORD = 'Sup3r-Secret-Pw';

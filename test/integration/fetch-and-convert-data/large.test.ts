@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { tempDir } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { makeBucket, putObject, run, s3Client, sha256 } from './helpers.ts';
+import { makeBucket, putObject, run, s3Client, sha256 } from './fixtures.ts';
 import { startS3Proxy } from './s3-proxy.ts';
 
 const MiB = 1024 * 1024;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { failureLine, tempDir } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
-import { listTree, makeBucket, putObject, run, s3Client } from './helpers.ts';
+import { listTree, makeBucket, putObject, run, s3Client } from './fixtures.ts';
 import { startS3Proxy } from './s3-proxy.ts';
 
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@
 // (copy-secrets' aws-proxy.ts buffers whole bodies for Secrets Manager's JSON calls; S3 bodies must
 // stream to be cut or stalled midway, hence this one.)
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { startHttp } from './helpers.ts';
+import { startHttp } from './fixtures.ts';
 
 export type ProxyAction =
   | { kind: 'forward' }

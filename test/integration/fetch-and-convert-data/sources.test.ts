@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { failureLine, tempDir } from '../../helpers/run.ts';
 import { selfSignedCertificate, testAwsEndpointUrl } from '../../helpers/services.ts';
-import { listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './helpers.ts';
+import { listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './fixtures.ts';
 
 const CSV = 'id,name,note\n1,Ann,"likes ""quotes"""\n2,Bob,"two\nlines"\n';
 const NDJSON = '{"id":"1","name":"Ann","note":"likes \\"quotes\\""}\n{"id":"2","name":"Bob","note":"two\\nlines"}\n';

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { s3Client } from './helpers.ts';
+import { s3Client } from './fixtures.ts';
 
 const [bucket, key, mib] = process.argv.slice(2) as [string, string, string];
 const MiB = 1024 * 1024;

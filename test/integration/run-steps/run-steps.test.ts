@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
-import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/helpers.ts';
+import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/fixtures.ts';
 import { readPublished } from '../../helpers/published-set.ts';
 import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
 import { freePort, selfSignedCertificate, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
