@@ -1,11 +1,11 @@
 // The charts' README values tables are generated from values.yaml comments; they must be current,
 // and the generator must notice drift and undocumented values.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot, run } from './helm.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const script = join(repoRoot, 'scripts', 'chart-docs.mjs');
 
@@ -33,7 +33,7 @@ describe('chart READMEs', () => {
   });
 
   it('detects drift and undocumented values', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chart-docs-'));
+    const dir = tempDir('chart-docs-');
     try {
       cpSync(join(repoRoot, 'charts', 'example-app'), dir, { recursive: true });
       const valuesPath = join(dir, 'values.yaml');

@@ -1,11 +1,11 @@
 // Helpers of the chart tests: a private copy of charts/ per test file (so `helm dependency build`
 // of parallel test files never races), helm, kubeconform and the PSS checker from .cache/go/bin.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const valuesDir = join(repoRoot, 'test', 'chart', 'values');
@@ -35,7 +35,7 @@ export function run(command: string, args: readonly string[], input?: string): R
 
 /** Copies charts/ to a temp dir and builds the example chart's dependency; returns the copy's charts dir. */
 export function chartsCopy(): { dir: string; cleanup: () => void } {
-  const base = mkdtempSync(join(tmpdir(), 'chart-test-'));
+  const base = tempDir('chart-test-');
   const dir = join(base, 'charts');
   cpSync(join(repoRoot, 'charts'), dir, { recursive: true, filter: (src) => !src.endsWith('.tgz') });
   execFileSync(goTool('helm'), ['dependency', 'build', join(dir, 'example-app')], { stdio: 'pipe' });

@@ -2,10 +2,10 @@
 // every init container pinned by digest to the registry it names (docs/runbooks/mirror-images-to-ecr.md).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exampleChartCopy, goTool, KUBE_VERSION, parseManifests, repoRoot, run, type Obj } from './helm.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const page = readFileSync(join(repoRoot, 'docs', 'runbooks', 'mirror-images-to-ecr.md'), 'utf8');
 const section = page.slice(page.indexOf('## 4. Pin them in the values'), page.indexOf('## 5.'));
@@ -16,7 +16,7 @@ describe("the runbook's values pin every init container by digest", () => {
   it('has the per-step and the combined values', () => assert.equal(blocks.length, 2));
   for (const [i, values] of blocks.entries()) {
     it(`values block ${i + 1} renders, every init image ECR@sha256`, () => {
-      const file = join(tmpdir(), `runbook-values-${process.pid}-${i}.yaml`);
+      const file = join(tempDir('runbook-values-'), 'values.yaml');
       writeFileSync(file, values);
       const result = run(goTool('helm'), ['template', 'demo', exampleChart(), '--kube-version', KUBE_VERSION, '--values', file]);
       assert.equal(result.status, 0, result.stderr);

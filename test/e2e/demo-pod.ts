@@ -4,8 +4,7 @@
 // code, time, from the pod status and `kubectl logs`), then what the main container found. Then the same
 // chart with a secret that does not exist, to show that the app never starts on half-prepared state.
 // Everything it creates (secrets, bucket, namespaces) is removed at the end; the cluster stays up.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
@@ -15,6 +14,7 @@ import { freePort } from '../helpers/services.ts';
 import { createFixtures, type Fixtures } from './fixtures.ts';
 import { appPods, clusterUp, execIn, helm, isReady, kubectl, type Cluster } from './kube.ts';
 import { podValues } from './values.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const bold = process.stdout.isTTY ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
 const say = (text = ''): void => void process.stdout.write(`${text}\n`);
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   say('  $ scripts/cluster.sh up');
   const cluster = clusterUp();
   const charts = chartsCopy();
-  const workDir = mkdtempSync(join(tmpdir(), 'demo-pod-'));
+  const workDir = tempDir('demo-pod-');
   let fixtures: Fixtures | undefined;
   const namespaces: string[] = [];
   try {

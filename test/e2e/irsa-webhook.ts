@@ -7,15 +7,15 @@
 // calls it over TLS (a certificate made here, its CA in the webhook configuration), only for pods in
 // namespaces labelled with the test's selector.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Obj } from '../chart/helm.ts';
 import { selfSignedCertificate } from '../helpers/services.ts';
 import { kubectl, type Cluster } from './kube.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,7 +29,7 @@ export interface IrsaWebhook {
 }
 
 export async function startIrsaWebhook(cluster: Cluster, name: string): Promise<IrsaWebhook> {
-  const dir = mkdtempSync(join(tmpdir(), 'irsa-webhook-'));
+  const dir = tempDir('irsa-webhook-');
   // A self-signed certificate for 127.0.0.1 is its own CA: the API server trusts it through caBundle.
   const tls = selfSignedCertificate(dir);
   const cert = readFileSync(tls.cert);

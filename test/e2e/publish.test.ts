@@ -4,8 +4,7 @@
 // cluster, and a consumer chart depending on `oci://.../charts` for the library builds and renders.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +14,7 @@ import { createFixtures, type Fixtures } from './fixtures.ts';
 import { clusterUp, helm, isReady, waitForPod, type Cluster } from './kube.ts';
 import { releases as createReleases, type Releases } from './releases.ts';
 import { podValues, STEPS } from './values.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 let cluster: Cluster;
@@ -28,7 +28,7 @@ before(async () => {
   cluster = clusterUp();
   fixtures = await createFixtures();
   releases = createReleases(cluster, `${fixtures.id}-oci`);
-  workDir = mkdtempSync(join(tmpdir(), 'e2e-publish-'));
+  workDir = tempDir('e2e-publish-');
   const port = await freePort();
   registry = spawn(goTool('crane'), ['registry', 'serve', '--address', `127.0.0.1:${port}`], { stdio: 'ignore' });
   registryUrl = `127.0.0.1:${port}`;

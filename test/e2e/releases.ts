@@ -2,14 +2,14 @@
 // charts (its dependency built) into a fresh namespace each, with the e2e base values plus the test's, and
 // the cleanup of all of them at the end.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { stringify } from 'yaml';
 import { chartsCopy, repoRoot, type Obj, type Run } from '../chart/helm.ts';
 import { createFixtures, type Fixtures } from './fixtures.ts';
 import { clusterUp, helm, kubectl, type Cluster } from './kube.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 export interface Installed {
   namespace: string;
@@ -38,7 +38,7 @@ export interface Releases {
 
 export function releases(cluster: Cluster, prefix: string): Releases {
   const charts = chartsCopy();
-  const workDir = mkdtempSync(join(tmpdir(), 'e2e-values-'));
+  const workDir = tempDir('e2e-values-');
   const namespaces: string[] = [];
   const valuesArgs = (name: string, values: Obj): string[] => {
     const valuesFile = join(workDir, `${name}.yaml`);

@@ -2,11 +2,11 @@
 // need one of their own: one that starts late, or one that serves TLS and checks client certificates.
 // Each private server gets a fresh data directory from mariadb-install-db (about half a second).
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort, ServerProcess, type PrivateServer, type TestCertificate } from './services.ts';
+import { tempDir } from './temp-dir.ts';
 
 /** mysql://toolkit:toolkit-pass@127.0.0.1:53306/toolkit (user toolkit has every privilege, with grant option). */
 export function testMariadbUrl(): string {
@@ -51,7 +51,7 @@ const OPTIONS = [
 
 export async function startMariadb(options: StartMariadbOptions = {}): Promise<PrivateMariadb> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'toolkit-mariadb-'));
+  const dir = tempDir('toolkit-mariadb-');
   const data = join(dir, 'data');
   if (runAs.length) execFileSync('chown', ['mysql:', dir]);
   execFileSync('mariadb-install-db', [...OPTIONS, ...runAs, `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db'], {

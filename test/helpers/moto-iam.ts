@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:cry
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir } from './run.ts';
+import { tempDir } from './temp-dir.ts';
 import { freePort } from './services.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;

@@ -2,8 +2,6 @@
 // images' Node), the way a container would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -88,10 +86,6 @@ export interface FailureLine extends Record<string, unknown> {
 export function failureLine(run: Pick<RunResult, 'logs'>): FailureLine {
   const line = run.logs.findLast((l) => l.level === 'error');
   return line ? { ...line, msg: String(line.msg ?? '') } : { msg: '' };
-}
-
-export function tempDir(prefix = 'toolkit-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** A tool started in the background, with a way to wait until its stderr shows something. */

@@ -5,10 +5,10 @@ import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'nod
 import { createHash, randomInt } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { tempDir } from './temp-dir.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const execFileAsync = promisify(execFile);
@@ -289,7 +289,7 @@ export class ServerProcess {
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PrivatePostgres> {
   const port = options.port ?? (await freePort());
   const { dir: template, owner } = pgTemplate();
-  const dir = mkdtempSync(join(tmpdir(), 'toolkit-pg-'));
+  const dir = tempDir('toolkit-pg-');
   const data = join(dir, 'data');
   // cp -a keeps the 0700 mode and the owner that postgres insists on.
   execFileSync('cp', ['-a', template, data]);
@@ -372,7 +372,7 @@ export interface StartRedisOptions {
 /** A private redis-server on 127.0.0.1:port, no persistence, stopped by stop(). */
 export async function startRedis(options: StartRedisOptions = {}): Promise<PrivateServer> {
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'toolkit-redis-'));
+  const dir = tempDir('toolkit-redis-');
   const config = [
     'bind 127.0.0.1',
     ...(options.tls

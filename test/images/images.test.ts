@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
 import { readBaseInputs } from '../../images/inputs.ts';
 import { packageRepositoryUrl } from '../../images/source.ts';
 import { blobPath, buildEnv, buildInto, layerHeaders, readBlobJson, repoRoot, run, toolEnv, unpack, type TarHeader } from './helpers.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'images-test-'));
+const scratch = tempDir('images-test-');
 const outDir = join(scratch, 'images');
 let summary: BuildSummary;
 let buildStderr: string;
@@ -31,7 +31,6 @@ before(async () => {
   cpSync(join(repoRoot, 'dist'), distDir, { recursive: true, filter: (src) => src !== builtImages && !src.startsWith(`${builtImages}/`) });
   ({ summary, stderr: buildStderr } = await buildInto(outDir, ['--dist', distDir]));
 });
-after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('build', () => {
   test('builds one image per bundle in dist/ and names the missing bundles', (t) => {

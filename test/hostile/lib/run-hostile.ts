@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundle, startTool, tempDir, type RunOptions, type RunResult, type StartedTool } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { runBundle, startTool, type RunOptions, type RunResult, type StartedTool } from '../../helpers/run.ts';
 
 export type Tool = 'wait-for-db' | 'copy-secrets' | 'fetch-and-convert-data' | 'render-config';
 

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 /** Writes `files` (relative path -> content) below a fresh directory and returns it. */
 export function writeTree(files: Record<string, string | Buffer>, prefix = 'hostile-'): string {

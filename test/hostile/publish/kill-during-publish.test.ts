@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePath, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { bundlePath } from '../../helpers/run.ts';
 
 const SYSCALLS = ['mkdir', 'symlink', 'rename', 'unlink', 'rmdir', 'fsync'];
 /** Far more calls than one publish makes: a loop that never stops hitting would be a bug of this test. */

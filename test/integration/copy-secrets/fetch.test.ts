@@ -8,7 +8,8 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine } from '../../helpers/run.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePath, runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { bundlePath, runBundle, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export function secretsClient(endpoint = testAwsEndpointUrl()): SecretsManagerClient {
@@ -55,5 +56,3 @@ export function summaryLine(run: RunResult): Record<string, unknown> {
 export function manifestOf(dir: string): { files: Array<Record<string, unknown>> } {
   return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Array<Record<string, unknown>> };
 }
-
-export { tempDir };

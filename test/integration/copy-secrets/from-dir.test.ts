@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { failureLine } from '../../helpers/run.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, uniquePrefix } from './fixtures.ts';
 
 /** Lays out `files` the way the kubelet mounts a secret volume. */
 function secretVolume(files: Record<string, string>, stamp = '..2026_01_01_00_00_00.000000001'): string {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { failureLine } from '../../helpers/run.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, secretsClient, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 const p = uniquePrefix('nested');

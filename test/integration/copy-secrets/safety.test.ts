@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { bundlePath, failureLine } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, secretsClient, tempDir, uniquePrefix, type CopyRun } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, secretsClient, uniquePrefix, type CopyRun } from './fixtures.ts';
 
 const client = secretsClient();
 after(() => client.destroy());

@@ -6,7 +6,8 @@ import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.ts';
 import { failureLine } from '../../helpers/run.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, tempDir, uniquePrefix } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, summaryLine, uniquePrefix } from './fixtures.ts';
 
 const client = secretsClient();
 let proxy: AwsProxy;

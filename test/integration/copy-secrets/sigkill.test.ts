@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, manifestOf, tempDir } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, manifestOf } from './fixtures.ts';
 
 const FILES = 200;
 

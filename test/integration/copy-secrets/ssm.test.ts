@@ -9,7 +9,8 @@ import { LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@a
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { failureLine } from '../../helpers/run.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { copySecrets, createSecret, manifestOf, secretsClient, tempDir, uniquePrefix } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { copySecrets, createSecret, manifestOf, secretsClient, uniquePrefix } from './fixtures.ts';
 
 const ssm = new SSMClient({ endpoint: testAwsEndpointUrl(), region: process.env.AWS_REGION ?? 'us-east-1' });
 const secrets = secretsClient();

@@ -8,7 +8,8 @@ import { lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack, type Headers } from 'tar-stream';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { listTree, run } from './fixtures.ts';
 
 type TarEntry = Partial<Headers> & { name: string; content?: string };

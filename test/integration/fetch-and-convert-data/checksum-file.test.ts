@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp, type TestServer } from './fixtures.ts';
 
 const DATA = 'id,name\n1,ada\n2,bob\n';

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { listTree, run } from './fixtures.ts';
 
 /** Writes `content` as `name` in a fresh directory, runs the tool on it, returns the output directory and result. */

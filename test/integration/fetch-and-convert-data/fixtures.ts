@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { failureLine, runBundle, tempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine, runBundle, type RunOptions, type RunResult } from '../../helpers/run.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 
 export const TOOL = 'fetch-and-convert-data';

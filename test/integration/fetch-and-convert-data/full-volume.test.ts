@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { failureLine, runBundle, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine, runBundle } from '../../helpers/run.ts';
 import { listTree, run } from './fixtures.ts';
 
 function tinyVolume(): { dir: string; [Symbol.dispose](): void } {

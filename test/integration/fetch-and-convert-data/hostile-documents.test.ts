@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { assertRefused, listTree, run, runOnFile } from './fixtures.ts';
 
 function convert(file: string, content: string, step: string, extra: string[] = []) {

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { failureLine, tempDir, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine, type RunResult } from '../../helpers/run.ts';
 import { listTree, run, sha256, startHttp, startRawHttp } from './fixtures.ts';
 
 const USER = 'alice';

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
-import { tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 import { testAwsEndpointUrl } from '../../helpers/services.ts';
 import { makeBucket, putObject, run, s3Client, sha256 } from './fixtures.ts';
 import { startS3Proxy } from './s3-proxy.ts';

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { selfSignedCertificate, testAwsEndpointUrl } from '../../helpers/services.ts';
 import { listTree, makeBucket, putObject, run, s3Client, serveFiles, sha256, startHttp } from './fixtures.ts';
 

@@ -15,7 +15,8 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createOidcProvider, MOTO_ACCOUNT, startMotoIam, testIssuer, type MotoIam } from '../../helpers/moto-iam.ts';
 import { actionsOf, publishedExamples, publishedPolicies, withoutAction, type PolicyDocument } from '../../helpers/published-policies.ts';
-import { failureLine, runBundle, tempDir, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine, runBundle, type RunResult } from '../../helpers/run.ts';
 
 const REGION = 'eu-west-1';
 const SERVICE_ACCOUNT = 'system:serviceaccount:apps:example-app';

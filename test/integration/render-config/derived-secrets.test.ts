@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { renderConfig, writeTree } from './fixtures.ts';
 
 const SECRET = 'Pw-canary-9f3Kq';
 

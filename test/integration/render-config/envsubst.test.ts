@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPublished } from '../../helpers/published-set.ts';
-import { renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { renderConfig, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 const GNU_ENVSUBST = '/usr/bin/envsubst';

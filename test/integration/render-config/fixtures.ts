@@ -1,22 +1,10 @@
 // Real files for the render-config tests: template trees, values files, and secrets directories in the
 // Kubernetes `..data` layout that copy-secrets writes (dir/name -> ..data/name, ..data -> ..<stamp>).
 
-import { after } from 'node:test';
-import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runBundle, tempDir as makeTempDir, type RunOptions, type RunResult } from '../../helpers/run.ts';
-
-const created: string[] = [];
-after(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory, removed when the test file is done. */
-export function tempDir(prefix = 'rc-test-'): string {
-  const dir = makeTempDir(prefix);
-  created.push(dir);
-  return dir;
-}
+import { runBundle, type RunOptions, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 /** Writes files (relative path -> content) under dir, creating parents. */
 export function writeTree(dir: string, files: Record<string, string>): string {

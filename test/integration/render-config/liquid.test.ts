@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPublished } from '../../helpers/published-set.ts';
-import { renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { renderConfig, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 test('helpers: default, required, quote, toJson, toYaml, b64enc/b64dec, indent, lower/upper, join/split, fromJson', async () => {

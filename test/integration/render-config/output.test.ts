@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readPublished } from '../../helpers/published-set.ts';
-import { atomicLayoutDir, isLink, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { atomicLayoutDir, isLink, modeOf, renderConfig, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 const env = { APP: 'shop', PORT: '8080' };

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failureLine, runBundle } from '../../helpers/run.ts';
-import { atomicLayoutDir, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { atomicLayoutDir, modeOf, renderConfig, writeTree } from './fixtures.ts';
 
 const STAMP = '..2026_11_26_01_00_00.123456789';
 

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPublished } from '../../helpers/published-set.ts';
-import { atomicLayoutDir, modeOf, renderConfig, tempDir, writeTree } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { atomicLayoutDir, modeOf, renderConfig, writeTree } from './fixtures.ts';
 import { failureLine } from '../../helpers/run.ts';
 
 test('merge order: env < values files in order (deep-merged) < secrets dir', async () => {

@@ -11,7 +11,8 @@ import { before, describe, test } from 'node:test';
 import { createSecret, secretsClient, uniquePrefix } from '../copy-secrets/fixtures.ts';
 import { makeBucket, putObject, s3Client } from '../fetch-and-convert-data/fixtures.ts';
 import { readPublished } from '../../helpers/published-set.ts';
-import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { runBundle, startTool, type RunResult } from '../../helpers/run.ts';
 import { freePort, selfSignedCertificate, testAwsEndpointUrl, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 const CSV = 'code,name\nfr,France\nde,"Germany, Federal Republic"\n';

@@ -4,14 +4,15 @@
 // one from another CA, is exit 3 well before the deadline; misuse is exit 2; the key is never shown.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import {
   certificateAuthority,
   freePort,
@@ -48,7 +49,6 @@ before(() => {
     .trim();
   keyForms = [body, ...body.split('\n')];
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 const wait = (args: string[], env: Record<string, string> = {}): Promise<WaitRun> => waitForDb(dir, DEADLINE, ['--ca-file', ca.cert, ...args], env);
 const withCertificate = (certificate: TestCertificate): string[] => ['--cert-file', certificate.cert, '--key-file', certificate.key];

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { bundlePath, failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { bundlePath, failureLine } from '../../helpers/run.ts';
 import { testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 

@@ -8,7 +8,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundle, startTool, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { runBundle, startTool } from '../../helpers/run.ts';
 import { freePort, selfSignedCertificate, startPostgres, testPgUrl, testRedisUrl } from '../../helpers/services.ts';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, host: string): Promise<number> {

@@ -7,7 +7,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundle, startTool, tempDir, type RunResult } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { runBundle, startTool, type RunResult } from '../../helpers/run.ts';
 
 type Behaviour = 'close' | 'stall' | 'garbage' | 'half';
 

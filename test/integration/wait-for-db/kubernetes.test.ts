@@ -4,14 +4,14 @@
 // RBAC (403) and a bad token (401). Each test makes its own objects in the run's namespace.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clusterUp, kubectl, type Cluster } from '../../e2e/kube.ts';
 import { deployment, job, list, service } from '../../helpers/kube-objects.ts';
 import { failureLine, startTool } from '../../helpers/run.ts';
 import { assertNeverShown, waitForDb } from './fixtures.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 let cluster: Cluster;
 let dir: string;
@@ -61,13 +61,12 @@ function tokenKubeconfig(name: string, token: string, contextNamespace?: string)
 
 before(() => {
   cluster = clusterUp();
-  dir = mkdtempSync(join(tmpdir(), 'wfdb-k8s-'));
+  dir = tempDir('wfdb-k8s-');
   must(['create', 'namespace', namespace]);
 });
 
 after(() => {
   if (cluster) kubectl(cluster, ['delete', 'namespace', namespace, '--wait=false']);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('wait-for-db k8s:// targets on the real cluster', { concurrency: true }, () => {

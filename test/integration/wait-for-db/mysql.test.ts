@@ -4,12 +4,13 @@
 // a password is never shown.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import { adminConnection, startMariadb, testMariadbUrl, type PrivateMariadb } from '../../helpers/mariadb.ts';
-import { failureLine, startTool, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine, startTool } from '../../helpers/run.ts';
 import { certificateAuthority, issueCertificate, type TestCertificate } from '../../helpers/services.ts';
 import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
@@ -35,7 +36,6 @@ after(async () => {
   await admin.query(`DROP USER IF EXISTS ?@'%'`, [USER]);
   await admin.query(`DROP DATABASE IF EXISTS app_${suffix}`);
   await admin.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const wait = (args: string[], env: Record<string, string> = {}, timeout = '20s'): Promise<WaitRun> => waitForDb(dir, timeout, args, env);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runBundle, startTool, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { runBundle, startTool } from '../../helpers/run.ts';
 import { freePort, startPostgres, testPgUrl } from '../../helpers/services.ts';
 
 const withDb = (url: string, db: string) => {

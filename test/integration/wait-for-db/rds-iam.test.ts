@@ -3,13 +3,13 @@
 // token it signs with the AWS credentials of its environment is known in advance: the server accepting the
 // login proves it received exactly that token as the password, over TLS. The token never shows.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createSigner, rdsAuthToken } from '../../../tools/wait-for-db/rds-token.ts';
 import { adminConnection, startMariadb, type PrivateMariadb } from '../../helpers/mariadb.ts';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { selfSignedCertificate, startPostgres, type PrivatePostgres, type TestCertificate } from '../../helpers/services.ts';
 import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
@@ -33,7 +33,6 @@ before(() => {
   dir = tempDir('wfd-rds-iam-');
   certificate = selfSignedCertificate(dir);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The token of `user` at 127.0.0.1:port, signed at `at`: what a server must receive. */
 async function tokenFor(port: number, user: string, at = NOW): Promise<string> {

@@ -4,11 +4,12 @@
 // through valueFrom) and from a file (a mounted Secret), never shown.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { failureLine, tempDir } from '../../helpers/run.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
+import { failureLine } from '../../helpers/run.ts';
 import { selfSignedCertificate, startPostgres, startRedis, type PrivatePostgres, type PrivateServer, type TestCertificate } from '../../helpers/services.ts';
 import { assertNeverShown, waitForDb, type WaitRun } from './fixtures.ts';
 
@@ -24,7 +25,6 @@ before(() => {
   dir = tempDir('wfd-recipes-');
   certificate = selfSignedCertificate(dir);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 const wait = (args: string[], env: Record<string, string> = {}): Promise<WaitRun> => waitForDb(dir, '10s', args, env);
 

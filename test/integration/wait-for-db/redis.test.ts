@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundle, startTool } from '../../helpers/run.ts';
 import { freePort, startRedis, testRedisUrl } from '../../helpers/services.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
 
@@ -51,7 +51,7 @@ test('a Redis that starts after the tool began waiting is detected', async () =>
 
 test('Redis answering LOADING is not ready until the dataset is loaded', async () => {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'wfd-redis-loading-'));
+  const dir = tempDir('wfd-redis-loading-');
   const conf = (extra: string[]) => {
     writeFileSync(
       join(dir, 'redis.conf'),
@@ -76,7 +76,6 @@ test('Redis answering LOADING is not ready until the dataset is loaded', async (
     );
   } finally {
     server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeProperty, renderCombined } from '../../../tools/copy-secrets/formats.ts';
 import type { OutputFile } from '../../../tools/copy-secrets/shape.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 function file(name: string, value: string | Uint8Array): OutputFile {
   const bytes = typeof value === 'string' ? Buffer.from(value) : value;
@@ -16,7 +16,7 @@ const nasty = 'line1\nline2 $HOME `id` $(id) \\n \'single\' "double" # not a com
 
 test('dotenv: sourcing the file with sh gives back every value byte for byte', () => {
   const files = [file('nasty', nasty), file('db-password', "it's"), file('empty', ''), file('tail', 'ends with newline\n')];
-  const dir = mkdtempSync(join(tmpdir(), 'cs-dotenv-'));
+  const dir = tempDir('cs-dotenv-');
   writeFileSync(join(dir, 'app.env'), renderCombined(files, 'dotenv'));
   for (const [variable, expected] of [
     ['NASTY', nasty],

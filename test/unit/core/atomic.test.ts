@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { publishDirectory, writeFileAtomic } from '../../../tools/core/atomic.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'atomic-'));
+const tmp = () => tempDir('atomic-');
 
 test('writeFileAtomic writes content with the exact mode and leaves no temp file', async () => {
   const dir = tmp();
@@ -113,7 +113,7 @@ test('stale staging directories from a crash are removed on the next publish', a
 });
 
 test('a temporary name has a fixed length (a 255-byte name fits) and a killed write of the same name is cleaned up by the next', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+  const dir = tempDir('atomic-');
   const name = 'n'.repeat(255);
   const digest = createHash('sha256').update(name).digest('hex').slice(0, 12);
   const stale = join(dir, `.tmp-${digest}-0badc0de`);

@@ -11,6 +11,7 @@ import {
   fromSystemError,
   oneLine,
 } from '../../../tools/core/errors.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 test('each error class maps to its documented exit code', () => {
   assert.equal(exitCodeOf(new UsageError('x')), 2);
@@ -49,11 +50,10 @@ test('a full volume (ENOSPC, EDQUOT) becomes a usage error naming the fix; other
 });
 
 test('a path the system refuses (name too long, symlink loop) is a usage error naming the path, exit 2', async () => {
-  const { mkdtempSync, symlinkSync } = await import('node:fs');
+  const { symlinkSync } = await import('node:fs');
   const { mkdir } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'errors-'));
+  const dir = tempDir('errors-');
   const long = join(dir, 'n'.repeat(300));
   const tooLong = await mkdir(long).catch((error: unknown) => fromSystemError(error));
   assert.ok(tooLong instanceof UsageError);

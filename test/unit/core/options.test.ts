@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCli, helpText, type CliSpec } from '../../../tools/core/options.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const spec = {
   name: 'demo-tool',
@@ -44,7 +44,7 @@ test('defaults apply when nothing is given', async () => {
 test('sizes take bytes or units from flags, env and config numbers, with a floor', async () => {
   assert.equal((await run(['--max-size', '512KiB'])).options.maxSize, 512 * 1024);
   assert.equal((await run([], { DEMO_TOOL_MAX_SIZE: '2GB' })).options.maxSize, 2e9);
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts-');
   writeFileSync(join(dir, 'c.yaml'), 'max-size: 4096\n');
   assert.equal((await run(['--config', join(dir, 'c.yaml')])).options.maxSize, 4096);
   await assert.rejects(
@@ -55,7 +55,7 @@ test('sizes take bytes or units from flags, env and config numbers, with a floor
 });
 
 test('flags override env, env overrides the config file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts-');
   const config = join(dir, 'c.yaml');
   writeFileSync(config, 'timeout: 5s\npg-query: SELECT 2\nthreshold: 3\njobs:\n  - a: 1\n');
   const r = await run(['--timeout=1s', '--config', config], { DEMO_TOOL_TIMEOUT: '2s', DEMO_TOOL_PG_QUERY: 'SELECT 3' });
@@ -96,7 +96,7 @@ test('bad values fail with the flag, the source and what is expected', async () 
 test('unknown flags, env vars and config keys are errors with a suggestion', async () => {
   await assert.rejects(parseCli(spec, ['--timout', '1s'], {}), /unknown flag --timout \(did you mean --timeout\?\)/);
   await assert.rejects(parseCli(spec, [], { DEMO_TOOL_TIMOUT: '1s' }), /unknown environment variable DEMO_TOOL_TIMOUT \(did you mean DEMO_TOOL_TIMEOUT\?\)/);
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts-');
   writeFileSync(join(dir, 'c.yaml'), 'timeoutt: 1s\n');
   await assert.rejects(parseCli(spec, ['--config', join(dir, 'c.yaml')], {}), /unknown key "timeoutt" \(did you mean timeout\?\)/);
   writeFileSync(join(dir, 'bad.yaml'), 'a: [1\n');
@@ -114,7 +114,7 @@ test('--help lists every flag with its env var; --version is recognised', async 
 });
 
 test('a config file that is a FIFO, a directory, over 1 MiB or has an unknown YAML tag is a usage error, never a hang or a print', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts-');
   const fifo = join(dir, 'fifo.yaml');
   execFileSync('mkfifo', [fifo]);
   await assert.rejects(parseCli(spec, ['--config', fifo], {}), /config file .*fifo\.yaml is not a regular file/);

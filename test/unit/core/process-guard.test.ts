@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const tool = new URL('./fixtures/guarded-tool.ts', import.meta.url).pathname;
 
@@ -11,7 +11,7 @@ const tool = new URL('./fixtures/guarded-tool.ts', import.meta.url).pathname;
 const CANARIES = ['canary-Zq8.*+?(x)|[y]$^{3}\\', '\u00ff'.repeat(6_000), 'k'.repeat(6_000)];
 
 function run(scenario: string, canary: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-'));
+  const dir = tempDir('guard-');
   const termination = join(dir, 'termination-log');
   writeFileSync(termination, '');
   const result = spawnSync(process.execPath, [tool, scenario], {

@@ -1,11 +1,10 @@
 // The shared secret-volume reader on real directories: the kubelet's ..data layout read from one version,
 // links that leave the volume, non-regular files, the size cap, subdirectories.
 
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode } from '../../../tools/core/errors.ts';
@@ -16,16 +15,9 @@ import {
   type SecretVolumeEntry,
   type SecretVolumeOptions,
 } from '../../../tools/core/secret-volume.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const created: string[] = [];
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'secret-volume-'));
-  created.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = (): string => tempDir('secret-volume-');
 
 const STAMP = '..2026_11_26_01_00_00.000000001';
 

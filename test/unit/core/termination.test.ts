@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTerminationMessage } from '../../../tools/core/termination.ts';
 import { redactor } from '../../../tools/core/redact.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 test('the message replaces the file content, redacted and capped at 4096 bytes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'term-'));
+  const dir = tempDir('term-');
   const path = join(dir, 'termination-log');
   writeFileSync(path, 'x'.repeat(10_000));
   redactor.add('term-secret-value');
@@ -18,13 +18,13 @@ test('the message replaces the file content, redacted and capped at 4096 bytes',
 });
 
 test('nothing is created when the file does not exist', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'term-')), 'absent');
+  const path = join(tempDir('term-'), 'absent');
   assert.equal(writeTerminationMessage('failed', path), false);
   assert.equal(existsSync(path), false);
 });
 
 test('a message over 4096 bytes is cut before a character, never inside one', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'term-')), 'termination-log');
+  const path = join(tempDir('term-'), 'termination-log');
   writeFileSync(path, '');
   writeTerminationMessage(`x${'€'.repeat(2000)}`, path);
   const bytes = readFileSync(path);

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inOrder, splitParts, writeAtOffsets, type FetchPart } from '../../../tools/fetch-and-convert-data/s3-parts.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 /** Serves `data` part by part in chunks of 1..50,000 bytes with random pauses; `fail` makes a part throw midway. */
 function fakeFetch(data: Buffer, fail?: number): FetchPart & { aborted: number[] } {
@@ -56,7 +56,7 @@ test('inOrder: a failed part ends the stream and cancels the parts in flight', a
 });
 
 test('writeAtOffsets writes every part at its offset and passes the bytes on in order', async () => {
-  const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp(join(tmpdir(), 's3-parts-')));
+  const dir = tempDir('s3-parts-');
   try {
     for (const [size, partSize, concurrency] of [
       [5 * 1024 * 1024 + 7, 512 * 1024, 4],
@@ -90,7 +90,7 @@ test('writeAtOffsets writes every part at its offset and passes the bytes on in 
 
 test('writeAtOffsets: an error of the ordered sink stops the download', async () => {
   const data = randomBytes(1024 * 1024);
-  const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp(join(tmpdir(), 's3-parts-')));
+  const dir = tempDir('s3-parts-');
   const file = await open(join(dir, 'out'), 'wx+');
   let seen = 0;
   try {

@@ -1,8 +1,7 @@
 // Unit tests of the image builder's pure parts: layer determinism and ordering, input checks.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -11,6 +10,7 @@ import { ImageInputError, ImageUsageError } from '../../../images/errors.ts';
 import { debFile, sha256Hex } from '../../../images/fetch.ts';
 import { readBaseInputs } from '../../../images/inputs.ts';
 import { buildLayer, libdeflate, withParents } from '../../../images/layer.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 test('the same entries in any order give the same layer bytes, for gzip and zstd', async () => {
   // Prepare
@@ -35,7 +35,7 @@ test('the same entries in any order give the same layer bytes, for gzip and zstd
 
 test('a cached layer is reused only while it still unpacks to the same tar; a damaged one is replaced', async () => {
   // Prepare: content large enough that libdeflate's strongest level matters.
-  const cache = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  const cache = tempDir('images-unit-');
   const entries = [fileEntry('a/big.txt', Array.from({ length: 20_000 }, (_, i) => `line ${i} ${i % 7}\n`).join(''))];
   // Act: a cold build fills the cache, a warm one reads it.
   const cold = await buildLayer(entries, 1_700_000_000, 'gzip', cache);
@@ -78,7 +78,7 @@ test('a duplicate path, or a file where a directory is needed, is refused', () =
 
 test('a cached .deb whose hash differs from the pin is refused and removed', () => {
   // Prepare: a cache already holding a tampered file under the expected name (no download happens).
-  const cache = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  const cache = tempDir('images-unit-');
   mkdirSync(join(cache, 'debs'));
   const path = join(cache, 'debs', 'libc6_1.0_amd64.deb');
   writeFileSync(path, 'tampered');
@@ -105,7 +105,7 @@ test('the pinned amd64 Node is the one in the lockfile, the one the tests run on
 });
 
 test('an inputs file without hashes is rejected with the command that regenerates it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'images-unit-'));
+  const dir = tempDir('images-unit-');
   writeFileSync(
     join(dir, 'bad.json'),
     JSON.stringify({ sourceDateEpoch: 1, node: { version: '24.0.0', byArch: {} }, debs: [{ name: 'libc6', version: '1', sha256: {} }] }),
@@ -115,7 +115,7 @@ test('an inputs file without hashes is rejected with the command that regenerate
 
 test('a libdeflate-gzip that reports the pinned version but compresses differently is refused', () => {
   // Prepare: a stand-in with the right version banner whose output is GNU gzip's (valid, other bytes).
-  const bin = mkdtempSync(join(tmpdir(), 'fake-libdeflate-'));
+  const bin = tempDir('fake-libdeflate-');
   writeFileSync(join(bin, libdeflate.program), '#!/bin/sh\nif [ "$1" = -V ]; then echo "gzip compression program v1.14"; exit 0; fi\nexec gzip -9 -n -c\n', {
     mode: 0o755,
   });

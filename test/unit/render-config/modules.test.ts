@@ -1,7 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactor } from '../../../tools/core/redact.ts';
 import { MAX_LIQUID_NESTING, createLiquid, renderLiquid } from '../../../tools/render-config/liquid.ts';
@@ -10,16 +9,9 @@ import { discoverTemplates, templateFile } from '../../../tools/render-config/te
 import { formatOf, syntaxError } from '../../../tools/render-config/validate.ts';
 import { parseCheckCommand } from '../../../tools/render-config/plan.ts';
 import { deepMerge, readSecretsDir, selectEnv } from '../../../tools/render-config/values.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const created: string[] = [];
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'rc-unit-'));
-  created.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = (): string => tempDir('rc-unit-');
 
 test('the syntax suffix picks the syntax and is removed from the output name', () => {
   assert.deepEqual(templateFile('/t/app.json.liquid', 'app.json.liquid', 'envsubst'), {

@@ -2,17 +2,16 @@
 // traditional PEM key), the refusals, and the key registered for redaction, never in a message.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { UsageError } from '../../../tools/core/errors.ts';
 import { redactor } from '../../../tools/core/redact.ts';
 import { readClientCertificate } from '../../../tools/wait-for-db/client-certificate.ts';
 import { certificateAuthority, issueCertificate } from '../../helpers/services.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'wfd-client-cert-unit-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('wfd-client-cert-unit-');
 const ca = certificateAuthority(dir, 'unit-ca');
 const client = issueCertificate(ca, dir, 'app', 'client');
 const keyLines = readFileSync(client.key, 'utf8')

@@ -1,17 +1,16 @@
 // --password-env/--password-file/--user-env/--user-file: parsing of the entries, reading of the values
 // (env vars, files), and every misuse as a usage error naming the flag, never the value.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UsageError } from '../../../tools/core/errors.ts';
 import { redactor } from '../../../tools/core/redact.ts';
 import { applyCredentials, type CredentialOptions } from '../../../tools/wait-for-db/credentials.ts';
 import { parseTargets, type Target } from '../../../tools/wait-for-db/target.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'wfd-credentials-unit-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('wfd-credentials-unit-');
 const TARGETS = ['db=postgres://aurora:5432/app?sslmode=verify-full', 'cache=rediss://cache:6379/0', 'api=https://api/healthz', 'mq=tcp://mq:9092'];
 
 function file(name: string, content: string | Buffer): string {

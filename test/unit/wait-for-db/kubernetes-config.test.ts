@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../../tools/core/errors.ts';
 import { redactor } from '../../../tools/core/redact.ts';
 import { loadApiConfig } from '../../../tools/wait-for-db/checks/kubernetes/config.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 function serviceAccountDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wfdb-sa-'));
+  const dir = tempDir('wfdb-sa-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
