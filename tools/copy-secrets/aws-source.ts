@@ -26,7 +26,7 @@ import type { Logger } from '../core/log.ts';
 import { redactor } from '../core/redact.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import { clientSettings, createReader, secretError, theRegion, type AwsRunContext, type Reader as SecretsReader } from './aws-reader.ts';
-import type { Plan, SecretRef, TagFilter } from './selection.ts';
+import type { Plan, SecretRef, TagFilter } from './plan.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 
 /** BatchGetSecretValue takes at most 20 ids, and returns at most 20 values per page. */

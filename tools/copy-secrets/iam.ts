@@ -3,8 +3,14 @@
 // resource ("*"); BatchGetSecretValue then needs GetSecretValue on every secret it returns, which is
 // where the secrets are named. --from-dir needs no permission.
 
-import { iamLiteral, kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
-import type { Plan, SecretRef } from './selection.ts';
+import { arnScope, iamLiteral, kmsStatements, policyDocument, printPolicy, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
+import type { Logger } from '../core/log.ts';
+import type { Plan, PolicyPlan, SecretRef } from './plan.ts';
+
+/** The --print-iam-policy run: the policy on stdout, one summary line. */
+export function printIamPolicy(plan: PolicyPlan, log: Logger, env: NodeJS.ProcessEnv): void {
+  printPolicy(secretsPolicy(plan, arnScope(env, plan.awsAccountId), plan.kmsKeyArns), log);
+}
 
 /** A secret's ARN pattern: AWS appends "-" and six random characters to the name. */
 function secretArns(id: string, scope: ArnScope): string[] {

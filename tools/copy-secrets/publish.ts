@@ -9,7 +9,7 @@ import { VERSION } from '../core/cli.ts';
 import { UsageError } from '../core/errors.ts';
 import { renderCombined, type CombinedFormat } from './formats.ts';
 import { MANIFEST_NAME, NameRegistry } from './names.ts';
-import type { OutputSettings } from './selection.ts';
+import type { OutputSettings } from './plan.ts';
 import { shapeFiles, type SourceSecret } from './shape.ts';
 
 /** What the manifest says about one file: where it came from and a fingerprint, never the value. */
@@ -121,11 +121,11 @@ function ownershipHint(error: unknown, output: OutputSettings): unknown {
 }
 
 /** The --explain listing: one line per file, with sizes and sources, never values. */
-export function explainText(set: readonly SetFile[], output: OutputSettings): string {
+export function explainText(set: readonly SetFile[], dir: string | undefined, output: OutputSettings): string {
   const owner = output.uid === undefined && output.gid === undefined ? 'unchanged' : `${output.uid ?? '-'}:${output.gid ?? '-'}`;
   const width = Math.max(MANIFEST_NAME.length, ...set.map((f) => f.name.length));
   const lines = [
-    `would publish ${set.length + 1} files into ${output.dir ?? '(no --out given)'} (mode ${output.mode.toString(8).padStart(4, '0')}, owner ${owner}):`,
+    `would publish ${set.length + 1} files into ${dir ?? '(no --out given)'} (mode ${output.mode.toString(8).padStart(4, '0')}, owner ${owner}):`,
     ...set.map((f) => {
       const version = f.entry.versionId ? ` version ${f.entry.versionId}${f.entry.versionStages ? ` [${f.entry.versionStages.join(',')}]` : ''}` : '';
       return `  ${f.name.padEnd(width)}  ${String(f.entry.size).padStart(7)} bytes  from ${f.from}${version}`;

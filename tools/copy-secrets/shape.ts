@@ -5,7 +5,7 @@
 import { parseKeyPath, resolveKeyPath } from './key-path.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { NameRegistry } from './names.ts';
-import type { OutputSettings, SecretRef } from './selection.ts';
+import type { OutputSettings, SecretRef } from './plan.ts';
 
 /** A secret read from a source, value already registered with the redactor. */
 export interface SourceSecret {

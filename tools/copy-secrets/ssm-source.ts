@@ -11,7 +11,7 @@ import { FatalRemoteError } from '../core/errors.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import { redactor } from '../core/redact.ts';
 import { clientSettings, createReader, theRegion, type AwsRunContext, type Reader } from './aws-reader.ts';
-import type { SecretRef } from './selection.ts';
+import type { SecretRef } from './plan.ts';
 import { registerValue, type SourceSecret } from './shape.ts';
 
 /** GetParameters takes at most 10 names; GetParametersByPath returns at most 10 per page. */

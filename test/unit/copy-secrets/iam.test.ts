@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { secretsPolicy } from '../../../tools/copy-secrets/iam.ts';
-import { parseSecretRef, type Plan } from '../../../tools/copy-secrets/selection.ts';
+import { parseSecretRef, type Plan } from '../../../tools/copy-secrets/plan.ts';
 
 const scope = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
 const plan = (refs: string[]): Plan => ({ refs: refs.map(parseSecretRef), filter: undefined }) as unknown as Plan;

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NameRegistry } from '../../../tools/copy-secrets/names.ts';
-import { parseSecretRef, type OutputSettings } from '../../../tools/copy-secrets/selection.ts';
+import { parseSecretRef, type OutputSettings } from '../../../tools/copy-secrets/plan.ts';
 import { leafText, parseJsonObject, registerValue, shapeFiles, type SourceSecret } from '../../../tools/copy-secrets/shape.ts';
 
 const output: OutputSettings = {
-  dir: '/out',
   mode: 0o400,
   dirMode: 0o755,
   uid: undefined,

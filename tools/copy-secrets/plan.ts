@@ -1,5 +1,6 @@
 // What to copy, from flags, env vars and the config file: the explicit secret references, the prefix/tag
-// selection, the mounted directory and the output settings, validated into one Plan (UsageError if not).
+// selection, the mounted directory, the output settings and the mode (print the IAM policy, explain, or
+// publish), validated into one Plan (UsageError if not). Pure: nothing is read or written here.
 
 import { UsageError } from '../core/errors.ts';
 import { checkPolicyOptions } from '../core/iam-policy.ts';
@@ -34,8 +35,6 @@ export interface TagFilter {
 }
 
 export interface OutputSettings {
-  /** Target directory (undefined only with --explain). */
-  dir: string | undefined;
   mode: number;
   dirMode: number;
   uid: number | undefined;
@@ -47,17 +46,38 @@ export interface OutputSettings {
   propertiesFile: string | undefined;
 }
 
-export interface Plan {
+/** What every mode shares: the selection, how it becomes files, and the limits of the AWS calls. */
+interface PlanBase {
   refs: SecretRef[];
   /** Prefix/tag selection; undefined when neither flag is given. */
   filter: { prefix: string | undefined; tags: TagFilter[]; stripPrefix: boolean; allowEmpty: boolean } | undefined;
   fromDir: string | undefined;
   output: OutputSettings;
-  explain: boolean;
   timeoutMs: number;
   requestTimeoutMs: number;
   concurrency: number;
 }
+
+/** --print-iam-policy: the policy the selection needs; nothing fetched, nothing written. */
+export interface PolicyPlan extends PlanBase {
+  kind: 'print-iam-policy';
+  awsAccountId: string | undefined;
+  kmsKeyArns: readonly string[];
+}
+
+/** --explain: fetch and list what would be published (into dir, when --out is given); nothing written. */
+export interface ExplainPlan extends PlanBase {
+  kind: 'explain';
+  dir: string | undefined;
+}
+
+/** Fetch, shape and publish the set into dir. */
+export interface PublishPlan extends PlanBase {
+  kind: 'publish';
+  dir: string;
+}
+
+export type Plan = PolicyPlan | ExplainPlan | PublishPlan;
 
 /** Secret names allow only these characters (AWS); an ARN adds ':'. Anything else is a typo. */
 const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]+$/;
@@ -212,8 +232,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (refs.length === 0 && filter === undefined && options.fromDir === undefined) {
     throw new UsageError('nothing to copy: name secrets as arguments (or COPY_SECRETS_SECRETS), or give --prefix, --tag or --from-dir');
   }
-  if (options.out === undefined && !options.explain && !options.printIamPolicy)
-    throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
+  const mode = modeOf(options);
   const combined = { '--json-file': options.jsonFile, '--dotenv-file': options.dotenvFile, '--properties-file': options.propertiesFile };
   for (const [flag, name] of Object.entries(combined)) {
     if (name === undefined) continue;
@@ -223,12 +242,11 @@ export function buildPlan(input: PlanInput): Plan {
     if (name.length > MAX_NAME_LENGTH)
       throw new UsageError(`${flag}: a file name has at most ${MAX_NAME_LENGTH} characters, this one ${name.length}; choose a shorter one`);
   }
-  return {
+  const base: PlanBase = {
     refs,
     filter,
     fromDir: options.fromDir,
     output: {
-      dir: options.out,
       mode: options.mode,
       dirMode: options.dirMode,
       uid: options.uid,
@@ -239,9 +257,17 @@ export function buildPlan(input: PlanInput): Plan {
       dotenvFile: options.dotenvFile,
       propertiesFile: options.propertiesFile,
     },
-    explain: options.explain,
     timeoutMs: options.timeout,
     requestTimeoutMs: options.requestTimeout,
     concurrency: options.concurrency,
   };
+  return { ...base, ...mode };
+}
+
+/** The mode: --print-iam-policy wins over --explain; only publishing needs --out. */
+function modeOf(options: OptionValues<typeof spec>): Omit<PolicyPlan, keyof PlanBase> | Omit<ExplainPlan, keyof PlanBase> | Omit<PublishPlan, keyof PlanBase> {
+  if (options.printIamPolicy) return { kind: 'print-iam-policy', awsAccountId: options.awsAccountId, kmsKeyArns: options.kmsKeyArn };
+  if (options.explain) return { kind: 'explain', dir: options.out };
+  if (options.out === undefined) throw new UsageError('--out DIR is required (COPY_SECRETS_OUT): the directory the secrets are written into');
+  return { kind: 'publish', dir: options.out };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, parseSecretRef, parseTag, type PlanInput } from '../../../tools/copy-secrets/selection.ts';
+import { buildPlan, parseSecretRef, parseTag, type PlanInput } from '../../../tools/copy-secrets/plan.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
 
 test('a reference: name or ARN, options after ?, a key after #', () => {
@@ -73,7 +73,7 @@ function input(options: Partial<PlanInput['options']>, args: string[] = []): Pla
 test('the plan needs something to copy and somewhere to put it', () => {
   assert.throws(() => buildPlan(input({})), /nothing to copy/);
   assert.throws(() => buildPlan(input({ out: undefined }, ['a'])), /--out DIR is required/);
-  assert.equal(buildPlan(input({ out: undefined, explain: true }, ['a'])).explain, true);
+  assert.equal(buildPlan(input({ out: undefined, explain: true }, ['a'])).kind, 'explain');
   assert.throws(() => buildPlan(input({ stripPrefix: true }, ['a'])), /--strip-prefix needs --prefix/);
   assert.throws(() => buildPlan(input({ dotenvFile: '../app.env' }, ['a'])), /--dotenv-file/);
   assert.throws(() => buildPlan(input({ jsonFile: 'manifest.json' }, ['a'])), /--json-file/);
