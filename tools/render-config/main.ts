@@ -1,5 +1,6 @@
-// render-config's run: plan -> render every template (values, secrets, validation) -> publish.
-// The renderer and its libraries load only after the flags are parsed, so --version and --help stay fast.
+// render-config's run, as the CLI and run-steps call it: plan (plan.ts, pure) -> act (act.ts: render every
+// template, with values, secrets and validation, then publish).
+// act.ts and its libraries load only after the flags are parsed, so --version and --help stay fast.
 
 import type { ToolContext } from '../core/cli.ts';
 import { redactor } from '../core/redact.ts';
@@ -13,6 +14,6 @@ export function check({ options }: ToolContext<typeof spec>): void {
 
 export async function main({ options, log, signal, env }: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(options);
-  const { run } = await import('./render.ts');
-  await run(plan, { log, signal, env, print: (line) => process.stdout.write(`${redactor.redact(line)}\n`) });
+  const { act } = await import('./act.ts');
+  await act(plan, { log, signal, env, print: (line) => process.stdout.write(`${redactor.redact(line)}\n`) });
 }

@@ -63,7 +63,7 @@ async function checkAndWrite(file: RenderedFile, settings: WriteSettings): Promi
     const forget = onCleanup(() => rmSync(probe, { force: true }));
     try {
       await writeFile(probe, file.content, { mode: 0o600, flag: 'wx' });
-      await check(file, probe, settings);
+      await check(file, probe, settings.checkCommand, settings);
     } finally {
       await rm(probe, { force: true });
       forget();
@@ -84,7 +84,7 @@ async function fillStaging(staging: string, files: readonly RenderedFile[], sett
     makeParents(dirname(path), made, settings);
     writeStaged(path, file, settings.checkCommand ? 0o600 : file.mode, settings);
     if (settings.checkCommand) {
-      await check(file, path, settings);
+      await check(file, path, settings.checkCommand, settings);
       await applyOwnership(path, { mode: file.mode, uid: settings.uid, gid: settings.gid });
     }
   }
@@ -111,8 +111,8 @@ function makeParents(dir: string, made: Set<string>, settings: WriteSettings): v
   made.add(dir);
 }
 
-async function check(file: RenderedFile, path: string, settings: WriteSettings): Promise<void> {
-  const rejection = await runCheckCommand(settings.checkCommand as string[], path, settings.checkTimeoutMs, settings.signal);
+async function check(file: RenderedFile, path: string, command: string[], settings: WriteSettings): Promise<void> {
+  const rejection = await runCheckCommand(command, path, settings.checkTimeoutMs, settings.signal);
   settings.signal.throwIfAborted();
   if (rejection) throw new InvalidInputError(`${file.output} (from template ${file.name}): ${rejection.message}; nothing was written`);
 }

@@ -7,11 +7,9 @@ import type { OptionValues } from '../core/options.ts';
 import type { spec } from './spec.ts';
 import type { Syntax } from './templates.ts';
 
-export interface Plan {
+/** What both modes share: the templates, the values they see, how they are checked and written. */
+interface PlanBase {
   templates: string;
-  /** Undefined only with --check. */
-  out: string | undefined;
-  check: boolean;
   include: string[];
   exclude: string[];
   valuesFiles: string[];
@@ -36,15 +34,26 @@ export interface Plan {
   maxLiquidSize: number;
 }
 
+/** --check: render every template to nowhere and list the problems. */
+export interface CheckPlan extends PlanBase {
+  kind: 'check';
+}
+
+/** Render every template and publish the outputs into out. */
+export interface WritePlan extends PlanBase {
+  kind: 'write';
+  out: string;
+}
+
+export type Plan = CheckPlan | WritePlan;
+
 export function buildPlan(options: OptionValues<typeof spec>): Plan {
   if (!options.templates) throw new UsageError('--templates is required: a template file or a directory of templates (env RENDER_CONFIG_TEMPLATES)');
   if (!options.out && !options.check) {
     throw new UsageError('--out is required: the directory to render into (env RENDER_CONFIG_OUT); or use --check to render to nowhere');
   }
-  return {
+  const base: PlanBase = {
     templates: options.templates,
-    out: options.out,
-    check: options.check,
     include: options.include,
     exclude: options.exclude,
     valuesFiles: options.values,
@@ -67,6 +76,8 @@ export function buildPlan(options: OptionValues<typeof spec>): Plan {
     maxSize: options.maxSize,
     maxLiquidSize: options.maxLiquidSize,
   };
+  // Without --check, --out is given (checked first, before the flags that take parsing).
+  return options.check || !options.out ? { ...base, kind: 'check' } : { ...base, kind: 'write', out: options.out };
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

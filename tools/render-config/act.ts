@@ -1,4 +1,4 @@
-// The run: read values (secrets registered first) -> find templates -> render every template, collecting
+// render-config's work, from a plan: read values (secrets registered first) -> find templates -> render every template, collecting
 // every problem -> validate outputs -> write the set, or with --check list the problems and write nothing.
 
 import { isUtf8 } from 'node:buffer';
@@ -15,7 +15,7 @@ import { discoverTemplates, type TemplateFile } from './templates.ts';
 import { formatOf, syntaxError } from './validate.ts';
 import { isMapping, loadValues, type LoadedValues } from './values.ts';
 
-export interface RunContext {
+export interface ActContext {
   log: Logger;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
@@ -36,7 +36,7 @@ type LiquidRenderer = (source: string, file: string, scope: object) => Promise<L
 /** Templates read and rendered at the same time; enough to hide file latency, few enough to bound memory. */
 const PARALLEL = 32;
 
-export async function run(plan: Plan, context: RunContext): Promise<void> {
+export async function act(plan: Plan, context: ActContext): Promise<void> {
   const started = performance.now();
   const loaded = await loadValues({
     env: context.env,
@@ -58,7 +58,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
   });
   const problems = results.flatMap((r) => r.problems);
 
-  if (plan.check) {
+  if (plan.kind === 'check') {
     for (const problem of problems) context.print(formatProblem(problem));
     if (problems.length > 0) {
       const templates = new Set(problems.map((p) => p.file)).size;
@@ -79,7 +79,7 @@ export async function run(plan: Plan, context: RunContext): Promise<void> {
     mode: r.usedSecret ? plan.secretMode : plan.mode,
   }));
   await writeOutputs(files, {
-    out: plan.out as string,
+    out: plan.out,
     kind: set.kind,
     dirMode: plan.dirMode,
     uid: plan.uid,
