@@ -20,7 +20,7 @@ import { asInputError, conversionStages } from './convert.ts';
 import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
 import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
-import type { Job, Plan, Settings } from './plan.ts';
+import type { FetchPlan, Job, Settings } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import { openSource, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
@@ -41,7 +41,7 @@ interface JobResult {
   bytes: number;
 }
 
-export async function act(plan: Plan, signal: AbortSignal, log: Logger): Promise<void> {
+export async function act(plan: FetchPlan, signal: AbortSignal, log: Logger): Promise<void> {
   const started = performance.now();
   const { settings } = plan;
   const stop = new AbortController();

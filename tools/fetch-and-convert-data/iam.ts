@@ -2,8 +2,14 @@
 // each s3:// object (and checksum file), s3:GetObject on it; for each prefix, s3:ListBucket on its bucket
 // limited by s3:prefix, and s3:GetObject below it. https:// and file:// sources need nothing.
 
-import { iamLiteral, kmsStatements, policyDocument, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
-import type { Plan } from './plan.ts';
+import { arnScope, iamLiteral, kmsStatements, policyDocument, printPolicy, type ArnScope, type PolicyDocument, type Statement } from '../core/iam-policy.ts';
+import type { Logger } from '../core/log.ts';
+import type { Plan, PolicyPlan } from './plan.ts';
+
+/** The --print-iam-policy run: the policy on stdout, one summary line. */
+export function printIamPolicy(plan: PolicyPlan, log: Logger, env: NodeJS.ProcessEnv): void {
+  printPolicy(dataPolicy(plan, arnScope(env, plan.awsAccountId), plan.kmsKeyArns), log);
+}
 
 export function dataPolicy(plan: Plan, scope: ArnScope, kmsKeyArns: readonly string[]): PolicyDocument {
   const statements: Statement[] = [];

@@ -1,5 +1,6 @@
-// fetch-and-convert-data's run: plan (every mistake is a usage error before any download) -> act
-// (streams, heavy modules loaded only now) -> one summary line.
+// fetch-and-convert-data's run, as the CLI and run-steps call it: plan (plan.ts, pure: every mistake is
+// a usage error before any download) -> print the IAM policy (iam.ts) or act (act.ts: streams, heavy
+// modules loaded only now) -> one summary line.
 
 import type { ToolContext } from '../core/cli.ts';
 import { buildPlan } from './plan.ts';
@@ -12,10 +13,9 @@ export function check(ctx: ToolContext<typeof spec>): void {
 
 export async function main(ctx: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(ctx.options, ctx.args, ctx.config, ctx.configPath);
-  if (ctx.options.printIamPolicy) {
-    const { dataPolicy } = await import('./iam.ts');
-    const { arnScope, printPolicy } = await import('../core/iam-policy.ts');
-    printPolicy(dataPolicy(plan, arnScope(ctx.env, ctx.options.awsAccountId), ctx.options.kmsKeyArn), ctx.log);
+  if (plan.kind === 'print-iam-policy') {
+    const { printIamPolicy } = await import('./iam.ts');
+    printIamPolicy(plan, ctx.log, ctx.env);
     return;
   }
   const { act } = await import('./act.ts');

@@ -74,10 +74,24 @@ export interface ChecksumFile {
   s3?: { bucket: string; key: string };
 }
 
-export interface Plan {
+interface PlanBase {
   jobs: Job[];
   settings: Settings;
 }
+
+/** --print-iam-policy: the policy the jobs need; nothing fetched, nothing written. */
+export interface PolicyPlan extends PlanBase {
+  kind: 'print-iam-policy';
+  awsAccountId: string | undefined;
+  kmsKeyArns: readonly string[];
+}
+
+/** Run every job. */
+export interface FetchPlan extends PlanBase {
+  kind: 'fetch';
+}
+
+export type Plan = PolicyPlan | FetchPlan;
 
 interface JobInput {
   source: string;
@@ -124,7 +138,9 @@ export function buildPlan(options: OptionValues<Spec>, args: string[], config: R
     if (other) throw new UsageError(`${job.label} and ${other} both write ${path}; give one of them another "name"`);
     seen.set(path, job.label);
   }
-  return { jobs, settings };
+  return options.printIamPolicy
+    ? { kind: 'print-iam-policy', jobs, settings, awsAccountId: options.awsAccountId, kmsKeyArns: options.kmsKeyArn }
+    : { kind: 'fetch', jobs, settings };
 }
 
 function buildSettings(options: OptionValues<Spec>): Settings {
