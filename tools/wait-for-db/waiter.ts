@@ -29,71 +29,110 @@ export interface TargetOutcome {
   lastError: string | undefined;
 }
 
+/**
+ * Waits for one target, in phases per round: one bounded attempt, what its answer means (logged and
+ * counted by TargetWait), then a pause that backs off while the answer stays the same.
+ */
 export async function waitForTarget(target: Target, probe: Probe, settings: WaitSettings): Promise<TargetOutcome> {
-  const log = settings.log.child({ target: target.display });
-  let attempts = 0;
-  let retries = 0;
-  let consecutive = 0;
-  let lastError: string | undefined;
-  // A wait of minutes would otherwise log five identical lines a second per target.
-  let lastLogged: { reason: string; at: number } | undefined;
-  let lastClass: string | undefined;
+  const wait = new TargetWait(target, settings);
   const endpoint = portOf(target);
-  const notReady = (fields: { attempt: number; latencyMs: number; errorClass: string; error: string }): void => {
-    const reason = `${fields.errorClass}: ${fields.error}`;
-    const now = performance.now();
-    if (lastLogged === undefined || lastLogged.reason !== reason || now - lastLogged.at >= REPEAT_LOG_MS) {
-      log.info('not ready', fields);
-      lastLogged = { reason, at: now };
-    } else {
-      log.debug('not ready', fields);
-    }
-  };
   for (;;) {
-    attempts++;
     const timeoutMs = Math.max(1, Math.ceil(Math.min(settings.attemptTimeoutMs, settings.deadline.remainingMs())));
     const started = performance.now();
-    let result: CheckResult | CheckFailure;
-    try {
-      result = await attempt(probe, timeoutMs, settings.signal);
-    } catch (error) {
-      if (settings.signal.aborted) throw settings.signal.reason as InterruptedError;
-      result = toFailure(error);
-    }
-    const latencyMs = Math.round(performance.now() - started);
-    // A new kind of answer (refused, then "starting up") starts the backoff again from --interval.
-    const answer = result instanceof CheckFailure ? result.errorClass : result.ready ? 'ready' : 'not-ready';
-    if (answer !== lastClass) retries = 0;
-    lastClass = answer;
-    if (result instanceof CheckFailure) {
-      consecutive = 0;
-      // The last attempt, cut short by the deadline ("no answer within 1ms"), would hide the real reason.
-      const cutByDeadline = result.errorClass === 'timeout' && timeoutMs < settings.attemptTimeoutMs;
-      if (!cutByDeadline || lastError === undefined) lastError = result.message;
-      notReady({ attempt: attempts, latencyMs, errorClass: result.errorClass, error: result.message });
-      if (!result.retryable) throw new FatalRemoteError(`${target.display}: ${result.message}`, { cause: result });
-    } else if (result.ready) {
-      consecutive++;
-      log.info('ready', { attempt: attempts, latencyMs, detail: result.detail, successes: consecutive });
-      // A failure after this line is news again, whatever the one before it said.
-      lastLogged = undefined;
-      if (consecutive >= settings.successThreshold) {
-        return { target, ready: true, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError: undefined };
-      }
-    } else {
-      consecutive = 0;
-      lastError = result.detail;
-      notReady({ attempt: attempts, latencyMs, errorClass: 'not-ready', error: result.detail });
-    }
-    if (settings.deadline.expired()) {
-      return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
-    }
-    // Between good checks of a success threshold the pace stays at the initial interval.
-    const delay = Math.min(consecutive > 0 ? settings.backoff.initialMs : backoffDelay(retries++, settings.backoff), settings.deadline.remainingMs());
+    const result = await attemptOrFailure(probe, timeoutMs, settings.signal);
+    const answer = wait.record(result, timeoutMs, Math.round(performance.now() - started));
+    if (wait.done) return wait.outcome(true);
+    if (settings.deadline.expired()) return wait.outcome(false);
+    const delay = Math.min(wait.nextDelay(), settings.deadline.remainingMs());
     if (answer === 'refused' && endpoint) await (await import('./port-watch.ts')).watchPort(endpoint.host, endpoint.port, delay, settings.signal);
     else await sleep(delay, settings.signal);
-    if (settings.deadline.expired()) {
-      return { target, ready: false, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError };
+    if (settings.deadline.expired()) return wait.outcome(false);
+  }
+}
+
+/** One attempt; any error but the run's own abort becomes a classified failure. */
+async function attemptOrFailure(probe: Probe, timeoutMs: number, signal: AbortSignal): Promise<CheckResult | CheckFailure> {
+  try {
+    return await attempt(probe, timeoutMs, signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason as InterruptedError;
+    return toFailure(error);
+  }
+}
+
+/** What one target's wait has seen so far: attempts, the run of good checks, the last reason, the backoff step. */
+class TargetWait {
+  private readonly target: Target;
+  private readonly settings: WaitSettings;
+  private readonly log: Logger;
+  private attempts = 0;
+  private retries = 0;
+  private consecutive = 0;
+  private lastError: string | undefined;
+  // A wait of minutes would otherwise log five identical lines a second per target.
+  private lastLogged: { reason: string; at: number } | undefined;
+  private lastClass: string | undefined;
+
+  constructor(target: Target, settings: WaitSettings) {
+    this.target = target;
+    this.settings = settings;
+    this.log = settings.log.child({ target: target.display });
+  }
+
+  /**
+   * Logs and counts one answer and returns its class ('ready', 'not-ready' or the failure's; a new class
+   * starts the backoff again from --interval). A failure that waiting cannot fix is thrown.
+   */
+  record(result: CheckResult | CheckFailure, timeoutMs: number, latencyMs: number): string {
+    const attempt = ++this.attempts;
+    const answer = result instanceof CheckFailure ? result.errorClass : result.ready ? 'ready' : 'not-ready';
+    if (answer !== this.lastClass) this.retries = 0;
+    this.lastClass = answer;
+    if (result instanceof CheckFailure) {
+      this.consecutive = 0;
+      // The last attempt, cut short by the deadline ("no answer within 1ms"), would hide the real reason.
+      const cutByDeadline = result.errorClass === 'timeout' && timeoutMs < this.settings.attemptTimeoutMs;
+      if (!cutByDeadline || this.lastError === undefined) this.lastError = result.message;
+      this.notReady({ attempt, latencyMs, errorClass: result.errorClass, error: result.message });
+      if (!result.retryable) throw new FatalRemoteError(`${this.target.display}: ${result.message}`, { cause: result });
+      return answer;
+    }
+    if (result.ready) {
+      this.consecutive++;
+      this.log.info('ready', { attempt, latencyMs, detail: result.detail, successes: this.consecutive });
+      // A failure after this line is news again, whatever the one before it said.
+      this.lastLogged = undefined;
+      return answer;
+    }
+    this.consecutive = 0;
+    this.lastError = result.detail;
+    this.notReady({ attempt, latencyMs, errorClass: 'not-ready', error: result.detail });
+    return answer;
+  }
+
+  /** The last answer was good and made the run of good checks long enough. */
+  get done(): boolean {
+    return this.lastClass === 'ready' && this.consecutive >= this.settings.successThreshold;
+  }
+
+  /** The pause before the next attempt: between good checks of a success threshold, the initial interval. */
+  nextDelay(): number {
+    return this.consecutive > 0 ? this.settings.backoff.initialMs : backoffDelay(this.retries++, this.settings.backoff);
+  }
+
+  outcome(ready: boolean): TargetOutcome {
+    const { target, attempts, settings } = this;
+    return { target, ready, attempts, elapsedMs: settings.deadline.elapsedMs(), lastError: ready ? undefined : this.lastError };
+  }
+
+  private notReady(fields: { attempt: number; latencyMs: number; errorClass: string; error: string }): void {
+    const reason = `${fields.errorClass}: ${fields.error}`;
+    const now = performance.now();
+    if (this.lastLogged === undefined || this.lastLogged.reason !== reason || now - this.lastLogged.at >= REPEAT_LOG_MS) {
+      this.log.info('not ready', fields);
+      this.lastLogged = { reason, at: now };
+    } else {
+      this.log.debug('not ready', fields);
     }
   }
 }
