@@ -107,9 +107,34 @@ interface RawValue {
 
 const DEFAULT_SPLIT = /[,\n]/;
 
-/** Parses argv (without node and script) and env against the spec. */
+/**
+ * Parses argv (without node and script), env and the config file against the spec, in four phases: the
+ * command line (which may ask for --help or --version and stops there), unknown env vars, the config
+ * file, then every option's value (flag over env over file over default) and the positional arguments.
+ */
 export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult<S>> {
   const options: Record<string, OptionSpec> = { ...spec.options, ...COMMON_OPTIONS };
+  const line = readCommandLine(options, argv);
+  if (line.kind === 'help') return { kind: 'help', text: helpText(spec) };
+  if (line.kind === 'version') return line;
+  const { fromFlags, args } = line;
+
+  checkUnknownEnv(spec, options, env);
+
+  const configPath = (fromFlags.get('config')?.text as string | undefined) ?? env[envName(spec, 'config', COMMON_OPTIONS.config)] ?? undefined;
+  const file = configPath ? await readConfigFile(spec, options, configPath) : { values: new Map<string, RawValue>(), structured: {} };
+
+  const values = resolveValues(spec, options, fromFlags, env, file.values);
+  const positional = resolvePositional(spec, args, env, file.structured, configPath);
+  const result: ParsedCli<S> = { kind: 'run', options: values as OptionValues<S>, args: positional, config: file.structured };
+  if (configPath) result.configPath = configPath;
+  return result;
+}
+
+type CommandLine = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; fromFlags: Map<string, RawValue>; args: string[] };
+
+/** The flags (by option key, as written) and arguments of argv; --help or --version wherever they stand first. */
+function readCommandLine(options: Record<string, OptionSpec>, argv: readonly string[]): CommandLine {
   const byFlag = new Map(Object.keys(options).map((key) => [kebab(key), key]));
   const fromFlags = new Map<string, RawValue>();
   const args: string[] = [];
@@ -120,7 +145,7 @@ export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string
       args.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === '--help' || arg === '-h') return { kind: 'help', text: helpText(spec) };
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
     if (arg === '--version') return { kind: 'version' };
     if (!arg.startsWith('--') || arg === '--') {
       if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown flag ${arg}; run with --help for the flags`);
@@ -155,12 +180,17 @@ export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string
       fromFlags.set(key, { text: inline, source });
     }
   }
+  return { kind: 'run', fromFlags, args };
+}
 
-  checkUnknownEnv(spec, options, env);
-
-  const configPath = (fromFlags.get('config')?.text as string | undefined) ?? env[envName(spec, 'config', COMMON_OPTIONS.config)] ?? undefined;
-  const file = configPath ? await readConfigFile(spec, options, configPath) : { values: new Map<string, RawValue>(), structured: {} };
-
+/** Every option's value: the flag, else its env var (unless empty), else the config file, else the default. */
+function resolveValues(
+  spec: CliSpec,
+  options: Record<string, OptionSpec>,
+  fromFlags: ReadonlyMap<string, RawValue>,
+  env: NodeJS.ProcessEnv,
+  fromFile: ReadonlyMap<string, RawValue>,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [key, option] of Object.entries(options)) {
     const name = envName(spec, key, option);
@@ -168,28 +198,35 @@ export async function parseCli<S extends CliSpec>(spec: S, argv: readonly string
     const raw: RawValue | undefined =
       fromFlags.get(key) ??
       (envText !== undefined && envText !== '' ? { text: envText, source: `env ${name}` } : undefined) ??
-      file.values.get(key) ??
+      fromFile.get(key) ??
       (option.default !== undefined ? { text: option.default, source: `default of --${kebab(key)}` } : undefined);
     values[key] = raw === undefined ? (option.type === 'list' ? [] : option.type === 'boolean' ? false : undefined) : convert(key, option, raw);
   }
+  return values;
+}
 
-  let positional = args;
+/** The positional arguments: from the command line, else the env var, else the config file's list. */
+function resolvePositional(
+  spec: CliSpec,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  structured: Record<string, unknown>,
+  configPath: string | undefined,
+): string[] {
   if (spec.positional && args.length === 0) {
     const text = env[`${envPrefix(spec.name)}${spec.positional.env}`];
-    const fromConfig = file.structured[spec.positional.name];
-    if (text) positional = splitList(text, spec.positional.split ?? DEFAULT_SPLIT);
-    else if (fromConfig !== undefined) {
+    const fromConfig = structured[spec.positional.name];
+    if (text) return splitList(text, spec.positional.split ?? DEFAULT_SPLIT);
+    if (fromConfig !== undefined) {
       if (!Array.isArray(fromConfig) || !fromConfig.every((v) => typeof v === 'string')) {
         throw new UsageError(`config file ${configPath}: "${spec.positional.name}" must be a list of strings`);
       }
-      positional = fromConfig;
+      return fromConfig;
     }
   } else if (!spec.positional && args.length > 0) {
     throw new UsageError(`unexpected argument "${args[0]}": ${spec.name} takes no positional arguments`);
   }
-  const result: ParsedCli<S> = { kind: 'run', options: values as OptionValues<S>, args: positional, config: file.structured };
-  if (configPath) result.configPath = configPath;
-  return result;
+  return args;
 }
 
 function checkUnknownEnv(spec: CliSpec, options: Record<string, OptionSpec>, env: NodeJS.ProcessEnv): void {
