@@ -6,7 +6,7 @@
 import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError, type AwsClientSettings } from '../core/aws.ts';
 import { DeadlineError, FatalRemoteError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { retry, type Deadline } from '../core/retry.ts';
+import { retry, TransientError, type Deadline } from '../core/retry.ts';
 
 const BACKOFF = { initialMs: 200, maxMs: 5_000 };
 
@@ -15,14 +15,6 @@ export interface AwsRunContext {
   signal: AbortSignal;
   deadline: Deadline;
   env: NodeJS.ProcessEnv;
-}
-
-/** An error that waiting may fix; the retry loop retries only these. */
-export class TransientAwsError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransientAwsError';
-  }
 }
 
 /** One SDK call, given the client and the per-request options (the abort signal). */
@@ -83,10 +75,9 @@ export function createReader<C>(client: C, region: string | undefined, context: 
           deadline: context.deadline,
           backoff: BACKOFF,
           signal: context.signal,
-          isRetryable: (error) => error instanceof TransientAwsError,
           onRetry: (error, attempt, delayMs) => {
             lastError = `; last error: ${(error as Error).message}`;
-            context.log.warn(`${what}: retrying`, { attempt, delayMs: Math.round(delayMs), error: (error as Error).message });
+            context.log.warn(`${what}: retrying`, { attempt, delayMs, error: (error as Error).message });
           },
           what,
         },
@@ -95,13 +86,13 @@ export function createReader<C>(client: C, region: string | undefined, context: 
   };
 }
 
-/** Turns an SDK error into what the run does with it: retry (TransientAwsError) or fail with an exit code. */
+/** Turns an SDK error into what the run does with it: retry (TransientError) or fail with an exit code. */
 function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
   const { what } = request;
   if (context.signal.aborted) return context.signal.reason as Error;
   const { kind } = classifyAwsError(error);
   const detail = describeAwsError(error);
-  if (kind === 'retryable') return new TransientAwsError(detail, { cause: error });
+  if (kind === 'retryable') return new TransientError(detail, { cause: error });
   return awsSetupError(error, what, 'docs/copy-secrets.md#iam') ?? secretError(kind, request, detail, region, error);
 }
 
@@ -116,7 +107,7 @@ export function secretError(kind: string, { what, needs }: Request, detail: stri
     case 'decrypt':
       return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
     case 'retryable':
-      return new TransientAwsError(`${what}: ${detail}`, options);
+      return new TransientError(`${what}: ${detail}`, options);
     default:
       return new FatalRemoteError(`${what}: failed (${detail})`, options);
   }

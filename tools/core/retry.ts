@@ -1,6 +1,19 @@
-// Deadline, capped exponential backoff with jitter, abortable sleep, and a generic retry loop.
+// Deadline, capped exponential backoff with jitter, abortable sleep, and the one retry loop every tool
+// uses: until a deadline (copy-secrets' AWS calls) or for a number of attempts (fetch-and-convert-data's
+// requests and S3 parts), retrying only what another try can fix.
 
-import { DeadlineError, oneLine } from './errors.ts';
+import { DeadlineError, FatalRemoteError, oneLine } from './errors.ts';
+
+/**
+ * A failure another attempt may fix (throttling, 5xx, a cut stream, a request timeout): what retry()
+ * retries unless told otherwise. Never the run's outcome: the loop turns the last one into an exit code.
+ */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
 
 /** An overall deadline, measured on the monotonic clock. */
 export class Deadline {
@@ -62,33 +75,48 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export interface RetryOptions {
-  deadline: Deadline;
   backoff: BackoffPolicy;
+  /** Give up when it passes, with a DeadlineError (exit 124); a wait never runs past it. */
+  deadline?: Deadline;
+  /** Give up after this many retries (attempts - 1), with a FatalRemoteError (exit 3). */
+  retries?: number;
   signal?: AbortSignal;
-  /** Whether waiting can fix this error; anything else is thrown at once. */
-  isRetryable: (error: unknown) => boolean;
-  /** Called before each wait, e.g. to log the attempt. */
+  /** Whether waiting can fix this error (by default: a TransientError); anything else is thrown at once. */
+  isRetryable?: (error: unknown) => boolean;
+  /** Called before each wait, e.g. to log the attempt; the delay is in whole milliseconds. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  /** Names the operation in the deadline message. */
+  /** Names the operation in the message of the final error. */
   what: string;
 }
 
-/** Runs `operation` until it succeeds, fails with a non-retryable error, or the deadline passes. */
+const isTransient = (error: unknown): boolean => error instanceof TransientError;
+
+/**
+ * Runs `operation` until it succeeds, fails with a non-retryable error (thrown as it is), or gives up:
+ * at the deadline or after `retries` retries, whichever the options set. An abort ends it at once, with
+ * the signal's reason.
+ */
 export async function retry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const { deadline, signal, what, isRetryable = isTransient } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      if (!options.isRetryable(error)) throw error;
-      const delay = Math.min(backoffDelay(attempt - 1, options.backoff), options.deadline.remainingMs());
-      if (delay <= 0 || options.deadline.expired()) {
-        throw new DeadlineError(`${options.what}: deadline reached after ${attempt} attempts; last error: ${oneLine(error)}`, {
-          cause: error,
-        });
+      if (signal?.aborted) throw signal.reason;
+      if (!isRetryable(error)) throw error;
+      if (options.retries !== undefined && attempt > options.retries) {
+        throw new FatalRemoteError(`${what}: gave up after ${attempt} attempts: ${oneLine(error)}`, { cause: error });
       }
-      options.onRetry?.(error, attempt, delay);
-      await sleep(delay, options.signal);
+      let delay = backoffDelay(attempt - 1, options.backoff);
+      if (deadline !== undefined) {
+        delay = Math.min(delay, deadline.remainingMs());
+        if (delay <= 0 || deadline.expired()) {
+          throw new DeadlineError(`${what}: deadline reached after ${attempt} attempts; last error: ${oneLine(error)}`, { cause: error });
+        }
+      }
+      const delayMs = Math.round(delay);
+      options.onRetry?.(error, attempt, delayMs);
+      await sleep(delayMs, signal);
     }
   }
 }

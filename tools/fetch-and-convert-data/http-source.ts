@@ -11,12 +11,13 @@ import type { Socket } from 'node:net';
 import { FatalRemoteError, InvalidInputError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { isTransientNetworkError } from '../core/network.ts';
+import { retry, TransientError } from '../core/retry.ts';
 import { badUserinfoEscape, displayUrl } from '../core/url.ts';
 import { isLinkLocal } from './address.ts';
 import type { Settings } from './plan.ts';
 import { declaredLength, resumeMismatch, resumeValidator, type ResumeValidator } from './resume.ts';
 import type { SourceData } from './source.ts';
-import { TransientError, withRetries } from './transient.ts';
+import { attemptOptions } from './retries.ts';
 
 /** Refused on purpose: a policy decision, not a network failure (never retried). */
 export class BlockedAddressError extends InvalidInputError {
@@ -201,8 +202,10 @@ function isRetryable(error: unknown): boolean {
 }
 
 export async function openHttp(source: URL, display: string, settings: Settings, signal: AbortSignal, log: Logger): Promise<SourceData> {
-  const retryOptions = { retries: settings.retries, signal, log, what: display, isRetryable };
-  const first = await withRetries(() => getFollowing(source, {}, settings, signal), retryOptions);
+  const first = await retry(
+    () => getFollowing(source, {}, settings, signal),
+    attemptOptions({ retries: settings.retries, signal, log, what: display, isRetryable }),
+  );
   if (first.message.statusCode !== 200) {
     first.message.resume();
     throw new FatalRemoteError(`${display}: the server answered ${first.message.statusCode} to a request for the whole resource`);

@@ -10,10 +10,11 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client as 
 import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError } from '../core/aws.ts';
 import { FatalRemoteError, InvalidInputError, oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { retry, TransientError } from '../core/retry.ts';
 import type { Settings } from './plan.ts';
 import { inOrder, splitParts, writeAtOffsets, type OrderedSink, type Part } from './s3-parts.ts';
 import type { RemoteChecksum, SourceData } from './source.ts';
-import { TransientError, withRetries } from './transient.ts';
+import { attemptOptions } from './retries.ts';
 
 export interface S3ObjectInfo {
   key: string;
@@ -64,7 +65,7 @@ export class S3Source {
   }
 
   private retryOptions(what: string, signal: AbortSignal) {
-    return { retries: this.settings.retries, signal, log: this.log, what, isRetryable: isRetryable };
+    return attemptOptions({ retries: this.settings.retries, signal, log: this.log, what });
   }
 
   private async call<T>(what: string, needs: string, signal: AbortSignal, send: () => Promise<T>): Promise<T> {
@@ -81,7 +82,7 @@ export class S3Source {
     let token: string | undefined;
     const what = `s3://${bucket}/${prefix}`;
     do {
-      const page = await withRetries(
+      const page = await retry(
         () =>
           this.call(what, listNeeds(bucket, prefix), this.signal, () =>
             this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: this.signal }),
@@ -102,7 +103,7 @@ export class S3Source {
   /** Opens one object; `signal` (the run's by default) stops its requests, e.g. when a sibling object failed. */
   async open(bucket: string, key: string, signal = this.signal): Promise<SourceData> {
     const what = `s3://${bucket}/${key}`;
-    const head = await withRetries(
+    const head = await retry(
       () =>
         this.call(what, getNeeds(bucket, key), signal, () =>
           this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal }),
@@ -135,7 +136,7 @@ export class S3Source {
     const what = count > 1 ? `s3://${bucket}/${key} part ${part.index + 1}/${count}` : `s3://${bucket}/${key}`;
     const last = part.first + part.length - 1;
     let received = 0;
-    return withRetries(
+    return retry(
       async () => {
         const ranged = count > 1 || received > 0;
         // If-Match pins the content; the version is checked on the answer, never asked for by id (that would
@@ -175,10 +176,6 @@ export class S3Source {
       this.retryOptions(what, signal),
     );
   }
-}
-
-function isRetryable(error: unknown): boolean {
-  return error instanceof TransientError;
 }
 
 /**
