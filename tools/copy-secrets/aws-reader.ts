@@ -3,8 +3,17 @@
 // every answer handed to `register` (the redactor) the moment it arrives, and every failure turned into
 // one line with its exit code, naming the permission the call needs when it is denied.
 
-import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError, type AwsClientSettings } from '../core/aws.ts';
-import { DeadlineError, FatalRemoteError } from '../core/errors.ts';
+import {
+  awsClientSettings,
+  awsKindError,
+  awsRunError,
+  describeAwsError,
+  isRetryableAwsError,
+  type AwsClientSettings,
+  type AwsErrorKind,
+  type AwsRequest,
+} from '../core/aws.ts';
+import { DeadlineError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { retry, TransientError, type Deadline } from '../core/retry.ts';
 
@@ -86,31 +95,23 @@ export function createReader<C>(client: C, region: string | undefined, context: 
   };
 }
 
+const IAM_DOCS = 'docs/copy-secrets.md#iam';
+
 /** Turns an SDK error into what the run does with it: retry (TransientError) or fail with an exit code. */
 function toRunError(error: unknown, request: Request, context: AwsRunContext, region: string | undefined): Error {
-  const { what } = request;
   if (context.signal.aborted) return context.signal.reason as Error;
-  const { kind } = classifyAwsError(error);
-  const detail = describeAwsError(error);
-  if (kind === 'retryable') return new TransientError(detail, { cause: error });
-  return awsSetupError(error, what, 'docs/copy-secrets.md#iam') ?? secretError(kind, request, detail, region, error);
+  // The retry loop's own lines name the request: the transient error is the AWS error alone.
+  if (isRetryableAwsError(error)) return new TransientError(describeAwsError(error), { cause: error });
+  return awsRunError(error, awsRequest(request, region));
 }
 
 /** The message and exit code for a failure to read one secret (also used for batch Errors entries). */
-export function secretError(kind: string, { what, needs }: Request, detail: string, region: string | undefined, cause?: unknown): Error {
-  const options = cause === undefined ? undefined : { cause };
-  switch (kind) {
-    case 'notFound':
-      return new FatalRemoteError(`${what}: not found (${detail}); check the name, ${theRegion(region)} and the version, or mark it optional`, options);
-    case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in docs/copy-secrets.md#iam`, options);
-    case 'decrypt':
-      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on the secret's KMS key`, options);
-    case 'retryable':
-      return new TransientError(`${what}: ${detail}`, options);
-    default:
-      return new FatalRemoteError(`${what}: failed (${detail})`, options);
-  }
+export function secretError(kind: AwsErrorKind, request: Request, detail: string, region: string | undefined, cause?: unknown): Error {
+  return awsKindError(kind, awsRequest(request, region), detail, cause);
+}
+
+function awsRequest({ what, needs }: Request, region: string | undefined): AwsRequest {
+  return { what, needs, docs: IAM_DOCS, notFound: `check the name, ${theRegion(region)} and the version, or mark it optional` };
 }
 
 export function theRegion(region: string | undefined): string {

@@ -1,10 +1,12 @@
-// What every tool that talks to AWS shares: SDK client options taken from the environment, and a
-// classifier that sorts SDK errors into what our own retry loop may retry and what must fail at once.
+// What every tool that talks to AWS shares: SDK client options taken from the environment, a
+// classifier that sorts SDK errors into what our own retry loop may retry and what must fail at once,
+// and the one mapper that words each class for the user.
 // Deliberately free of any SDK import: the types below are the few fields the classifier reads, so this
 // module stays cheap to load and easy to unit-test with plain objects.
 
 import { FatalRemoteError, UsageError } from './errors.ts';
 import { TRANSIENT_NETWORK_CODES } from './network.ts';
+import { TransientError } from './retry.ts';
 
 export interface AwsClientSettings {
   /** AWS_REGION, else AWS_DEFAULT_REGION (the SDK itself only reads AWS_REGION and the profile). */
@@ -184,4 +186,41 @@ export function awsSetupError(error: unknown, what: string, docs: string): Usage
     return new FatalRemoteError(`${what}: no AWS credentials found (${detail}); on EKS use IRSA or Pod Identity, see ${docs}`, { cause: error });
   }
   return undefined;
+}
+
+/** One AWS request as its errors name it. */
+export interface AwsRequest {
+  /** What it reads, e.g. `secret "app/db"`, "s3://bucket/key". */
+  what: string;
+  /** The IAM permission it needs, named when access is denied. */
+  needs: string;
+  /** The tool's IAM section, e.g. "docs/copy-secrets.md#iam". */
+  docs: string;
+  /** What to check when the thing is not found, e.g. "check the bucket and key". */
+  notFound: string;
+}
+
+/**
+ * An AWS SDK error as the run treats it: a TransientError (retried), or the ToolError with its exit code
+ * and one line that names the request and what to do.
+ */
+export function awsRunError(error: unknown, request: AwsRequest): Error {
+  return awsSetupError(error, request.what, request.docs) ?? awsKindError(classifyAwsError(error).kind, request, describeAwsError(error), error);
+}
+
+/** The error of one class of AWS failure (also for the per-item errors of a batch answer); `detail` is describeAwsError's. */
+export function awsKindError(kind: AwsErrorKind, { what, needs, docs, notFound }: AwsRequest, detail: string, cause?: unknown): Error {
+  const options = cause === undefined ? undefined : { cause };
+  switch (kind) {
+    case 'retryable':
+      return new TransientError(`${what}: ${detail}`, options);
+    case 'notFound':
+      return new FatalRemoteError(`${what}: not found (${detail}); ${notFound}`, options);
+    case 'accessDenied':
+      return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in ${docs}`, options);
+    case 'decrypt':
+      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on its KMS key`, options);
+    default:
+      return new FatalRemoteError(`${what}: failed (${detail})`, options);
+  }
 }

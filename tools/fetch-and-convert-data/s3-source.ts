@@ -7,7 +7,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client as Client } from '@aws-sdk/client-s3';
-import { awsClientSettings, awsSetupError, classifyAwsError, describeAwsError } from '../core/aws.ts';
+import { awsClientSettings, awsRunError, classifyAwsError } from '../core/aws.ts';
 import { FatalRemoteError, InvalidInputError, oneLine } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { retry, TransientError } from '../core/retry.ts';
@@ -223,27 +223,12 @@ function getNeeds(bucket: string, key: string): string {
   return `s3:GetObject on arn:aws:s3:::${bucket}/${key} (S3 also answers 403 for a key that does not exist when the role lacks s3:ListBucket on the bucket)`;
 }
 
-/** SDK errors sorted: transient ones stay retryable, the rest become exit-3 errors with a hint. */
+/** SDK errors sorted: transient ones stay retryable, the rest become exit-2 or exit-3 errors with a hint. */
 function asToolError(what: string, needs: string, error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
-  const { kind, code } = classifyAwsError(error);
-  const description = describeAwsError(error);
-  const setup = awsSetupError(error, what, 'docs/fetch-and-convert-data.md#iam-policy');
-  if (setup) return setup;
-  if (code === 'PreconditionFailed')
+  if (classifyAwsError(error).code === 'PreconditionFailed')
     return new FatalRemoteError(`${what}: the object changed while downloading (ETag no longer matches); run again`, { cause: error });
-  switch (kind) {
-    case 'retryable':
-      return new TransientError(`${what}: ${description}`, { cause: error });
-    case 'accessDenied':
-      return new FatalRemoteError(`${what}: access denied (${description}): the role needs ${needs}, see docs/fetch-and-convert-data.md#iam-policy`, {
-        cause: error,
-      });
-    case 'notFound':
-      return new FatalRemoteError(`${what}: not found (${description}): check the bucket and key`, { cause: error });
-    default:
-      return new FatalRemoteError(`${what}: ${description}`, { cause: error });
-  }
+  return awsRunError(error, { what, needs, docs: 'docs/fetch-and-convert-data.md#iam-policy', notFound: 'check the bucket and key' });
 }
 
 /**

@@ -137,7 +137,7 @@ test('s3: a missing key is a fatal remote error (exit 3) naming the object', asy
   // A bucket that does not exist is told the same way, without the SDK's "UnknownError" stand-in.
   const noBucket = await run(['--out', out, `s3://${bucket}-gone/nope.csv`]);
   assert.equal(noBucket.code, 3, noBucket.stderr);
-  assert.equal(failureLine(noBucket).msg, `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)): check the bucket and key`);
+  assert.equal(failureLine(noBucket).msg, `s3://${bucket}-gone/nope.csv: not found (NotFound (HTTP 404)); check the bucket and key`);
   assert.doesNotMatch(failureLine(result).msg, /UnknownError/);
 });
 

@@ -8,7 +8,9 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { awsClientSettings, classifyAwsError, describeAwsError, isRetryableAwsError } from '../../../tools/core/aws.ts';
+import { awsClientSettings, awsRunError, classifyAwsError, describeAwsError, isRetryableAwsError } from '../../../tools/core/aws.ts';
+import { ExitCode, FatalRemoteError, UsageError } from '../../../tools/core/errors.ts';
+import { TransientError } from '../../../tools/core/retry.ts';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
@@ -115,4 +117,33 @@ test('a real SDK call to a closed port is classified as retryable (the shape the
   // Assess
   assert.ok(error, 'the call must fail');
   assert.equal(classifyAwsError(error).kind, 'retryable', describeAwsError(error));
+});
+
+test('one mapper words every class of AWS failure for both tools: retried, exit 2 or exit 3 naming the request and the fix', () => {
+  const request = { what: 's3://b/k', needs: 's3:GetObject on arn:aws:s3:::b/k', docs: 'docs/x.md#iam', notFound: 'check the bucket and key' };
+  const fault = (name: string, status: number, message = '') => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+  const retried = awsRunError(fault('SlowDown', 503, 'Please reduce your request rate.'), request);
+  assert.ok(retried instanceof TransientError);
+  assert.equal(retried.message, 's3://b/k: SlowDown (HTTP 503): Please reduce your request rate.');
+  const cases: Array<[Error, string]> = [
+    [fault('NotFound', 404), 's3://b/k: not found (NotFound (HTTP 404)); check the bucket and key'],
+    [
+      fault('AccessDenied', 403, 'denied'),
+      's3://b/k: access denied (AccessDenied (HTTP 403): denied); the role needs s3:GetObject on arn:aws:s3:::b/k, see the IAM policy in docs/x.md#iam',
+    ],
+    [
+      fault('KMS.DisabledException', 400, 'off'),
+      's3://b/k: KMS could not decrypt it (KMS.DisabledException (HTTP 400): off); the role needs kms:Decrypt on its KMS key',
+    ],
+    [fault('ValidationException', 400, 'bad'), 's3://b/k: failed (ValidationException (HTTP 400): bad)'],
+  ];
+  for (const [error, message] of cases) {
+    const mapped = awsRunError(error, request);
+    assert.ok(mapped instanceof FatalRemoteError, message);
+    assert.equal(mapped.message, message);
+    assert.equal(mapped.exitCode, ExitCode.fatalRemote);
+  }
+  const noRegion = awsRunError(new Error('Region is missing'), request);
+  assert.ok(noRegion instanceof UsageError);
+  assert.match(noRegion.message, /^no AWS region: set AWS_REGION/);
 });
