@@ -7,7 +7,7 @@ import { parseCli, type CliSpec, type OptionValues } from './options.ts';
 import { guardOutput, writeStdout } from './output.ts';
 import { handleSignals, rejectOnAbort, runCleanups } from './signals.ts';
 import { inRunningStep } from './step.ts';
-import { writeTerminationMessage } from './termination.ts';
+import { terminationLogPath, writeTerminationMessage } from './termination.ts';
 
 declare const __TOOL_VERSION__: string;
 export const VERSION = typeof __TOOL_VERSION__ === 'undefined' ? '0.0.0-dev' : __TOOL_VERSION__;
@@ -51,7 +51,7 @@ export async function runTool<S extends CliSpec>(spec: S, main: (context: ToolCo
   const env = run.env ?? process.env;
   let log = new Logger({ tool: spec.name, ...loggerSettings(env.LOG_LEVEL, env.LOG_FORMAT) });
   const exit = run.exit ?? true;
-  if (exit) guardProcess(() => log);
+  if (exit) guardProcess(() => log, env);
   const code = await (async (): Promise<number> => {
     try {
       const parsed = await parseCli(spec, argv, env);
@@ -78,7 +78,7 @@ export async function runTool<S extends CliSpec>(spec: S, main: (context: ToolCo
       await Promise.race([main(context), rejectOnAbort(signal)]);
       return ExitCode.ok;
     } catch (error) {
-      return fail(log, error);
+      return fail(log, error, env);
     }
   })();
   if (exit) {
@@ -97,17 +97,18 @@ let succeeded = false;
  * promise chain, a run whose promise never settles (the event loop drained: a socket closed and nothing
  * was left to wait for), and a dependency calling process.exit(0) all end as a failure with one line.
  */
-function guardProcess(log: () => Logger): void {
+function guardProcess(log: () => Logger, env: NodeJS.ProcessEnv): void {
   guardOutput(log);
-  process.on('uncaughtException', (error) => process.exit(fail(log(), error)));
-  process.on('beforeExit', () => process.exit(fail(log(), new UnfinishedError())));
+  process.on('uncaughtException', (error) => process.exit(fail(log(), error, env)));
+  process.on('beforeExit', () => process.exit(fail(log(), new UnfinishedError(), env)));
   process.on('exit', (code) => {
     if (code !== ExitCode.ok || succeeded) return;
-    process.exitCode = fail(log(), new UnfinishedError('the process exited with 0 before the run finished'));
+    process.exitCode = fail(log(), new UnfinishedError('the process exited with 0 before the run finished'), env);
   });
 }
 
-function fail(log: Logger, thrown: unknown): number {
+/** The failure as one log line, the termination message (at the path the run's env names) and the exit code. */
+function fail(log: Logger, thrown: unknown, env: NodeJS.ProcessEnv): number {
   runCleanups();
   const error = fromSystemError(inRunningStep(thrown));
   const code = exitCodeOf(error);
@@ -118,6 +119,6 @@ function fail(log: Logger, thrown: unknown): number {
   if (cause && !message.includes(cause)) fields.cause = cause;
   if (!(error instanceof ToolError) && error instanceof Error && log.isEnabled('debug')) fields.stack = error.stack;
   log.error(message, fields);
-  writeTerminationMessage(message);
+  writeTerminationMessage(message, terminationLogPath(env));
   return code;
 }

@@ -7,12 +7,13 @@ import { redactor } from './redact.ts';
 /** Kubernetes keeps at most 4096 bytes of a termination message. */
 const MAX_BYTES = 4096;
 
-export function terminationLogPath(env: NodeJS.ProcessEnv = process.env): string {
+/** TERMINATION_LOG_PATH of the run's env (tests point it at a file), else Kubernetes' default. */
+export function terminationLogPath(env: NodeJS.ProcessEnv): string {
   return env.TERMINATION_LOG_PATH || '/dev/termination-log';
 }
 
 /** Writes the (redacted) message; returns whether it was written. Never throws. */
-export function writeTerminationMessage(message: string, path = terminationLogPath()): boolean {
+export function writeTerminationMessage(message: string, path: string): boolean {
   let fd: number | undefined;
   try {
     // 'r+' fails when the file does not exist: outside Kubernetes nothing is created under /dev.

@@ -22,18 +22,15 @@ import { removeManifest, upToDate, writeManifest, type Manifest } from './manife
 import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
 import type { FetchPlan, Job, Settings } from './plan.ts';
 import { formatSize } from '../core/size.ts';
-import { openSource, type SourceData, type WriteTo } from './source.ts';
+import { openSource, type SourceContext, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
 import { Verifier, VerifyStream, type Verified } from './verify.ts';
 
 /** Stands for the staging directory's name when a path's length is checked before it exists. */
 const STAGING_PLACEHOLDER = `..${'x'.repeat(40)}`;
 
-interface RunContext {
-  settings: Settings;
+interface RunContext extends SourceContext {
   budget: Budget;
-  signal: AbortSignal;
-  log: Logger;
 }
 
 interface JobResult {
@@ -41,7 +38,7 @@ interface JobResult {
   bytes: number;
 }
 
-export async function act(plan: FetchPlan, signal: AbortSignal, log: Logger): Promise<void> {
+export async function act(plan: FetchPlan, signal: AbortSignal, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
   const started = performance.now();
   const { settings } = plan;
   const stop = new AbortController();
@@ -57,6 +54,7 @@ export async function act(plan: FetchPlan, signal: AbortSignal, log: Logger): Pr
     budget: new Budget(settings.limits.maxFiles, settings.limits.maxTotalBytes),
     signal: AbortSignal.any([signal, stop.signal]),
     log,
+    env,
   };
   // Output directories are made before any job runs and removed (while empty) only once the run failed,
   // so a failing job cannot pull the directory from under a sibling that is still writing.
@@ -125,7 +123,7 @@ async function runJob(planned: Job, run: RunContext): Promise<JobResult> {
 async function listedSha256(job: Job, from: NonNullable<Job['sha256From']>, run: RunContext, log: Logger): Promise<string> {
   const { fetchListedSha256 } = await import('./checksum-file.ts');
   try {
-    return await fetchListedSha256(job, from, run.settings, run.signal, log);
+    return await fetchListedSha256(job, from, { ...run, log });
   } catch (error) {
     if (run.signal.aborted) throw run.signal.reason;
     throw asInputError(error, from.display);
@@ -194,7 +192,7 @@ async function both(producer: Promise<unknown>, consumer: Promise<unknown>): Pro
 
 async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobResult> {
   const { settings } = run;
-  const source = await openSource(job, settings, run.signal, log);
+  const source = await openSource(job, { ...run, log });
   const check = verifier(job, source, run);
   const target = join(job.out, job.name);
 
@@ -268,7 +266,7 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
 async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobResult> {
   const { settings } = run;
   const { S3Source } = await import('./s3-source.ts');
-  const s3 = await S3Source.create(settings, run.signal, log);
+  const s3 = await S3Source.create({ ...run, log });
   const { bucket, key: prefix } = job.s3 as { bucket: string; key: string };
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
   const target = join(job.out, job.name);

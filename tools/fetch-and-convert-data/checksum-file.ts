@@ -5,9 +5,8 @@
 // server that serves both a bad file and a matching checksum: pin --sha256 for that.
 
 import { InvalidInputError } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
-import type { ChecksumFile, Job, Settings } from './plan.ts';
-import { openSource } from './source.ts';
+import type { ChecksumFile, Job } from './plan.ts';
+import { openSource, type SourceContext } from './source.ts';
 
 /** A checksum file lists hashes, not data: 1 MiB holds ten thousand lines. */
 const MAX_CHECKSUM_FILE_BYTES = 1024 * 1024;
@@ -47,9 +46,9 @@ export function listedSha256(entries: readonly Entry[], fileName: string): { sha
 }
 
 /** Fetches the checksum file and returns the SHA-256 it lists for the job's source. */
-export async function fetchListedSha256(job: Job, from: ChecksumFile, settings: Settings, signal: AbortSignal, log: Logger): Promise<string> {
+export async function fetchListedSha256(job: Job, from: ChecksumFile, context: SourceContext): Promise<string> {
   const what = `checksum file ${from.display}`;
-  const data = await openSource({ ...job, source: from.url, display: from.display, ...(from.s3 ? { s3: from.s3 } : {}) }, settings, signal, log);
+  const data = await openSource({ ...job, source: from.url, display: from.display, ...(from.s3 ? { s3: from.s3 } : {}) }, context);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of data.body) {
@@ -64,6 +63,6 @@ export async function fetchListedSha256(job: Job, from: ChecksumFile, settings: 
   }
   const listed = listedSha256(entries, from.fileName);
   if ('problem' in listed) throw new InvalidInputError(`${what} ${listed.problem}`);
-  log.info(`SHA-256 of ${from.fileName} from ${from.display}`, { sha256: listed.sha256 });
+  context.log.info(`SHA-256 of ${from.fileName} from ${from.display}`, { sha256: listed.sha256 });
   return listed.sha256;
 }

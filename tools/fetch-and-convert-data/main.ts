@@ -19,5 +19,5 @@ export async function main(ctx: ToolContext<typeof spec>): Promise<void> {
     return;
   }
   const { act } = await import('./act.ts');
-  await act(plan, ctx.signal, ctx.log);
+  await act(plan, ctx.signal, ctx.log, ctx.env);
 }

@@ -13,7 +13,7 @@ import type { Logger } from '../core/log.ts';
 import { retry, TransientError } from '../core/retry.ts';
 import type { Settings } from './plan.ts';
 import { inOrder, splitParts, writeAtOffsets, type OrderedSink, type Part } from './s3-parts.ts';
-import type { RemoteChecksum, SourceData } from './source.ts';
+import type { RemoteChecksum, SourceContext, SourceData } from './source.ts';
 import { attemptOptions } from './retries.ts';
 
 export interface S3ObjectInfo {
@@ -50,8 +50,7 @@ export class S3Source {
     this.log = log;
   }
 
-  static async create(settings: Settings, signal: AbortSignal, log: Logger): Promise<S3Source> {
-    const env = process.env;
+  static async create({ settings, env, signal, log }: SourceContext): Promise<S3Source> {
     let client = clients.get(settings);
     if (client === undefined) {
       client = new Client({

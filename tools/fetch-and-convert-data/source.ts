@@ -30,6 +30,14 @@ export interface SourceData {
 
 export type WriteTo = (file: FileHandle, ordered: (chunk: Buffer) => void) => Promise<void>;
 
+/** What opening a source needs of the run: its settings, its env (the S3 client's region, endpoint, credentials), its signal and log. */
+export interface SourceContext {
+  settings: Settings;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  log: Logger;
+}
+
 export async function openFile(url: URL, display: string): Promise<SourceData> {
   const path = fileURLToPath(url);
   try {
@@ -47,18 +55,18 @@ export async function openFile(url: URL, display: string): Promise<SourceData> {
 }
 
 /** Opens one non-prefix source. */
-export async function openSource(job: Job, settings: Settings, signal: AbortSignal, log: Logger): Promise<SourceData> {
+export async function openSource(job: Job, context: SourceContext): Promise<SourceData> {
   switch (job.source.protocol) {
     case 'file:':
       return openFile(job.source, job.display);
     case 'http:':
     case 'https:': {
       const { openHttp } = await import('./http-source.ts');
-      return openHttp(job.source, job.display, settings, signal, log);
+      return openHttp(job.source, job.display, context.settings, context.signal, context.log);
     }
     default: {
       const { S3Source } = await import('./s3-source.ts');
-      const s3 = await S3Source.create(settings, signal, log);
+      const s3 = await S3Source.create(context);
       const { bucket, key } = job.s3 as { bucket: string; key: string };
       return s3.open(bucket, key);
     }
