@@ -22,6 +22,7 @@ import { removeManifest, upToDate, writeManifest, type Manifest } from './manife
 import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
 import type { FetchPlan, Job, Settings } from './plan.ts';
 import { formatSize } from '../core/size.ts';
+import type { S3ObjectInfo, S3Source } from './s3-source.ts';
 import { openSource, type SourceContext, type SourceData, type WriteTo } from './source.ts';
 import { deriveName, isArchiveChain } from './steps.ts';
 import { Verifier, VerifyStream, type Verified } from './verify.ts';
@@ -270,12 +271,55 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   const { bucket, key: prefix } = job.s3 as { bucket: string; key: string };
   const listed = await s3.list(bucket, prefix, settings.limits.maxFiles);
   const target = join(job.out, job.name);
+  const planned = planPrefixObjects(job, listed, target, settings.limits.maxDepth);
   const objects: NonNullable<Manifest['objects']> = [];
   let bytes = 0;
   let written = 0;
-  // Names are checked before anything is fetched: one bad key fails the job up front.
+  await publishDirectory(
+    target,
+    async (staging) => {
+      // One failed object aborts the downloads of the others instead of letting them run to the end.
+      await mapLimit(planned, settings.partConcurrency, async (object, _index, failed) => {
+        const path = join(staging, object.path);
+        const fetched = await fetchPrefixObject(s3, job, object, path, { ...run, signal: AbortSignal.any([run.signal, failed]) });
+        await fs.chmod(path, settings.mode);
+        bytes += fetched.bytes;
+        written += fetched.outputBytes;
+        objects.push({ key: object.key, path: object.path, bytes: fetched.bytes, sha256: fetched.sha256 });
+      });
+      await chmodSubdirectories(staging, settings.dirMode);
+    },
+    { dirMode: settings.dirMode },
+  );
+  objects.sort((a, b) => a.key.localeCompare(b.key));
+  await writeManifest(
+    job,
+    {
+      source: { url: job.display, bytes, sha256: listingDigest(objects) },
+      convert: job.steps,
+      output: { name: job.name, type: 'directory', bytes: written, files: objects.length },
+      objects,
+    },
+    settings.mode,
+  );
+  return { skipped: false, bytes };
+}
+
+/** One object below the prefix, with the path below the target its output is written to. */
+interface PrefixObject extends S3ObjectInfo {
+  path: string;
+  /** s3://bucket/key, naming it in messages. */
+  name: string;
+}
+
+/**
+ * The listed objects' output paths, every name checked before anything is fetched: one bad key fails
+ * the job up front.
+ */
+function planPrefixObjects(job: Job, listed: readonly S3ObjectInfo[], target: string, maxDepth: number): PrefixObject[] {
+  const { bucket, key: prefix } = job.s3 as { bucket: string; key: string };
   const planned = listed.map((object) => {
-    const parts = safeRelativePath(object.key.slice(prefix.length), settings.limits.maxDepth, `s3://${bucket}/${prefix}: key`);
+    const parts = safeRelativePath(object.key.slice(prefix.length), maxDepth, `s3://${bucket}/${prefix}: key`);
     const derived = deriveName(parts.at(-1) as string, job.steps);
     // The conversions strip extensions: "a/...gz" would become "a/.." once gunzip removed ".gz".
     if (derived === '' || derived === '.' || derived === '..') {
@@ -294,71 +338,60 @@ async function runPrefix(job: Job, run: RunContext, log: Logger): Promise<JobRes
   });
   const renamed = job.steps.length > 0 ? ` (--convert ${job.steps.join(',')} renames the outputs)` : '';
   checkDistinctPaths(planned, `rename one of the objects or narrow the prefix${renamed}`);
-  await publishDirectory(
-    target,
-    async (staging) => {
-      // One failed object aborts the downloads of the others instead of letting them run to the end.
-      await mapLimit(planned, settings.partConcurrency, async (object, _index, failed) => {
-        const what = `s3://${bucket}/${object.key}`;
-        const signal = AbortSignal.any([run.signal, failed]);
-        const source = await s3.open(bucket, object.key, signal);
-        const check = verifier(job, source, run, what);
-        const path = join(staging, object.path);
-        await fs.mkdir(dirname(path), { recursive: true });
-        run.budget.addFiles(1, what);
-        let verified: Verified | undefined;
-        let outputBytes: number;
-        try {
-          if (job.steps.length === 0 && source.writeTo) {
-            const { writeTo } = source;
-            // Read back as well as written (s3-parts.ts).
-            const file = await fs.open(path, 'wx+', settings.mode);
-            try {
-              verified = await writeDirect(writeTo, source.size, check, file, run.budget, what);
-            } finally {
-              await file.close();
-            }
-            outputBytes = verified.bytes;
-          } else {
-            const verify = new VerifyStream(check);
-            const meter = outputMeter(what, run.budget, false);
-            await pipeline(
-              [
-                Readable.from(source.body),
-                verify,
-                ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
-                meter,
-                createWriteStream(path, { flags: 'wx', mode: settings.mode }),
-              ] as unknown as [Readable, NodeJS.WritableStream],
-              { signal },
-            );
-            verified = verify.result;
-            outputBytes = meter.bytes;
-          }
-        } catch (error) {
-          throw asInputError(error, what);
-        }
-        await fs.chmod(path, settings.mode);
-        bytes += verified?.bytes ?? 0;
-        written += outputBytes;
-        objects.push({ key: object.key, path: object.path, bytes: verified?.bytes ?? 0, sha256: verified?.sha256 ?? '' });
-      });
-      await chmodSubdirectories(staging, settings.dirMode);
-    },
-    { dirMode: settings.dirMode },
-  );
-  objects.sort((a, b) => a.key.localeCompare(b.key));
-  await writeManifest(
-    job,
-    {
-      source: { url: job.display, bytes, sha256: listingDigest(objects) },
-      convert: job.steps,
-      output: { name: job.name, type: 'directory', bytes: written, files: objects.length },
-      objects,
-    },
-    settings.mode,
-  );
-  return { skipped: false, bytes };
+  return planned;
+}
+
+/**
+ * One object of a prefix fetched to `path` (in the staging directory), verified, and converted on the
+ * way; its source bytes and SHA-256, and the bytes written.
+ */
+async function fetchPrefixObject(
+  s3: S3Source,
+  job: Job,
+  object: PrefixObject,
+  path: string,
+  run: RunContext,
+): Promise<{ bytes: number; sha256: string; outputBytes: number }> {
+  const { settings, signal } = run;
+  const { bucket } = job.s3 as { bucket: string; key: string };
+  const what = object.name;
+  const source = await s3.open(bucket, object.key, signal);
+  const check = verifier(job, source, run, what);
+  await fs.mkdir(dirname(path), { recursive: true });
+  run.budget.addFiles(1, what);
+  let verified: Verified | undefined;
+  let outputBytes: number;
+  try {
+    if (job.steps.length === 0 && source.writeTo) {
+      const { writeTo } = source;
+      // Read back as well as written (s3-parts.ts).
+      const file = await fs.open(path, 'wx+', settings.mode);
+      try {
+        verified = await writeDirect(writeTo, source.size, check, file, run.budget, what);
+      } finally {
+        await file.close();
+      }
+      outputBytes = verified.bytes;
+    } else {
+      const verify = new VerifyStream(check);
+      const meter = outputMeter(what, run.budget, false);
+      await pipeline(
+        [
+          Readable.from(source.body),
+          verify,
+          ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
+          meter,
+          createWriteStream(path, { flags: 'wx', mode: settings.mode }),
+        ] as unknown as [Readable, NodeJS.WritableStream],
+        { signal },
+      );
+      verified = verify.result;
+      outputBytes = meter.bytes;
+    }
+  } catch (error) {
+    throw asInputError(error, what);
+  }
+  return { bytes: verified?.bytes ?? 0, sha256: verified?.sha256 ?? '', outputBytes };
 }
 
 /** Every directory below `dir` gets exactly `mode`: mkdir's mode is reduced by the umask, and done last so a mode without write access does not stop the writes. */
