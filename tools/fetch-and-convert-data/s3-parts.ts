@@ -111,74 +111,107 @@ export async function writeAtOffsets(
   ordered: OrderedSink,
   signal: AbortSignal,
 ): Promise<void> {
-  const last = parts.at(-1) as Part;
-  const size = last.first + last.length;
-  /** Bytes of each part on disk, counted from its start (a part's writes are sequential). */
-  const written = parts.map(() => 0);
-  let hashed = 0;
-  let head = 0;
-  let reading = false;
-  const scratch = Buffer.allocUnsafe(Math.max(1, Math.min(READ_BACK, size)));
+  const frontier = new OrderedFrontier(parts, file, ordered);
+  await mapLimit(parts, concurrency, (part, _index, failed) => writePart(part, fetch, file, frontier, failed), { signal });
+  await frontier.readBack();
+  if (frontier.hashed !== frontier.size) throw new Error(`internal: ${frontier.hashed} of ${frontier.size} bytes passed on in order`);
+}
 
-  /** Passes on what is on disk right after the hashed frontier; one reader at a time, re-checking after each read. */
-  const readBack = async (): Promise<void> => {
-    if (reading) return;
-    reading = true;
+/** One part's chunks written at their offsets in batches, each passed on in order from memory when it can be. */
+async function writePart(part: Part, fetch: FetchPart, file: FileHandle, frontier: OrderedFrontier, signal: AbortSignal): Promise<void> {
+  let cursor = part.first;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batchBytes === 0) return;
+    const buffers = batch;
+    const length = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    await writeFully(file, buffers, part.first + frontier.writtenOf(part), length);
+    frontier.wrote(part, length);
+    await frontier.readBack();
+  };
+  await fetch(
+    part,
+    // Synchronous unless a batch is written: no promise (and no pause of the body) per chunk.
+    (chunk) => {
+      frontier.passIfNext(chunk, cursor);
+      cursor += chunk.length;
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      return batchBytes >= WRITE_BATCH ? flush() : undefined;
+    },
+    signal,
+  );
+  await flush();
+}
+
+/**
+ * How far `ordered` has seen the object (the hashed frontier), and how much of each part is on disk.
+ * Bytes reach `ordered` from memory when they arrive exactly at the frontier, else read back from the file.
+ */
+class OrderedFrontier {
+  /** Bytes passed on in order. */
+  hashed = 0;
+  readonly size: number;
+  private readonly parts: readonly Part[];
+  private readonly file: FileHandle;
+  private readonly ordered: OrderedSink;
+  /** Bytes of each part on disk, counted from its start (a part's writes are sequential). */
+  private readonly written: number[];
+  /** The first part not yet passed on whole. */
+  private head = 0;
+  private reading = false;
+  private readonly scratch: Buffer;
+
+  constructor(parts: readonly Part[], file: FileHandle, ordered: OrderedSink) {
+    const last = parts.at(-1) as Part;
+    this.size = last.first + last.length;
+    this.parts = parts;
+    this.file = file;
+    this.ordered = ordered;
+    this.written = parts.map(() => 0);
+    this.scratch = Buffer.allocUnsafe(Math.max(1, Math.min(READ_BACK, this.size)));
+  }
+
+  /** Passes on a chunk that starts at `offset` when that is the frontier and no read-back is under way. */
+  passIfNext(chunk: Buffer, offset: number): void {
+    if (!this.reading && offset === this.hashed) {
+      this.ordered(chunk);
+      this.hashed += chunk.length;
+    }
+  }
+
+  writtenOf(part: Part): number {
+    return this.written[part.index] as number;
+  }
+
+  wrote(part: Part, length: number): void {
+    this.written[part.index] = (this.written[part.index] as number) + length;
+  }
+
+  /** Passes on what is on disk right after the frontier; one reader at a time, re-checking after each read. */
+  async readBack(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
     try {
+      const { parts } = this;
       for (;;) {
-        while (head < parts.length && hashed >= (parts[head] as Part).first + (parts[head] as Part).length) head++;
-        if (head >= parts.length) return;
-        const available = (parts[head] as Part).first + (written[head] as number);
-        if (hashed >= available) return;
-        const length = Math.min(scratch.length, available - hashed);
-        const { bytesRead } = await file.read(scratch, 0, length, hashed);
-        if (bytesRead !== length) throw new Error(`internal: read back ${bytesRead} of ${length} bytes at offset ${hashed}`);
-        ordered(scratch.subarray(0, length));
-        hashed += length;
+        while (this.head < parts.length && this.hashed >= (parts[this.head] as Part).first + (parts[this.head] as Part).length) this.head++;
+        if (this.head >= parts.length) return;
+        const available = (parts[this.head] as Part).first + (this.written[this.head] as number);
+        if (this.hashed >= available) return;
+        const length = Math.min(this.scratch.length, available - this.hashed);
+        const { bytesRead } = await this.file.read(this.scratch, 0, length, this.hashed);
+        if (bytesRead !== length) throw new Error(`internal: read back ${bytesRead} of ${length} bytes at offset ${this.hashed}`);
+        this.ordered(this.scratch.subarray(0, length));
+        this.hashed += length;
       }
     } finally {
-      reading = false;
+      this.reading = false;
     }
-  };
-
-  await mapLimit(
-    parts,
-    concurrency,
-    async (part, _index, failed) => {
-      let cursor = part.first;
-      let batch: Buffer[] = [];
-      let batchBytes = 0;
-      const flush = async () => {
-        if (batchBytes === 0) return;
-        const buffers = batch;
-        const length = batchBytes;
-        batch = [];
-        batchBytes = 0;
-        await writeFully(file, buffers, part.first + (written[part.index] as number), length);
-        written[part.index] = (written[part.index] as number) + length;
-        await readBack();
-      };
-      await fetch(
-        part,
-        // Synchronous unless a batch is written: no promise (and no pause of the body) per chunk.
-        (chunk) => {
-          if (!reading && cursor === hashed) {
-            ordered(chunk);
-            hashed += chunk.length;
-          }
-          cursor += chunk.length;
-          batch.push(chunk);
-          batchBytes += chunk.length;
-          return batchBytes >= WRITE_BATCH ? flush() : undefined;
-        },
-        failed,
-      );
-      await flush();
-    },
-    { signal },
-  );
-  await readBack();
-  if (hashed !== size) throw new Error(`internal: ${hashed} of ${size} bytes passed on in order`);
+  }
 }
 
 async function writeFully(file: FileHandle, buffers: Buffer[], position: number, length: number): Promise<void> {
