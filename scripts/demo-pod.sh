@@ -28,6 +28,7 @@ for bundle in dist/*.js; do
 done
 
 set -a
+# shellcheck source=/dev/null  # written by scripts/services.sh start
 . .cache/services/env
 set +a
 E2E_IMAGES_DIR=$(realpath -m "$IMAGES_DIR") "$NODE" test/e2e/demo-pod.ts
