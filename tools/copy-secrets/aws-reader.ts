@@ -111,7 +111,7 @@ export function secretError(kind: AwsErrorKind, request: Request, detail: string
 }
 
 function awsRequest({ what, needs }: Request, region: string | undefined): AwsRequest {
-  return { what, needs, docs: IAM_DOCS, notFound: `check the name, ${theRegion(region)} and the version, or mark it optional` };
+  return { what, needs, docs: IAM_DOCS, notFound: `check the name, ${theRegion(region)} and the version, or mark it optional`, kmsKey: "the secret's KMS key" };
 }
 
 export function theRegion(region: string | undefined): string {

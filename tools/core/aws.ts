@@ -175,7 +175,7 @@ export function describeAwsError(error: unknown): string {
  * credentials at all (told apart from access denied: no policy fixes a pod that has none). `what` names
  * the request, `docs` the tool's IAM section. Undefined for anything else.
  */
-export function awsSetupError(error: unknown, what: string, docs: string): UsageError | FatalRemoteError | undefined {
+function awsSetupError(error: unknown, what: string, docs: string): UsageError | FatalRemoteError | undefined {
   const detail = describeAwsError(error);
   // An empty AWS_REGION reaches the SDK as region="", which it refuses: for the user it is no region.
   if (/region is missing|region not accepted: region=""/i.test(detail))
@@ -198,6 +198,8 @@ export interface AwsRequest {
   docs: string;
   /** What to check when the thing is not found, e.g. "check the bucket and key". */
   notFound: string;
+  /** The KMS key a decrypt failure names, e.g. "the secret's KMS key". */
+  kmsKey: string;
 }
 
 /**
@@ -209,7 +211,7 @@ export function awsRunError(error: unknown, request: AwsRequest): Error {
 }
 
 /** The error of one class of AWS failure (also for the per-item errors of a batch answer); `detail` is describeAwsError's. */
-export function awsKindError(kind: AwsErrorKind, { what, needs, docs, notFound }: AwsRequest, detail: string, cause?: unknown): Error {
+export function awsKindError(kind: AwsErrorKind, { what, needs, docs, notFound, kmsKey }: AwsRequest, detail: string, cause?: unknown): Error {
   const options = cause === undefined ? undefined : { cause };
   switch (kind) {
     case 'retryable':
@@ -219,7 +221,7 @@ export function awsKindError(kind: AwsErrorKind, { what, needs, docs, notFound }
     case 'accessDenied':
       return new FatalRemoteError(`${what}: access denied (${detail}); the role needs ${needs}, see the IAM policy in ${docs}`, options);
     case 'decrypt':
-      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on its KMS key`, options);
+      return new FatalRemoteError(`${what}: KMS could not decrypt it (${detail}); the role needs kms:Decrypt on ${kmsKey}`, options);
     default:
       return new FatalRemoteError(`${what}: failed (${detail})`, options);
   }

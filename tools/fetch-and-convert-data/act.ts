@@ -20,7 +20,7 @@ import { asInputError, conversionStages } from './convert.ts';
 import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
 import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
-import type { FetchPlan, Job, Settings } from './plan.ts';
+import type { FetchPlan, Job } from './plan.ts';
 import { formatSize } from '../core/size.ts';
 import type { S3ObjectInfo, S3Source } from './s3-source.ts';
 import { openSource, type SourceContext, type SourceData, type WriteTo } from './source.ts';

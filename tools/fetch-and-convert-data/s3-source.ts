@@ -227,7 +227,7 @@ function asToolError(what: string, needs: string, error: unknown, signal: AbortS
   if (signal.aborted) return signal.reason;
   if (classifyAwsError(error).code === 'PreconditionFailed')
     return new FatalRemoteError(`${what}: the object changed while downloading (ETag no longer matches); run again`, { cause: error });
-  return awsRunError(error, { what, needs, docs: 'docs/fetch-and-convert-data.md#iam-policy', notFound: 'check the bucket and key' });
+  return awsRunError(error, { what, needs, docs: 'docs/fetch-and-convert-data.md#iam-policy', notFound: 'check the bucket and key', kmsKey: 'its KMS key' });
 }
 
 /**

@@ -6,7 +6,7 @@ import { formatDuration } from '../core/duration.ts';
 import type { Logger } from '../core/log.ts';
 import { Deadline } from '../core/retry.ts';
 import { applyCredentials } from './credentials.ts';
-import { checkWaitPlan, type Plan, type WaitPlan } from './plan.ts';
+import { checkWaitPolicy, type Plan, type WaitPlan } from './plan.ts';
 import { createProbe } from './probe.ts';
 import { applyRdsIam } from './rds-iam.ts';
 import { buildSettings } from './settings.ts';
@@ -27,7 +27,7 @@ export async function completeTargets(plan: Plan, env: NodeJS.ProcessEnv): Promi
 export async function act(plan: WaitPlan, { log, signal, env }: ActContext): Promise<void> {
   const { targets } = plan;
   await completeTargets(plan, env);
-  checkWaitPlan(plan);
+  checkWaitPolicy(plan);
   const settings = await buildSettings(plan.settings);
   if (settings.tls.insecureSkipVerify) log.warn('TLS certificate verification is disabled (--insecure-skip-verify)');
   const probes = await Promise.all(targets.map((target) => createProbe(target, settings, env)));

@@ -73,9 +73,15 @@ export function buildPlan(options: OptionValues<typeof spec>, args: readonly str
   };
 }
 
-/** The checks of a wait plan's flags that need no file. */
-export function checkWaitPlan(plan: WaitPlan): void {
+/** The policy flags of a wait run (--aws-account-id belongs to --print-iam-policy): act checks them first,
+ *  before buildSettings' own checks, in the order the tool has always reported them. */
+export function checkWaitPolicy(plan: WaitPlan): void {
   checkPolicyOptions({ printIamPolicy: false, awsAccountId: plan.awsAccountId, kmsKeyArn: [] });
+}
+
+/** The checks of a wait plan's flags that need no file (run-steps runs them before its first step). */
+export function checkWaitPlan(plan: WaitPlan): void {
+  checkWaitPolicy(plan);
   parseStatusSet(plan.settings.httpStatus);
   parseBodyMatch(plan.settings.httpBodyMatch);
 }

@@ -120,7 +120,13 @@ test('a real SDK call to a closed port is classified as retryable (the shape the
 });
 
 test('one mapper words every class of AWS failure for both tools: retried, exit 2 or exit 3 naming the request and the fix', () => {
-  const request = { what: 's3://b/k', needs: 's3:GetObject on arn:aws:s3:::b/k', docs: 'docs/x.md#iam', notFound: 'check the bucket and key' };
+  const request = {
+    what: 's3://b/k',
+    needs: 's3:GetObject on arn:aws:s3:::b/k',
+    docs: 'docs/x.md#iam',
+    notFound: 'check the bucket and key',
+    kmsKey: 'its KMS key',
+  };
   const fault = (name: string, status: number, message = '') => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
   const retried = awsRunError(fault('SlowDown', 503, 'Please reduce your request rate.'), request);
   assert.ok(retried instanceof TransientError);
