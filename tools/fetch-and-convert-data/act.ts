@@ -17,7 +17,6 @@ import { formatDuration } from '../core/duration.ts';
 import { rejectOnAbort } from '../core/signals.ts';
 import { Budget } from './budget.ts';
 import { asInputError, conversionStages } from './convert.ts';
-import { untar, unzip } from './extract.ts';
 import { removeManifest, upToDate, writeManifest, type Manifest } from './manifest.ts';
 import { checkDistinctPaths, pathLengthProblem, safeRelativePath, shownName } from './paths.ts';
 import type { FetchPlan, Job } from './plan.ts';
@@ -214,12 +213,11 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
   }
 
   const verify = new VerifyStream(check);
-  const head = [
-    Readable.from(source.body),
-    verify,
-    ...conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter }),
-  ];
+  const stages = await conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter });
+  const head = [Readable.from(source.body), verify, ...stages];
   if (isArchiveChain(job.steps)) {
+    // tar-stream and yauzl are loaded only for an archive.
+    const { untar, unzip } = await import('./extract.ts');
     let files = 0;
     let bytes = 0;
     const options = {
@@ -375,14 +373,12 @@ async function fetchPrefixObject(
     } else {
       const verify = new VerifyStream(check);
       const meter = outputMeter(what, run.budget, false);
+      const stages = await conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter });
       await pipeline(
-        [
-          Readable.from(source.body),
-          verify,
-          ...conversionStages(job.steps, { what, limits: settings.limits, delimiter: settings.csvDelimiter }),
-          meter,
-          createWriteStream(path, { flags: 'wx', mode: settings.mode }),
-        ] as unknown as [Readable, NodeJS.WritableStream],
+        [Readable.from(source.body), verify, ...stages, meter, createWriteStream(path, { flags: 'wx', mode: settings.mode })] as unknown as [
+          Readable,
+          NodeJS.WritableStream,
+        ],
         { signal },
       );
       verified = verify.result;

@@ -70,7 +70,7 @@ export function convertInWorker(job: DocumentJob): DocumentWorker {
 
 /** Worker side: converts the one document it is sent and answers once. */
 export async function serveDocument(): Promise<void> {
-  const { convertDocument } = await import('./convert.ts');
+  const { convertDocument } = await import('./structured.ts');
   parentPort?.once('message', (job: DocumentJob) => {
     let reply: Reply;
     let transfer: ArrayBuffer[] = [];

@@ -80,6 +80,9 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     relativeReference: false,
     dynamicPartials: false,
     cache: false,
+    // The date filter's month and day names in English wherever it renders, so the output does not depend on
+    // the machine's LANG; and without it liquidjs asks Intl for the default locale, ICU's first use: 15 ms.
+    locale: 'en-US',
     renderLimit: settings.renderLimitMs,
     parseLimit: settings.maxSize,
     // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once.

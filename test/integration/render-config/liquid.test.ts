@@ -220,3 +220,13 @@ test('a liquid template over --max-liquid-size fails at once (exit 4) instead of
   assert.ok(result.durationMs < 10_000);
   assert.deepEqual(readdirSync(out), []);
 });
+
+test('the date filter names months and days in English whatever LANG and LC_ALL say, so a file renders the same on every machine', async () => {
+  const dir = writeTree(tempDir('rc-date-'), { 't/when.txt.liquid': '{{ "2026-03-01T12:00:00Z" | date: "%A %B %b", "UTC" }}\n' });
+  for (const locale of ['de_DE.UTF-8', 'fr_FR.UTF-8', 'C']) {
+    const out = tempDir('rc-date-out-');
+    const result = await renderConfig(['--templates', join(dir, 't'), '--out', out], { LANG: locale, LC_ALL: locale });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(out, 'when.txt'), 'utf8'), 'Sunday March Mar\n', `rendered with LANG=${locale}`);
+  }
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
 import { InvalidInputError } from '../../../tools/core/errors.ts';
-import { checkYamlDocument, JsonNesting } from '../../../tools/fetch-and-convert-data/document-limits.ts';
+import { JsonNesting } from '../../../tools/fetch-and-convert-data/document-limits.ts';
+import { checkYamlDocument } from '../../../tools/fetch-and-convert-data/yaml-limits.ts';
 
 const LIMITS = { maxNesting: 64, maxAliasBytes: 1024 * 1024, maxDocumentBytes: 256 * 1024 * 1024 };
 
