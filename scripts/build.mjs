@@ -7,10 +7,11 @@
 // file as `//` comment lines (brotli and base64), read back from the file and compiled only when the
 // package is first required. V8 skips comment lines much faster than it pre-parses code (or copies a
 // string literal of the same code: measured 5 ms for 880 kB), so `--version` does not pay for the AWS SDK
-// or the drivers.
+// or the drivers. What two packages both contain (the AWS SDK's core, in every client) is one section of its
+// own (SHARED), so run-steps with copy-secrets and an S3 fetch compiles and runs it once, not twice.
 import { build } from 'esbuild';
 import { readdirSync, existsSync, mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const LAZY_PACKAGES = [
@@ -32,31 +33,102 @@ const LAZY_PACKAGES = [
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const tools = readdirSync(join(root, 'tools'), { withFileTypes: true })
+const allTools = readdirSync(join(root, 'tools'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'core' && existsSync(join(root, 'tools', d.name, 'cli.ts')))
-  .map((d) => d.name)
-  .filter((name) => process.argv.length <= 2 || process.argv.slice(2).includes(name));
+  .map((d) => d.name);
+const tools = allTools.filter((name) => process.argv.length <= 2 || process.argv.slice(2).includes(name));
 
-const common = { bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+const common = { bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
 
-/** One pre-bundled package as its embedded form (the `//` lines of lazySection) and the files it came
- *  from, built and compressed once per run and shared by all tools. */
-const packageCode = new Map();
-function bundlePackage(path) {
-  if (!packageCode.has(path)) {
-    packageCode.set(
-      path,
-      build({
+/**
+ * The section of the modules that two or more embedded packages contain (the AWS SDK's core, which every
+ * client and the credential chain bundle): embedded once, so a run that loads two clients (run-steps
+ * with copy-secrets and an S3 fetch) compiles and runs that code once. A package's imports of a shared
+ * module are rewritten to `__lazyPackage(SHARED)[file]`.
+ */
+const SHARED = '(shared)';
+
+/** A pre-bundled package as its embedded form (the `//` lines of lazySection), the files it came from,
+ *  and whether it takes modules from SHARED. */
+function bundlePackage(path, plugins) {
+  return build({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root },
+    write: false,
+    legalComments: 'none',
+    metafile: true,
+    plugins: [replaceFiles, ...plugins],
+  }).then((result) => {
+    const inputs = Object.keys(result.metafile.inputs);
+    return {
+      body: embeddedLines(result.outputFiles[0].text),
+      inputs: inputs.filter((input) => !input.startsWith('shared-module:')),
+      needsShared: inputs.length > 0 && inputs.some((input) => input.startsWith('shared-module:')),
+    };
+  });
+}
+
+/** The npm package directories that two or more of `paths` bundle (a first pass, metafiles only). */
+async function sharedPackageDirs(paths) {
+  const users = new Map();
+  await Promise.all(
+    [...paths].map(async (path) => {
+      const result = await build({
         ...common,
-        stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: root },
+        minify: false,
+        stdin: { contents: `require(${JSON.stringify(path)});`, resolveDir: root },
         write: false,
-        legalComments: 'none',
         metafile: true,
         plugins: [replaceFiles],
-      }).then((result) => ({ body: embeddedLines(result.outputFiles[0].text), inputs: Object.keys(result.metafile.inputs) })),
-    );
-  }
-  return packageCode.get(path);
+      });
+      for (const dir of packageDirs(Object.keys(result.metafile.inputs))) users.set(dir, (users.get(dir) ?? 0) + 1);
+    }),
+  );
+  return new Set([...users].filter(([, count]) => count > 1).map(([dir]) => dir));
+}
+
+/** A plugin for the package builds: an import that resolves into a shared package directory becomes a
+ *  lookup in SHARED; the files asked for are added to `wanted`. */
+function sharedModules(shared, wanted) {
+  return {
+    name: 'shared-modules',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === SHARED) return undefined;
+        const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SHARED });
+        if (resolved.errors.length > 0 || resolved.external || !isAbsolute(resolved.path)) return undefined;
+        const file = relative(root, resolved.path);
+        if (!shared.has([...packageDirs([file])][0])) return undefined;
+        wanted.add(file);
+        return { path: file, namespace: 'shared-module' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({
+        contents: `module.exports = __lazyPackage(${JSON.stringify(SHARED)})[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The embedded packages the tools import (`paths`, as imported: 'csv-stringify/sync') by name, and SHARED. */
+async function bundlePackages(paths) {
+  const shared = await sharedPackageDirs(paths);
+  const wanted = new Set();
+  const packages = new Map(await Promise.all([...paths].map(async (path) => [path, await bundlePackage(path, [sharedModules(shared, wanted)])])));
+  // Each module a getter: a run evaluates only the shared modules its packages require.
+  const getters = [...wanted]
+    .sort()
+    .map((file) => `Object.defineProperty(exports, ${JSON.stringify(file)}, { enumerable: true, get: () => require(${JSON.stringify(`./${file}`)}) });`);
+  const sharedPart = await build({
+    ...common,
+    stdin: { contents: getters.join('\n'), resolveDir: root },
+    write: false,
+    legalComments: 'none',
+    metafile: true,
+    plugins: [replaceFiles],
+  });
+  packages.set(SHARED, { body: embeddedLines(sharedPart.outputFiles[0].text), inputs: Object.keys(sharedPart.metafile.inputs), needsShared: false });
+  return packages;
 }
 
 /** Package files swapped for the project's own at bundling: pg's WebCrypto helpers for synchronous
@@ -101,14 +173,16 @@ function licenceNotice(tool, dirs) {
 }
 
 /** The runtime side: finds `//@lazy-package NAME BYTES` in this very file, decodes the BYTES after it
- *  (brotli-compressed base64 in `//` lines) and compiles the package. The file is searched as bytes and
- *  only that package's part is decoded. */
+ *  (brotli-compressed base64 in `//` lines) and compiles the package, once. The file is searched as bytes
+ *  and only that package's part is decoded. A package gets the loader as `__lazyPackage` for SHARED. */
 const LAZY_RUNTIME = `
 const { readFileSync } = require('node:fs');
 const { compileFunction } = require('node:vm');
 const { brotliDecompressSync } = require('node:zlib');
 let file;
+const loaded = new Map();
 exports.load = (name) => {
+  if (loaded.has(name)) return loaded.get(name);
   file ??= readFileSync(__filename);
   const header = '\\n//@lazy-package ' + name + ' ';
   const at = file.indexOf(header);
@@ -117,7 +191,8 @@ exports.load = (name) => {
   const bytes = Number(file.toString('latin1', at + header.length, lineEnd));
   const packed = file.toString('latin1', lineEnd + 1, lineEnd + 1 + bytes).replaceAll('\\n//', '').slice(2);
   const m = { exports: {} };
-  compileFunction(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8'), ['exports', 'require', 'module'], { filename: 'lazy:' + name })(m.exports, require, m);
+  compileFunction(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8'), ['exports', 'require', 'module', '__lazyPackage'], { filename: 'lazy:' + name })(m.exports, require, m, exports.load);
+  loaded.set(name, m.exports);
   return m.exports;
 };
 `;
@@ -145,13 +220,11 @@ function lazyPackages(used) {
  * (about 3 ms per MB here), and compressed they are a quarter of the source: --version does not pay for
  * mysql2 or the AWS SDK.
  */
-async function lazySection(used) {
-  const parts = [];
-  for (const path of [...used].sort()) {
-    const { body } = await bundlePackage(path);
-    parts.push(`//@lazy-package ${path} ${body.length}\n${body}\n`);
-  }
-  return parts.join('');
+function lazySection(used, packages) {
+  return [...used]
+    .sort()
+    .map((path) => `//@lazy-package ${path} ${packages.get(path).body.length}\n${packages.get(path).body}\n`)
+    .join('');
 }
 
 /** A package's code, brotli-compressed and base64-encoded, as `//` lines. */
@@ -173,25 +246,31 @@ const outdir = join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 
-await Promise.all(
-  tools.map(async (name) => {
+// Every tool's own code is built first, so that the packages (and what they share) are those of all tools
+// whichever tools are written: a tool's file is the same whether it is built alone or with the others.
+const mains = await Promise.all(
+  allTools.map(async (name) => {
     const used = new Set();
-    const outfile = join(outdir, `${name}.js`);
     const result = await build({
       ...common,
       entryPoints: [join(root, 'tools', name, 'cli.ts')],
-      outfile,
+      outfile: join(outdir, `${name}.js`),
       write: false,
       legalComments: 'none',
       metafile: true,
       define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
       plugins: [lazyPackages(used)],
     });
-    const inputs = Object.keys(result.metafile.inputs);
-    for (const path of used) inputs.push(...(await bundlePackage(path)).inputs);
-    writeAside(`${outfile}.LEGAL.txt`, licenceNotice(name, packageDirs(inputs)));
-    // Written whole and renamed into place: a running test never sees a bundle without its packages.
-    writeAside(outfile, `${result.outputFiles[0].text}\n${await lazySection(used)}`);
+    return { name, used, code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) };
   }),
 );
+const packages = await bundlePackages(new Set(mains.flatMap((main) => [...main.used])));
+for (const { name, used, code, inputs } of mains.filter((main) => tools.includes(main.name))) {
+  if ([...used].some((path) => packages.get(path).needsShared)) used.add(SHARED);
+  for (const path of used) inputs.push(...packages.get(path).inputs);
+  const outfile = join(outdir, `${name}.js`);
+  writeAside(`${outfile}.LEGAL.txt`, licenceNotice(name, packageDirs(inputs)));
+  // Written whole and renamed into place: a running test never sees a bundle without its packages.
+  writeAside(outfile, `${code}\n${lazySection(used, packages)}`);
+}
 console.log(`built ${tools.map((t) => `dist/${t}.js`).join(', ')}`);
