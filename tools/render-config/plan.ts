@@ -3,6 +3,7 @@
 
 import { matchesGlob } from 'node:path';
 import { UsageError } from '../core/errors.ts';
+import { globMatches } from './glob.ts';
 import type { OptionValues } from '../core/options.ts';
 import type { spec } from './spec.ts';
 import type { Syntax } from './templates.ts';
@@ -100,7 +101,7 @@ export function allowlist(words: readonly string[]): (name: string) => boolean {
   return (name) => {
     let answer = cache.get(name);
     if (answer === undefined) {
-      answer = names.has(name) || globs.some((glob) => matchesGlob(name, glob));
+      answer = names.has(name) || globs.some((glob) => globMatches(name, glob));
       cache.set(name, answer);
     }
     return answer;

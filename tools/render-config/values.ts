@@ -5,13 +5,14 @@
 //      shared secret-volume reader: one version behind ..data, nothing outside the directory.
 // Secret values are registered with the redactor as soon as they are read, before anything is logged.
 
-import { extname, matchesGlob } from 'node:path';
+import { extname } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 import { envPrefix } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
 import { readSecretVolume, type SecretVolumeEntry } from '../core/secret-volume.ts';
 import { readSmallFile } from '../core/small-file.ts';
+import { globMatches } from './glob.ts';
 import { jsonError } from './validate.ts';
 
 export type Values = Record<string, unknown>;
@@ -65,7 +66,7 @@ export function selectEnv(env: NodeJS.ProcessEnv, globs: readonly string[], tool
   if (globs.length === 1 && globs[0] === 'none') return selected;
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || name.startsWith(own)) continue;
-    if (globs.some((glob) => glob === name || matchesGlob(name, glob))) selected[name] = value;
+    if (globs.some((glob) => glob === name || globMatches(name, glob))) selected[name] = value;
   }
   return selected;
 }

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { matchesGlob } from 'node:path';
 import { MAX_ENVSUBST_NESTING, envsubst, type EnvsubstOptions } from '../../../tools/render-config/envsubst.ts';
 import { allowlist } from '../../../tools/render-config/plan.ts';
 import { positions } from '../../../tools/render-config/problems.ts';
+import { selectEnv } from '../../../tools/render-config/values.ts';
 
 const values: Record<string, string> = { FOO: 'foo', EMPTY: '', NUM: '42', UNI: 'ünï€', HOST: 'example.com' };
 const lookup = (name: string): string | undefined => (Object.hasOwn(values, name) ? values[name] : undefined);
@@ -151,4 +153,12 @@ test('defaults nest up to MAX_ENVSUBST_NESTING levels; deeper is one syntax prob
   }
   // A set value is not expanded further, so the depth of its unused default does not matter.
   assert.equal(render(nested(5_000, 'FOO')), 'foo');
+});
+
+test("--vars and --env-vars: the default '*' answers as node's matchesGlob does, for every kind of name", () => {
+  const names = ['A', 'A_B', 'a.b', '.hidden', 'a/b', '\\x', '*', 'ünï', ' ', 'a b'];
+  const allowed = allowlist(['*']);
+  for (const name of [...names, '']) assert.equal(allowed(name), matchesGlob(name, '*'), JSON.stringify(name));
+  const env = Object.fromEntries(names.map((name) => [name, 'v']));
+  assert.deepEqual(Object.keys(selectEnv(env, ['*'], 'render-config')).sort(), names.filter((name) => matchesGlob(name, '*')).sort());
 });

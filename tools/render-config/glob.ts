@@ -1,0 +1,8 @@
+// Name matching for --vars and --env-vars, whose default is '*'.
+
+import { matchesGlob } from 'node:path';
+
+/** matchesGlob, with its answer for '*' given here: node loads its glob matcher on first use, 5 ms of every run with the defaults. */
+export function globMatches(name: string, glob: string): boolean {
+  return glob === '*' ? name !== '' && !name.startsWith('.') && !name.includes('/') : matchesGlob(name, glob);
+}
