@@ -1,9 +1,11 @@
 // Builds the images: one base layer per architecture shared by every image, one app layer per tool
-// (the same bytes for both architectures: the bundle is plain JavaScript), a manifest per architecture
-// and an index per tool, written as an OCI layout directory and an OCI archive under the output dir.
+// (the same bytes for both architectures: the bundle is plain JavaScript), a code cache layer per tool and
+// architecture (made by that architecture's node, images/code-cache.ts), a manifest per architecture and
+// an index per tool, written as an OCI layout directory and an OCI archive under the output dir.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileEntry, type Entry } from './archive.ts';
+import { CodeCacheMaker } from './code-cache.ts';
 import { ImageUsageError } from './errors.ts';
 import { architectures, type Arch, type BaseInputs } from './inputs.ts';
 import { buildLayer, type Compression, type Layer } from './layer.ts';
@@ -91,6 +93,8 @@ interface ImagePlan {
   entrypoint: string[];
   /** The app layer, absent for the base image. */
   app: Layer | undefined;
+  /** The code cache layer of each architecture, absent for the base image. */
+  codeCache: Record<Arch, Layer> | undefined;
   /** Per-architecture manifest digest of the base image, absent for the base image itself. */
   baseDigests: Record<Arch, string> | undefined;
 }
@@ -123,7 +127,7 @@ async function writeImage(
   const manifests: Array<{ arch: Arch; manifest: Blob }> = [];
   const platforms = {} as ImageSummary['platforms'];
   for (const arch of architectures) {
-    const layers = plan.app === undefined ? [bases[arch]] : [bases[arch], plan.app];
+    const layers = plan.app === undefined || plan.codeCache === undefined ? [bases[arch]] : [bases[arch], plan.app, plan.codeCache[arch]];
     const history = [
       {
         created: baseCreated,
@@ -131,6 +135,7 @@ async function writeImage(
       },
     ];
     if (plan.app !== undefined) history.push({ created, createdBy: `app: /app/${plan.name}.js ${options.version}` });
+    if (plan.codeCache !== undefined) history.push({ created, createdBy: `code cache: /app/${plan.name}.js.cache (V8, made by the ${arch} node)` });
     const config = imageConfig({
       arch,
       layers,
@@ -165,15 +170,13 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   const staging = `${options.outDir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
+  const codeCaches = new CodeCacheMaker();
   try {
     const bases = {} as Record<Arch, Layer>;
+    const baseFiles = {} as Record<Arch, Entry[]>;
     for (const arch of architectures) {
-      bases[arch] = await buildLayer(
-        await baseEntries(options.inputs, arch, options.cacheDir),
-        options.inputs.sourceDateEpoch,
-        options.compression,
-        options.layerCacheDir,
-      );
+      baseFiles[arch] = await baseEntries(options.inputs, arch, options.cacheDir);
+      bases[arch] = await buildLayer(baseFiles[arch], options.inputs.sourceDateEpoch, options.compression, options.layerCacheDir);
     }
     const base = await writeImage(
       {
@@ -184,6 +187,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
         revision: undefined,
         entrypoint: [nodePath],
         app: undefined,
+        codeCache: undefined,
         baseDigests: undefined,
       },
       bases,
@@ -193,6 +197,10 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     const images: ImageSummary[] = [base.summary];
     for (const tool of options.tools) {
       const app = await buildLayer(appEntries(tool, options.distDir), options.sourceDateEpoch, options.compression);
+      const codeCache = {} as Record<Arch, Layer>;
+      for (const arch of architectures) {
+        codeCache[arch] = await buildLayer(codeCaches.entries(tool, options.distDir, arch, baseFiles[arch]), options.sourceDateEpoch, options.compression);
+      }
       const plan = {
         name: tool,
         description: toolDescriptions[tool]!,
@@ -201,6 +209,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
         revision: options.revision,
         entrypoint: [nodePath, `/app/${tool}.js`],
         app,
+        codeCache,
         baseDigests: base.manifests,
       };
       images.push((await writeImage(plan, bases, options, staging)).summary);
@@ -211,6 +220,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     renameSync(staging, options.outDir);
     return summary;
   } finally {
+    codeCaches.dispose();
     rmSync(staging, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,13 @@
 // `node images/context.ts --arch amd64|arm64 --out DIR`: writes the build context of images/Containerfile:
 // DIR/base/ (the base layer's tree for that architecture, the same entries `make images` packs) and
-// DIR/app/ (package.json and every bundle in dist/). Then: `buildah build --target TOOL -f images/Containerfile DIR`.
+// DIR/app/ (package.json, every bundle in dist/ and its code cache made by that architecture's node).
+// Then: `buildah build --layers --target TOOL -f images/Containerfile DIR`.
 import { chmodSync, existsSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Entry } from './archive.ts';
 import { allTools, appEntries } from './build.ts';
+import { CodeCacheMaker } from './code-cache.ts';
 import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 import { architectures, readBaseInputs, type Arch } from './inputs.ts';
 import { withParents } from './layer.ts';
@@ -38,11 +40,17 @@ async function main(): Promise<void> {
   const tools = allTools.filter((tool) => existsSync(join(values.dist, `${tool}.js`)));
   if (tools.length === 0) throw new ImageUsageError(`no bundle in ${values.dist}: run \`npm run build\``);
   rmSync(values.out, { recursive: true, force: true });
-  materialise(await baseEntries(readBaseInputs(), values.arch as Arch, values.cache), join(values.out, 'base'));
-  const app = new Map(tools.flatMap((tool) => appEntries(tool, values.dist)).map((e) => [e.path, e]));
-  materialise([...app.values()], values.out);
+  const base = await baseEntries(readBaseInputs(), values.arch as Arch, values.cache);
+  materialise(base, join(values.out, 'base'));
+  const codeCaches = new CodeCacheMaker();
+  try {
+    const entries = tools.flatMap((tool) => [...appEntries(tool, values.dist), ...codeCaches.entries(tool, values.dist, values.arch as Arch, base)]);
+    materialise([...new Map(entries.map((e) => [e.path, e])).values()], values.out);
+  } finally {
+    codeCaches.dispose();
+  }
   console.log(
-    `context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --target TOOL -f images/Containerfile ${values.out}`,
+    `context: wrote ${values.out} (${values.arch}; app: ${tools.join(', ')}); build with: buildah build --layers --target TOOL -f images/Containerfile ${values.out}`,
   );
 }
 

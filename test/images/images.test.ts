@@ -26,6 +26,7 @@ const version = packageJson.version;
 
 // A snapshot of dist/: colleagues rebuild bundles while this file runs, and both builds must see the same.
 const distDir = join(scratch, 'dist');
+const codeCacheReport = join(repoRoot, 'test', 'helpers', 'lazy-compile-report.cjs');
 before(async () => {
   const builtImages = join(repoRoot, 'dist', 'images');
   cpSync(join(repoRoot, 'dist'), distDir, { recursive: true, filter: (src) => src !== builtImages && !src.startsWith(`${builtImages}/`) });
@@ -55,16 +56,19 @@ describe('build', () => {
     assert.equal(existsSync(join(scratch, 'never')), false, 'nothing written');
   });
 
-  test('every image shares the base layer of its architecture; the tool layer is the same for both', () => {
+  test('every image shares the base layer of its architecture; the tool layer is the same for both, the code cache layer is its own', () => {
     for (const arch of ['amd64', 'arm64'] as const) {
       const baseLayer = base().platforms[arch].layers[0]!;
       for (const image of tools()) {
         const layers = image.platforms[arch].layers;
-        assert.equal(layers.length, 2, `${image.name} ${arch}: base + app`);
+        assert.equal(layers.length, 3, `${image.name} ${arch}: base + app + code cache`);
         assert.equal(layers[0]!.digest, baseLayer.digest, `${image.name} ${arch} base layer`);
         assert.equal(layers[1]!.digest, image.platforms.amd64.layers[1]!.digest, `${image.name}: app layer differs between architectures`);
         assert.ok(layers[1]!.size <= 2_000_000, `${image.name} app layer is ${layers[1]!.size} bytes, over 2 MB`);
+        assert.ok(layers[2]!.size <= 2_000_000, `${image.name} code cache layer is ${layers[2]!.size} bytes, over 2 MB`);
       }
+      // Each architecture's node makes its own cache.
+      for (const image of tools()) assert.notEqual(image.platforms.arm64.layers[2]!.digest, image.platforms.amd64.layers[2]!.digest, image.name);
     }
     assert.notEqual(base().platforms.amd64.layers[0]!.digest, base().platforms.arm64.layers[0]!.digest);
   });
@@ -183,7 +187,11 @@ describe('contents', () => {
   before(async () => {
     for (const arch of ['amd64', 'arm64'] as const)
       layers.set(`base/${arch}`, await layerHeaders(blobPath(outDir, 'node-base', base().platforms[arch].layers[0]!.digest)));
-    for (const image of tools()) layers.set(image.name, await layerHeaders(blobPath(outDir, image.name, image.platforms.amd64.layers[1]!.digest)));
+    for (const image of tools()) {
+      layers.set(image.name, await layerHeaders(blobPath(outDir, image.name, image.platforms.amd64.layers[1]!.digest)));
+      for (const arch of ['amd64', 'arm64'] as const)
+        layers.set(`${image.name}/cache/${arch}`, await layerHeaders(blobPath(outDir, image.name, image.platforms[arch].layers[2]!.digest)));
+    }
   });
 
   test('no shell, no package manager, node the only program, no setuid bit, everything owned by root', () => {
@@ -244,6 +252,13 @@ describe('contents', () => {
         layers.get(image.name)!.map((h) => h.name),
         ['app/', 'app/package.json', `app/${image.name}.js`, `app/${image.name}.js.LEGAL.txt`].sort(),
       );
+      // The code cache layer: V8 data of the embedded packages (scripts/code-cache.cjs), NAME.HASH files only.
+      for (const arch of ['amd64', 'arm64'] as const) {
+        const names = layers.get(`${image.name}/cache/${arch}`)!.map((h) => h.name);
+        assert.deepEqual(names.slice(0, 2), ['app/', `app/${image.name}.js.cache/`], `${image.name} ${arch}`);
+        assert.ok(names.length > 2, `${image.name} ${arch}: no code cache`);
+        for (const name of names.slice(2)) assert.match(name, new RegExp(`^app/${image.name}\\.js\\.cache/[^/]+\\.[0-9a-f]{16}$`), `${image.name} ${arch}`);
+      }
     }
   });
 });
@@ -296,10 +311,25 @@ describe('podman', () => {
     if (image === undefined) return t.skip('dist/wait-for-db.js is not built');
     const pgUrl = process.env.TEST_PG_URL;
     assert.ok(pgUrl, 'TEST_PG_URL is not set: run through `make test-images` (it starts the services)');
-    const result = await run('podman', [...hardened, '--network', 'host', imageId(image), '--timeout', '30s', pgUrl]);
+    const result = await run('podman', [
+      ...hardened,
+      '--network',
+      'host',
+      '-v',
+      `${codeCacheReport}:/report.cjs:ro`,
+      '-e',
+      'NODE_OPTIONS=--require=/report.cjs',
+      imageId(image),
+      '--timeout',
+      '30s',
+      pgUrl,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /all targets ready/);
     assert.doesNotMatch(result.stderr, /toolkit-pass/, 'the password was logged');
+    // The image's own code cache is taken by its node: pg is not compiled again.
+    assert.match(result.stderr, /^lazy-compile pg cache=accepted$/m);
+    assert.doesNotMatch(result.stderr, /cache=(rejected|none)/);
   });
   /** A host directory the container's user (65532) may write to, mounted as a volume. */
   const volume = (name: string) => {
@@ -441,6 +471,28 @@ test('the arm64 node runs under qemu-aarch64-static from the unpacked arm64 imag
   assert.match(tool.stdout, new RegExp(version.replaceAll('.', '\\.')));
 });
 
+test("the arm64 image's code cache is taken by its node under qemu (the amd64 one would be rejected): wait-for-db against the test PostgreSQL", async (t) => {
+  const image = tools().find((i) => i.name === 'wait-for-db');
+  if (image === undefined) return t.skip('dist/wait-for-db.js is not built');
+  const pgUrl = process.env.TEST_PG_URL;
+  assert.ok(pgUrl, 'TEST_PG_URL is not set: run through `make test-images` (it starts the services)');
+  const root = join(scratch, 'arm64-wait-for-db');
+  unpack(outDir, image, 'arm64', root);
+  const node = join(root, 'nodejs/bin/node');
+  const bundle = join(root, 'app', 'wait-for-db.js');
+  const result = await run('qemu-aarch64-static', ['-L', root, node, '--require', codeCacheReport, bundle, '--timeout', '30s', pgUrl], { timeoutMs: 120_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^lazy-compile pg cache=accepted$/m);
+  // The amd64 image's cache in its place: V8 on arm64 refuses it, and the run still succeeds.
+  const amd64 = join(scratch, 'amd64-wait-for-db');
+  unpack(outDir, image, 'amd64', amd64);
+  rmSync(`${bundle}.cache`, { recursive: true });
+  cpSync(join(amd64, 'app', 'wait-for-db.js.cache'), `${bundle}.cache`, { recursive: true });
+  const foreign = await run('qemu-aarch64-static', ['-L', root, node, '--require', codeCacheReport, bundle, '--timeout', '30s', pgUrl], { timeoutMs: 120_000 });
+  assert.equal(foreign.code, 0, foreign.stderr);
+  assert.match(foreign.stderr, /^lazy-compile pg cache=rejected$/m);
+});
+
 test('a second build, compressing afresh (no layer cache), gives byte-identical blobs, layouts and archives', async () => {
   const again = join(scratch, 'again');
   const { summary: second } = await buildInto(again, ['--dist', distDir, '--no-layer-cache']);
@@ -485,7 +537,7 @@ test('images/Containerfile built with buildah from the exported context gives th
   const tag = `localhost/${unique('containerfile')}/${image.name}`;
   const built = await run(
     'buildah',
-    ['build', '--target', image.name, '--platform', 'linux/amd64', '-f', join(repoRoot, 'images', 'Containerfile'), '-t', tag, context],
+    ['build', '--layers', '--target', image.name, '--platform', 'linux/amd64', '-f', join(repoRoot, 'images', 'Containerfile'), '-t', tag, context],
     { timeoutMs: 300_000 },
   );
   assert.equal(built.code, 0, built.stderr);
@@ -503,7 +555,7 @@ test('images/Containerfile built with buildah from the exported context gives th
     };
     const ours = readBlobJson<{ config: { User: string; Entrypoint: string[]; Env: string[] } }>(outDir, image.name, image.platforms.amd64.config);
     assert.deepEqual([config.config.User, config.config.Entrypoint, config.config.Env], [ours.config.User, ours.config.Entrypoint, ours.config.Env]);
-    // Same layering (base, app) and, per layer, the same paths, types, modes, owners, links and contents
+    // Same layering (base, app, code cache) and, per layer, the same paths, types, modes, owners, links and contents
     // (buildah also writes the file-type bits into the mode field; only the permission bits are compared).
     const listing = async (paths: string[]) =>
       Promise.all(
@@ -515,7 +567,7 @@ test('images/Containerfile built with buildah from the exported context gives th
       );
     const theirs = await listing(manifest.layers.map((l) => join(layout, 'blobs/sha256', l.digest.slice(7))));
     const mine = await listing(image.platforms.amd64.layers.map((l) => blobPath(outDir, image.name, l.digest)));
-    assert.equal(theirs.length, 2);
+    assert.equal(theirs.length, 3);
     assert.deepEqual(theirs, mine);
   } finally {
     await run('buildah', ['rmi', '-f', tag]);
