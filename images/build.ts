@@ -170,8 +170,9 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   const staging = `${options.outDir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const codeCaches = new CodeCacheMaker();
+  let codeCaches: CodeCacheMaker | undefined;
   try {
+    codeCaches = new CodeCacheMaker();
     const bases = {} as Record<Arch, Layer>;
     const baseFiles = {} as Record<Arch, Entry[]>;
     for (const arch of architectures) {
@@ -220,7 +221,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     renameSync(staging, options.outDir);
     return summary;
   } finally {
-    codeCaches.dispose();
+    codeCaches?.dispose();
     rmSync(staging, { recursive: true, force: true });
   }
 }

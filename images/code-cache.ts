@@ -1,11 +1,11 @@
 // The V8 code cache of a tool's embedded packages, made by the image's own node for each architecture
-// (scripts/code-cache.cjs; V8 rejects a cache of another build or other flags). The node of the other
-// architecture runs under qemu user emulation (qemu-user-static, installed by scripts/install-deps.sh),
-// with the image's own libraries: the base layer's files are written to a scratch root for it.
+// (scripts/code-cache.cjs; V8 rejects a cache of another build or other flags). The base layer's files are
+// written to a scratch root; the node of the build machine's architecture runs from there directly, the
+// other one under qemu user emulation (qemu-user-static, scripts/install-deps.sh) with the root's libraries.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileEntry, type Entry } from './archive.ts';
 import { ImageInputError } from './errors.ts';
 import type { Arch } from './inputs.ts';
@@ -23,7 +23,12 @@ function writeRoot(entries: Entry[], dir: string): void {
     if (entry.type === 'file') {
       writeFileSync(path, entry.content ?? Buffer.alloc(0));
       chmodSync(path, entry.mode);
-    } else if (entry.type === 'symlink' && !existsSync(path)) symlinkSync(entry.linkname ?? '', path);
+    } else if (entry.type === 'symlink') {
+      // An absolute target (lib64/ld-linux-x86-64.so.2 -> /lib/...) is the image's file, under `dir`.
+      const target = entry.linkname ?? '';
+      rmSync(path, { force: true });
+      symlinkSync(isAbsolute(target) ? join(dir, target) : target, path);
+    }
   }
 }
 
@@ -54,9 +59,14 @@ export class CodeCacheMaker {
       throw new ImageInputError(`the ${arch} node could not make the code cache of ${tool}.js${hint}`, { cause });
     }
     const cacheDir = join(work, `${tool}.js.cache`);
-    return readdirSync(cacheDir)
-      .sort()
-      .map((name) => fileEntry(`app/${tool}.js.cache/${name}`, readFileSync(join(cacheDir, name))));
+    // The directory even when it is empty, so that every image and the Containerfile's COPY have it.
+    const directory: Entry = { path: `app/${tool}.js.cache`, type: 'directory', mode: 0o755, uid: 0, gid: 0 };
+    return [
+      directory,
+      ...readdirSync(cacheDir)
+        .sort()
+        .map((name) => fileEntry(`app/${tool}.js.cache/${name}`, readFileSync(join(cacheDir, name)))),
+    ];
   }
 
   dispose(): void {

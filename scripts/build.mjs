@@ -8,8 +8,9 @@
 // package is first required. V8 skips comment lines much faster than it pre-parses code (or copies a
 // string literal of the same code: measured 5 ms for 880 kB), so `--version` does not pay for the AWS SDK
 // or the drivers; scripts/lazy-runtime.cjs reads them back, with a V8 code cache beside the bundle when
-// there is one (scripts/code-cache.cjs). What two packages both contain (the AWS SDK's core, in every client) is one section of its
-// own (SHARED), so run-steps with copy-secrets and an S3 fetch compiles and runs it once, not twice.
+// there is one (scripts/code-cache.cjs). What two packages both contain (the AWS SDK's core, in every
+// client) is one section of its own (SHARED), so run-steps with copy-secrets and an S3 fetch compiles and
+// runs it once, not twice.
 import { build } from 'esbuild';
 import { readdirSync, existsSync, mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
@@ -175,6 +176,9 @@ function licenceNotice(tool, dirs) {
   return `Third-party software bundled into ${tool}.js\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
+/** The bundles' loader of the embedded packages (the module 'lazy-runtime'). */
+const LAZY_RUNTIME = readFileSync(join(root, 'scripts', 'lazy-runtime.cjs'), 'utf8');
+
 /** A plugin per tool build: records which lazy packages the tool uses, so only those are appended. */
 function lazyPackages(used) {
   return {
@@ -184,7 +188,7 @@ function lazyPackages(used) {
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-package' }));
       b.onResolve({ filter: /^lazy-runtime$/ }, () => ({ path: 'lazy-runtime', namespace: 'lazy-runtime' }));
       b.onLoad({ filter: /.*/, namespace: 'lazy-runtime' }, () => ({
-        contents: readFileSync(join(root, 'scripts', 'lazy-runtime.cjs'), 'utf8'),
+        contents: LAZY_RUNTIME,
         loader: 'js',
       }));
       b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
@@ -206,8 +210,10 @@ function lazySection(used, packages) {
     .sort()
     .map((path) => {
       const { body } = packages.get(path);
-      // The hash names the section's code cache (scripts/lazy-runtime.cjs): a cache of other code is never used.
-      return `//@lazy-package ${path} ${body.length} ${createHash('sha256').update(body).digest('hex').slice(0, 16)}\n${body}\n`;
+      // The hash names the section's code cache (scripts/lazy-runtime.cjs): a cache of other code, or of the
+      // same code wrapped by another loader, is never used.
+      const hash = createHash('sha256').update(LAZY_RUNTIME).update(body).digest('hex').slice(0, 16);
+      return `//@lazy-package ${path} ${body.length} ${hash}\n${body}\n`;
     })
     .join('');
 }
@@ -260,6 +266,12 @@ for (const { name, used, code, inputs } of mains.filter((main) => tools.includes
   writeAside(outfile, `${code}\n${lazySection(used, packages)}`);
   // The code cache for runs on this machine, made by the node the tests and benchmarks run the bundles
   // with (each image makes its own with its node: images/code-cache.ts).
-  if (existsSync(runtimeNode)) execFileSync(runtimeNode, ['--predictable', join(root, 'scripts', 'code-cache.cjs'), outfile], { stdio: 'inherit' });
+  // Only PATH: NODE_OPTIONS (V8 flags, a --require) would change the cache or run in its maker.
+  if (existsSync(runtimeNode)) {
+    execFileSync(runtimeNode, ['--predictable', join(root, 'scripts', 'code-cache.cjs'), outfile], {
+      stdio: 'inherit',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+  }
 }
 console.log(`built ${tools.map((t) => `dist/${t}.js`).join(', ')}`);

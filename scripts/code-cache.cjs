@@ -1,5 +1,5 @@
 // Writes the V8 code cache of a bundle's embedded packages: node --predictable scripts/code-cache.cjs BUNDLE
-// into BUNDLE.cache/ (replaced whole), one file NAME.HASH per package of the tool's CACHED list:
+// into BUNDLE.cache/ (replaced whole), one file NAME.HASH.NODE-ARCH per package of the tool's CACHED list:
 // a CRC-32 (little-endian) of V8's data, then the data (scripts/lazy-runtime.cjs reads it).
 //
 // Must run with the node binary that will run the bundle: V8 rejects a cache of another version or other
@@ -40,7 +40,8 @@ const dir = `${bundle}.cache`;
 const temp = `${dir}.tmp-${process.pid}`;
 rmSync(temp, { recursive: true, force: true });
 mkdirSync(temp);
-const cached = CACHED[basename(bundle, '.js')] ?? [];
+const cached = CACHED[basename(bundle, '.js')];
+if (cached === undefined) throw new Error(`${bundle}: no CACHED list for this tool in scripts/code-cache.cjs: add its typical packages (or [])`);
 for (const { name, hash } of sections(file).filter((s) => cached.includes(s.name))) {
   setFlagsFromString('--no-lazy');
   const compiled = script(name, readSection(file, name).code);

@@ -19,7 +19,7 @@ DEBIAN_PACKAGES=(
   podman runc uidmap fuse-overlayfs       # running the images and the chart's pods without a Docker engine
   catatonit slirp4netns                   # podman's Recommends: the pod infra container's pause binary
   skopeo buildah                          # inspecting and checking OCI image archives
-  qemu-user-static                        # running arm64 binaries (image checks for Graviton)
+  qemu-user-static                        # running arm64 binaries (the arm64 image checks and code cache)
   binutils binutils-aarch64-linux-gnu     # images: strip the amd64 and arm64 node binaries
   libdeflate-tools                        # images: libdeflate-gzip -12 compresses the layers (pinned 1.14)
   python3-venv curl ca-certificates       # moto's venv, readiness probes

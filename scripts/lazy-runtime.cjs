@@ -3,8 +3,8 @@
 //
 // A package is a section of the bundle: a line `//@lazy-package NAME BYTES HASH`, then BYTES of `//` lines
 // holding its code, brotli-compressed and base64-encoded. It is decoded and compiled when first required,
-// with the V8 code cache <bundle>.cache/NAME.HASH when there is one (made by scripts/code-cache.cjs with
-// the node that runs the bundle, for the section of this HASH). V8 checks its version and flags and
+// with the V8 code cache <bundle>.cache/NAME.HASH.NODE-ARCH when there is one (made by scripts/code-cache.cjs
+// with the node that runs the bundle, for the section of this HASH, which also covers this file). V8 checks its version and flags and
 // rejects a foreign cache, but not the payload: a damaged cache could crash it, so each file starts with a
 // CRC-32 of the rest, checked first. A missing, damaged, stale or rejected cache costs only the compile.
 const { readFileSync } = require('node:fs');
@@ -43,9 +43,10 @@ function script(name, code, cachedData) {
   return new Script(`(function (exports, require, module, __lazyPackage) {${code}\n})`, { filename: `lazy:${name}`, cachedData });
 }
 
-/** The cache file of a section in `dir` (the bundle's is <bundle>.cache). */
+/** The cache file of a section in `dir` (the bundle's is <bundle>.cache), for this node: V8 checks its own
+ *  version, not the patches Node.js adds to it, so a cache is never read by another Node.js build. */
 function cachePath(dir, name, hash) {
-  return `${dir}/${name.replaceAll('/', '+')}.${hash}`;
+  return `${dir}/${name.replaceAll('/', '+')}.${hash}.${process.version}-${process.arch}`;
 }
 
 function cachedData(path) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { allTools, baseVersion, type BuildSummary, type ImageSummary } from '../../images/build.ts';
@@ -252,12 +252,14 @@ describe('contents', () => {
         layers.get(image.name)!.map((h) => h.name),
         ['app/', 'app/package.json', `app/${image.name}.js`, `app/${image.name}.js.LEGAL.txt`].sort(),
       );
-      // The code cache layer: V8 data of the embedded packages (scripts/code-cache.cjs), NAME.HASH files only.
+      // The code cache layer: V8 data of the embedded packages (scripts/code-cache.cjs), NAME.HASH.NODE-ARCH files of the image's node only.
       for (const arch of ['amd64', 'arm64'] as const) {
         const names = layers.get(`${image.name}/cache/${arch}`)!.map((h) => h.name);
         assert.deepEqual(names.slice(0, 2), ['app/', `app/${image.name}.js.cache/`], `${image.name} ${arch}`);
         assert.ok(names.length > 2, `${image.name} ${arch}: no code cache`);
-        for (const name of names.slice(2)) assert.match(name, new RegExp(`^app/${image.name}\\.js\\.cache/[^/]+\\.[0-9a-f]{16}$`), `${image.name} ${arch}`);
+        const node = `v${readBaseInputs().node.version}-${arch === 'amd64' ? 'x64' : 'arm64'}`;
+        for (const name of names.slice(2))
+          assert.match(name, new RegExp(`^app/${image.name}\\.js\\.cache/[^/]+\\.[0-9a-f]{16}\\.${node.replaceAll('.', '\\.')}$`), `${image.name} ${arch}`);
       }
     }
   });
@@ -483,14 +485,23 @@ test("the arm64 image's code cache is taken by its node under qemu (the amd64 on
   const result = await run('qemu-aarch64-static', ['-L', root, node, '--require', codeCacheReport, bundle, '--timeout', '30s', pgUrl], { timeoutMs: 120_000 });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /^lazy-compile pg cache=accepted$/m);
-  // The amd64 image's cache in its place: V8 on arm64 refuses it, and the run still succeeds.
+  // The amd64 image's cache in its place: named for x64, it is not read; renamed as arm64's, V8 on arm64
+  // refuses it. Both runs still succeed.
   const amd64 = join(scratch, 'amd64-wait-for-db');
   unpack(outDir, image, 'amd64', amd64);
-  rmSync(`${bundle}.cache`, { recursive: true });
-  cpSync(join(amd64, 'app', 'wait-for-db.js.cache'), `${bundle}.cache`, { recursive: true });
-  const foreign = await run('qemu-aarch64-static', ['-L', root, node, '--require', codeCacheReport, bundle, '--timeout', '30s', pgUrl], { timeoutMs: 120_000 });
-  assert.equal(foreign.code, 0, foreign.stderr);
-  assert.match(foreign.stderr, /^lazy-compile pg cache=rejected$/m);
+  const foreignRun = async (rename: (name: string) => string): Promise<string> => {
+    rmSync(`${bundle}.cache`, { recursive: true });
+    mkdirSync(`${bundle}.cache`);
+    const from = join(amd64, 'app', 'wait-for-db.js.cache');
+    for (const name of readdirSync(from)) copyFileSync(join(from, name), join(`${bundle}.cache`, rename(name)));
+    const foreign = await run('qemu-aarch64-static', ['-L', root, node, '--require', codeCacheReport, bundle, '--timeout', '30s', pgUrl], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(foreign.code, 0, foreign.stderr);
+    return foreign.stderr;
+  };
+  assert.match(await foreignRun((name) => name), /^lazy-compile pg cache=none$/m);
+  assert.match(await foreignRun((name) => name.replace(/-x64$/, '-arm64')), /^lazy-compile pg cache=rejected$/m);
 });
 
 test('a second build, compressing afresh (no layer cache), gives byte-identical blobs, layouts and archives', async () => {

@@ -5,6 +5,7 @@
 // an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
 
 import { AssignTag, Liquid, LiquidError, ParseError, TokenizationError, UndefinedVariableError, type Context, type FS, type Value } from 'liquidjs';
+import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
 import type { Problem, ProblemKind } from './problems.ts';
@@ -151,10 +152,6 @@ function safeJson(value: object): string {
   }
 }
 
-/** The yaml package for toYaml, loaded by renderLiquid only for a template that names the filter: a
- *  filter cannot be reached without its name in the source (partials are refused), and the load is 10 ms. */
-let yaml: typeof import('yaml') | undefined;
-
 function registerHelpers(engine: Liquid): void {
   const filters: Record<string, (value: unknown, ...args: unknown[]) => unknown> = {
     required: (value, message) => {
@@ -173,10 +170,7 @@ function registerHelpers(engine: Liquid): void {
         throw new InvalidValueError(`fromJson: the value is not valid JSON (${(error as Error).name})`);
       }
     },
-    toYaml: (value) => {
-      if (!yaml) throw new Error('internal: toYaml ran in a template whose source does not name it');
-      return yaml.stringify(value ?? null).replace(/\n$/, '');
-    },
+    toYaml: (value) => yamlStringify(value ?? null).replace(/\n$/, ''),
     b64enc: (value) => Buffer.from(String(value ?? ''), 'utf8').toString('base64'),
     b64dec: (value) => {
       const text = String(value ?? '').replace(/\s+/g, '');
@@ -214,7 +208,6 @@ export interface LiquidOutcome {
 export async function renderLiquid(engine: Liquid, source: string, file: string, scope: object, signal?: AbortSignal): Promise<LiquidOutcome> {
   const tooDeep = nestingProblem(source, file);
   if (tooDeep) return { text: '', problems: [tooDeep] };
-  if (source.includes('toYaml')) yaml ??= await import('yaml');
   try {
     const template = engine.parse(source, file);
     // _render is what renderSync runs (LiquidJS 10.30.1, pinned): the generator of the synchronous render.

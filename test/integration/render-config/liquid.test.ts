@@ -230,3 +230,15 @@ test('the date filter names months and days in English whatever LANG and LC_ALL 
     assert.equal(readFileSync(join(out, 'when.txt'), 'utf8'), 'Sunday March Mar\n', `rendered with LANG=${locale}`);
   }
 });
+
+test('toYaml is there for an expression the *_exp filters read while rendering (from a value, or with a \\u escape)', async () => {
+  const dir = writeTree(tempDir('rc-exp-'), {
+    't/a.txt.liquid': '{%- assign items = "a,b" | split: "," -%}{{ items | group_by_exp: "i", EXPR | map: "name" | join: "," }}\n',
+    't/b.txt.liquid': '{%- assign items = "a,b" | split: "," -%}{{ items | group_by_exp: "i", "i | to\\u0059aml" | map: "name" | join: "," }}\n',
+  });
+  const out = tempDir('rc-exp-out-');
+  const result = await renderConfig(['--templates', join(dir, 't'), '--out', out], { EXPR: 'i | toYaml' });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), 'a,b\n');
+  assert.equal(readFileSync(join(out, 'b.txt'), 'utf8'), 'a,b\n');
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { test } from 'node:test';
 import { bundlePath, repoRoot } from '../../helpers/run.ts';
@@ -69,12 +69,18 @@ test('a cache of other code under the right name (valid CRC-32) is rejected by V
   assert.deepEqual(result.verdicts, ['lazy-compile pg cache=rejected']);
 });
 
-test('a cache of an earlier build (another section hash) is not read; nor is a missing one', () => {
+test('a cache of an earlier build (another section hash) or of another Node.js is not read; nor is a missing one', () => {
   const { bundle, cache, pgCache } = copy();
-  renameSync(pgCache, join(cache, 'pg.0123456789abcdef'));
+  const [, hash, node] = /^pg\.(\w+)\.(.*)$/.exec(basename(pgCache)) ?? [];
+  assert.equal(node, `${process.version}-${process.arch}`);
+  renameSync(pgCache, join(cache, `pg.0123456789abcdef.${node}`));
   const stale = run(bundle);
   assert.equal(stale.code, 0, stale.stderr);
   assert.deepEqual(stale.verdicts, ['lazy-compile pg cache=none']);
+  renameSync(join(cache, `pg.0123456789abcdef.${node}`), join(cache, `pg.${hash}.v24.0.0-${process.arch}`));
+  const otherNode = run(bundle);
+  assert.equal(otherNode.code, 0, otherNode.stderr);
+  assert.deepEqual(otherNode.verdicts, ['lazy-compile pg cache=none']);
   rmSync(cache, { recursive: true });
   const none = run(bundle);
   assert.equal(none.code, 0, none.stderr);

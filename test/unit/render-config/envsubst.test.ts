@@ -156,7 +156,17 @@ test('defaults nest up to MAX_ENVSUBST_NESTING levels; deeper is one syntax prob
 });
 
 test("--vars and --env-vars: the default '*' answers as node's matchesGlob does, for every kind of name", () => {
-  const names = ['A', 'A_B', 'a.b', '.hidden', 'a/b', '\\x', '*', 'ünï', ' ', 'a b'];
+  const names = ['A', 'A_B', 'a.b', '.hidden', 'a/b', '\\x', '*', 'ünï', ' ', 'a b', 'a/', 'a//', 'a/./', 'é/', 'X/', '/', './', '.a/'];
+  // And every name of one to three characters from the characters that matter to a glob.
+  const alphabet = ['a', '.', '/', '\\', 'é', '*', '?', '[', ']', '!', '-', '{', '}', ','];
+  const short: string[] = [];
+  let level = [''];
+  for (let length = 1; length <= 3; length++) {
+    level = level.flatMap((prefix) => alphabet.map((c) => prefix + c));
+    short.push(...level);
+  }
+  const all = allowlist(['*']);
+  for (const name of short) assert.equal(all(name), matchesGlob(name, '*'), JSON.stringify(name));
   const allowed = allowlist(['*']);
   for (const name of [...names, '']) assert.equal(allowed(name), matchesGlob(name, '*'), JSON.stringify(name));
   const env = Object.fromEntries(names.map((name) => [name, 'v']));
