@@ -4,6 +4,10 @@
 // a tcp:// target is ready as soon as a connection is accepted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { startHttp, type HostileHttpServer } from './lib/http-server.ts';
 import { assertFailure, assertSuccess, runHostile } from './lib/run-hostile.ts';
 import { startTcpFault, type FaultServer, type TcpFault } from './lib/tcp-faults.ts';
@@ -124,4 +128,32 @@ describe('wait-for-db against faulty servers', { concurrency: 4 }, () => {
       });
     }
   });
+});
+
+describe('a CA file a target URL names (sslrootcert, ssl-ca) is read like --ca-file: bounded, a regular file, PEM', () => {
+  const dir = tempDir('wfdb-ca-');
+  execFileSync('mkfifo', [join(dir, 'fifo.pem')]);
+  writeFileSync(join(dir, 'huge.pem'), Buffer.alloc(2 * 1024 * 1024, 'A'));
+  writeFileSync(join(dir, 'not-pem.pem'), 'hello\n');
+  const cases: Array<[string, string, RegExp]> = [
+    ['a FIFO (nobody writes to it)', join(dir, 'fifo.pem'), /is not a regular file/],
+    ['/dev/zero (endless)', '/dev/zero', /is not a regular file/],
+    ['a 2 MiB file', join(dir, 'huge.pem'), /more than the limit of 1048576/],
+    ['a file without a certificate', join(dir, 'not-pem.pem'), /holds no PEM certificate/],
+  ];
+  const targets = [
+    (ca: string) => ({ parameter: 'sslrootcert', url: `postgres://app:pw-Xy12@127.0.0.1:9/app?sslmode=verify-full&sslrootcert=${ca}` }),
+    (ca: string) => ({ parameter: 'ssl-ca', url: `mysql://app:pw-Xy12@127.0.0.1:9/app?ssl-mode=VERIFY_CA&ssl-ca=${ca}` }),
+  ];
+  for (const [label, path, reason] of cases) {
+    for (const target of targets) {
+      const { parameter, url } = target(path);
+      test(`${parameter} naming ${label}: exit 2 at once, naming the parameter and the file`, async () => {
+        const run = await runHostile('wait-for-db', ['--timeout', '30s', url], { timeoutMs: 10_000 });
+        const message = assertFailure(run, 2, [`${parameter} ${path}`]);
+        assert.match(message, reason);
+        assert.ok(run.durationMs < 5000, `took ${run.durationMs} ms`);
+      });
+    }
+  }
 });

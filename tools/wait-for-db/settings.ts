@@ -2,7 +2,7 @@
 
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
-import { readSmallFile } from '../core/small-file.ts';
+import { readSmallFile, SmallFileError } from '../core/small-file.ts';
 import type { ClientCertificate } from './client-certificate.ts';
 
 export interface TlsSettings {
@@ -128,14 +128,19 @@ function parseHeaders(lines: string[]): Record<string, string> {
 /** A CA bundle is a few hundred KiB at most (Mozilla's whole store is ~220 KiB). */
 const MAX_CA_BYTES = 1024 * 1024;
 
+/** A PEM CA file (--ca-file, or one a target URL names): a regular file (a FIFO or /dev/zero would hang or
+ *  fill the memory) of at most 1 MiB that holds a certificate; SmallFileError, naming the path, otherwise. */
+export async function readCaFile(path: string): Promise<Buffer> {
+  const pem = await readSmallFile(path, MAX_CA_BYTES);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new SmallFileError(path, 'holds no PEM certificate');
+  return pem;
+}
+
 async function readCa(path: string | undefined): Promise<Buffer | undefined> {
   if (!path) return undefined;
-  let pem: Buffer;
   try {
-    pem = await readSmallFile(path, MAX_CA_BYTES);
+    return await readCaFile(path);
   } catch (error) {
     throw new UsageError(`--ca-file ${(error as Error).message}`, { cause: error });
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${path} holds no PEM certificate`);
-  return pem;
 }

@@ -1,19 +1,18 @@
 // The TLS files a database URL names (postgres sslrootcert/sslcert/sslkey, mysql ssl-ca/ssl-cert/ssl-key),
 // read once before any waiting, else those of --ca-file, --cert-file and --key-file.
 
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
 import { readClientCertificate, type ClientCertificate } from './client-certificate.ts';
-import type { TlsSettings } from './settings.ts';
+import { readCaFile, type TlsSettings } from './settings.ts';
 import type { Target } from './target.ts';
 
 /** The CA file a URL parameter names (`parameter` for messages), else --ca-file's CAs. */
-export function targetCa(target: Target, tls: TlsSettings, parameter: string, path: string | null | undefined): Buffer | undefined {
+export async function targetCa(target: Target, tls: TlsSettings, parameter: string, path: string | null | undefined): Promise<Buffer | undefined> {
   if (path === null || path === undefined) return tls.ca;
   try {
-    return readFileSync(path);
+    return await readCaFile(path);
   } catch (error) {
-    throw new UsageError(`cannot read ${parameter} ${path} of "${target.display}"`, { cause: error });
+    throw new UsageError(`${parameter} ${(error as Error).message} (in "${target.display}")`, { cause: error });
   }
 }
 

@@ -46,7 +46,7 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
     rowsAsArray: true,
     connectAttributes: { program_name: 'wait-for-db' },
   };
-  const { mode, ssl } = sslOptions(target, settings, params.get('ssl-mode'), params.get('ssl-ca'));
+  const { mode, ssl } = await sslOptions(target, settings, params.get('ssl-mode'), params.get('ssl-ca'));
   if ((params.has('ssl-cert') || params.has('ssl-key')) && (mode === 'DISABLED' || mode === 'PREFERRED')) {
     throw new UsageError(
       `invalid target "${target.display}": ssl-cert and ssl-key need TLS, and ssl-mode ${mode} may connect without; use ssl-mode=VERIFY_IDENTITY (or VERIFY_CA, REQUIRED)`,
@@ -64,14 +64,19 @@ export async function mysqlConfig(target: Target, settings: CheckSettings): Prom
  * REQUIRED encrypts without verifying, unless a CA is given (ssl-ca or --ca-file), then it verifies the
  * chain like VERIFY_CA; VERIFY_IDENTITY also checks the host name.
  */
-function sslOptions(target: Target, settings: CheckSettings, written: string | null, caPath: string | null): { mode: string; ssl: SslOptions | undefined } {
+async function sslOptions(
+  target: Target,
+  settings: CheckSettings,
+  written: string | null,
+  caPath: string | null,
+): Promise<{ mode: string; ssl: SslOptions | undefined }> {
   const mode = (written ?? 'PREFERRED').toUpperCase().replaceAll('-', '_');
   if (!SSL_MODES.includes(mode)) {
     throw new UsageError(`invalid target "${target.display}": ssl-mode "${written}" is not one of ${SSL_MODES.join(', ')}`);
   }
   if (mode === 'DISABLED') return { mode, ssl: undefined };
   if (mode === 'PREFERRED') return { mode, ssl: { rejectUnauthorized: false, verifyIdentity: false } };
-  const ca = targetCa(target, settings.tls, 'ssl-ca', caPath);
+  const ca = await targetCa(target, settings.tls, 'ssl-ca', caPath);
   const verify = !settings.tls.insecureSkipVerify && (mode !== 'REQUIRED' || ca !== undefined);
   return { mode, ssl: { ca, rejectUnauthorized: verify, verifyIdentity: verify && mode === 'VERIFY_IDENTITY' } };
 }

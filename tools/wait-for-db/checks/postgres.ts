@@ -23,7 +23,7 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
   }
   if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
   const database = databaseName(target);
-  const ssl = sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
+  const ssl = await sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
   // libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either, --cert-file
   // and --key-file. (libpq's default ~/.postgresql/postgresql.crt is not looked for: the image has no home.)
   if (ssl)
@@ -46,12 +46,12 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
 }
 
 /** libpq's sslmode semantics; allow/prefer connect without TLS (no fallback dance), like the pg driver. */
-function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): ConnectionOptions | false {
+async function sslConfig(target: Target, settings: CheckSettings, mode = 'disable', rootCertPath?: string): Promise<ConnectionOptions | false> {
   if (!SSL_MODES.includes(mode)) {
     throw new UsageError(`invalid target "${target.display}": sslmode "${mode}" is not one of ${SSL_MODES.join(', ')}`);
   }
   if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
-  const tls: ConnectionOptions = { ca: targetCa(target, settings.tls, 'sslrootcert', rootCertPath || undefined) };
+  const tls: ConnectionOptions = { ca: await targetCa(target, settings.tls, 'sslrootcert', rootCertPath || undefined) };
   if (settings.tls.insecureSkipVerify || (mode === 'require' && !rootCertPath)) tls.rejectUnauthorized = false;
   else if (mode === 'verify-ca' || mode === 'require') tls.checkServerIdentity = () => undefined;
   return tls;
