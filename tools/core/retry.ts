@@ -74,12 +74,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export interface RetryOptions {
-  backoff: BackoffPolicy;
-  /** Give up when it passes, with a DeadlineError (exit 124); a wait never runs past it. */
-  deadline?: Deadline;
-  /** Give up after this many retries (attempts - 1), with a FatalRemoteError (exit 3). */
+/** Give up when it passes, with a DeadlineError (exit 124); a wait never runs past it. */
+interface UntilDeadline {
+  deadline: Deadline;
   retries?: number;
+}
+
+/** Give up after this many retries (attempts - 1), with a FatalRemoteError (exit 3). */
+interface ForRetries {
+  deadline?: Deadline;
+  retries: number;
+}
+
+/** retry()'s options: a deadline, a number of retries, or both (whichever comes first); never neither,
+ *  which would retry a transient failure for ever. */
+export type RetryOptions = (UntilDeadline | ForRetries) & {
+  backoff: BackoffPolicy;
   signal?: AbortSignal;
   /** Whether waiting can fix this error (by default: a TransientError); anything else is thrown at once. */
   isRetryable?: (error: unknown) => boolean;
@@ -87,7 +97,7 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** Names the operation in the message of the final error. */
   what: string;
-}
+};
 
 const isTransient = (error: unknown): boolean => error instanceof TransientError;
 

@@ -5,10 +5,9 @@ import { DeadlineError } from '../core/errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { Logger } from '../core/log.ts';
 import { Deadline } from '../core/retry.ts';
-import { applyCredentials } from './credentials.ts';
-import { checkWaitPolicy, type Plan, type WaitPlan } from './plan.ts';
+import { completeTargets } from './credentials.ts';
+import { checkWaitPolicy, type WaitPlan } from './plan.ts';
 import { createProbe } from './probe.ts';
-import { applyRdsIam } from './rds-iam.ts';
 import { buildSettings } from './settings.ts';
 import { waitForTarget, type TargetOutcome } from './waiter.ts';
 
@@ -16,12 +15,6 @@ export interface ActContext {
   log: Logger;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
-}
-
-/** Fills in the targets' users and passwords (env vars and files) and marks those that use RDS IAM auth. */
-export async function completeTargets(plan: Plan, env: NodeJS.ProcessEnv): Promise<void> {
-  await applyCredentials(plan.targets, plan.credentials, env);
-  applyRdsIam(plan.targets, plan.rdsIamAuth, env, plan.insecureSkipVerify);
 }
 
 export async function act(plan: WaitPlan, { log, signal, env }: ActContext): Promise<void> {

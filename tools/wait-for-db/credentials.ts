@@ -7,6 +7,8 @@
 import { UsageError } from '../core/errors.ts';
 import { redactor } from '../core/redact.ts';
 import { readSmallFile, SmallFileError } from '../core/small-file.ts';
+import type { Plan } from './plan.ts';
+import { applyRdsIam } from './rds-iam.ts';
 import type { Target } from './target.ts';
 
 export interface CredentialOptions {
@@ -133,4 +135,11 @@ export async function applyCredentials(targets: readonly Target[], options: Cred
     if (source.field === 'password') redactor.add(value);
     source.target[source.field] = value;
   }
+}
+
+/** Fills in the targets' users and passwords (env vars and files) and marks those that use RDS IAM auth:
+ *  what both the run and the printed IAM policy need. */
+export async function completeTargets(plan: Plan, env: NodeJS.ProcessEnv): Promise<void> {
+  await applyCredentials(plan.targets, plan.credentials, env);
+  applyRdsIam(plan.targets, plan.rdsIamAuth, env, plan.insecureSkipVerify);
 }

@@ -4,7 +4,7 @@
 
 import { arnScope, iamLiteral, policyDocument, printPolicy, type PolicyDocument } from '../core/iam-policy.ts';
 import type { Logger } from '../core/log.ts';
-import { completeTargets } from './act.ts';
+import { completeTargets } from './credentials.ts';
 import type { PolicyPlan } from './plan.ts';
 import type { Target } from './target.ts';
 

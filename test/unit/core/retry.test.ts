@@ -186,3 +186,16 @@ test('retry never waits past the deadline', async () => {
   );
   assert.deepEqual(waits, [40]);
 });
+
+test('retry options without a deadline or a number of retries do not type-check (they would retry for ever)', () => {
+  const backoff = { initialMs: 1, maxMs: 2 };
+  // @ts-expect-error neither deadline nor retries
+  const neither: Parameters<typeof retry>[1] = { backoff, what: 'op' };
+  const either: Array<Parameters<typeof retry>[1]> = [
+    { backoff, what: 'op', deadline: new Deadline(1) },
+    { backoff, what: 'op', retries: 1 },
+    { backoff, what: 'op', deadline: new Deadline(1), retries: 1 },
+  ];
+  assert.equal(neither.what, 'op');
+  assert.equal(either.length, 3);
+});
