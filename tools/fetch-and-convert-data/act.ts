@@ -212,12 +212,14 @@ async function runSingle(job: Job, run: RunContext, log: Logger): Promise<JobRes
     return { skipped: false, bytes: record.bytes };
   }
 
-  const verify = new VerifyStream(check);
+  // Everything a chain loads (tar-stream and yauzl only for an archive, the converters it names) is loaded
+  // before the first stream is made, so a failed load leaves no stream behind.
+  const extract = isArchiveChain(job.steps) ? await import('./extract.ts') : undefined;
   const stages = await conversionStages(job.steps, { what: job.display, limits: settings.limits, delimiter: settings.csvDelimiter });
+  const verify = new VerifyStream(check);
   const head = [Readable.from(source.body), verify, ...stages];
-  if (isArchiveChain(job.steps)) {
-    // tar-stream and yauzl are loaded only for an archive.
-    const { untar, unzip } = await import('./extract.ts');
+  if (extract) {
+    const { untar, unzip } = extract;
     let files = 0;
     let bytes = 0;
     const options = {

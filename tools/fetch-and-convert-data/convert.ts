@@ -23,12 +23,16 @@ export interface ConvertContext {
 
 type Stage = NodeJS.ReadWriteStream;
 
-/** The streams of a chain of byte steps (archive steps are sinks, see extract.ts). */
+type Structured = typeof import('./structured.ts');
+
+/** The streams of a chain of byte steps (archive steps are sinks, see extract.ts). The modules the chain
+ *  needs are loaded before any stream is made. */
 export async function conversionStages(chain: readonly StepName[], context: ConvertContext): Promise<Stage[]> {
-  return (await Promise.all(chain.map((step) => stagesOf(step, context)))).flat();
+  const structured = chain.some((step) => step.startsWith('ndjson:')) ? await import('./structured.ts') : undefined;
+  return chain.flatMap((step) => stagesOf(step, context, structured));
 }
 
-async function stagesOf(step: StepName, context: ConvertContext): Promise<Stage[]> {
+function stagesOf(step: StepName, context: ConvertContext, structured: Structured | undefined): Stage[] {
   switch (step) {
     case 'gunzip':
       return ratioGuarded(createGunzip({ chunkSize: 64 * 1024 }), context, 'decompressing');
@@ -45,8 +49,8 @@ async function stagesOf(step: StepName, context: ConvertContext): Promise<Stage[
       );
     case 'ndjson:csv':
     case 'ndjson:yaml': {
-      const { NdjsonTo } = await import('./structured.ts');
-      return ratioGuarded(new NdjsonTo(step === 'ndjson:csv' ? 'csv' : 'yaml', context), context, `converting (${step})`);
+      if (!structured) throw new Error(`internal: ${step} without structured.ts loaded`);
+      return ratioGuarded(new structured.NdjsonTo(step === 'ndjson:csv' ? 'csv' : 'yaml', context), context, `converting (${step})`);
     }
     case 'json:csv':
     case 'json:yaml':
