@@ -4,6 +4,7 @@
 import { ExitCode, StepError, ToolError, UnfinishedError, exitCodeOf, failureLine, fromSystemError, oneLine } from './errors.ts';
 import { Logger, loggerSettings } from './log.ts';
 import { parseCli, type CliSpec, type OptionValues } from './options.ts';
+import { registerCredentialEnv } from './redact.ts';
 import { guardOutput, writeStdout } from './output.ts';
 import { handleSignals, rejectOnAbort, runCleanups } from './signals.ts';
 import { inRunningStep } from './step.ts';
@@ -49,6 +50,7 @@ export interface RunOptions {
 export async function runTool<S extends CliSpec>(spec: S, main: (context: ToolContext<S>) => Promise<void>, run: RunOptions = {}): Promise<number> {
   const argv = run.argv ?? process.argv.slice(2);
   const env = run.env ?? process.env;
+  registerCredentialEnv(env);
   let log = new Logger({ tool: spec.name, ...loggerSettings(env.LOG_LEVEL, env.LOG_FORMAT) });
   const exit = run.exit ?? true;
   if (exit) guardProcess(() => log, env);

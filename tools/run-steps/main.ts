@@ -1,6 +1,7 @@
 // run-steps' run: plan the steps, check every step's settings, then run them one after another.
 
 import type { ToolContext } from '../core/cli.ts';
+import { registerCredentialEnv } from '../core/redact.ts';
 import { prepareStep, type PreparedStep } from '../core/step.ts';
 import { buildPlan } from './plan.ts';
 import type { spec } from './spec.ts';
@@ -8,6 +9,8 @@ import { loadTool } from './tools.ts';
 
 export async function main({ args, env, log, signal }: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(args, env);
+  // Each step's own credentials (STEP<n>_AWS_SECRET_ACCESS_KEY), as the runner's were registered by runTool.
+  for (const step of plan) registerCredentialEnv(step.env);
   const prepared: PreparedStep[] = [];
   for (const step of plan) prepared.push(await prepareStep({ name: step.name, tool: await loadTool(step.tool), env: step.env }, signal));
   const started = performance.now();

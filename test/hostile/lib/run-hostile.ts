@@ -22,7 +22,7 @@ function withTerminationLog(options: RunOptions): { path: string; options: RunOp
   return { path, options: { timeoutMs: KILL_AFTER_MS, ...options, env: { TERMINATION_LOG_PATH: path, ...options.env } } };
 }
 
-export async function runHostile(tool: Tool, args: string[], options: RunOptions = {}): Promise<HostileRun> {
+export async function runHostile(tool: Tool | 'run-steps', args: string[], options: RunOptions = {}): Promise<HostileRun> {
   const { path, options: withLog } = withTerminationLog(options);
   const result = await runBundle(tool, args, withLog);
   return { ...result, termination: readFileSync(path, 'utf8') };

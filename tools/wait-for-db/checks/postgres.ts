@@ -4,7 +4,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { UsageError } from '../../core/errors.ts';
-import { redactor } from '../../core/redact.ts';
 import { CheckFailure, classifyNetworkError, queryReadiness, type CheckResult } from '../outcome.ts';
 import type { CheckSettings } from '../settings.ts';
 import { databaseName, type Target } from '../target.ts';
@@ -21,7 +20,6 @@ export async function postgresConfig(target: Target, settings: CheckSettings, en
       throw new UsageError(`invalid target "${target.display}": unsupported parameter "${name}"; supported: ${[...URL_PARAMETERS].join(', ')}`);
     }
   }
-  if (env.PGPASSWORD) redactor.add(env.PGPASSWORD);
   const database = databaseName(target);
   const ssl = await sslConfig(target, settings, params.get('sslmode') ?? env.PGSSLMODE, params.get('sslrootcert') ?? env.PGSSLROOTCERT);
   // libpq's sslcert and sslkey, each from the URL or else PGSSLCERT / PGSSLKEY; without either, --cert-file
