@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { failureLine } from '../../helpers/run.ts';
 import { run, sha256 } from './fixtures.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 const FIXTURE = new URL('./fixtures/csv-corpus.json', import.meta.url).pathname;
 const CASES = 160;
@@ -28,14 +29,6 @@ interface Outcome {
   bytes?: number;
   /** The error line of a refused one. */
   error?: string;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
 }
 
 /** The faults a document may carry; most carry none. */
@@ -151,7 +144,7 @@ async function outcome(dir: string, index: number, { content, args }: Case): Pro
 }
 
 test(`csv:ndjson and csv:json give the same bytes and the same errors as before on ${CASES} generated nasty documents`, { timeout: 600_000 }, async () => {
-  const random = seeded(15);
+  const random = seededRandom(15);
   const cases = Array.from({ length: CASES }, () => makeCase(random));
   const dir = tempDir();
   const results: Outcome[] = new Array(CASES);

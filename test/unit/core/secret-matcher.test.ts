@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SecretMatcher, type Spans } from '../../../tools/core/secret-matcher.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 function naiveSpans(patterns: string[], text: string): Spans {
   const covered: Array<[number, number]> = [];
@@ -21,17 +22,8 @@ function naiveSpans(patterns: string[], text: string): Spans {
   return merged;
 }
 
-/** A deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 test('the spans are those of searching every pattern on its own, merged, for random patterns and texts', () => {
-  const next = random(42);
+  const next = seededRandom(42);
   const word = (alphabet: string, max: number) =>
     Array.from({ length: 1 + Math.floor(next() * max) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
   for (const alphabet of ['ab', 'abc', 'aé€😀']) {

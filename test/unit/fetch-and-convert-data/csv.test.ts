@@ -5,6 +5,7 @@ import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError } from '../../../tools/core/errors.ts';
 import { CsvToJson, csvToJsonStage, type CsvToJsonOptions } from '../../../tools/fetch-and-convert-data/csv.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 const defaults: CsvToJsonOptions = { what: 'in.csv', delimiter: ',', maxRecordBytes: 1024 * 1024, array: false };
 
@@ -163,16 +164,8 @@ function randomCsv(random: () => number): string {
   return lines.join(eol) + pick(['', eol]);
 }
 
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 test('same records as csv-parse on 2,000 generated documents, cut at random bytes', () => {
-  const random = seeded(42);
+  const random = seededRandom(42);
   for (let i = 0; i < 2000; i++) {
     const input = randomCsv(random);
     const [header, ...rows] = parse(input, { skip_empty_lines: true }) as string[][];
