@@ -44,6 +44,9 @@ const tools = allTools.filter((name) => process.argv.length <= 2 || process.argv
 
 const common = { bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
 
+/** The bundles' loader of the embedded packages (the module 'lazy-runtime'). */
+const LAZY_RUNTIME = readFileSync(join(root, 'scripts', 'lazy-runtime.cjs'), 'utf8');
+
 /**
  * The section of the modules that two or more embedded packages contain (the AWS SDK's core, which every
  * client and the credential chain bundle): embedded once, so a run that loads two clients (run-steps
@@ -51,9 +54,11 @@ const common = { bundle: true, minify: true, platform: 'node', target: 'node20',
  * module are rewritten to `__lazyPackage(SHARED)[file]`.
  */
 const SHARED = '(shared)';
+/** The esbuild namespace of a package's imports that are looked up in SHARED. */
+const SHARED_NAMESPACE = 'shared-module';
 
-/** A pre-bundled package as its embedded form (the `//` lines of lazySection), the files it came from,
- *  and whether it takes modules from SHARED. */
+/** A pre-bundled package as its embedded form (the `//` lines of lazySection) and its hash, the files it
+ *  came from, and whether it takes modules from SHARED. */
 function bundlePackage(path, plugins) {
   return build({
     ...common,
@@ -64,11 +69,8 @@ function bundlePackage(path, plugins) {
     plugins: [replaceFiles, ...plugins],
   }).then((result) => {
     const inputs = Object.keys(result.metafile.inputs);
-    return {
-      body: embeddedLines(result.outputFiles[0].text),
-      inputs: inputs.filter((input) => !input.startsWith('shared-module:')),
-      needsShared: inputs.length > 0 && inputs.some((input) => input.startsWith('shared-module:')),
-    };
+    const shared = (input) => input.startsWith(`${SHARED_NAMESPACE}:`);
+    return { ...embedded(result.outputFiles[0].text), inputs: inputs.filter((input) => !shared(input)), needsShared: inputs.some(shared) };
   });
 }
 
@@ -102,11 +104,11 @@ function sharedModules(shared, wanted) {
         const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SHARED });
         if (resolved.errors.length > 0 || resolved.external || !isAbsolute(resolved.path)) return undefined;
         const file = relative(root, resolved.path);
-        if (!shared.has([...packageDirs([file])][0])) return undefined;
+        if (!shared.has(packageDir(file))) return undefined;
         wanted.add(file);
-        return { path: file, namespace: 'shared-module' };
+        return { path: file, namespace: SHARED_NAMESPACE };
       });
-      b.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({
+      b.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) => ({
         contents: `module.exports = __lazyPackage(${JSON.stringify(SHARED)})[${JSON.stringify(args.path)}];`,
         loader: 'js',
       }));
@@ -131,7 +133,7 @@ async function bundlePackages(paths) {
     metafile: true,
     plugins: [replaceFiles],
   });
-  packages.set(SHARED, { body: embeddedLines(sharedPart.outputFiles[0].text), inputs: Object.keys(sharedPart.metafile.inputs), needsShared: false });
+  packages.set(SHARED, { ...embedded(sharedPart.outputFiles[0].text), inputs: Object.keys(sharedPart.metafile.inputs), needsShared: false });
   return packages;
 }
 
@@ -148,14 +150,14 @@ const replaceFiles = {
   },
 };
 
-/** The npm package directories (node_modules/NAME, node_modules/@SCOPE/NAME) that bundled input files come from. */
+/** The npm package directory (node_modules/NAME, node_modules/@SCOPE/NAME, the innermost) a bundled input file comes from. */
+function packageDir(input) {
+  return /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+}
+
+/** The npm package directories that bundled input files come from. */
 function packageDirs(inputs) {
-  const dirs = new Set();
-  for (const input of inputs) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match) dirs.add(match[1]);
-  }
-  return dirs;
+  return new Set(inputs.map(packageDir).filter((dir) => dir !== undefined));
 }
 
 const LICENCE_FILE = /^(licen[cs]e|copying)(\.(md|txt))?$/i;
@@ -175,9 +177,6 @@ function licenceNotice(tool, dirs) {
   const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
   return `Third-party software bundled into ${tool}.js\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
-
-/** The bundles' loader of the embedded packages (the module 'lazy-runtime'). */
-const LAZY_RUNTIME = readFileSync(join(root, 'scripts', 'lazy-runtime.cjs'), 'utf8');
 
 /** A plugin per tool build: records which lazy packages the tool uses, so only those are appended. */
 function lazyPackages(used) {
@@ -209,21 +208,23 @@ function lazySection(used, packages) {
   return [...used]
     .sort()
     .map((path) => {
-      const { body } = packages.get(path);
-      // The hash names the section's code cache (scripts/lazy-runtime.cjs): a cache of other code, or of the
-      // same code wrapped by another loader, is never used.
-      const hash = createHash('sha256').update(LAZY_RUNTIME).update(body).digest('hex').slice(0, 16);
+      const { body, hash } = packages.get(path);
       return `//@lazy-package ${path} ${body.length} ${hash}\n${body}\n`;
     })
     .join('');
 }
 
-/** A package's code, brotli-compressed and base64-encoded, as `//` lines. */
-function embeddedLines(code) {
+/**
+ * A package's code as its section's body, brotli-compressed and base64-encoded `//` lines, and its hash,
+ * which names the section's code cache (scripts/lazy-runtime.cjs): a cache of other code, or of the same
+ * code wrapped by another loader, is never used.
+ */
+function embedded(code) {
   const packed = brotliCompressSync(code, {
     params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length },
   }).toString('base64');
-  return (packed.match(/.{1,4096}/g) ?? []).map((line) => `//${line}`).join('\n');
+  const body = (packed.match(/.{1,4096}/g) ?? []).map((line) => `//${line}`).join('\n');
+  return { body, hash: createHash('sha256').update(LAZY_RUNTIME).update(body).digest('hex').slice(0, 16) };
 }
 
 /** Writes to a temp name and renames into place. */
