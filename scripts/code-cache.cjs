@@ -1,6 +1,6 @@
 // Writes the V8 code cache of a bundle's embedded packages: node --predictable scripts/code-cache.cjs BUNDLE
-// into BUNDLE.cache/ (replaced whole), one file NAME.HASH.NODE-ARCH per package of the tool's CACHED list:
-// a CRC-32 (little-endian) of V8's data, then the data (scripts/lazy-runtime.cjs reads it).
+// into BUNDLE.cache/ (replaced whole), one file NAME.HASH.NODE-ARCH per package of the tool's CACHED list
+// that the bundle embeds (scripts/lazy-runtime.cjs writes and reads its format).
 //
 // Must run with the node binary that will run the bundle: V8 rejects a cache of another version or other
 // flags (harmlessly: the package then compiles as without one). npm run build makes the caches for this
@@ -15,8 +15,7 @@
 const { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { setFlagsFromString } = require('node:v8');
 const { basename } = require('node:path');
-const zlib = require('node:zlib');
-const { cachePath, readSection, script, sections } = require('./lazy-runtime.cjs');
+const { cacheFile, cachePath, readSection, script } = require('./lazy-runtime.cjs');
 
 /**
  * Per tool, the packages of its typical run, whose cache is worth its size in the image (gzip, eager): the
@@ -35,21 +34,20 @@ const CACHED = {
 
 const [bundle] = process.argv.slice(2);
 if (!bundle || !process.execArgv.includes('--predictable')) throw new Error('usage: node --predictable scripts/code-cache.cjs BUNDLE');
+const cached = CACHED[basename(bundle, '.js')];
+if (cached === undefined) throw new Error(`${bundle}: no CACHED list for this tool in scripts/code-cache.cjs: add its typical packages (or [])`);
 const file = readFileSync(bundle);
 const dir = `${bundle}.cache`;
 const temp = `${dir}.tmp-${process.pid}`;
 rmSync(temp, { recursive: true, force: true });
 mkdirSync(temp);
-const cached = CACHED[basename(bundle, '.js')];
-if (cached === undefined) throw new Error(`${bundle}: no CACHED list for this tool in scripts/code-cache.cjs: add its typical packages (or [])`);
-for (const { name, hash } of sections(file).filter((s) => cached.includes(s.name))) {
+for (const name of cached) {
+  const section = readSection(file, name);
+  if (section === undefined) continue;
   setFlagsFromString('--no-lazy');
-  const compiled = script(name, readSection(file, name).code);
+  const compiled = script(name, section.code);
   setFlagsFromString('--lazy');
-  const data = compiled.createCachedData();
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32LE(zlib.crc32(data));
-  writeFileSync(cachePath(temp, name, hash), Buffer.concat([crc, data]));
+  writeFileSync(cachePath(temp, name, section.hash), cacheFile(compiled.createCachedData()));
 }
 rmSync(dir, { recursive: true, force: true });
 renameSync(temp, dir);

@@ -3,10 +3,11 @@
 //
 // A package is a section of the bundle: a line `//@lazy-package NAME BYTES HASH`, then BYTES of `//` lines
 // holding its code, brotli-compressed and base64-encoded. It is decoded and compiled when first required,
-// with the V8 code cache <bundle>.cache/NAME.HASH.NODE-ARCH when there is one (made by scripts/code-cache.cjs
-// with the node that runs the bundle, for the section of this HASH, which also covers this file). V8 checks its version and flags and
-// rejects a foreign cache, but not the payload: a damaged cache could crash it, so each file starts with a
-// CRC-32 of the rest, checked first. A missing, damaged, stale or rejected cache costs only the compile.
+// with the V8 code cache <bundle>.cache/NAME.HASH.NODE-ARCH when there is one (made by
+// scripts/code-cache.cjs with the node that runs the bundle, for the section of this HASH, which also
+// covers this file). V8 checks its version and flags and rejects a foreign cache, but not the payload: a
+// damaged cache could crash it, so each file starts with a CRC-32 of the rest, checked first. A missing,
+// damaged, stale or rejected cache costs only the compile.
 const { readFileSync } = require('node:fs');
 const { Script } = require('node:vm');
 const zlib = require('node:zlib');
@@ -25,19 +26,6 @@ function readSection(file, name) {
   return { hash, code: zlib.brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8') };
 }
 
-/** The names and hashes of every section of `file`. Each header is read on its own: a name sliced out
- *  of the whole file as one string would keep that string alive, and V8 would write it into every cache. */
-function sections(file) {
-  const found = [];
-  const header = Buffer.from('\n//@lazy-package ');
-  for (let at = file.indexOf(header); at >= 0; at = file.indexOf(header, at + 1)) {
-    // The bundle's own code holds this header's text too (here, minified): only a whole header counts.
-    const line = /^(\S+) \d+ ([0-9a-f]{16})$/.exec(file.toString('latin1', at + header.length, file.indexOf(10, at + header.length)));
-    if (line) found.push({ name: line[1], hash: line[2] });
-  }
-  return found;
-}
-
 /** The script V8 compiles for a package: a function of the CommonJS names and the loader. */
 function script(name, code, cachedData) {
   return new Script(`(function (exports, require, module, __lazyPackage) {${code}\n})`, { filename: `lazy:${name}`, cachedData });
@@ -49,6 +37,14 @@ function cachePath(dir, name, hash) {
   return `${dir}/${name.replaceAll('/', '+')}.${hash}.${process.version}-${process.arch}`;
 }
 
+/** A cache file's bytes: the CRC-32 (little-endian) of V8's data, then the data. */
+function cacheFile(data) {
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32LE(zlib.crc32(data));
+  return Buffer.concat([crc, data]);
+}
+
+/** V8's data of the cache file at `path`, when there is one whose CRC-32 holds. */
 function cachedData(path) {
   let data;
   try {
@@ -74,4 +70,4 @@ function load(name) {
   return m.exports;
 }
 
-module.exports = { load, readSection, sections, script, cachePath };
+module.exports = { load, readSection, script, cachePath, cacheFile };

@@ -5,13 +5,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { bundlePath, repoRoot } from '../../helpers/run.ts';
 import { testPgUrl } from '../../helpers/services.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
 const report = join(repoRoot, 'test', 'helpers', 'lazy-compile-report.cjs');
+/** The cache file format, from the loader that reads it. */
+const { cacheFile } = createRequire(import.meta.url)('../../../scripts/lazy-runtime.cjs') as { cacheFile: (data: Buffer) => Buffer };
 
 /** A copy of dist/wait-for-db.js and its cache in a directory of its own: the file to change and run. */
 function copy(): { bundle: string; cache: string; pgCache: string } {
@@ -32,13 +34,6 @@ function run(bundle: string): { code: number | null; verdicts: string[]; stderr:
   });
   const verdicts = result.stderr.split('\n').filter((line) => line.startsWith('lazy-compile '));
   return { code: result.status, verdicts, stderr: result.stderr };
-}
-
-/** `data` with a valid CRC-32 in front, as scripts/code-cache.cjs writes it. */
-function withCrc(data: Buffer): Buffer {
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32LE(crc32(data));
-  return Buffer.concat([crc, data]);
 }
 
 test("the build's cache is taken: pg is not compiled again, and the run succeeds", () => {
@@ -63,7 +58,7 @@ test('a cache of other code under the right name (valid CRC-32) is rejected by V
   const { bundle, cache, pgCache } = copy();
   const other = readdirSync(cache).find((name) => name.startsWith('ioredis.'));
   assert.ok(other);
-  writeFileSync(pgCache, withCrc(readFileSync(join(cache, other)).subarray(4)));
+  writeFileSync(pgCache, cacheFile(readFileSync(join(cache, other)).subarray(4)));
   const result = run(bundle);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(result.verdicts, ['lazy-compile pg cache=rejected']);
