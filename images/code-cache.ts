@@ -3,34 +3,18 @@
 // written to a scratch root; the node of the build machine's architecture runs from there directly, the
 // other one under qemu user emulation (qemu-user-static, scripts/install-deps.sh) with the root's libraries.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { fileEntry, type Entry } from './archive.ts';
 import { ImageInputError } from './errors.ts';
 import type { Arch } from './inputs.ts';
 import { nodePath } from './rootfs.ts';
+import { writeTree } from './tree.ts';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 const hostArch: Arch | undefined = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : undefined;
 const qemu: Record<Arch, string> = { amd64: 'qemu-x86_64-static', arm64: 'qemu-aarch64-static' };
-
-/** The base layer's files under `dir`, so that its node can run there with its own libraries. */
-function writeRoot(entries: Entry[], dir: string): void {
-  for (const entry of entries) {
-    const path = join(dir, entry.path);
-    mkdirSync(entry.type === 'directory' ? path : dirname(path), { recursive: true });
-    if (entry.type === 'file') {
-      writeFileSync(path, entry.content ?? Buffer.alloc(0));
-      chmodSync(path, entry.mode);
-    } else if (entry.type === 'symlink') {
-      // An absolute target (lib64/ld-linux-x86-64.so.2 -> /lib/...) is the image's file, under `dir`.
-      const target = entry.linkname ?? '';
-      rmSync(path, { force: true });
-      symlinkSync(isAbsolute(target) ? join(dir, target) : target, path);
-    }
-  }
-}
 
 /** A scratch root per architecture holding the base layer, shared by the tools of one image build. */
 export class CodeCacheMaker {
@@ -42,7 +26,7 @@ export class CodeCacheMaker {
     let root = this.roots.get(arch);
     if (root === undefined) {
       root = join(this.scratch, arch);
-      writeRoot(base, root);
+      writeTree(base, root, { rootedLinks: true });
       this.roots.set(arch, root);
     }
     const work = join(this.scratch, `${arch}-${tool}`);

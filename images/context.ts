@@ -2,29 +2,15 @@
 // DIR/base/ (the base layer's tree for that architecture, the same entries `make images` packs) and
 // DIR/app/ (package.json, every bundle in dist/ and its code cache made by that architecture's node).
 // Then: `buildah build --layers --target TOOL -f images/Containerfile DIR`.
-import { chmodSync, existsSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Entry } from './archive.ts';
 import { allTools, appEntries } from './build.ts';
 import { CodeCacheMaker } from './code-cache.ts';
 import { exitWith, ImageUsageError, repoRoot } from './errors.ts';
 import { architectures, readBaseInputs, type Arch } from './inputs.ts';
-import { withParents } from './layer.ts';
 import { baseEntries } from './rootfs.ts';
-
-/** Creates `entries` under `dir` with their modes, owners and link targets (run as root for the owners). */
-export function materialise(entries: Entry[], dir: string): void {
-  for (const entry of withParents(entries)) {
-    const path = join(dir, entry.path);
-    mkdirSync(dirname(path), { recursive: true });
-    if (entry.type === 'directory') mkdirSync(path, { recursive: true });
-    else if (entry.type === 'symlink') symlinkSync(entry.linkname!, path);
-    else writeFileSync(path, entry.content!);
-    if (entry.type !== 'symlink') chmodSync(path, entry.mode);
-    lchownSync(path, entry.uid, entry.gid);
-  }
-}
+import { writeTree } from './tree.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,11 +27,11 @@ async function main(): Promise<void> {
   if (tools.length === 0) throw new ImageUsageError(`no bundle in ${values.dist}: run \`npm run build\``);
   rmSync(values.out, { recursive: true, force: true });
   const base = await baseEntries(readBaseInputs(), values.arch as Arch, values.cache);
-  materialise(base, join(values.out, 'base'));
+  writeTree(base, join(values.out, 'base'), { owners: true });
   const codeCaches = new CodeCacheMaker();
   try {
     const entries = tools.flatMap((tool) => [...appEntries(tool, values.dist), ...codeCaches.entries(tool, values.dist, values.arch as Arch, base)]);
-    materialise([...new Map(entries.map((e) => [e.path, e])).values()], values.out);
+    writeTree([...new Map(entries.map((e) => [e.path, e])).values()], values.out, { owners: true });
   } finally {
     codeCaches.dispose();
   }
