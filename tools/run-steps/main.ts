@@ -9,7 +9,8 @@ import { loadTool } from './tools.ts';
 
 export async function main({ args, env, log, signal }: ToolContext<typeof spec>): Promise<void> {
   const plan = buildPlan(args, env);
-  // Each step's own credentials (STEP<n>_AWS_SECRET_ACCESS_KEY), as the runner's were registered by runTool.
+  // Each step's own credentials (STEP<n>_AWS_SECRET_ACCESS_KEY), as the runner's were registered by runTool;
+  // all of them before any step's settings are checked, so no step's mistake can print another's key.
   for (const step of plan) registerCredentialEnv(step.env);
   const prepared: PreparedStep[] = [];
   for (const step of plan) prepared.push(await prepareStep({ name: step.name, tool: await loadTool(step.tool), env: step.env }, signal));
