@@ -2,8 +2,8 @@
 // and private throwaway servers for tests that need one of their own: a PostgreSQL that starts late or
 // stays in startup, a Redis with another password or acting as a replica, either of them serving TLS.
 import { spawn, spawnSync, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomInt } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,18 +40,37 @@ function pgRunAs(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * A TCP port on 127.0.0.1 that nothing listens on right now, taken from the 4,000 ports below the kernel's
- * ephemeral range: a port the kernel handed out for port 0 could be handed again to a server of a test
- * running beside this one, and a test that needs "nothing listens there" would then find a server.
+ * A TCP port on 127.0.0.1 that nothing listens on right now and no other test or bench file is handed.
+ * The ports below the kernel's ephemeral range (one it handed out for port 0 could be the local end of any
+ * connection) are cut into one slice per test and bench file, each run as its own process by `node --test`;
+ * a process takes its file's slice in turn. A random port was not enough: a test that needs "nothing
+ * listens there" for 10 s found an app pod of another file listening on it, handed the same port.
  */
 export async function freePort(): Promise<number> {
-  const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-  const from = Math.max(1024, ephemeralStart - 4000);
-  for (let tries = 0; tries < 200; tries++) {
-    const port = from + randomInt(ephemeralStart - from);
+  const { start, size } = portSlice();
+  for (let tries = 0; tries < size; tries++) {
+    const port = start + (portsHandedOut++ % size);
     if (await canListen(port)) return port;
   }
-  throw new Error(`freePort: no free port in ${from}-${ephemeralStart - 1}`);
+  throw new Error(`freePort: no free port in ${start}-${start + size - 1}`);
+}
+
+let portsHandedOut = 0;
+let slice: { start: number; size: number } | undefined;
+
+function portSlice(): { start: number; size: number } {
+  if (slice) return slice;
+  const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const from = Math.max(1024, ephemeralStart - 5000);
+  const files = ['test', 'bench']
+    .flatMap((dir) => readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' }).map((name) => join(repoRoot, dir, name)))
+    .filter((file) => /\.(test|bench)\.ts$/.test(file))
+    .sort();
+  const size = Math.floor((ephemeralStart - from) / files.length);
+  // Not run as a file of its own (a script, or --test-isolation=none): a slice by process id.
+  const own = files.indexOf(resolve(process.argv[1] ?? ''));
+  slice = { start: from + (own >= 0 ? own : process.pid % files.length) * size, size };
+  return slice;
 }
 
 function canListen(port: number): Promise<boolean> {
