@@ -22,7 +22,7 @@ export interface OptionSpec {
   env?: string;
   /** Allowed values of a string option. */
   choices?: readonly string[];
-  /** How an env var or config string splits into a list; commas and newlines by default. */
+  /** How a list's text splits into items, given as a flag, an env var or a config string; commas and newlines by default. */
   split?: RegExp;
   /** Smallest accepted value of an integer, duration (ms) or size (bytes). */
   min?: number;
@@ -174,8 +174,12 @@ function readCommandLine(options: Record<string, OptionSpec>, argv: readonly str
       if (inline === undefined) throw new UsageError(`${source} needs a value${option.placeholder ? ` (${option.placeholder})` : ''}`);
     }
     if (option.type === 'list') {
+      // Split like the env var, so `--env-vars 'APP_*,PORT'` is `RENDER_CONFIG_ENV_VARS='APP_*,PORT'`, not one
+      // glob that matches nothing; a value with no item in it is a mistake rather than "the empty list".
+      const items = splitList(inline, option.split ?? DEFAULT_SPLIT);
+      if (items.length === 0) throw new UsageError(`${source} ${JSON.stringify(inline)} names nothing: give a value, or leave the flag out`);
       const previous = fromFlags.get(key)?.text;
-      fromFlags.set(key, { text: [...(Array.isArray(previous) ? previous : []), inline], source });
+      fromFlags.set(key, { text: [...(Array.isArray(previous) ? previous : []), ...items], source });
     } else {
       fromFlags.set(key, { text: inline, source });
     }

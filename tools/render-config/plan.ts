@@ -90,8 +90,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function allowlist(words: readonly string[]): (name: string) => boolean {
   const names = new Set<string>();
   const globs: string[] = [];
-  for (const word of words.flatMap((w) => w.split(/[\s,]+/))) {
-    if (word === '') continue;
+  for (const word of words) {
     const bare = word.replace(/^\$\{?/, '').replace(/\}$/, '');
     if (NAME.test(bare)) names.add(bare);
     else if (/^[A-Za-z0-9_*?[\]]+$/.test(bare)) globs.push(bare);

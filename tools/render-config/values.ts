@@ -51,11 +51,18 @@ export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
       secretNames.add(name);
     }
   }
+  // A name that is not there is a typo or a variable --env-vars leaves out: the value the user means to keep
+  // secret would otherwise be written world-readable and logged unmasked under its real name.
+  const unknown = sources.secretVars.filter((name) => !Object.hasOwn(values, name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--secret-vars ${unknown.join(', ')}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); ` +
+        'fix the name, or select the env var',
+    );
+  }
   for (const name of sources.secretVars) {
-    if (Object.hasOwn(values, name)) {
-      registerSecret(values[name]);
-      secretNames.add(name);
-    }
+    registerSecret(values[name]);
+    secretNames.add(name);
   }
   return { values, secretNames, warnings };
 }

@@ -150,6 +150,30 @@ test('--secret-vars marks env or values entries as secrets: masked and written w
   assert.equal(modeOf(join(out, 'b.conf')), 0o440);
 });
 
+test('--secret-vars and --env-vars take comma lists as flags, like their env vars; a secret name that is no value is an error', async () => {
+  const templates = writeTree(tempDir('rc-secretlist-'), { 'a.conf': 'a=$A b=$B port=$PORT\n', 'plain.conf': 'port=$PORT\n' });
+  const env = { A: 'first-secret-value-1', B: 'second-secret-value-2', PORT: '8080', OTHER: 'x' };
+  const out = tempDir('rc-secretlist-out-');
+  const ok = await renderConfig(['--templates', templates, '--out', out, '--env-vars', 'A,B, PORT', '--secret-vars', 'A,B', '--log-level', 'debug'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(readFileSync(join(out, 'a.conf'), 'utf8'), 'a=first-secret-value-1 b=second-secret-value-2 port=8080\n');
+  assert.equal(modeOf(join(out, 'a.conf')), 0o440);
+  assert.equal(modeOf(join(out, 'plain.conf')), 0o444);
+  assert.doesNotMatch(ok.stderr, /first-secret|second-secret/);
+
+  for (const [args, named] of [
+    [['--env-vars', 'A,B,PORT', '--secret-vars', 'A,B_TYPO'], 'B_TYPO'],
+    [['--env-vars', 'A,PORT', '--secret-vars', 'A,B'], 'B'],
+  ] as const) {
+    const failed = await renderConfig(['--templates', templates, '--out', tempDir(), ...args], env);
+    assert.equal(failed.code, 2, failed.stderr);
+    assert.equal(
+      failureLine(failed).msg,
+      `--secret-vars ${named}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); fix the name, or select the env var`,
+    );
+  }
+});
+
 test('bad values files and secrets dirs: exit 2 with the file named', async () => {
   const dir = writeTree(tempDir('rc-badvalues-'), {
     'bad.yaml': 'a: [1, 2\n',

@@ -78,9 +78,25 @@ test('booleans accept --flag, --no-flag, --flag=false and env words', async () =
   assert.equal((await run([], { DEMO_TOOL_EXPLAIN: 'yes' })).options.explain, true);
 });
 
-test('repeated list flags accumulate', async () => {
+test('a list splits the same way from a flag, the env var and a config string; repeated flags accumulate', async () => {
   assert.deepEqual((await run(['--tag', 'a=1', '--tag', 'b=2'])).options.tag, ['a=1', 'b=2']);
   assert.deepEqual((await run([], { DEMO_TOOL_TAG: 'a=1,b=2' })).options.tag, ['a=1', 'b=2']);
+  assert.deepEqual((await run(['--tag', 'a=1, b=2', '--tag=c=3\nd=4'])).options.tag, ['a=1', 'b=2', 'c=3', 'd=4']);
+  const dir = tempDir('opts-');
+  writeFileSync(join(dir, 'c.yaml'), 'tag: a=1,b=2\n');
+  assert.deepEqual((await run(['--config', join(dir, 'c.yaml')])).options.tag, ['a=1', 'b=2']);
+  // A config file's list keeps its items whole: the file already says where each one ends.
+  writeFileSync(join(dir, 'list.yaml'), 'tag: ["a=1,b=2"]\n');
+  assert.deepEqual((await run(['--config', join(dir, 'list.yaml')])).options.tag, ['a=1,b=2']);
+});
+
+test('a list flag whose value holds no item is an error, not an empty list', async () => {
+  for (const value of ['', ' , ', '\n']) {
+    await assert.rejects(
+      parseCli(spec, ['--tag', value], {}),
+      (e: unknown) => e instanceof UsageError && /^--tag ".*" names nothing: give a value, or leave the flag out$/.test(e.message),
+    );
+  }
 });
 
 test('bad values fail with the flag, the source and what is expected', async () => {

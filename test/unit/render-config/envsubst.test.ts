@@ -111,10 +111,11 @@ test('allowlist: only listed names are substituted; nginx variables survive in e
 });
 
 test('allowlist accepts GNU SHELL-FORMAT words and rejects nonsense', () => {
-  const allowed = allowlist(['$FOO ${NUM}', 'HOST,X_*']);
+  const allowed = allowlist(['$FOO', '${NUM}', 'HOST', 'X_*']);
   assert.equal(allowed('FOO') && allowed('NUM') && allowed('HOST') && allowed('X_Y'), true);
   assert.equal(allowed('host'), false);
   assert.throws(() => allowlist(['a/b']), /not a variable name or glob/);
+  assert.throws(() => allowlist(['A B']), /"A B" is not a variable name or glob/);
 });
 
 test('lookup is asked once per name however often it occurs', () => {
