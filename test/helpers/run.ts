@@ -55,6 +55,11 @@ export function runBundle(tool: string, args: string[], options: RunOptions = {}
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, logs: parseLogs(stderr) });
     });
+    // A tool that fails at once (a usage error) may exit before its stdin is written: EPIPE then is no error
+    // of the test's, and unhandled it would fail whichever test runs at that moment.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
     options.onSpawn?.(child);
   });
