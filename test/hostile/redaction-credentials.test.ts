@@ -43,19 +43,34 @@ describe('credentials from the environment never reach the output', { concurrenc
     assertNoCanary(run, Buffer.from(key));
   });
 
-  test('render-config: with a credential registered, a template that builds a 32 MB value still ends at its render timeout', async () => {
+  // With a credential registered, every filter call asks whether its input holds a secret, a scan of the
+  // whole value. What bounds it: the render's memory limit stops a value from growing without end, and the
+  // render timeout stops a loop that keeps asking about a big one (checked between calls).
+  test('render-config: with a credential registered, a template that doubles a string stops at the render memory limit', async () => {
     const template = '{% capture s %}x{% endcapture %}{% for i in (1..40) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}';
+    const key = secretKey();
     const run = await runHostile(
       'render-config',
-      ['--templates', writeTree({ 'app.conf.liquid': template }), '--out', writeTree({}), '--render-timeout', '1000ms'],
+      ['--templates', writeTree({ 'app.conf.liquid': template }), '--out', writeTree({}), '--render-timeout', '5s'],
       {
-        env: { AWS_SECRET_ACCESS_KEY: secretKey() },
-        timeoutMs: 10_000,
+        env: { AWS_SECRET_ACCESS_KEY: key },
       },
     );
-    assertFailure(run, 4, ['app.conf']);
-    // Every filter call asks whether its input holds a secret: on a 32 MB value that took 4 s.
-    assert.ok(run.durationMs < 1000 + 3000, `took ${Math.round(run.durationMs)} ms`);
+    assertFailure(run, 4, ['app.conf.liquid:1:', 'memory alloc limit exceeded']);
+    assertNoCanary(run, Buffer.from(key));
+  });
+
+  test('render-config: with a credential registered, a loop of filter calls on a 16 MB value stops at the render timeout', async () => {
+    const template =
+      '{% capture s %}x{% endcapture %}{% for i in (1..24) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{% for i in (1..100000) %}{% assign n = s | size %}{% endfor %}{{ n }}';
+    const run = await runHostile(
+      'render-config',
+      ['--templates', writeTree({ 'app.conf.liquid': template }), '--out', writeTree({}), '--render-timeout', '1s'],
+      {
+        env: { AWS_SECRET_ACCESS_KEY: secretKey() },
+      },
+    );
+    assertFailure(run, 4, ['app.conf.liquid: template render limit exceeded: the render took longer than --render-timeout']);
   });
 
   test('a short placeholder credential (under 4 characters) is not masked: it would garble every line', async () => {

@@ -57,6 +57,12 @@ const NO_FILES: FS = {
 
 const MEMORY_LIMIT = 32 * 1024 * 1024;
 
+/** Charges a string that {{ }} writes to the render's memory limit; the value itself is written unchanged. */
+function chargeOutput(this: { context: Context }, value: unknown): unknown {
+  if (typeof value === 'string') this.context.memoryLimit.use(value.length);
+  return value;
+}
+
 /** assign that reports a missing value (unless the expression starts with the default filter). */
 class StrictAssignTag extends AssignTag {
   override *render(ctx: Context): Generator<unknown, void, unknown> {
@@ -87,7 +93,11 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     parseLimit: settings.maxSize,
     // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once.
     memoryLimit: Math.min(settings.maxSize, MEMORY_LIMIT),
+    // What {{ }} writes counts too: a capture that outputs itself twice per loop doubles a string without
+    // any filter, up to the largest string V8 can make (512 MiB, far past a container's memory limit).
+    outputEscape: chargeOutput as (value: unknown) => string,
   });
+  engine.registerFilter('raw', { raw: true, handler: chargeOutput });
   // lenientIf also makes {% assign x = missing %} silently empty; strict mode wants that to fail too.
   if (settings.strict) engine.registerTag('assign', StrictAssignTag);
   for (const tag of ['include', 'render', 'layout', 'block']) {
@@ -216,11 +226,23 @@ export async function renderLiquid(engine: Liquid, source: string, file: string,
     return { text, problems: [] };
   } catch (error) {
     if (signal?.aborted && error === signal.reason) throw error;
-    // catchAllErrors gathers the errors of one render into one error with a list.
-    const list = (error as { errors?: unknown }).errors;
-    const errors = Array.isArray(list) ? (list as unknown[]) : [error];
-    return { text: '', problems: errors.map((e) => toProblem(e, file, engine)) };
+    const problems = new Map<string, Problem>();
+    for (const each of leafErrors(error)) {
+      const problem = toProblem(each, file, engine);
+      problems.set(`${problem.line}:${problem.column}:${problem.message}`, problem);
+    }
+    return { text: '', problems: [...problems.values()] };
   }
+}
+
+/**
+ * catchAllErrors gathers the errors of one render into one error with a list, and each block tag (for,
+ * capture, if) does the same for its body: the lists nest, "1 error found" around the real one, and the
+ * error of a loop's body is in it once per iteration.
+ */
+function leafErrors(error: unknown): unknown[] {
+  const list = (error as { errors?: unknown } | null)?.errors;
+  return Array.isArray(list) ? list.flatMap(leafErrors) : [error];
 }
 
 const STEPS_PER_TURN = 20_000;
@@ -312,16 +334,21 @@ const LIMIT_HINTS: Array<[RegExp, string]> = [
   ],
   [/template render limit exceeded/, 'the render took longer than --render-timeout: a runaway loop? raise --render-timeout if it is expected'],
   [/parse length limit exceeded/, 'the template is larger than --max-size'],
+  [/^Invalid string length/, 'the template builds a string longer than JavaScript can hold: render less'],
 ];
 
+function withHint(message: string): string {
+  return LIMIT_HINTS.reduce((text, [pattern, hint]) => (pattern.test(text) ? `${text}: ${hint}` : text), message);
+}
+
 function toProblem(error: unknown, file: string, engine: Liquid): Problem {
-  if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: String((error as Error)?.message ?? error) };
+  if (!(error instanceof LiquidError)) return { kind: 'invalid', file, message: withHint(String((error as Error)?.message ?? error)) };
   const [line, column] = error.token.getPosition();
   const original = (error as { originalError?: unknown }).originalError;
   let message = error.message.replace(/(, file:[^,]*)?(, line:\d+, col:\d+)?$/, '');
   // The same words as the envsubst syntax, so one grep finds missing values of both.
   if (error instanceof UndefinedVariableError) message = message.replace(/^undefined variable: (.*)$/, 'variable $1 is not set');
-  message = LIMIT_HINTS.reduce((text, [pattern, hint]) => (pattern.test(text) ? `${text}: ${hint}` : text), message);
+  message = withHint(message);
   const filter = /^undefined filter: (\S+)$/.exec(message)?.[1];
   if (filter !== undefined) message += suggest(filter, Object.keys(engine.filters), '');
   return { kind: kindOf(error, original), file, line, column, message };
