@@ -70,7 +70,8 @@ export const spec = {
     certFile: {
       type: 'string',
       placeholder: 'FILE',
-      description: 'PEM client certificate for TLS client authentication (mTLS) to rediss and https, and postgres without sslcert; needs --key-file',
+      description:
+        'PEM client certificate for TLS client authentication (mTLS) to rediss and https, postgres without sslcert, mysql without ssl-cert; needs --key-file',
     },
     keyFile: { type: 'string', placeholder: 'FILE', description: 'PEM private key (unencrypted) of --cert-file' },
     passwordEnv: {
@@ -109,13 +110,13 @@ export const spec = {
   epilog: [
     'Examples:',
     '  wait-for-db postgres://app@db:5432/app redis://cache:6379 --timeout 2m',
-    '  wait-for-db db=mysql://app@db:3306/app?ssl-mode=VERIFY_IDENTITY --password-env db=DB_PASSWORD',
+    "  wait-for-db 'db=mysql://app@db:3306/app?ssl-mode=VERIFY_IDENTITY' --password-env db=DB_PASSWORD",
     '  WAIT_FOR_DB_TARGETS="tcp://kafka:9092 https://api/healthz" wait-for-db',
     '  wait-for-db db=postgres://app@db:5432/app --password-env db=DB_PASSWORD   (the password from a Secret)',
     '  wait-for-db cache=rediss://cache:6379/0 --password-file cache=/secrets/cache/auth-token',
-    '  wait-for-db db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full --ca-file /rds/global-bundle.pem --rds-iam-auth db',
+    "  wait-for-db 'db=postgres://app@mydb.abc.eu-west-1.rds.amazonaws.com/app?sslmode=verify-full' --ca-file /rds/global-bundle.pem --rds-iam-auth db",
     '  wait-for-db https://api:8443/healthz --ca-file /tls/ca.crt --cert-file /tls/tls.crt --key-file /tls/tls.key   (mTLS)',
-    "  wait-for-db k8s://job/db-migrate k8s://pods?selector=app%3Ddb&namespace=data   (the pod's ServiceAccount, or KUBECONFIG)",
+    "  wait-for-db k8s://job/db-migrate 'k8s://pods?selector=app%3Ddb&namespace=data'   (the pod's ServiceAccount, or KUBECONFIG)",
     '',
     'Exit codes: 0 ready, 2 usage, 3 fatal (bad password, unknown database, TLS, client certificate refused, Job failed, RBAC denied), 124 deadline, 130/143 interrupted.',
     'Docs: docs/wait-for-db.md',
