@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Obj } from '../chart/helm.ts';
 import { job, list } from '../helpers/kube-objects.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { freePort } from '../helpers/services.ts';
 import { clusterUp, isReady, kubectl, kubectlJson, terminatedWith, waitForPod, type Cluster } from './kube.ts';
 import { releases as createReleases, type Releases } from './releases.ts';
@@ -67,8 +67,13 @@ describe('k8s:// targets in a pod of the example chart', { concurrency: true }, 
     const waiting = await waitForPod(cluster, namespace, 'wait-db running', (pod) => Boolean(initStatus(pod)?.state?.running), 120_000);
     assert.equal(waiting.spec.automountServiceAccountToken, true);
     // It runs, and keeps waiting while the Job does not exist (a 404 is "not yet").
-    await sleep(3000);
-    assert.match(logs(namespace, waiting), new RegExp(`job \\\\"db-migrate\\\\" in namespace \\\\"${namespace}\\\\" not found \\(yet\\)`));
+    const notFound = new RegExp(`job \\\\"db-migrate\\\\" in namespace \\\\"${namespace}\\\\" not found \\(yet\\)`);
+    await eventually(
+      'the "not found (yet)" line of wait-db',
+      () => logs(namespace, waiting),
+      (text) => notFound.test(text),
+      60_000,
+    );
     const created = kubectl(cluster, ['apply', '--namespace', namespace, '-f', '-'], list([job('db-migrate', 3)]));
     assert.equal(created.status, 0, created.stderr);
 

@@ -21,8 +21,8 @@ export function adminConnection(url: string): Promise<mysql.Connection> {
 }
 
 export interface StartMariadbOptions {
-  /** Spawn the server this many ms after the call returns, e.g. after the tool under test began waiting. */
-  delayMs?: number;
+  /** Spawn the server only once this resolves, e.g. once the tool under test logged a refused attempt. */
+  startAfter?: Promise<unknown>;
   /** Serve TLS with this certificate (clients may still connect without, unless their user requires it). */
   tls?: TestCertificate;
   /** The CA that signs accepted client certificates (users made with REQUIRE X509). */
@@ -74,7 +74,7 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<P
   }
   if (runAs.length) execFileSync('chown', ['-R', 'mysql:', dir]);
 
-  const server = new ServerProcess('MariaDB', options.delayMs, () =>
+  const server = new ServerProcess('MariaDB', options.startAfter, () =>
     spawn(
       '/usr/sbin/mariadbd',
       [

@@ -65,6 +65,19 @@ export function runBundle(tool: string, args: string[], options: RunOptions = {}
   });
 }
 
+/**
+ * How long after its "waiting" line (logged as the deadline starts) wait-for-db wrote its last line, by its
+ * own clock. A deadline test asks whether the tool stopped at its deadline; the process's whole run time also
+ * holds its start, which CI's loaded two cores (test files side by side, each running tools at once) stretched
+ * from 0.1 s to over 2 s.
+ */
+export function msAfterWaiting(run: RunResult): number {
+  const started = run.logs.find((line) => line.msg === 'waiting')?.time;
+  const ended = run.logs.at(-1)?.time;
+  if (typeof started !== 'string' || typeof ended !== 'string') throw new Error(`no "waiting" line and last line with times in: ${run.stderr.slice(-1000)}`);
+  return Date.parse(ended) - Date.parse(started);
+}
+
 export function parseLogs(stderr: string): Array<Record<string, unknown>> {
   const logs: Array<Record<string, unknown>> = [];
   for (const line of stderr.split('\n')) {

@@ -143,7 +143,7 @@ export interface PrivateServer {
   readonly port: number;
   /** URL with the server's credentials, for the tool under test. */
   readonly url: string;
-  /** Resolves once the process has been spawned (after delayMs). */
+  /** Resolves once the process has been spawned (once startAfter resolved). */
   readonly spawned: Promise<void>;
   stop(): Promise<void>;
 }
@@ -157,8 +157,11 @@ export interface PrivatePostgres extends PrivateServer {
 
 export interface StartPostgresOptions {
   port?: number;
-  /** Spawn the server this many ms after the call returns, e.g. after the tool under test began waiting. */
-  delayMs?: number;
+  /**
+   * Spawn the server only once this resolves, e.g. once the tool under test logged a refused attempt (a
+   * fixed delay is too short on a loaded machine, where the tool may not have started yet).
+   */
+  startAfter?: Promise<unknown>;
   /**
    * Start as a standby with hot_standby off and no primary: the server runs but refuses every connection
    * with SQLSTATE 57P03 (cannot_connect_now), as during startup, until promote().
@@ -255,13 +258,17 @@ export class ServerProcess {
   private stopped = false;
   private log = '';
   private readonly name: string;
-  /** Resolves once the process has been spawned (after delayMs). */
+  /** Resolves once the process has been spawned (once startAfter resolved). */
   readonly spawned: Promise<void>;
 
-  constructor(name: string, delayMs: number | undefined, start: () => ChildProcess) {
+  /** Ends the wait for startAfter: a server stopped before it started is never spawned. */
+  private cancelStart = (): void => {};
+
+  constructor(name: string, startAfter: Promise<unknown> | undefined, start: () => ChildProcess) {
     this.name = name;
+    const cancelled = new Promise<void>((resolve) => (this.cancelStart = resolve));
     this.spawned = (async () => {
-      if (delayMs) await sleep(delayMs);
+      await Promise.race([startAfter, cancelled]);
       if (this.stopped) return;
       this.child = start();
       this.child.stderr?.on('data', (chunk: Buffer) => {
@@ -296,6 +303,7 @@ export class ServerProcess {
 
   async stop(signal: NodeJS.Signals): Promise<void> {
     this.stopped = true;
+    this.cancelStart();
     await this.spawned;
     await stopChild(this.child, signal);
   }
@@ -330,7 +338,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
   if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, dir]);
 
-  const server = new ServerProcess('PostgreSQL', options.delayMs, () =>
+  const server = new ServerProcess('PostgreSQL', options.startAfter, () =>
     spawn(
       join(pgBin(), 'postgres'),
       [
@@ -379,7 +387,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 export interface StartRedisOptions {
   port?: number;
   password?: string;
-  delayMs?: number;
+  /** Spawn the server only once this resolves (see StartPostgresOptions). */
+  startAfter?: Promise<unknown>;
   /** Make it a replica of this (typically unreachable) primary, so INFO replication shows role:slave. */
   replicaOf?: { host: string; port: number };
   /** Serve TLS only (tls-port, no plain port), with this certificate, clients without certificates. */
@@ -413,7 +422,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   // Through a config file: the password stays out of the process list.
   writeFileSync(join(dir, 'redis.conf'), `${config.join('\n')}\n`, { mode: 0o600 });
 
-  const server = new ServerProcess('Redis', options.delayMs, () => spawn('redis-server', [join(dir, 'redis.conf')], { stdio: 'ignore' }));
+  const server = new ServerProcess('Redis', options.startAfter, () => spawn('redis-server', [join(dir, 'redis.conf')], { stdio: 'ignore' }));
 
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {

@@ -70,7 +70,7 @@ test('throttling that outlasts the deadline ends with exit 124 naming the last e
   assert.equal(run.code, 124, run.stderr);
   assert.match(failureLine(run).msg, /deadline .*reached.*; last error: .*ThrottlingException \(HTTP 400\): Rate exceeded/);
   assert.match(run.termination, /deadline .*reached/);
-  assert.ok(run.durationMs < 5_000, `stopped near the deadline (${run.durationMs} ms)`);
+  assert.ok(run.durationMs < 10_000, `stopped by the deadline, not by the endless throttling (${run.durationMs} ms)`);
   assert.deepEqual(readdirSync(out), []);
 });
 
@@ -157,12 +157,12 @@ test('a server that accepts and never answers: each request times out and is ret
       retried.logs.some((l) => String(l.msg).endsWith('retrying') && /requestTimeout/.test(String(l.error))),
       retried.stderr,
     );
-    assert.ok(retried.durationMs < 6_000, `ended near the deadline (${retried.durationMs} ms)`);
+    assert.ok(retried.durationMs < 10_000, `ended by the deadline, not by the endless retries (${retried.durationMs} ms)`);
     // A deadline shorter than one request cuts the request in flight.
     const cut = await copySecrets(['--out', tempDir(), '--timeout', '1s', '--request-timeout', '30s', `${p}db`], { endpoint: `http://127.0.0.1:${port}` });
     assert.equal(cut.code, 124, cut.stderr);
     assert.match(failureLine(cut).msg, /deadline of 1000 ms reached while waiting for an answer/);
-    assert.ok(cut.durationMs < 4_000, `cut at the deadline (${cut.durationMs} ms)`);
+    assert.ok(cut.durationMs < 10_000, `cut by the deadline, not by the 30 s request timeout (${cut.durationMs} ms)`);
     assert.ok(!cut.stderr.includes('@smithy'), 'no SDK console warning');
   } finally {
     silent.close();

@@ -97,10 +97,9 @@ test('the deadline wins while a big document is being parsed (exit 124 at once),
 test('NDJSON to CSV with tens of thousands of keys per record stays linear (done well within the deadline), and a stray key is named in a short line', async () => {
   const wide = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 0]));
   const line = JSON.stringify(wide);
-  const started = performance.now();
+  // Quadratic work would not end within the tool's own 5 s deadline: exit 124, not 0.
   const ok = await convert('wide.ndjson', `${line}\n${line}\n${line}\n`, 'ndjson:csv', ['--timeout', '5s']);
   assert.equal(ok.result.code, 0, ok.result.stderr.slice(0, 2000));
-  assert.ok(performance.now() - started < 5000);
   const stray = await convert('stray.ndjson', `${line}\n${JSON.stringify({ ...wide, other: 1 })}\n`, 'ndjson:csv');
   assertRefused(
     'stray key',

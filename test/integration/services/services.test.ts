@@ -54,10 +54,12 @@ test('TEST_AWS_ENDPOINT_URL is a moto server that speaks S3', async () => {
   assert.match(await listBuckets.text(), /<ListAllMyBucketsResult/);
 });
 
-test('startPostgres with delayMs: nothing listens before the delay, queries work after', async () => {
-  const server = await startPostgres({ delayMs: 1500 });
+test('startPostgres with startAfter: nothing listens before it resolves, queries work after', async () => {
+  let start = (): void => {};
+  const server = await startPostgres({ startAfter: new Promise<void>((resolve) => (start = resolve)) });
   try {
     assert.equal(await pgConnectError(server.url), 'ECONNREFUSED');
+    start();
     await server.ready;
     assert.equal(psql(server.url, 'select 1'), '1');
   } finally {

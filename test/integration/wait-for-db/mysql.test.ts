@@ -149,11 +149,16 @@ describe('the shared MariaDB', () => {
 });
 
 test('a server that starts after the tool: refused at first, then ready', async () => {
-  const server = await startMariadb({ delayMs: 1_500 });
+  let refused = (): void => {};
+  const server = await startMariadb({ startAfter: new Promise<void>((resolve) => (refused = resolve)) });
   try {
-    const run = await wait([`db=mysql://toolkit@127.0.0.1:${server.port}/mysql`, '--password-env', 'db=ADMIN'], { ADMIN: 'toolkit-pass' }, '30s');
+    const waiting = startTool('wait-for-db', ['--timeout', '30s', `db=mysql://toolkit@127.0.0.1:${server.port}/mysql`, '--password-env', 'db=ADMIN'], {
+      env: { ADMIN: 'toolkit-pass' },
+    });
+    await waiting.stderrMatches(/"errorClass":"refused"/);
+    refused();
+    const run = await waiting.result;
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /"errorClass":"refused"/);
   } finally {
     await server.stop();
   }
