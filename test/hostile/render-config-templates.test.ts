@@ -62,6 +62,14 @@ describe('render-config on hostile templates', { concurrency: 4 }, () => {
     });
   }
 
+  // 8 MB of "a," is within the limit; its 4 million pieces are not (they took 240 MB when counted as characters).
+  test('liquid splitting a string of 4 million commas: exit 4 at the split, before the pieces are made', async () => {
+    const template = '{% assign s = "a," | append: "a," %}{% for i in (1..21) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: "," | size }}';
+    const { out, result } = render(writeTree({ 'app.conf.liquid': template }));
+    assertFailure(await result, 4, ['app.conf.liquid:1:101: memory alloc limit exceeded']);
+    assertOldSet(out, oldSet);
+  });
+
   // Deep nesting is legal syntax: rendered exactly, or refused as over a limit (4), never a crash (1).
   const deepButLegal: Array<[string, string, string, { setA: boolean }]> = [
     ['liquid with 20,000 nested ifs', 'app.conf.liquid', nested(20_000, '{% if true %}', 'deep', '{% endif %}'), { setA: false }],
