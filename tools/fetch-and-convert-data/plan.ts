@@ -149,7 +149,7 @@ function buildSettings(options: OptionValues<Spec>): Settings {
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r' || /[\ud800-\udfff]/.test(delimiter)) {
     throw new UsageError(`invalid value "${options.csvDelimiter}" for --csv-delimiter: expected one character other than a quote or newline, or "tab"`);
   }
-  const schemes = new Set(splitCommas(options.allowedSchemes).map((s) => s.toLowerCase().replace(/:$/, '')));
+  const schemes = new Set(options.allowedSchemes.map((s) => s.toLowerCase().replace(/:$/, '')));
   for (const scheme of schemes) {
     if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: s3, https, http, file`);
   }
@@ -228,7 +228,7 @@ function buildJob(input: JobInput, label: string, options: OptionValues<Spec>, s
   if (outTooLong) throw new UsageError(`${label}: the output directory "${shownName(out)}" is too long (${outTooLong}); choose a shorter --out`);
   const prefix = source.protocol === 's3:' && (source.pathname === '/' || source.pathname.endsWith('/'));
   const sourceName = sourceBaseName(source);
-  const requested = input.convert ?? splitCommas(options.convert);
+  const requested = input.convert ?? options.convert;
   let steps: StepName[];
   if (requested.length === 1 && requested[0] === 'auto') {
     if (!sourceName) throw new UsageError(`${label}: --convert auto needs a file name in the source URL ${display}`);
@@ -328,14 +328,6 @@ function sourceBaseName(url: URL): string | undefined {
 
 function prefixName(s3: { bucket: string; key: string }): string {
   return s3.key.split('/').filter(Boolean).at(-1) ?? s3.bucket;
-}
-
-/** A repeated list flag may also hold commas (`--convert gunzip,csv:ndjson`). */
-function splitCommas(values: readonly string[]): string[] {
-  return values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
 }
 
 function checkHex(text: string, length: number, flag: string, label: string): string {
