@@ -70,6 +70,13 @@ describe('render-config on hostile templates', { concurrency: 4 }, () => {
     assertOldSet(out, oldSet);
   });
 
+  // 30 million numbers are within a limit that counts each as one character; made into an array they took 750 MB.
+  test('liquid looping over 30 million numbers: exit 4 at the loop, before the range is made', async () => {
+    const { out, result } = render(writeTree({ 'app.conf.liquid': 'x{% for i in (1..30000000) %}{% endfor %}' }));
+    assertFailure(await result, 4, ['app.conf.liquid:1:2: memory alloc limit exceeded']);
+    assertOldSet(out, oldSet);
+  });
+
   // Deep nesting is legal syntax: rendered exactly, or refused as over a limit (4), never a crash (1).
   const deepButLegal: Array<[string, string, string, { setA: boolean }]> = [
     ['liquid with 20,000 nested ifs', 'app.conf.liquid', nested(20_000, '{% if true %}', 'deep', '{% endif %}'), { setA: false }],

@@ -4,7 +4,23 @@
 // files (include, render, layout) are replaced by tags that refuse at parse time. Strict by default:
 // an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
 
-import { AssignTag, Liquid, LiquidError, ParseError, TokenizationError, UndefinedVariableError, type Context, type FS, type Value } from 'liquidjs';
+import {
+  AssignTag,
+  evalToken,
+  ForTag,
+  Liquid,
+  LiquidError,
+  ParseError,
+  TablerowTag,
+  TokenizationError,
+  TypeGuards,
+  UndefinedVariableError,
+  type Context,
+  type Emitter,
+  type FS,
+  type Value,
+  type ValueToken,
+} from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
@@ -63,6 +79,50 @@ function chargeOutput(this: { context: Context }, value: unknown): unknown {
   return value;
 }
 
+/**
+ * A range that a loop runs over is made into an array first, and LiquidJS charges its numbers one unit each,
+ * as characters: (1..30000000) took 750 MB. The loop tags charge the rest of ARRAY_ELEMENT_COST per number
+ * before LiquidJS makes the array, and give it back when the loop is done (the array is garbage then), so an
+ * inner loop's range counts once, not once per outer iteration. (A range assigned to a variable is still
+ * charged one unit a number.)
+ */
+function* chargeRange(collection: ValueToken, ctx: Context): Generator<unknown, number, unknown> {
+  if (!TypeGuards.isRangeToken(collection)) return 0;
+  const low = Number(yield evalToken(collection.lhs, ctx));
+  const high = Number(yield evalToken(collection.rhs, ctx));
+  if (!(high >= low)) return 0;
+  const extra = (high - low + 1) * (ARRAY_ELEMENT_COST - 1);
+  ctx.memoryLimit.use(extra);
+  return extra;
+}
+
+/** LiquidJS's Limiter only counts up; `base` is its count so far (LiquidJS 10.30.1, pinned). */
+function giveBack(ctx: Context, units: number): void {
+  (ctx.memoryLimit as unknown as { base: number }).base -= units;
+}
+
+class ChargedForTag extends ForTag {
+  override *render(ctx: Context, emitter: Emitter): ReturnType<ForTag['render']> {
+    const extra = yield* chargeRange((this as unknown as { collection: ValueToken }).collection, ctx);
+    try {
+      return yield* super.render(ctx, emitter);
+    } finally {
+      giveBack(ctx, extra);
+    }
+  }
+}
+
+class ChargedTablerowTag extends TablerowTag {
+  override *render(ctx: Context, emitter: Emitter): ReturnType<TablerowTag['render']> {
+    const extra = yield* chargeRange((this as unknown as { collection: ValueToken }).collection, ctx);
+    try {
+      yield* super.render(ctx, emitter);
+    } finally {
+      giveBack(ctx, extra);
+    }
+  }
+}
+
 /** assign that reports a missing value (unless the expression starts with the default filter). */
 class StrictAssignTag extends AssignTag {
   override *render(ctx: Context): Generator<unknown, void, unknown> {
@@ -91,8 +151,7 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     locale: 'en-US',
     renderLimit: settings.renderLimitMs,
     parseLimit: settings.maxSize,
-    // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once. A range
-    // element counts as one character although it costs more: (1..30000000) still takes 750 MB.
+    // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once.
     memoryLimit: Math.min(settings.maxSize, MEMORY_LIMIT),
     // What {{ }} writes counts too: a capture that outputs itself twice per loop doubles a string without
     // any filter, up to the largest string V8 can make (512 MiB, far past a container's memory limit).
@@ -101,6 +160,8 @@ export function createLiquid(settings: LiquidSettings): Liquid {
   engine.registerFilter('raw', { raw: true, handler: chargeOutput });
   // lenientIf also makes {% assign x = missing %} silently empty; strict mode wants that to fail too.
   if (settings.strict) engine.registerTag('assign', StrictAssignTag);
+  engine.registerTag('for', ChargedForTag);
+  engine.registerTag('tablerow', ChargedTablerowTag);
   for (const tag of ['include', 'render', 'layout', 'block']) {
     engine.registerTag(tag, {
       parse() {
