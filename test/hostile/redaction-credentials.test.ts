@@ -46,7 +46,7 @@ describe('credentials from the environment never reach the output', { concurrenc
   // With a credential registered, every filter call asks whether its input holds a secret, a scan of the
   // whole value. What bounds it: the render's memory limit stops a value from growing without end, and the
   // render timeout stops a loop that keeps asking about a big one (checked between calls).
-  test('render-config: with a credential registered, a template that doubles a string stops at the render memory limit', async () => {
+  test('render-config: with a credential registered, a template that doubles a string stops at --max-render-memory', async () => {
     const template = '{% capture s %}x{% endcapture %}{% for i in (1..40) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}';
     const key = secretKey();
     const run = await runHostile(

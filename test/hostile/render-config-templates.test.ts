@@ -62,6 +62,34 @@ describe('render-config on hostile templates', { concurrency: 4 }, () => {
     });
   }
 
+  // Ways to build text that LiquidJS does not count itself: each stops at our limit (not at V8's largest
+  // string, 1 GB of memory later, or at the render timeout).
+  const uncountedByLiquid: Array<[string, string, string]> = [
+    [
+      'an array written into a capture, doubled 30 times',
+      '{% capture s %}x{% endcapture %}{% for i in (1..30) %}{% assign a = empty | push: s | push: s %}{% capture s %}{{ a }}{% endcapture %}{% endfor %}',
+      'memory alloc limit exceeded',
+    ],
+    [
+      'toJson of a doubled array, 30 times',
+      '{% assign s = "x" %}{% for i in (1..30) %}{% assign a = empty | push: s | push: s %}{% assign s = a | toJson %}{% endfor %}',
+      'memory alloc limit exceeded',
+    ],
+    [
+      'literal text written a million times',
+      `{% for a in (1..1000) %}{% for b in (1..1000) %}${'0123456789'.repeat(10)}{% endfor %}{% endfor %}`,
+      'memory alloc limit exceeded',
+    ],
+    ['an indent of 400 million spaces', '{{ "x" | indent: 400000000 }}', 'indent: 400000000 spaces is more than 1024'],
+  ];
+  for (const [label, template, reason] of uncountedByLiquid) {
+    test(`liquid with ${label}: exit 4 naming the limit`, async () => {
+      const { out, result } = render(writeTree({ 'app.conf.liquid': template }), ['--render-timeout', '20s']);
+      assertFailure(await result, 4, ['app.conf.liquid:1:', reason]);
+      assertOldSet(out, oldSet);
+    });
+  }
+
   // 8 MB of "a," is within the limit; its 4 million pieces are not (they took 240 MB when counted as characters).
   test('liquid splitting a string of 4 million commas: exit 4 at the split, before the pieces are made', async () => {
     const template = '{% assign s = "a," | append: "a," %}{% for i in (1..21) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: "," | size }}';

@@ -24,6 +24,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** How a list's text splits into items, given as a flag, an env var or a config string; commas and newlines by default. */
   split?: RegExp;
+  /** A list whose split is whitespace takes one item per flag: a space the shell was told to keep is part of it (a file name). */
+  wholeFlagValue?: boolean;
   /** Smallest accepted value of an integer, duration (ms) or size (bytes). */
   min?: number;
 }
@@ -176,7 +178,7 @@ function readCommandLine(options: Record<string, OptionSpec>, argv: readonly str
     if (option.type === 'list') {
       // Split like the env var, so `--env-vars 'APP_*,PORT'` is `RENDER_CONFIG_ENV_VARS='APP_*,PORT'`, not one
       // glob that matches nothing; a value with no item in it is a mistake rather than "the empty list".
-      const items = splitList(inline, option.split ?? DEFAULT_SPLIT);
+      const items = option.wholeFlagValue ? [inline.trim()].filter((item) => item !== '') : splitList(inline, option.split ?? DEFAULT_SPLIT);
       if (items.length === 0) throw new UsageError(`${source} ${JSON.stringify(inline)} names nothing: give a value, or leave the flag out`);
       const previous = fromFlags.get(key)?.text;
       fromFlags.set(key, { text: [...(Array.isArray(previous) ? previous : []), ...items], source });

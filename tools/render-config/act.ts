@@ -96,11 +96,20 @@ export async function act(plan: Plan, context: ActContext): Promise<void> {
   });
 }
 
-/** The liquid module (and LiquidJS) is loaded once per run, and only when a template uses that syntax. */
+/**
+ * The liquid module (and LiquidJS) is loaded once per run, and only when a template uses that syntax. Renders
+ * run one at a time: they are work on the one JavaScript thread, so 32 at once gain nothing, and each may
+ * hold up to the render memory limit (32 doubling templates took 335 MB together).
+ */
 async function createLiquidRenderer(plan: Plan, signal: AbortSignal): Promise<LiquidRenderer> {
   const { createLiquid, renderLiquid } = await import('./liquid.ts');
-  const engine = createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize });
-  return (source, file, scope) => renderLiquid(engine, source, file, scope, signal);
+  const engine = createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize, memoryLimit: plan.maxRenderMemory });
+  let previous: Promise<unknown> = Promise.resolve();
+  return (source, file, scope) => {
+    const render = previous.then(() => renderLiquid(engine, source, file, scope, signal));
+    previous = render.catch(() => undefined);
+    return render;
+  };
 }
 
 async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, liquid: LiquidRenderer | undefined): Promise<Rendered> {

@@ -30,8 +30,10 @@ export interface LiquidSettings {
   strict: boolean;
   /** Deadline of one render, in ms (LiquidJS renderLimit). */
   renderLimitMs: number;
-  /** Largest template and largest amount of text a render may build (LiquidJS parseLimit/memoryLimit). */
+  /** Largest template (LiquidJS parseLimit). */
   maxSize: number;
+  /** What a render may build, in characters and array elements (LiquidJS memoryLimit, charged further here). */
+  memoryLimit: number;
 }
 
 /** Thrown by the `required` filter: a value the template cannot do without. */
@@ -71,13 +73,41 @@ const NO_FILES: FS = {
   resolve: (_dir, file) => file,
 };
 
-const MEMORY_LIMIT = 32 * 1024 * 1024;
-
-/** Charges a string that {{ }} writes to the render's memory limit; the value itself is written unchanged. */
+/** Charges what {{ }} writes to the render's memory limit; the value itself is written unchanged. */
 function chargeOutput(this: { context: Context }, value: unknown): unknown {
-  if (typeof value === 'string') this.context.memoryLimit.use(value.length);
+  this.context.memoryLimit.use(writtenLength(value));
   return value;
 }
+
+/**
+ * The length of the text LiquidJS writes for a value: an array is its items' text, one after another. A
+ * mapping counts nothing here (values may have no prototype to turn into text); what a filter makes of it,
+ * toJson say, is counted as that filter's result.
+ */
+function writtenLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + writtenLength(item), 0);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value).length;
+  return 0;
+}
+
+/**
+ * Literal text between tags is written as it is, uncharged by LiquidJS: a loop of a million turns over a line
+ * of text made 100 MB. Its class is not exported, so it is found from a parsed template, and its render
+ * made to charge the text first, once for the whole process (LiquidJS 10.30.1, pinned).
+ */
+function chargeLiteralText(engine: Liquid): void {
+  const literal = Object.getPrototypeOf(engine.parse('text')[0]) as { render: LiteralRender; charged?: true };
+  if (literal.charged) return;
+  const render = literal.render;
+  literal.render = function (this: { str: string }, ctx: Context, emitter: Emitter) {
+    ctx.memoryLimit.use(this.str.length);
+    return render.call(this, ctx, emitter);
+  };
+  literal.charged = true;
+}
+
+type LiteralRender = (this: { str: string }, ctx: Context, emitter: Emitter) => unknown;
 
 /**
  * A range that a loop runs over is made into an array first, and LiquidJS charges its numbers one unit each,
@@ -152,12 +182,13 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     renderLimit: settings.renderLimitMs,
     parseLimit: settings.maxSize,
     // Counts elements and characters that filters and ranges allocate: stops (1..100000000) at once.
-    memoryLimit: Math.min(settings.maxSize, MEMORY_LIMIT),
+    memoryLimit: settings.memoryLimit,
     // What {{ }} writes counts too: a capture that outputs itself twice per loop doubles a string without
     // any filter, up to the largest string V8 can make (512 MiB, far past a container's memory limit).
     outputEscape: chargeOutput as (value: unknown) => string,
   });
   engine.registerFilter('raw', { raw: true, handler: chargeOutput });
+  chargeLiteralText(engine);
   // lenientIf also makes {% assign x = missing %} silently empty; strict mode wants that to fail too.
   if (settings.strict) engine.registerTag('assign', StrictAssignTag);
   engine.registerTag('for', ChargedForTag);
@@ -276,11 +307,26 @@ function registerHelpers(engine: Liquid): void {
     lower: (value) => String(value ?? '').toLowerCase(),
     upper: (value) => String(value ?? '').toUpperCase(),
   };
-  for (const [name, filter] of Object.entries(filters)) engine.registerFilter(name, filter);
+  // What our helpers make counts against the memory limit, as LiquidJS's own filters count theirs: at least
+  // the size of their input before they run (toJson of a doubled string would otherwise make it first), the
+  // rest after.
+  for (const [name, filter] of Object.entries(filters)) {
+    engine.registerFilter(name, function (this: { context: Context }, value: unknown, ...args: unknown[]) {
+      const input = writtenLength(value);
+      this.context.memoryLimit.use(input);
+      const result = filter(value, ...args);
+      this.context.memoryLimit.use(writtenLength(result) - input);
+      return result;
+    });
+  }
 }
+
+/** Wider than any configuration file indents, and a bound on what one call can make. */
+const MAX_INDENT = 1024;
 
 function indentLines(text: string, spaces: unknown): string {
   const count = typeof spaces === 'number' && spaces >= 0 ? Math.floor(spaces) : 2;
+  if (count > MAX_INDENT) throw new InvalidValueError(`indent: ${count} spaces is more than ${MAX_INDENT}`);
   const pad = ' '.repeat(count);
   return text
     .split('\n')
@@ -414,7 +460,7 @@ function nestingProblem(source: string, file: string): Problem | undefined {
 const LIMIT_HINTS: Array<[RegExp, string]> = [
   [
     /memory alloc limit exceeded/,
-    `the template builds more than the render memory limit (32 MiB, or --max-size when smaller): a huge range, loop or string; render less`,
+    'the template builds more than --max-render-memory (32 MiB by default): a huge range, loop or string; render less, or raise --max-render-memory',
   ],
   [/template render limit exceeded/, 'the render took longer than --render-timeout: a runaway loop? raise --render-timeout if it is expected'],
   [/parse length limit exceeded/, 'the template is larger than --max-size'],

@@ -33,6 +33,7 @@ interface PlanBase {
   renderTimeoutMs: number;
   maxSize: number;
   maxLiquidSize: number;
+  maxRenderMemory: number;
 }
 
 /** --check: render every template to nowhere and list the problems. */
@@ -76,6 +77,7 @@ export function buildPlan(options: OptionValues<typeof spec>): Plan {
     renderTimeoutMs: options.renderTimeout,
     maxSize: options.maxSize,
     maxLiquidSize: options.maxLiquidSize,
+    maxRenderMemory: options.maxRenderMemory,
   };
   // Without --check, --out is given (checked first, before the flags that take parsing).
   return options.check || !options.out ? { ...base, kind: 'check' } : { ...base, kind: 'write', out: options.out };

@@ -2,8 +2,11 @@
 
 import type { CliSpec } from '../core/options.ts';
 
-/** Glob lists in env vars split on whitespace, so commas stay free for brace globs like *.{json,yaml}. */
-const GLOB_SPLIT = /\s+/;
+/**
+ * Glob lists in env vars split on whitespace, so commas stay free for brace globs like *.{json,yaml}; as a
+ * flag, each value is one glob, since a space there was quoted on purpose ("my notes.txt").
+ */
+const GLOB_LIST = { type: 'list', placeholder: 'GLOB', split: /\s+/, wholeFlagValue: true } as const;
 
 export const spec = {
   name: 'render-config',
@@ -17,15 +20,11 @@ export const spec = {
     },
     out: { type: 'string', placeholder: 'DIR', description: 'Output directory (required unless --check)' },
     include: {
-      type: 'list',
-      placeholder: 'GLOB',
-      split: GLOB_SPLIT,
+      ...GLOB_LIST,
       description: 'Render only template paths (relative to --templates) matching one of these globs; repeatable',
     },
     exclude: {
-      type: 'list',
-      placeholder: 'GLOB',
-      split: GLOB_SPLIT,
+      ...GLOB_LIST,
       description: 'Skip template paths matching one of these globs; repeatable',
     },
     values: {
@@ -68,15 +67,11 @@ export const spec = {
       description: 'A missing value is an error; --no-strict renders it empty (GNU envsubst behaviour)',
     },
     allowEmpty: {
-      type: 'list',
-      placeholder: 'GLOB',
-      split: GLOB_SPLIT,
+      ...GLOB_LIST,
       description: 'Output paths allowed to render empty from a non-empty template ("*" for all); repeatable',
     },
     skipValidation: {
-      type: 'list',
-      placeholder: 'GLOB',
-      split: GLOB_SPLIT,
+      ...GLOB_LIST,
       description: 'Output paths whose .json/.yaml/.yml/.toml content is not parsed after rendering; repeatable',
     },
     checkCommand: {
@@ -116,6 +111,13 @@ export const spec = {
       min: 1,
       placeholder: 'SIZE',
       description: 'Largest liquid template (LiquidJS parse time grows with the square of the tag count)',
+    },
+    maxRenderMemory: {
+      type: 'size',
+      default: '32MiB',
+      min: 1,
+      placeholder: 'SIZE',
+      description: 'What one liquid render may build: text written, strings and arrays made (a runaway template stops here, not at the container memory limit)',
     },
   },
   epilog: [

@@ -55,9 +55,14 @@ export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
   // secret would otherwise be written world-readable and logged unmasked under its real name.
   const unknown = sources.secretVars.filter((name) => !Object.hasOwn(values, name));
   if (unknown.length > 0) {
+    const selected = unknown.filter((name) => Object.keys(selectEnv({ [name]: '' }, sources.envVars, sources.toolName)).length > 0);
+    const unselected = unknown.filter((name) => !selected.includes(name));
     throw new UsageError(
-      `--secret-vars ${unknown.join(', ')}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); ` +
-        'fix the name, or select the env var',
+      unselected.length > 0
+        ? `--secret-vars ${unselected.join(', ')}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); ` +
+            'fix the name, or select the env var'
+        : `--secret-vars ${selected.join(', ')}: the env var is not set, so nothing is marked secret under that name; ` +
+            'set it, or leave it out of --secret-vars where it is not set (every file of --secrets-dir is a secret without naming it)',
     );
   }
   for (const name of sources.secretVars) {

@@ -172,6 +172,10 @@ test('--secret-vars and --env-vars take comma lists as flags, like their env var
       `--secret-vars ${named}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); fix the name, or select the env var`,
     );
   }
+  // Selected but not set (an optional secretKeyRef): still refused, saying so.
+  const unset = await renderConfig(['--templates', templates, '--out', tempDir(), '--env-vars', 'A,B,PORT,TOKEN', '--secret-vars', 'A,TOKEN'], env);
+  assert.equal(unset.code, 2, unset.stderr);
+  assert.match(failureLine(unset).msg, /^--secret-vars TOKEN: the env var is not set, so nothing is marked secret under that name; set it, or leave it out/);
 });
 
 test('bad values files and secrets dirs: exit 2 with the file named', async () => {
@@ -248,7 +252,14 @@ test('a liquid template that is not UTF-8, a liquid limit and a check command th
   const huge = writeTree(tempDir('rc-limit-'), { 'a.conf.liquid': '{% for i in (1..100000000) %}{{ i }}{% endfor %}' });
   const limited = await renderConfig(['--templates', huge, '--out', tempDir('rc-limit-out-')], {}, { timeoutMs: 15_000 });
   assert.equal(limited.code, 4, limited.stderr);
-  assert.match(failureLine(limited).msg, /memory alloc limit exceeded: the template builds more than the render memory limit/);
+  assert.match(failureLine(limited).msg, /memory alloc limit exceeded: the template builds more than --max-render-memory \(32 MiB by default\)/);
+  // A render that needs more than the default is let through by a higher limit.
+  const big = writeTree(tempDir('rc-bigger-'), {
+    'a.conf.liquid': '{% for i in (1..500000) %}0123456789012345678901234567890123456789012345678901234567890123456789{% endfor %}',
+  });
+  assert.equal((await renderConfig(['--templates', big, '--check'])).code, 4);
+  const raised = await renderConfig(['--templates', big, '--check', '--max-render-memory', '64MiB']);
+  assert.equal(raised.code, 0, raised.stderr);
 
   const templates = writeTree(tempDir('rc-stdin-'), { 'a.conf': 'ok\n' });
   const started = performance.now();

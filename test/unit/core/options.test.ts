@@ -90,6 +90,19 @@ test('a list splits the same way from a flag, the env var and a config string; r
   assert.deepEqual((await run(['--config', join(dir, 'list.yaml')])).options.tag, ['a=1,b=2']);
 });
 
+test('a list that splits on whitespace takes one item per flag: the shell kept that space on purpose', async () => {
+  const globs = {
+    ...spec,
+    options: { ...spec.options, exclude: { type: 'list', split: /\s+/, wholeFlagValue: true, description: 'globs' } },
+  } as const satisfies CliSpec;
+  const flags = await parseCli(globs, ['--exclude', 'my notes.txt', '--exclude', ' *.{md,txt} '], {});
+  assert.equal(flags.kind, 'run');
+  if (flags.kind === 'run') assert.deepEqual(flags.options.exclude, ['my notes.txt', '*.{md,txt}']);
+  const env = await parseCli(globs, [], { DEMO_TOOL_EXCLUDE: 'a.txt  *.{md,txt}' });
+  if (env.kind === 'run') assert.deepEqual(env.options.exclude, ['a.txt', '*.{md,txt}']);
+  await assert.rejects(parseCli(globs, ['--exclude', ' '], {}), /--exclude " " names nothing/);
+});
+
 test('a list flag whose value holds no item is an error, not an empty list', async () => {
   for (const value of ['', ' , ', '\n']) {
     await assert.rejects(

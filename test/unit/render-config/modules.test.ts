@@ -124,7 +124,7 @@ test('problems: exit 2 when every problem is a missing value, 4 as soon as one i
 });
 
 test('liquid strict mode: assign from a missing value fails, assign with default does not; --no-strict renders empty', async () => {
-  const strict = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
+  const strict = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20, memoryLimit: 1 << 20 });
   const failed = await renderLiquid(strict, 'a\n{% assign x = missing %}{{ x }}', 't', {});
   // Rendering goes on to list every problem, so the use of x is reported too.
   assert.deepEqual(
@@ -137,12 +137,12 @@ test('liquid strict mode: assign from a missing value fails, assign with default
   const defaulted = await renderLiquid(strict, '{% assign x = missing | default: "d" %}{{ x }}', 't', {});
   assert.deepEqual(defaulted, { text: 'd', problems: [] });
 
-  const lenient = createLiquid({ strict: false, renderLimitMs: 5000, maxSize: 1 << 20 });
+  const lenient = createLiquid({ strict: false, renderLimitMs: 5000, maxSize: 1 << 20, memoryLimit: 1 << 20 });
   assert.deepEqual(await renderLiquid(lenient, '[{{ missing }}]', 't', {}), { text: '[]', problems: [] });
 });
 
 test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem found before parsing, at once', async () => {
-  const engine = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20 });
+  const engine = createLiquid({ strict: true, renderLimitMs: 5000, maxSize: 1 << 20, memoryLimit: 1 << 20 });
   const nested = (tag: string, levels: number) => `${`{% ${tag} true %}`.repeat(levels)}deep${`{% end${tag} %}`.repeat(levels)}`;
   assert.deepEqual((await renderLiquid(engine, nested('if', MAX_LIQUID_NESTING), 't', {})).problems, []);
   const started = performance.now();
@@ -159,7 +159,7 @@ test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem 
 });
 
 test('a runaway render gives way to the event loop: an aborted signal ends it within a turn', async () => {
-  const engine = createLiquid({ strict: true, renderLimitMs: 60_000, maxSize: 1 << 20 });
+  const engine = createLiquid({ strict: true, renderLimitMs: 60_000, maxSize: 1 << 20, memoryLimit: 1 << 20 });
   const controller = new AbortController();
   setTimeout(() => controller.abort(new Error('stop')), 100);
   const started = performance.now();
@@ -172,7 +172,7 @@ test('a runaway render gives way to the event loop: an aborted signal ends it wi
 });
 
 test('a range a loop runs over counts 32 units a number, given back after the loop: an inner loop counts once, not per outer iteration', async () => {
-  const engine = createLiquid({ strict: true, renderLimitMs: 60_000, maxSize: 1 << 20 });
+  const engine = createLiquid({ strict: true, renderLimitMs: 60_000, maxSize: 1 << 20, memoryLimit: 1 << 20 });
   // Within 1 Mi units: the outer range's 16 Ki and the inner one's 16 Ki at a time (LiquidJS's own unit a
   // number adds up to 250 Ki); kept instead of given back, the inner ones would add up to 8 Mi.
   const nested = await renderLiquid(
