@@ -4,26 +4,11 @@
 // files (include, render, layout) are replaced by tags that refuse at parse time. Strict by default:
 // an unknown variable or filter is an error; `x | default: y` and `{% if x %}` may test a missing value.
 
-import {
-  AssignTag,
-  evalToken,
-  ForTag,
-  Liquid,
-  LiquidError,
-  ParseError,
-  TablerowTag,
-  TokenizationError,
-  TypeGuards,
-  UndefinedVariableError,
-  type Context,
-  type Emitter,
-  type FS,
-  type Value,
-  type ValueToken,
-} from 'liquidjs';
+import { AssignTag, Liquid, LiquidError, ParseError, TokenizationError, UndefinedVariableError, type Context, type FS, type Value } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
+import { chargedHelper, chargeMemory, chargeOutput } from './liquid-memory.ts';
 import type { Problem, ProblemKind } from './problems.ts';
 
 export interface LiquidSettings {
@@ -73,86 +58,6 @@ const NO_FILES: FS = {
   resolve: (_dir, file) => file,
 };
 
-/** Charges what {{ }} writes to the render's memory limit; the value itself is written unchanged. */
-function chargeOutput(this: { context: Context }, value: unknown): unknown {
-  this.context.memoryLimit.use(writtenLength(value));
-  return value;
-}
-
-/**
- * The length of the text LiquidJS writes for a value: an array is its items' text, one after another. A
- * mapping counts nothing here (values may have no prototype to turn into text); what a filter makes of it,
- * toJson say, is counted as that filter's result.
- */
-function writtenLength(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + writtenLength(item), 0);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value).length;
-  return 0;
-}
-
-/**
- * Literal text between tags is written as it is, uncharged by LiquidJS: a loop of a million turns over a line
- * of text made 100 MB. Its class is not exported, so it is found from a parsed template, and its render
- * made to charge the text first, once for the whole process (LiquidJS 10.30.1, pinned).
- */
-function chargeLiteralText(engine: Liquid): void {
-  const literal = Object.getPrototypeOf(engine.parse('text')[0]) as { render: LiteralRender; charged?: true };
-  if (literal.charged) return;
-  const render = literal.render;
-  literal.render = function (this: { str: string }, ctx: Context, emitter: Emitter) {
-    ctx.memoryLimit.use(this.str.length);
-    return render.call(this, ctx, emitter);
-  };
-  literal.charged = true;
-}
-
-type LiteralRender = (this: { str: string }, ctx: Context, emitter: Emitter) => unknown;
-
-/**
- * A range that a loop runs over is made into an array first, and LiquidJS charges its numbers one unit each,
- * as characters: (1..30000000) took 750 MB. The loop tags charge the rest of ARRAY_ELEMENT_COST per number
- * before LiquidJS makes the array, and give it back when the loop is done (the array is garbage then), so an
- * inner loop's range counts once, not once per outer iteration. (A range assigned to a variable is still
- * charged one unit a number.)
- */
-function* chargeRange(collection: ValueToken, ctx: Context): Generator<unknown, number, unknown> {
-  if (!TypeGuards.isRangeToken(collection)) return 0;
-  const low = Number(yield evalToken(collection.lhs, ctx));
-  const high = Number(yield evalToken(collection.rhs, ctx));
-  if (!(high >= low)) return 0;
-  const extra = (high - low + 1) * (ARRAY_ELEMENT_COST - 1);
-  ctx.memoryLimit.use(extra);
-  return extra;
-}
-
-/** LiquidJS's Limiter only counts up; `base` is its count so far (LiquidJS 10.30.1, pinned). */
-function giveBack(ctx: Context, units: number): void {
-  (ctx.memoryLimit as unknown as { base: number }).base -= units;
-}
-
-class ChargedForTag extends ForTag {
-  override *render(ctx: Context, emitter: Emitter): ReturnType<ForTag['render']> {
-    const extra = yield* chargeRange((this as unknown as { collection: ValueToken }).collection, ctx);
-    try {
-      return yield* super.render(ctx, emitter);
-    } finally {
-      giveBack(ctx, extra);
-    }
-  }
-}
-
-class ChargedTablerowTag extends TablerowTag {
-  override *render(ctx: Context, emitter: Emitter): ReturnType<TablerowTag['render']> {
-    const extra = yield* chargeRange((this as unknown as { collection: ValueToken }).collection, ctx);
-    try {
-      yield* super.render(ctx, emitter);
-    } finally {
-      giveBack(ctx, extra);
-    }
-  }
-}
-
 /** assign that reports a missing value (unless the expression starts with the default filter). */
 class StrictAssignTag extends AssignTag {
   override *render(ctx: Context): Generator<unknown, void, unknown> {
@@ -187,12 +92,9 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     // any filter, up to the largest string V8 can make (512 MiB, far past a container's memory limit).
     outputEscape: chargeOutput as (value: unknown) => string,
   });
-  engine.registerFilter('raw', { raw: true, handler: chargeOutput });
-  chargeLiteralText(engine);
+  chargeMemory(engine);
   // lenientIf also makes {% assign x = missing %} silently empty; strict mode wants that to fail too.
   if (settings.strict) engine.registerTag('assign', StrictAssignTag);
-  engine.registerTag('for', ChargedForTag);
-  engine.registerTag('tablerow', ChargedTablerowTag);
   for (const tag of ['include', 'render', 'layout', 'block']) {
     engine.registerTag(tag, {
       parse() {
@@ -204,7 +106,6 @@ export function createLiquid(settings: LiquidSettings): Liquid {
     });
   }
   registerHelpers(engine);
-  chargeSplit(engine);
   taintFilters(engine);
   return engine;
 }
@@ -256,27 +157,6 @@ function safeJson(value: object): string {
   }
 }
 
-/** What one element of an array costs against the memory limit, where a character costs one. */
-const ARRAY_ELEMENT_COST = 32;
-
-/**
- * LiquidJS charges `split` one unit per character of its input, but each piece costs tens of bytes: an
- * 8 MB string of "a," split into 4 million pieces took 240 MB, past a container's memory limit, under a
- * limit of 32 Mi. The pieces are counted and charged before the array is made.
- */
-function chargeSplit(engine: Liquid): void {
-  const split = engine.filters.split as (this: unknown, value: unknown, separator: unknown) => unknown;
-  engine.registerFilter('split', function (this: { context: Context }, value: unknown, separator: unknown) {
-    const text = String(value ?? '');
-    const by = String(separator ?? '');
-    let pieces = 1;
-    if (by === '') pieces = text.length;
-    else for (let at = text.indexOf(by); at !== -1; at = text.indexOf(by, at + by.length)) pieces++;
-    this.context.memoryLimit.use(pieces * ARRAY_ELEMENT_COST);
-    return split.call(this, value, separator);
-  });
-}
-
 function registerHelpers(engine: Liquid): void {
   const filters: Record<string, (value: unknown, ...args: unknown[]) => unknown> = {
     required: (value, message) => {
@@ -307,18 +187,7 @@ function registerHelpers(engine: Liquid): void {
     lower: (value) => String(value ?? '').toLowerCase(),
     upper: (value) => String(value ?? '').toUpperCase(),
   };
-  // What our helpers make counts against the memory limit, as LiquidJS's own filters count theirs: at least
-  // the size of their input before they run (toJson of a doubled string would otherwise make it first), the
-  // rest after.
-  for (const [name, filter] of Object.entries(filters)) {
-    engine.registerFilter(name, function (this: { context: Context }, value: unknown, ...args: unknown[]) {
-      const input = writtenLength(value);
-      this.context.memoryLimit.use(input);
-      const result = filter(value, ...args);
-      this.context.memoryLimit.use(writtenLength(result) - input);
-      return result;
-    });
-  }
+  for (const [name, filter] of Object.entries(filters)) engine.registerFilter(name, chargedHelper(filter));
 }
 
 /** Wider than any configuration file indents, and a bound on what one call can make. */
