@@ -29,6 +29,7 @@ const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const DURATION = '^([0-9]+(\\.[0-9]+)?|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$';
 const SIZE = '^[0-9]+(\\.[0-9]+)? ?([bB]|[kKmMgGtT][bB]|[kKmMgGtT][iI][bB])?$';
 const MODE = '^0{0,2}[0-7]{3}$';
+const NOT_BLANK = '\\S';
 
 /** The JSON schema of one option's value in `settings` (null always allowed: it removes a tool default). */
 function valueSchema(option) {
@@ -60,7 +61,14 @@ function valueSchema(option) {
         // What the tools accept: three octal digits, up to two leading zeros, nothing above 0777 (no setuid).
         return { type: 'string', pattern: MODE };
       case 'list':
-        return { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] };
+        // An empty list reaches the tool as an empty env var, which it refuses (for env-vars it is not "none"):
+        // helm says so first.
+        return {
+          anyOf: [
+            { type: 'array', minItems: 1, items: { type: 'string', pattern: NOT_BLANK } },
+            { type: 'string', pattern: NOT_BLANK },
+          ],
+        };
       default:
         return option.choices ? { enum: [...option.choices] } : { type: 'string' };
     }

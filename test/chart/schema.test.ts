@@ -67,6 +67,9 @@ describe("the steps' settings schema, from the tools' specs", () => {
     ['a word for a boolean', 'initToolkit:\n  steps:\n    secrets:\n      settings:\n        strip-prefix: "yes"\n', /settings\/strip-prefix/],
     ['a duration without a unit word it knows', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        timeout: 2 minutes\n', /settings\/timeout/],
     ['a choice it does not offer', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        redis-role: primary\n', /settings\/redis-role/],
+    // The tool refuses the empty env var an empty list becomes (for env-vars the default is every variable).
+    ['an empty list', 'initToolkit:\n  steps:\n    config:\n      settings:\n        env-vars: []\n', /settings\/env-vars/],
+    ['a blank list item', 'initToolkit:\n  steps:\n    config:\n      settings:\n        exclude: ["a.conf", " "]\n', /settings\/exclude/],
     ['a flag of another tool', 'initToolkit:\n  steps:\n    wait-db:\n      settings:\n        prefix: app/\n', /additional properties 'prefix' not allowed/],
   ];
   for (const [what, values, message] of refused) {
@@ -91,5 +94,12 @@ describe("the steps' settings schema, from the tools' specs", () => {
     assert.equal(data.FETCH_AND_CONVERT_DATA_MAX_TOTAL_BYTES, '2GiB');
     assert.equal(data.FETCH_AND_CONVERT_DATA_TIMEOUT, '90');
     assert.equal(envOf(containers.find((c) => c.name === 'secrets')!).COPY_SECRETS_STRIP_PREFIX, 'true');
+    // A glob list is one glob a line, spaces and commas kept: what render-config splits the env var on.
+    const globs = join(charts.dir, 'globs-values.yaml');
+    writeFileSync(globs, 'initToolkit:\n  steps:\n    config:\n      settings:\n        exclude: ["my notes.txt", "*.{bak,tmp}"]\n');
+    const withGlobs = run(goTool('helm'), ['template', 'demo', join(charts.dir, 'example-app'), '--kube-version', KUBE_VERSION, '--values', globs]);
+    assert.equal(withGlobs.status, 0, withGlobs.stderr);
+    const config = (podSpec(parseManifests(withGlobs.stdout)).initContainers as Obj[]).find((c) => c.name === 'config')!;
+    assert.equal(envOf(config).RENDER_CONFIG_EXCLUDE, 'my notes.txt\n*.{bak,tmp}');
   });
 });

@@ -24,7 +24,7 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** How a list's text splits into items, given as a flag, an env var or a config string; commas and newlines by default. */
   split?: RegExp;
-  /** A list whose split is whitespace takes one item per flag: a space the shell was told to keep is part of it (a file name). */
+  /** A list whose items may hold commas and spaces (globs) takes one item per flag: what the shell kept together is one item. */
   wholeFlagValue?: boolean;
   /** Smallest accepted value of an integer, duration (ms) or size (bytes). */
   min?: number;
@@ -168,12 +168,17 @@ function readCommandLine(options: Record<string, OptionSpec>, argv: readonly str
     const source = `--${flag}`;
     if (option.type === 'boolean') {
       if (negated && inline !== undefined) throw new UsageError(`${source}: --no-${flag} takes no value`);
+      if (fromFlags.has(key)) throw new UsageError(`--${flag} is given twice (as --${flag} or --no-${flag}); it takes one value`);
       fromFlags.set(key, { text: negated ? false : inline === undefined ? true : inline, source });
       continue;
     }
     if (inline === undefined) {
       inline = argv[++i];
       if (inline === undefined) throw new UsageError(`${source} needs a value${option.placeholder ? ` (${option.placeholder})` : ''}`);
+    }
+    if (option.type !== 'list' && fromFlags.has(key)) {
+      // The last would win silently: `--out a ... --out b` is two intentions, and only one can be right.
+      throw new UsageError(`${source} is given twice; it takes one value`);
     }
     if (option.type === 'list') {
       // Split like the env var, so `--env-vars 'APP_*,PORT'` is `RENDER_CONFIG_ENV_VARS='APP_*,PORT'`, not one
@@ -189,7 +194,7 @@ function readCommandLine(options: Record<string, OptionSpec>, argv: readonly str
   return { kind: 'run', fromFlags, args };
 }
 
-/** Every option's value: the flag, else its env var (unless empty), else the config file, else the default. */
+/** Every option's value: the flag, else its env var (unless an empty single value), else the config file, else the default. */
 function resolveValues(
   spec: CliSpec,
   options: Record<string, OptionSpec>,
@@ -201,9 +206,12 @@ function resolveValues(
   for (const [key, option] of Object.entries(options)) {
     const name = envName(spec, key, option);
     const envText = env[name];
+    // An empty env var is unset for a single value (a Kubernetes env entry without a value), but a list's
+    // empty env var is a mistake that convert() names.
+    const fromEnv = envText !== undefined && (envText !== '' || option.type === 'list') ? { text: envText, source: `env ${name}` } : undefined;
     const raw: RawValue | undefined =
       fromFlags.get(key) ??
-      (envText !== undefined && envText !== '' ? { text: envText, source: `env ${name}` } : undefined) ??
+      fromEnv ??
       fromFile.get(key) ??
       (option.default !== undefined ? { text: option.default, source: `default of --${kebab(key)}` } : undefined);
     values[key] = raw === undefined ? (option.type === 'list' ? [] : option.type === 'boolean' ? false : undefined) : convert(key, option, raw);
@@ -241,7 +249,11 @@ function checkUnknownEnv(spec: CliSpec, options: Record<string, OptionSpec>, env
   if (spec.positional) known.add(`${prefix}${spec.positional.env}`);
   for (const name of Object.keys(env)) {
     if (name.startsWith(prefix) && !known.has(name)) {
-      throw new UsageError(`unknown environment variable ${name}${suggest(name, [...known], '')}; run with --help for the variables`);
+      // Compared without the prefix, which every candidate shares: it would make any name look close.
+      const candidates = [...known].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      throw new UsageError(
+        `unknown environment variable ${name}${suggest(name.slice(prefix.length), candidates, prefix)}; run ${spec.name} --help for the variables`,
+      );
     }
   }
 }
@@ -267,19 +279,30 @@ async function readConfigFile(
       structured[name] = value;
       continue;
     }
-    const key = byFlag.get(name) ?? (options[name] ? name : undefined);
+    // By flag name only, looked up in a Map: `secretVars` beside `secret-vars` would be a second spelling
+    // of one key (the later silently winning), and `constructor` a name every object has.
+    const key = byFlag.get(name);
     if (key === undefined || key === 'config') {
       const known = [...byFlag.keys()].filter((k) => k !== 'config').concat([...extra]);
       throw new UsageError(`config file ${path}: unknown key "${name}"${suggest(name, known, '')}; known keys: ${known.join(', ')}`);
     }
     const option = options[key] as OptionSpec;
     const source = `config ${path} key "${name}"`;
-    if (option.type === 'list' && Array.isArray(value)) values.set(key, { text: value.map(String), source });
+    if (option.type === 'list' && Array.isArray(value)) values.set(key, { text: listItems(value, source), source });
     else if (option.type === 'boolean' && typeof value === 'boolean') values.set(key, { text: value, source });
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') values.set(key, { text: String(value), source });
     else throw new UsageError(`${source}: expected a ${option.type === 'list' ? 'list or string' : 'single value'}`);
   }
   return { values, structured };
+}
+
+/** A config file's YAML list as items: text or numbers, never a mapping made into "[object Object]". */
+function listItems(value: unknown[], source: string): string[] {
+  return value.map((item, index) => {
+    if (typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) return String(item);
+    const what = item === null ? 'empty' : Array.isArray(item) ? 'a list' : typeof item === 'object' ? 'a mapping' : `a ${typeof item}`;
+    throw new UsageError(`${source}: item ${index + 1} is ${what}; give text or a number`);
+  });
 }
 
 /** A config file is a ConfigMap key, and a ConfigMap holds at most 1 MiB. */
@@ -315,7 +338,20 @@ function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
   const fail = (expected: string): never => {
     throw new UsageError(`invalid value ${JSON.stringify(raw.text)} for ${flag} (from ${where}): expected ${expected}`);
   };
-  if (option.type === 'list') return Array.isArray(raw.text) ? raw.text : splitList(String(raw.text), option.split ?? DEFAULT_SPLIT);
+  if (option.type === 'list') {
+    const items = Array.isArray(raw.text)
+      ? raw.text.map((item) => item.trim()).filter((item) => item !== '')
+      : splitList(String(raw.text), option.split ?? DEFAULT_SPLIT);
+    // An env var or config key set to nothing is a mistake (a Helm list left empty, an unset shell variable),
+    // never "use the default": for --env-vars the default is every variable.
+    if (items.length === 0) {
+      const leaveOut = raw.source.startsWith('env ') ? 'unset it' : 'leave the key out';
+      throw new UsageError(
+        `${raw.source} ${JSON.stringify(raw.text)} names nothing: ${leaveOut} for the default${option.default !== undefined ? ` (${option.default})` : ''}, or name what you mean`,
+      );
+    }
+    return items;
+  }
   if (option.type === 'boolean') {
     if (typeof raw.text === 'boolean') return raw.text;
     const text = String(raw.text).toLowerCase();
@@ -360,6 +396,14 @@ function convert(key: string, option: OptionSpec, raw: RawValue): unknown {
   return fail('a value');
 }
 
+/**
+ * The split of a list of URLs: at whitespace or commas only where the next URL starts (optionally named
+ * NAME=URL), so a comma or space inside one (a query string, an S3 key, a password) stays in it.
+ */
+export function splitBeforeUrls(schemes: readonly string[], { named = false } = {}): RegExp {
+  return new RegExp(`[\\s,]+(?=${named ? '(?:[a-z0-9-]+=)?' : ''}(?:${schemes.join('|')}):\\/\\/)`, 'i');
+}
+
 function splitList(text: string, split: RegExp): string[] {
   return text
     .split(split)
@@ -373,7 +417,8 @@ export function suggest(name: string, known: string[], prefix: string): string {
   let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const candidate of known) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
+    // Not when every character would change: "A" is not a likely typo of "B".
+    if (d < bestDistance && d < name.length) {
       best = candidate;
       bestDistance = d;
     }

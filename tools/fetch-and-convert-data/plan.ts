@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.ts';
 import { checkPolicyOptions } from '../core/iam-policy.ts';
 import type { OptionValues } from '../core/options.ts';
 import { badUserinfoEscape, displayUrl, maskWrittenUrl } from '../core/url.ts';
-import type { Spec } from './spec.ts';
+import { isSourceScheme, SOURCE_SCHEMES, type Spec } from './spec.ts';
 import { NAME_MAX_BYTES, pathLengthProblem, shownName } from './paths.ts';
 import { parseS3Url } from './s3-url.ts';
 import { checkChain, checkSingleXz, deriveName, inferChain, STEPS, type StepName } from './steps.ts';
@@ -151,7 +151,7 @@ function buildSettings(options: OptionValues<Spec>): Settings {
   }
   const schemes = new Set(options.allowedSchemes.map((s) => s.toLowerCase().replace(/:$/, '')));
   for (const scheme of schemes) {
-    if (!['s3', 'https', 'http', 'file'].includes(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: s3, https, http, file`);
+    if (!isSourceScheme(scheme)) throw new UsageError(`--allowed-schemes: unknown scheme "${scheme}"; known: ${SOURCE_SCHEMES.join(', ')}`);
   }
   return {
     limits: {
@@ -290,8 +290,7 @@ function parseSource(text: string, label: string, settings: Settings): URL {
   // Registers the password and signed query values with the redactor before anything can log them.
   const shown = displayUrl(url);
   const scheme = url.protocol.slice(0, -1);
-  if (!['s3', 'https', 'http', 'file'].includes(scheme))
-    throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use s3, https, http or file`);
+  if (!isSourceScheme(scheme)) throw new UsageError(`${label}: unsupported scheme "${scheme}:" in ${shown}: use ${SOURCE_SCHEMES.join(', ')}`);
   if (!settings.allowedSchemes.has(scheme))
     throw new UsageError(`${label}: scheme "${scheme}:" is not in --allowed-schemes (${[...settings.allowedSchemes].join(',')})`);
   const badEscape = badUserinfoEscape(url);

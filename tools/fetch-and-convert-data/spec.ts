@@ -2,7 +2,14 @@
 // place. Limits are always on; the defaults below are documented in docs/fetch-and-convert-data.md.
 
 import { IAM_POLICY_OPTIONS } from '../core/iam-policy.ts';
-import type { CliSpec } from '../core/options.ts';
+import { splitBeforeUrls, type CliSpec } from '../core/options.ts';
+
+/** The source URL schemes fetch-and-convert-data knows. */
+export const SOURCE_SCHEMES = ['s3', 'https', 'http', 'file'] as const;
+
+export function isSourceScheme(scheme: string): scheme is (typeof SOURCE_SCHEMES)[number] {
+  return (SOURCE_SCHEMES as readonly string[]).includes(scheme);
+}
 
 export const spec = {
   name: 'fetch-and-convert-data',
@@ -12,6 +19,8 @@ export const spec = {
     name: 'sources',
     description: 's3://bucket/key, s3://bucket/prefix/ (trailing slash: every object below), https://..., http://..., file:///path',
     env: 'SOURCE',
+    // Split only where a new URL starts: an S3 key or a query string may hold commas and spaces.
+    split: splitBeforeUrls(SOURCE_SCHEMES),
   },
   configKeys: ['jobs'],
   options: {
@@ -71,7 +80,7 @@ export const spec = {
     allowedSchemes: {
       type: 'list',
       placeholder: 'SCHEME,...',
-      default: 's3,https,http,file',
+      default: SOURCE_SCHEMES.join(','),
       description: 'Source URL schemes accepted; redirects go only to http(s) schemes in this list',
     },
     maxRedirects: { type: 'integer', placeholder: 'N', default: '5', min: 0, description: 'HTTP redirects followed at most (each hop is re-checked)' },

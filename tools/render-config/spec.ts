@@ -3,10 +3,10 @@
 import type { CliSpec } from '../core/options.ts';
 
 /**
- * Glob lists in env vars split on whitespace, so commas stay free for brace globs like *.{json,yaml}; as a
- * flag, each value is one glob, since a space there was quoted on purpose ("my notes.txt").
+ * A glob may hold commas (*.{json,yaml}) and spaces (my notes.txt): an env var or config string holds one
+ * glob a line (the chart joins a list so), and a flag's value is one glob.
  */
-const GLOB_LIST = { type: 'list', placeholder: 'GLOB', split: /\s+/, wholeFlagValue: true } as const;
+const GLOB_LIST = { type: 'list', placeholder: 'GLOB', split: /\n/, wholeFlagValue: true } as const;
 
 export const spec = {
   name: 'render-config',

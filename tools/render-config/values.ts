@@ -8,7 +8,7 @@
 import { extname } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../core/errors.ts';
-import { envPrefix } from '../core/options.ts';
+import { envPrefix, suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
 import { readSecretVolume, type SecretVolumeEntry } from '../core/secret-volume.ts';
 import { readSmallFile } from '../core/small-file.ts';
@@ -55,14 +55,10 @@ export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
   // secret would otherwise be written world-readable and logged unmasked under its real name.
   const unknown = sources.secretVars.filter((name) => !Object.hasOwn(values, name));
   if (unknown.length > 0) {
-    const selected = unknown.filter((name) => Object.keys(selectEnv({ [name]: '' }, sources.envVars, sources.toolName)).length > 0);
-    const unselected = unknown.filter((name) => !selected.includes(name));
+    const reasons = unknown.map((name) => `${name}: ${whyMissing(name, values, sources)}`);
     throw new UsageError(
-      unselected.length > 0
-        ? `--secret-vars ${unselected.join(', ')}: no such value (an env var selected by --env-vars, a top-level key of a --values file, a file of --secrets-dir); ` +
-            'fix the name, or select the env var'
-        : `--secret-vars ${selected.join(', ')}: the env var is not set, so nothing is marked secret under that name; ` +
-            'set it, or leave it out of --secret-vars where it is not set (every file of --secrets-dir is a secret without naming it)',
+      `--secret-vars names what is not there. ${reasons.join('; ')}. Fix the name, select the env var with --env-vars, or set it ` +
+        '(every file of --secrets-dir is a secret without naming it)',
     );
   }
   for (const name of sources.secretVars) {
@@ -70,6 +66,15 @@ export async function loadValues(sources: ValueSources): Promise<LoadedValues> {
     secretNames.add(name);
   }
   return { values, secretNames, warnings };
+}
+
+/** Why a --secret-vars name is no value: all of them are named at once, each with its likely fix. */
+function whyMissing(name: string, values: Values, sources: ValueSources): string {
+  if (/[*?[{]/.test(name)) return 'a glob, but --secret-vars takes names';
+  const selected = Object.keys(selectEnv({ [name]: '' }, sources.envVars, sources.toolName)).length > 0;
+  const close = suggest(name, Object.keys(values), '');
+  if (selected) return `env var not set${close}`;
+  return `not an env var selected by --env-vars, a top-level key of a --values file or a file of --secrets-dir${close}`;
 }
 
 export function selectEnv(env: NodeJS.ProcessEnv, globs: readonly string[], toolName: string): Record<string, string> {

@@ -55,7 +55,7 @@ function entry(flag: string, field: Field, text: string, position: number, targe
     throw new UsageError(`${which}: expected TARGET=${flag.endsWith('env') ? 'VAR' : 'FILE'}, ${example}`);
   if (flag.endsWith('env') && !ENV_NAME.test(from)) {
     throw new UsageError(
-      `${which} for "${name}": the part after "=" is not an env var name (letters, digits, _); give the name of the variable that holds the ${field}, never the ${field} itself`,
+      `${which} for "${name}": the part after "=" is not an env var name (letters, digits, _; several entries go one a line, never split by commas); give the name of the variable that holds the ${field}, never the ${field} itself`,
     );
   }
   const target = targets.find((t) => t.name === name);

@@ -17,7 +17,5 @@ export const KINDS: Record<string, { kind: TargetKind; tls: boolean; defaultPort
   'k8s:': { kind: 'kubernetes', tls: false },
 };
 
-/** The schemes as a regular expression alternative: `postgres|postgresql|...`. */
-export const SCHEME_ALTERNATIVES = Object.keys(KINDS)
-  .map((k) => k.slice(0, -1))
-  .join('|');
+/** The schemes without their colon: `postgres`, `postgresql`, ... */
+export const SCHEMES = Object.keys(KINDS).map((k) => k.slice(0, -1));

@@ -1,8 +1,8 @@
 // Every flag of wait-for-db, its env var (WAIT_FOR_DB_<FLAG>) and its help text, in one place.
 
 import { IAM_POLICY_OPTIONS } from '../core/iam-policy.ts';
-import type { CliSpec } from '../core/options.ts';
-import { SCHEME_ALTERNATIVES } from './schemes.ts';
+import { splitBeforeUrls, type CliSpec } from '../core/options.ts';
+import { SCHEMES } from './schemes.ts';
 
 export const spec = {
   name: 'wait-for-db',
@@ -15,7 +15,7 @@ export const spec = {
     env: 'TARGETS',
     // Split only where a new URL starts: a space or comma inside a password ("correct horse") must not
     // cut a target in two, the second half shown as a target of its own.
-    split: new RegExp(`[\\s,]+(?=(?:[a-z0-9-]+=)?(?:${SCHEME_ALTERNATIVES}):\\/\\/)`, 'i'),
+    split: splitBeforeUrls(SCHEMES, { named: true }),
   },
   options: {
     timeout: { type: 'duration', default: '60s', min: 1, placeholder: 'DURATION', description: 'Deadline for all targets together' },
@@ -78,20 +78,25 @@ export const spec = {
       type: 'list',
       placeholder: 'TARGET=VAR',
       split: /\n/,
-      description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable',
+      description: 'Password of the target named TARGET from env var VAR (e.g. set from a Secret); repeatable (in the env var: one a line)',
     },
     passwordFile: {
       type: 'list',
       placeholder: 'TARGET=FILE',
       split: /\n/,
-      description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable',
+      description: 'Password of the target named TARGET from a file (one trailing newline dropped); repeatable (in the env var: one a line)',
     },
-    userEnv: { type: 'list', placeholder: 'TARGET=VAR', split: /\n/, description: 'User of the target named TARGET from env var VAR; repeatable' },
+    userEnv: {
+      type: 'list',
+      placeholder: 'TARGET=VAR',
+      split: /\n/,
+      description: 'User of the target named TARGET from env var VAR; repeatable (in the env var: one a line)',
+    },
     userFile: {
       type: 'list',
       placeholder: 'TARGET=FILE',
       split: /\n/,
-      description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable',
+      description: 'User of the target named TARGET from a file (one trailing newline dropped); repeatable (in the env var: one a line)',
     },
     rdsIamAuth: {
       type: 'list',

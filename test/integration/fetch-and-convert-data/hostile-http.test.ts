@@ -38,7 +38,9 @@ async function fetchHostile(source: string, args: string[] = []): Promise<Outcom
   const out = join(dir, 'out');
   const terminationPath = join(dir, 'termination-log');
   writeFileSync(terminationPath, '');
-  const result = await run(['--out', out, '--name', 'data.bin', '--retries', '2', ...args, source], { env: { TERMINATION_LOG_PATH: terminationPath } });
+  // A flag given twice is refused: args' own --retries replaces the default one.
+  const retries = args.includes('--retries') ? [] : ['--retries', '2'];
+  const result = await run(['--out', out, '--name', 'data.bin', ...retries, ...args, source], { env: { TERMINATION_LOG_PATH: terminationPath } });
   return { result, out, termination: readFileSync(terminationPath, 'utf8') };
 }
 

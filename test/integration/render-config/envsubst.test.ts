@@ -115,8 +115,8 @@ test('--check lists every unresolved variable across all templates at once and w
   ]);
   assert.match(failureLine(result).msg, /--check: 4 problems in 3 of 4 templates/);
 
-  // In the env var, globs are separated by whitespace (commas stay free for brace globs).
-  const clean = await renderConfig(['--templates', templates, '--check'], { ...env, RENDER_CONFIG_EXCLUDE: 'one.conf two/** {three,four}*' });
+  // In the env var, one glob a line (commas and spaces stay free for brace globs and file names).
+  const clean = await renderConfig(['--templates', templates, '--check'], { ...env, RENDER_CONFIG_EXCLUDE: 'one.conf\ntwo/**\n{three,four}*' });
   assert.equal(clean.code, 0, clean.stderr);
   assert.equal(clean.stdout, '');
 });

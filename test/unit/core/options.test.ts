@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCli, helpText, type CliSpec } from '../../../tools/core/options.ts';
+import { parseCli, helpText, splitBeforeUrls, type CliSpec } from '../../../tools/core/options.ts';
 import { UsageError } from '../../../tools/core/errors.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 
@@ -90,17 +90,88 @@ test('a list splits the same way from a flag, the env var and a config string; r
   assert.deepEqual((await run(['--config', join(dir, 'list.yaml')])).options.tag, ['a=1,b=2']);
 });
 
-test('a list that splits on whitespace takes one item per flag: the shell kept that space on purpose', async () => {
+test('a glob list takes one item per flag and one a line elsewhere: commas and spaces belong to the glob', async () => {
   const globs = {
     ...spec,
-    options: { ...spec.options, exclude: { type: 'list', split: /\s+/, wholeFlagValue: true, description: 'globs' } },
+    options: { ...spec.options, exclude: { type: 'list', split: /\n/, wholeFlagValue: true, description: 'globs' } },
   } as const satisfies CliSpec;
   const flags = await parseCli(globs, ['--exclude', 'my notes.txt', '--exclude', ' *.{md,txt} '], {});
   assert.equal(flags.kind, 'run');
   if (flags.kind === 'run') assert.deepEqual(flags.options.exclude, ['my notes.txt', '*.{md,txt}']);
-  const env = await parseCli(globs, [], { DEMO_TOOL_EXCLUDE: 'a.txt  *.{md,txt}' });
-  if (env.kind === 'run') assert.deepEqual(env.options.exclude, ['a.txt', '*.{md,txt}']);
+  // What the chart writes for `exclude: [my notes.txt, "*.{md,txt}"]`.
+  const env = await parseCli(globs, [], { DEMO_TOOL_EXCLUDE: 'my notes.txt\n*.{md,txt}\n' });
+  assert.equal(env.kind, 'run');
+  if (env.kind === 'run') assert.deepEqual(env.options.exclude, ['my notes.txt', '*.{md,txt}']);
   await assert.rejects(parseCli(globs, ['--exclude', ' '], {}), /--exclude " " names nothing/);
+});
+
+test('an empty list in an env var or a config file is an error, never the default; an empty single value is unset', async () => {
+  const withDefault = { ...spec, options: { ...spec.options, vars: { type: 'list', default: '*', description: 'globs' } } } as const satisfies CliSpec;
+  for (const text of ['', ' ', ',', '\n , \n']) {
+    await assert.rejects(
+      parseCli(withDefault, [], { DEMO_TOOL_VARS: text }),
+      (e: unknown) => e instanceof UsageError && e.message.startsWith(`env DEMO_TOOL_VARS ${JSON.stringify(text)} names nothing: unset it for the default (*)`),
+    );
+  }
+  const dir = tempDir('opts-');
+  for (const [name, yaml] of [
+    ['empty-list', 'vars: []\n'],
+    ['blank-items', 'vars: ["", " "]\n'],
+    ['empty-string', 'vars: ""\n'],
+  ] as const) {
+    writeFileSync(join(dir, `${name}.yaml`), yaml);
+    await assert.rejects(
+      parseCli(withDefault, ['--config', join(dir, `${name}.yaml`)], {}),
+      /key "vars" .* names nothing: leave the key out for the default \(\*\)/,
+    );
+  }
+  const scalar = await run([], { DEMO_TOOL_TIMEOUT: '', DEMO_TOOL_PG_QUERY: '' });
+  assert.equal(scalar.options.timeout, 60_000);
+  assert.equal(scalar.options.pgQuery, undefined);
+});
+
+test('a config list item that is not text or a number is an error naming the item', async () => {
+  const dir = tempDir('opts-');
+  for (const [yaml, what] of [
+    ['tag: [{name: a}]', 'item 1 is a mapping'],
+    ['tag: [a, null]', 'item 2 is empty'],
+    ['tag: [[a, b]]', 'item 1 is a list'],
+    ['tag: [a, true]', 'item 2 is a boolean'],
+  ] as const) {
+    writeFileSync(join(dir, 'c.yaml'), `${yaml}\n`);
+    await assert.rejects(
+      parseCli(spec, ['--config', join(dir, 'c.yaml')], {}),
+      (e: unknown) => e instanceof UsageError && e.message.includes(`key "tag": ${what}`),
+    );
+  }
+  writeFileSync(join(dir, 'ok.yaml'), 'tag: [a, 2]\n');
+  assert.deepEqual((await run(['--config', join(dir, 'ok.yaml')])).options.tag, ['a', '2']);
+});
+
+test('a single-value flag given twice is an error: the last would silently win', async () => {
+  await assert.rejects(parseCli(spec, ['--timeout', '1s', '--timeout', '2s'], {}), /^UsageError: --timeout is given twice; it takes one value$/);
+  await assert.rejects(parseCli(spec, ['--pg-query=a', '--pg-query', 'b'], {}), /--pg-query is given twice/);
+  await assert.rejects(parseCli(spec, ['--explain', '--no-explain'], {}), /--explain is given twice/);
+  // A flag over the env var of the same option is the documented order, not a repetition.
+  assert.equal((await run(['--timeout', '2s'], { DEMO_TOOL_TIMEOUT: '1s' })).options.timeout, 2000);
+});
+
+test('a config file knows each key by its flag name only, never by a name every object has', async () => {
+  const dir = tempDir('opts-');
+  for (const key of ['pgQuery', 'constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty']) {
+    writeFileSync(join(dir, 'c.yaml'), `${key}: x\n`);
+    await assert.rejects(parseCli(spec, ['--config', join(dir, 'c.yaml')], {}), new RegExp(`unknown key "${key}"`));
+  }
+  writeFileSync(join(dir, 'ok.yaml'), 'pg-query: SELECT 2\n');
+  assert.equal((await run(['--config', join(dir, 'ok.yaml')])).options.pgQuery, 'SELECT 2');
+});
+
+test('a list of URLs splits only where the next URL starts', () => {
+  const split = splitBeforeUrls(['s3', 'https', 'file']);
+  const text = 's3://bucket/report,2024.csv, https://api.example.com/x?fields=a,b c\nfile:///tmp/d,1.txt';
+  assert.deepEqual(text.split(split), ['s3://bucket/report,2024.csv', 'https://api.example.com/x?fields=a,b c', 'file:///tmp/d,1.txt']);
+  const named = splitBeforeUrls(['tcp'], { named: true });
+  assert.deepEqual('db=tcp://a:1,cache=tcp://b:2 tcp://c:3'.split(named), ['db=tcp://a:1', 'cache=tcp://b:2', 'tcp://c:3']);
 });
 
 test('a list flag whose value holds no item is an error, not an empty list', async () => {
@@ -125,6 +196,11 @@ test('bad values fail with the flag, the source and what is expected', async () 
 test('unknown flags, env vars and config keys are errors with a suggestion', async () => {
   await assert.rejects(parseCli(spec, ['--timout', '1s'], {}), /unknown flag --timout \(did you mean --timeout\?\)/);
   await assert.rejects(parseCli(spec, [], { DEMO_TOOL_TIMOUT: '1s' }), /unknown environment variable DEMO_TOOL_TIMOUT \(did you mean DEMO_TOOL_TIMEOUT\?\)/);
+  // Compared without the prefix every name shares: TYPO is not close to TAG.
+  await assert.rejects(
+    parseCli(spec, [], { DEMO_TOOL_TYPO: '1' }),
+    /^UsageError: unknown environment variable DEMO_TOOL_TYPO; run demo-tool --help for the variables$/,
+  );
   const dir = tempDir('opts-');
   writeFileSync(join(dir, 'c.yaml'), 'timeoutt: 1s\n');
   await assert.rejects(parseCli(spec, ['--config', join(dir, 'c.yaml')], {}), /unknown key "timeoutt" \(did you mean timeout\?\)/);
