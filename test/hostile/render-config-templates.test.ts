@@ -5,7 +5,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNewSet, assertOldSet, readSet, type SetSnapshot } from './lib/output-set.ts';
 import { assertFailure, assertSuccess, runHostile } from './lib/run-hostile.ts';
@@ -91,6 +91,60 @@ describe('render-config on hostile templates', { concurrency: 4 }, () => {
       assertOldSet(out, oldSet);
     });
   }
+
+  // What the count misses (a filter's own arrays, a loop object written out, encodings that grow their input,
+  // tablerow's markup): the render's worker thread has a heap limit, and reaching it fails the template with
+  // one line. Each of these ran to 0.5-1.3 GB, most of them to exit 0.
+  const doubled = (start: string, times: number) =>
+    `{% assign s = ${JSON.stringify(start)} %}{% for i in (1..${times}) %}{% assign s = s | append: s %}{% endfor %}`;
+  const pastTheCount: Array<[string, string]> = [
+    [
+      'loop objects doubled and written',
+      '{% for i in (1..1) %}{% assign g = empty | push: forloop %}{% endfor %}{% for i in (1..19) %}{% assign g = g | concat: g %}{% endfor %}{% for i in (1..20) %}{{ g }}{% endfor %}',
+    ],
+    [
+      'a sort of 8 million numbers',
+      '{% assign a = empty | push: 1 %}{% for i in (1..23) %}{% assign a = a | concat: a %}{% endfor %}{% assign b = a | sort %}{{ b | size }}',
+    ],
+    [
+      'url_encode of 4 million euro signs, 20 times',
+      `${doubled('€', 22)}${Array.from({ length: 20 }, (_, i) => `{% assign t${i} = s | url_encode %}`).join('')}`,
+    ],
+    ['a million tablerow cells', '{% for a in (1..1000) %}{% tablerow b in (1..1000) %}{% endtablerow %}{% endfor %}'],
+    ['3 million increments written', '{% for a in (1..3000) %}{% for b in (1..1000) %}{% increment xxxxxxxx %}{% endfor %}{% endfor %}'],
+    ['group_by_exp over 2 million numbers', '{% assign g = (1..2000000) | group_by_exp: "i", "i" %}{{ g | size }}'],
+    [
+      'toYaml of 2 million items',
+      '{% assign a = "1" | split: "," %}{% for i in (1..21) %}{% assign a = a | concat: a %}{% endfor %}{% assign y = a | toYaml %}{{ y | size }}',
+    ],
+    ['escape of 2 million ampersands, 13 times', `${doubled('&', 21)}${Array.from({ length: 13 }, (_, i) => `{% assign j${i} = s | escape %}`).join('')}`],
+    ['number_of_words of 2 million words', `${doubled('ab ', 21)}{{ s | number_of_words }}`],
+    ['truncatewords of 2 million words', `${doubled('ab ', 21)}{{ s | truncatewords: 3 }}`],
+  ];
+  for (const [label, template] of pastTheCount) {
+    test(`liquid with ${label}: exit 4 at the render memory limit, one line, old set kept`, async () => {
+      const { out, result } = render(writeTree({ 'app.conf.liquid': template }), ['--render-timeout', '20s']);
+      assertFailure(await result, 4, ['app.conf.liquid', '--max-render-memory']);
+      assertOldSet(out, oldSet);
+    });
+  }
+
+  // The secret check of a filter's arguments reads each distinct string once; it made the JSON text of the
+  // whole array on every call (256 references to one 1 MB string: 256 MB a call).
+  test('liquid concatenating an array of one 1 MB string eight times, with a secret registered: renders', async () => {
+    const template = `${doubled('x', 20)}{% assign a = empty | push: s %}{% for i in (1..8) %}{% assign a = a | concat: a %}{% endfor %}{{ a | size }}`;
+    const out = copyOf(oldOut);
+    const run = await runHostile(
+      'render-config',
+      ['--templates', writeTree({ 'app.conf.liquid': template }), '--out', out, '--secret-vars', 'TOKEN', ...renderArgs],
+      {
+        env: { TOKEN: 'a-secret-token-value' },
+        timeoutMs: 10_000,
+      },
+    );
+    assertSuccess(run);
+    assert.equal(readFileSync(join(out, 'app.conf'), 'utf8'), '512');
+  });
 
   // 8 MB of "a," is within the limit; its 4 million pieces are not (they took 240 MB when counted as characters).
   test('liquid splitting a string of 4 million commas: exit 4 at the split, before the pieces are made', async () => {

@@ -52,6 +52,18 @@ export class Redactor {
     return this.secrets.size;
   }
 
+  /** The registered forms from the `from`-th on, in the order registered: what a worker thread hands back. */
+  forms(from = 0): string[] {
+    return [...this.secrets].slice(from);
+  }
+
+  /** Registers forms another thread's redactor made, as they are (they are forms already, not secrets). */
+  addForms(forms: Iterable<string>): void {
+    const before = this.secrets.size;
+    for (const form of forms) this.secrets.add(form);
+    if (this.secrets.size !== before) this.matcher = undefined;
+  }
+
   /** Masks every registered secret and every password inside a URL; WITHHELD if that fails. */
   redact(text: string): string {
     try {

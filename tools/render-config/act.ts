@@ -7,7 +7,7 @@ import { mapLimit } from '../core/concurrency.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { envsubst } from './envsubst.ts';
-import type { LiquidOutcome } from './liquid.ts';
+import { startLiquidRenderer, type LiquidRenderer } from './liquid-renderer.ts';
 import type { Plan } from './plan.ts';
 import { formatProblem, positions, problemsError, type Problem } from './problems.ts';
 import { writeOutputs, type RenderedFile } from './output.ts';
@@ -30,9 +30,6 @@ interface Rendered {
   problems: Problem[];
 }
 
-/** Renders one liquid template with the run's engine. */
-type LiquidRenderer = (source: string, file: string, scope: object) => Promise<LiquidOutcome>;
-
 /** Templates read and rendered at the same time; enough to hide file latency, few enough to bound memory. */
 const PARALLEL = 32;
 
@@ -49,13 +46,13 @@ export async function act(plan: Plan, context: ActContext): Promise<void> {
   });
   for (const warning of loaded.warnings) context.log.warn(warning);
   const set = await discoverTemplates(plan.templates, { include: plan.include, exclude: plan.exclude, defaultSyntax: plan.syntax });
-  const liquid = set.files.some((f) => f.syntax === 'liquid') ? await createLiquidRenderer(plan, context.signal) : undefined;
+  const liquid = set.files.some((f) => f.syntax === 'liquid') ? liquidRenderer(plan, loaded, context.signal) : undefined;
   context.log.debug('rendering', { templates: set.files.length, values: Object.keys(loaded.values).length, secrets: loaded.secretNames.size });
 
   const results = await mapLimit(set.files, PARALLEL, async (file) => {
     context.signal.throwIfAborted();
     return renderOne(file, plan, loaded, liquid);
-  });
+  }).finally(() => liquid?.close());
   const problems = results.flatMap((r) => r.problems);
 
   if (plan.kind === 'check') {
@@ -96,20 +93,10 @@ export async function act(plan: Plan, context: ActContext): Promise<void> {
   });
 }
 
-/**
- * The liquid module (and LiquidJS) is loaded once per run, and only when a template uses that syntax. Renders
- * run one at a time: they are work on the one JavaScript thread, so 32 at once gain nothing, and each may
- * hold up to the render memory limit (32 doubling templates took 335 MB together).
- */
-async function createLiquidRenderer(plan: Plan, signal: AbortSignal): Promise<LiquidRenderer> {
-  const { createLiquid, renderLiquid } = await import('./liquid.ts');
-  const engine = createLiquid({ strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize, memoryLimit: plan.maxRenderMemory });
-  let previous: Promise<unknown> = Promise.resolve();
-  return (source, file, scope) => {
-    const render = previous.then(() => renderLiquid(engine, source, file, scope, signal));
-    previous = render.catch(() => undefined);
-    return render;
-  };
+/** The run's liquid templates render one at a time, on the main thread unless one outgrows it (liquid-renderer.ts). */
+function liquidRenderer(plan: Plan, loaded: LoadedValues, signal: AbortSignal): LiquidRenderer {
+  const settings = { strict: plan.strict, renderLimitMs: plan.renderTimeoutMs, maxSize: plan.maxSize, memoryLimit: plan.maxRenderMemory };
+  return startLiquidRenderer({ settings, values: loaded.values, secretNames: [...loaded.secretNames] }, signal);
 }
 
 async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, liquid: LiquidRenderer | undefined): Promise<Rendered> {
@@ -127,13 +114,13 @@ async function renderOne(file: TemplateFile, plan: Plan, loaded: LoadedValues, l
     return { file, content: '', usedSecret: false, problems: [{ kind: 'invalid', file: file.name, message }] };
   }
   let usedSecret = false;
-  const onSecret = (): void => {
-    usedSecret = true;
-  };
-  const { content, problems } =
-    file.syntax === 'envsubst'
-      ? renderEnvsubst(source, file, plan, loaded, onSecret)
-      : await renderWithLiquid(source.toString('utf8'), file, loaded, liquid as LiquidRenderer, onSecret);
+  let content: string | Uint8Array;
+  let problems: Problem[];
+  if (file.syntax === 'envsubst') {
+    ({ content, problems } = renderEnvsubst(source, file, plan, loaded, () => (usedSecret = true)));
+  } else {
+    ({ text: content, problems, usedSecret } = await (liquid as LiquidRenderer).render(source.toString('utf8'), file.name));
+  }
   if (problems.length === 0) problems.push(...(await outputProblems(source, content, file, plan)));
   return { file, content, usedSecret, problems };
 }
@@ -191,36 +178,6 @@ function renderEnvsubst(
     return { kind: structured ? 'invalid' : p.kind, file: file.name, line: where[i]?.line, column: where[i]?.column, message };
   });
   return { content: result.output, problems };
-}
-
-async function renderWithLiquid(
-  source: string,
-  file: TemplateFile,
-  loaded: LoadedValues,
-  liquid: LiquidRenderer,
-  onSecret: () => void,
-): Promise<{ content: string; problems: Problem[] }> {
-  const { text, problems } = await liquid(source, file.name, scopeFor(loaded, onSecret));
-  return { content: text, problems };
-}
-
-/** The values as a liquid scope; reading a secret name marks the file as using a secret. */
-function scopeFor(loaded: LoadedValues, onSecret: () => void): object {
-  const scope: Record<string, unknown> = Object.create(null);
-  for (const [name, value] of Object.entries(loaded.values)) {
-    if (loaded.secretNames.has(name)) {
-      Object.defineProperty(scope, name, {
-        enumerable: true,
-        get: () => {
-          onSecret();
-          return value;
-        },
-      });
-    } else {
-      scope[name] = value;
-    }
-  }
-  return scope;
 }
 
 /** An empty or oversized result, or a .json/.yaml/.toml output that does not parse. */

@@ -4,7 +4,42 @@
 // range at what they cost in bytes. Without it, one-line templates reached 0.3 to 1 GB, past the memory limit
 // of the container (the chart gives render-config 96Mi), before any limit stopped them.
 
+import { getHeapStatistics } from 'node:v8';
 import { evalToken, ForTag, TablerowTag, TypeGuards, type Context, type Emitter, type Liquid, type ValueToken } from 'liquidjs';
+
+/**
+ * How much the heap may grow while a template renders on the main thread. The count above misses some of
+ * what a render makes (a filter's own arrays, loop objects written out, tablerow's markup); a render that
+ * grows the heap past this is stopped and rendered again on a worker thread with a hard heap limit
+ * (liquid-worker.ts), which gives the verdict. Ordinary templates never start that thread (about 45 ms).
+ */
+const HEAP_BUDGET = 8 * 1024 * 1024;
+
+let watch: { start: number; over: boolean } | undefined;
+
+/** Starts watching the heap for one render on the main thread. */
+export function watchHeap(): void {
+  watch = { start: getHeapStatistics().used_heap_size, over: false };
+}
+
+/** Stops watching; true when the render went over the budget. */
+export function unwatchHeap(): boolean {
+  const over = watch?.over ?? false;
+  watch = undefined;
+  return over;
+}
+
+/** Measures the heap (0.2 µs); true once a watched render is over its budget, and from then on. */
+export function overHeapBudget(): boolean {
+  if (watch === undefined) return false;
+  if (!watch.over && getHeapStatistics().used_heap_size - watch.start > HEAP_BUDGET) watch.over = true;
+  return watch.over;
+}
+
+/** Whether a watched render was found over its budget, without measuring. */
+export function heapBudgetSpent(): boolean {
+  return watch?.over ?? false;
+}
 
 /** Everything but the outputEscape option (given to the Liquid constructor: chargeOutput); before the filters are wrapped for taint. */
 export function chargeMemory(engine: Liquid): void {
@@ -12,26 +47,32 @@ export function chargeMemory(engine: Liquid): void {
   chargeLiteralText(engine);
   engine.registerTag('for', ChargedForTag);
   engine.registerTag('tablerow', ChargedTablerowTag);
-  chargeSplit(engine);
+  chargeCalls(engine);
 }
+
+/** What one write costs beyond its characters: the output grows by a string joined on per write (about 40 bytes). */
+const WRITE_COST = 16;
 
 /** Charges what {{ }} writes to the render's memory limit; the value itself is written unchanged. */
 export function chargeOutput(this: { context: Context }, value: unknown): unknown {
-  this.context.memoryLimit.use(writtenLength(value));
+  this.context.memoryLimit.use(writtenLength(value) + WRITE_COST);
   return value;
 }
 
 /**
- * The length of the text LiquidJS writes for a value: an array is its items' text, one after another. A
- * mapping counts nothing here (values may have no prototype to turn into text); what a filter makes of it,
- * toJson say, is counted as that filter's result.
+ * The length of the text LiquidJS writes for a value: an array is its items' text, one after another; any
+ * other object a guess at its JSON (a mapping from the values cannot be written at all).
  */
 function writtenLength(value: unknown): number {
   if (typeof value === 'string') return value.length;
   if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + writtenLength(item), 0);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value).length;
+  // A loop object is written as JSON of about this size (an array of 500,000 references to one took 550 MB).
+  if (typeof value === 'object' && value !== null) return OBJECT_TEXT;
   return 0;
 }
+
+const OBJECT_TEXT = 100;
 
 /**
  * Literal text between tags is written as it is, uncharged by LiquidJS: a loop of a million turns over a line
@@ -43,7 +84,7 @@ function chargeLiteralText(engine: Liquid): void {
   if (literal.charged) return;
   const render = literal.render;
   literal.render = function (this: { str: string }, ctx: Context, emitter: Emitter) {
-    ctx.memoryLimit.use(this.str.length);
+    ctx.memoryLimit.use(this.str.length + WRITE_COST);
     return render.call(this, ctx, emitter);
   };
   literal.charged = true;
@@ -97,35 +138,141 @@ class ChargedTablerowTag extends TablerowTag {
 
 /** What one element of an array costs against the memory limit, where a character costs one. */
 const ARRAY_ELEMENT_COST = 32;
+/** An element of an array made of another's elements: a reference. */
+const ARRAY_REFERENCE_COST = 8;
 
 /**
- * LiquidJS charges `split` one unit per character of its input, but each piece costs tens of bytes: an
- * 8 MB string of "a," split into 4 million pieces took 240 MB, past a container's memory limit, under a
- * limit of 32 Mi. The pieces are counted and charged before the array is made.
+ * What one call of these filters makes, charged before the call from its text input. LiquidJS charges
+ * `split` one unit per character and the others little or nothing, but the pieces of a split or a word
+ * count cost tens of bytes each (an 8 MB string of "a," split into 4 million pieces took 240 MB under a limit
+ * of 32 Mi), and an encoding makes up to 9 characters of one. A call that runs into the worker's heap limit
+ * only fails at the next collection, past the limit by all it made, or aborts the process: counted first, it
+ * fails the template at its line instead.
  */
-function chargeSplit(engine: Liquid): void {
-  const split = engine.filters.split as (this: unknown, value: unknown, separator: unknown) => unknown;
-  engine.registerFilter('split', function (this: { context: Context }, value: unknown, separator: unknown) {
-    const text = String(value ?? '');
-    const by = String(separator ?? '');
-    let pieces = 1;
-    if (by === '') pieces = text.length;
-    else for (let at = text.indexOf(by); at !== -1; at = text.indexOf(by, at + by.length)) pieces++;
-    this.context.memoryLimit.use(pieces * ARRAY_ELEMENT_COST);
-    return split.call(this, value, separator);
-  });
+const MADE_BY_CALL: Record<string, (value: unknown, args: unknown[]) => number> = {
+  split: (value, [separator]) => piecesOf(textOf(value), String(separator ?? '')) * ARRAY_ELEMENT_COST,
+  number_of_words: (value) => wordsIn(textOf(value)) * ARRAY_ELEMENT_COST,
+  truncatewords: (value) => wordsIn(textOf(value)) * ARRAY_ELEMENT_COST,
+  // A character of three UTF-8 bytes is nine characters of %XX.
+  url_encode: (value) => textOf(value).length * 9,
+  cgi_escape: (value) => textOf(value).length * 9,
+  uri_escape: (value) => textOf(value).length * 9,
+  // &quot; and \u0001: six characters for one.
+  escape: (value) => textOf(value).length * 6,
+  xml_escape: (value) => textOf(value).length * 6,
+  escape_once: (value) => textOf(value).length * 6,
+  json: (value) => textOf(value).length * 6,
+  jsonify: (value) => textOf(value).length * 6,
+  inspect: (value) => textOf(value).length * 6,
+  newline_to_br: (value) => textOf(value).length * 7,
+  base64_encode: (value) => textOf(value).length * 4,
+  replace: (value, [from, to]) => {
+    const text = textOf(value);
+    return (String(from ?? '') === '' ? text.length : piecesOf(text, String(from)) - 1) * String(to ?? '').length;
+  },
+  // The arrays these make: as long as their input (concat: both inputs), of references to its elements.
+  concat: (value, [other]) => (lengthOf(value) + lengthOf(other)) * ARRAY_REFERENCE_COST,
+  push: (value) => (lengthOf(value) + 1) * ARRAY_REFERENCE_COST,
+  unshift: (value) => (lengthOf(value) + 1) * ARRAY_REFERENCE_COST,
+  ...Object.fromEntries(
+    [
+      'sort',
+      'sort_natural',
+      'reverse',
+      'uniq',
+      'compact',
+      'map',
+      'where',
+      'reject',
+      'where_exp',
+      'reject_exp',
+      'group_by',
+      'group_by_exp',
+      'slice',
+      'pop',
+      'shift',
+    ].map((name) => [name, (value: unknown) => lengthOf(value) * ARRAY_REFERENCE_COST]),
+  ),
+};
+
+/** A filter's input as the text it works on: strings and numbers (others become text inside the filter, counted by the heap). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+function lengthOf(value: unknown): number {
+  return Array.isArray(value) ? value.length : 0;
+}
+
+function chargeCalls(engine: Liquid): void {
+  for (const [name, made] of Object.entries(MADE_BY_CALL)) {
+    const filter = engine.filters[name] as (this: unknown, value: unknown, ...args: unknown[]) => unknown;
+    engine.registerFilter(name, function (this: { context: Context }, value: unknown, ...args: unknown[]) {
+      this.context.memoryLimit.use(made(value, args));
+      return filter.call(this, value, ...args);
+    });
+  }
+}
+
+/** The pieces a split of text by `by` makes; by each character when `by` is empty. */
+function piecesOf(text: string, by: string): number {
+  if (by === '') return text.length;
+  let pieces = 1;
+  for (let at = text.indexOf(by); at !== -1; at = text.indexOf(by, at + by.length)) pieces++;
+  return pieces;
+}
+
+/** Runs of characters other than ASCII whitespace: the words a split on whitespace makes, give or take one. */
+function wordsIn(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 0x20 || (c >= 0x09 && c <= 0x0d);
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
+/**
+ * What our helpers build while they work, beyond their result: charged before the call, as one call that
+ * runs far past the heap budget is only seen after it (toYaml of 2 million numbers made 300 MB).
+ */
+const HELPER_WORK: Record<string, (value: unknown) => number> = {
+  // The yaml library makes a node of about a hundred bytes per value.
+  toYaml: (value) => valuesIn(value) * OBJECT_TEXT,
+  // JSON.parse makes up to an object per two characters ("{},"): about 8 bytes a character.
+  fromJson: (value) => textOf(value).length * 8,
+  // indent and nindent split the text into its lines.
+  indent: (value) => piecesOf(textOf(value), '\n') * ARRAY_ELEMENT_COST,
+  nindent: (value) => piecesOf(textOf(value), '\n') * ARRAY_ELEMENT_COST,
+};
+
+/** The values in a value, nested ones included. */
+function valuesIn(value: unknown): number {
+  let count = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    count++;
+    if (typeof item === 'object' && item !== null) stack.push(...Object.values(item));
+  }
+  return count;
 }
 
 /**
  * Wraps one of our helpers so that what it makes counts, as LiquidJS's own filters count theirs: at least the
- * size of its input before it runs (toJson of a doubled string would otherwise make it first), the rest after.
+ * size of its input and the work it does before it runs (toJson of a doubled string would otherwise make it
+ * first), the rest of its result after.
  */
 export function chargedHelper(
+  name: string,
   filter: (value: unknown, ...args: unknown[]) => unknown,
 ): (this: { context: Context }, value: unknown, ...args: unknown[]) => unknown {
   return function (this: { context: Context }, value: unknown, ...args: unknown[]) {
     const input = writtenLength(value);
-    this.context.memoryLimit.use(input);
+    this.context.memoryLimit.use(input + (HELPER_WORK[name]?.(value) ?? 0));
     const result = filter(value, ...args);
     this.context.memoryLimit.use(writtenLength(result) - input);
     return result;

@@ -8,7 +8,7 @@ import { AssignTag, Liquid, LiquidError, ParseError, TokenizationError, Undefine
 import { stringify as yamlStringify } from 'yaml';
 import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
-import { chargedHelper, chargeMemory, chargeOutput } from './liquid-memory.ts';
+import { chargedHelper, chargeMemory, chargeOutput, heapBudgetSpent, overHeapBudget, unwatchHeap, watchHeap } from './liquid-memory.ts';
 import type { Problem, ProblemKind } from './problems.ts';
 
 export interface LiquidSettings {
@@ -122,8 +122,11 @@ function taintFilters(engine: Liquid): void {
   for (const [name, impl] of Object.entries(engine.filters)) {
     const handler = typeof impl === 'function' ? impl : impl.handler;
     const wrapped: FilterHandler = function (this: unknown, value: unknown, ...args: unknown[]) {
+      // A render over its heap budget is ending (drive() stops it at the next step): no more work for it.
+      if (overHeapBudget()) return '';
       const result: unknown = handler.call(this as never, value, ...args);
-      if ([value, ...args].some(holdsSecret)) registerDerived(result);
+      if ([value, ...args].some((item) => holdsSecret(item))) registerDerived(result);
+      overHeapBudget();
       return result;
     };
     engine.registerFilter(name, typeof impl === 'function' ? wrapped : { ...impl, handler: wrapped });
@@ -133,10 +136,19 @@ function taintFilters(engine: Liquid): void {
 /** Arrays and objects a filter made from a secret: `pw | split: ""` holds pieces too short to mask. */
 const tainted = new WeakSet<object>();
 
-function holdsSecret(value: unknown): boolean {
-  if (value === undefined || value === null || typeof value === 'function') return false;
-  if (typeof value === 'object' && tainted.has(value)) return true;
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? safeJson(value) : String(value);
+/**
+ * Every key and leaf is tested, each distinct one once; never the whole as JSON text: 256 references to one
+ * 1 MB string made 256 MB of it on each filter call, which no memory limit counted.
+ */
+function holdsSecret(value: unknown, seen = new Set<unknown>()): boolean {
+  if (redactor.size === 0 || value === undefined || value === null || typeof value === 'function' || seen.has(value)) return false;
+  seen.add(value);
+  if (typeof value === 'object') {
+    if (tainted.has(value)) return true;
+    if (Array.isArray(value)) return value.some((item) => holdsSecret(item, seen));
+    return Object.entries(value).some(([key, item]) => holdsSecret(key, seen) || holdsSecret(item, seen));
+  }
+  const text = String(value);
   return text !== '' && redactor.redact(text) !== text;
 }
 
@@ -187,7 +199,7 @@ function registerHelpers(engine: Liquid): void {
     lower: (value) => String(value ?? '').toLowerCase(),
     upper: (value) => String(value ?? '').toUpperCase(),
   };
-  for (const [name, filter] of Object.entries(filters)) engine.registerFilter(name, chargedHelper(filter));
+  for (const [name, filter] of Object.entries(filters)) engine.registerFilter(name, chargedHelper(name, filter));
 }
 
 /** Wider than any configuration file indents, and a bound on what one call can make. */
@@ -209,21 +221,78 @@ export interface LiquidOutcome {
 }
 
 /**
+ * Every mapping in the values without a prototype, as a values file's are (a secret file's JSON and a copy
+ * between threads have Object's): `{{ mapping }}` is then an error with a hint, never "[object Object]".
+ */
+function withoutPrototypes(values: Record<string, unknown>): Record<string, unknown> {
+  const stack: unknown[] = [values];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== 'object' || item === null) continue;
+    if (!Array.isArray(item)) Object.setPrototypeOf(item, null);
+    stack.push(...Object.values(item));
+  }
+  return values;
+}
+
+/** What renderLiquid returns when the render grew the heap past its budget: render it on the worker thread. */
+export const OVER_HEAP_BUDGET = 'over-heap-budget';
+
+/** The values as a liquid scope; reading a secret name calls onSecret (the file is then written as a secret). */
+export function scopeOf(values: Record<string, unknown>, secretNames: ReadonlySet<string>, onSecret: () => void): object {
+  const scope: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(withoutPrototypes(values))) {
+    if (secretNames.has(name)) {
+      Object.defineProperty(scope, name, {
+        enumerable: true,
+        get: () => {
+          onSecret();
+          return value;
+        },
+      });
+    } else {
+      scope[name] = value;
+    }
+  }
+  return scope;
+}
+
+/**
  * Parses and renders one template; every error becomes a Problem that names file, line and column. The
  * render is LiquidJS's synchronous one (no promise per tag, about 15 % faster than its async render),
  * driven here so that it gives way to the event loop every STEPS_PER_TURN steps: a runaway loop would
  * otherwise hold SIGTERM and the deadline until --render-timeout.
  */
-export async function renderLiquid(engine: Liquid, source: string, file: string, scope: object, signal?: AbortSignal): Promise<LiquidOutcome> {
+export async function renderLiquid(engine: Liquid, source: string, file: string, scope: object, signal?: AbortSignal): Promise<LiquidOutcome>;
+/** With a heap budget: OVER_HEAP_BUDGET when the render grew the heap past it. */
+export async function renderLiquid(
+  engine: Liquid,
+  source: string,
+  file: string,
+  scope: object,
+  signal: AbortSignal | undefined,
+  options: { heapBudget: true },
+): Promise<LiquidOutcome | typeof OVER_HEAP_BUDGET>;
+export async function renderLiquid(
+  engine: Liquid,
+  source: string,
+  file: string,
+  scope: object,
+  signal?: AbortSignal,
+  { heapBudget = false } = {},
+): Promise<LiquidOutcome | typeof OVER_HEAP_BUDGET> {
   const tooDeep = nestingProblem(source, file);
   if (tooDeep) return { text: '', problems: [tooDeep] };
+  if (heapBudget) watchHeap();
   try {
     const template = engine.parse(source, file);
     // _render is what renderSync runs (LiquidJS 10.30.1, pinned): the generator of the synchronous render.
     const render = (engine as unknown as { _render: (t: unknown, s: object, o: object) => Iterator<unknown> })._render(template, scope, { sync: true });
     const text = (await drive(render, signal)) as string;
-    return { text, problems: [] };
+    return unwatchHeap() ? OVER_HEAP_BUDGET : { text, problems: [] };
   } catch (error) {
+    // Whatever failed, a render over its budget is decided on the worker thread, with its hard limit.
+    if (unwatchHeap()) return OVER_HEAP_BUDGET;
     if (signal?.aborted && error === signal.reason) throw error;
     const problems = new Map<string, Problem>();
     for (const each of leafErrors(error)) {
@@ -245,6 +314,11 @@ function leafErrors(error: unknown): unknown[] {
 }
 
 const STEPS_PER_TURN = 20_000;
+/** How often the steps measure the heap of a watched render (filter calls measure it at each call). */
+const STEPS_PER_HEAP_CHECK = 256;
+
+/** Ends a render over its heap budget, out of LiquidJS's reach (catchAllErrors would go on rendering). */
+class OverHeapBudget extends Error {}
 
 /** LiquidJS's own test: a generator has next, throw and return (a value with just `next` is a value). */
 function isIterator(value: unknown): value is Iterator<unknown> {
@@ -280,6 +354,7 @@ async function drive(root: Iterator<unknown>, signal: AbortSignal | undefined): 
       stack.push(value);
       value = undefined;
     } else if (state.done && stack.length === 0) return value;
+    if (heapBudgetSpent() || (steps % STEPS_PER_HEAP_CHECK === 0 && overHeapBudget())) throw new OverHeapBudget('over the heap budget');
     if (steps % STEPS_PER_TURN === 0) {
       await new Promise((resolve) => setImmediate(resolve));
       signal?.throwIfAborted();
@@ -294,13 +369,30 @@ const BLOCK_TAGS = new Set(['if', 'unless', 'for', 'case', 'capture', 'tablerow'
 /** Tags whose body is text, not tags, until their end tag. */
 const VERBATIM_TAGS = new Set(['comment', 'raw']);
 const TAG_NAME = /\{%-?\s*([a-z]+)/g;
+/** A line of a {% liquid %} tag: a tag without its delimiters. */
+const LIQUID_LINE = /^[ \t]*([a-z]+)/gm;
+
+/** Every tag's name and where it starts, the tags written as lines of a {% liquid %} tag included. */
+function* tagNames(source: string): Generator<{ name: string; index: number }> {
+  for (const match of source.matchAll(TAG_NAME)) {
+    const name = match[1] as string;
+    if (name !== 'liquid') {
+      yield { name, index: match.index };
+      continue;
+    }
+    const start = match.index + match[0].length;
+    const end = source.indexOf('%}', start);
+    const body = source.slice(start, end === -1 ? source.length : end);
+    for (const line of body.matchAll(LIQUID_LINE)) yield { name: line[1] as string, index: start + line.index + line[0].length - (line[1] as string).length };
+  }
+}
 
 /** The first block tag nested past the limit, found by one scan of the tag names before any parsing. */
 function nestingProblem(source: string, file: string): Problem | undefined {
   let depth = 0;
   let verbatim: string | undefined;
-  for (const match of source.matchAll(TAG_NAME)) {
-    const name = match[1] as string;
+  for (const match of tagNames(source)) {
+    const name = match.name;
     if (verbatim !== undefined) {
       if (name === `end${verbatim}`) {
         verbatim = undefined;
@@ -334,6 +426,7 @@ const LIMIT_HINTS: Array<[RegExp, string]> = [
   [/template render limit exceeded/, 'the render took longer than --render-timeout: a runaway loop? raise --render-timeout if it is expected'],
   [/parse length limit exceeded/, 'the template is larger than --max-size'],
   [/^Invalid string length/, 'the template builds a string longer than JavaScript can hold: render less'],
+  [/^Cannot convert object to primitive value/, 'a mapping is not text: write one of its keys, or the whole as text with toJson or toYaml'],
 ];
 
 function withHint(message: string): string {

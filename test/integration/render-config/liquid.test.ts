@@ -203,6 +203,50 @@ test('runaway templates are stopped: a huge range by the memory limit, a long lo
   }
 });
 
+test('one filter call past --render-timeout is ended with the thread it runs on: exit 4 naming the template', async () => {
+  // where_exp runs its million tests inside one call, where LiquidJS's own time limit is never checked.
+  const dir = writeTree(tempDir('rc-slow-filter-'), { 'a.txt.liquid': '{% assign r = (1..1000000) | where_exp: "i", "i > 0 and i < 0" %}{{ r | size }}\n' });
+  const out = tempDir('rc-slow-filter-out-');
+  const result = await renderConfig(['--templates', dir, '--out', out, '--render-timeout', '200ms'], {}, { timeoutMs: 20_000 });
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(failureLine(result).msg, /a\.txt\.liquid: (the render took longer than --render-timeout \(200 ms\) in one step|template render limit exceeded)/);
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('after a template reaches the heap limit, the next ones render on a new worker: --check lists every problem', async () => {
+  // LiquidJS's sort makes a pair and a step per element, which the count does not weigh.
+  const sort = '{% assign a = empty | push: 1 %}{% for i in (1..23) %}{% assign a = a | concat: a %}{% endfor %}{% assign b = a | sort %}{{ b | size }}';
+  const dir = writeTree(tempDir('rc-heap-'), { 'a.liquid': sort, 'b.liquid': 'fine {{ x }}', 'c.liquid': '{{ missing }}', 'd.liquid': sort });
+  const result = await renderConfig(['--templates', dir, '--check', '--render-timeout', '20s'], { x: '1' }, { timeoutMs: 30_000 });
+  // An invalid template (4) outranks a missing value (2).
+  assert.equal(result.code, 4, result.stderr);
+  const memory = 'the render needs more memory than --max-render-memory 32.0 MiB allows';
+  assert.deepEqual(
+    result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.slice(0, line.indexOf(' (') === -1 ? undefined : line.indexOf(' ('))),
+    [`a.liquid: ${memory}`, 'c.liquid:1:4: variable missing is not set', `d.liquid: ${memory}`],
+  );
+});
+
+test('a mapping written as text is an error with the fix, from a values file and from a secret file alike', async () => {
+  const dir = writeTree(tempDir('rc-mapping-'), {
+    't/a.conf.liquid': 'port={{ app.port }}\n',
+    't/b.conf.liquid': 'app={{ app }}\n',
+    't/c.conf.liquid': 'db={{ db }}\n',
+    'values.yaml': 'app:\n  port: 8080\n',
+    'secrets/db.json': '{"user": "app", "password": "mapping-secret-pw"}',
+  });
+  const out = tempDir('rc-mapping-out-');
+  const result = await renderConfig(['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'values.yaml'), '--secrets-dir', join(dir, 'secrets')]);
+  assert.equal(result.code, 4, result.stderr);
+  const hint = 'a mapping is not text: write one of its keys, or the whole as text with toJson or toYaml';
+  assert.equal((failureLine(result).msg.match(new RegExp(hint, 'g')) ?? []).length, 2, failureLine(result).msg);
+  assert.match(failureLine(result).msg, /b\.conf\.liquid:1:5: .*c\.conf\.liquid:1:4: /);
+  assert.doesNotMatch(result.stderr, /mapping-secret-pw|object Object/);
+});
+
 test('--syntax liquid applies to files without suffix; .envsubst keeps a file on envsubst', async () => {
   const dir = writeTree(tempDir('rc-syntax-choice-'), { 'a.conf': 'name={{ NAME }}\n', 'b.conf.envsubst': 'name=$NAME {{ kept }}\n' });
   const out = tempDir('rc-syntax-choice-out-');

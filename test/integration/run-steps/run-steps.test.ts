@@ -206,6 +206,18 @@ describe('run-steps', () => {
     assert.equal(readFileSync(join(dir, 'out', 'in.yaml'), 'utf8'), 'b:\n  - 1\n  - 2\na: x\n');
   });
 
+  test('a liquid template that outgrows the main thread renders on its worker thread from the run-steps bundle', async () => {
+    const dir = tempDir('rs-liquid-worker-');
+    // 900,000 writes grow the heap past the main thread's 8 MiB budget; the worker renders the 9 MB.
+    writeFileSync(join(dir, 'big.txt.liquid'), '{% for a in (1..300) %}{% for b in (1..3000) %}{{ word }}{% endfor %}{% endfor %}');
+    const result = await runSteps(['config=render-config'], {
+      ...stepEnv([{ RENDER_CONFIG_TEMPLATES: dir, RENDER_CONFIG_OUT: join(dir, 'out'), RENDER_CONFIG_ENV_VARS: 'word' }]),
+      word: 'xxxxxxxxxx',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readFileSync(join(dir, 'out', 'big.txt'), 'utf8'), 'x'.repeat(9_000_000));
+  });
+
   test("a mistake in a later step's settings fails the run before the first step starts", async () => {
     const port = await freePort();
     const started = performance.now();

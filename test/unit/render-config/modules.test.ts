@@ -156,6 +156,15 @@ test('liquid blocks nest up to MAX_LIQUID_NESTING; deeper is one syntax problem 
   // Tags inside {% raw %} and {% comment %} are text, not blocks.
   const raw = `{% raw %}${'{% if x %}'.repeat(200)}{% endraw %}ok`;
   assert.equal((await renderLiquid(engine, raw, 't', {})).problems.length, 0);
+  // The lines of a {% liquid %} tag are tags too: 20,000 ifs there ran 54 s into a stack overflow.
+  const lines = (levels: number) => `x\n{% liquid\n${'if true\n'.repeat(levels)}echo "deep"\n${'endif\n'.repeat(levels)}%}`;
+  assert.deepEqual(await renderLiquid(engine, lines(MAX_LIQUID_NESTING), 't', {}), { text: 'x\ndeep', problems: [] });
+  const deep = await renderLiquid(engine, lines(20_000), 't', {});
+  assert.deepEqual(
+    deep.problems.map((p) => [p.kind, p.line, p.column]),
+    [['syntax', 2 + MAX_LIQUID_NESTING + 1, 1]],
+  );
+  assert.match(deep.problems[0]?.message ?? '', /\{% if %\} is nested more than 64 blocks deep/);
 });
 
 test('a runaway render gives way to the event loop: an aborted signal ends it within a turn', async () => {
