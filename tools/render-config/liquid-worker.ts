@@ -7,6 +7,7 @@
 // (cli.ts dispatches on workerData), as fetch's document worker is; one worker takes the run's templates one
 // after another, a new one after a failure.
 
+import { serialize } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { redactor } from '../core/redact.ts';
 import { formatSize } from '../core/size.ts';
@@ -49,13 +50,18 @@ export function isLiquidWorker(): boolean {
   return !isMainThread && workerData === LIQUID_WORKER;
 }
 
-function newWorker(memoryLimit: number): Worker {
+/** A worker whose heap holds the render limit, the headroom and its copy of the values (twice their serialized size). */
+function newWorker(setup: LiquidSetup): Worker {
+  const values = Math.ceil((2 * serialize(setup.values).byteLength) / MiB);
   // process.argv[1] is the entry the tool was started with: the bundle, or cli.ts when run from source.
   return new Worker(process.argv[1] as string, {
     workerData: LIQUID_WORKER,
     stdout: false,
     stderr: false,
-    resourceLimits: { maxOldGenerationSizeMb: Math.ceil(memoryLimit / MiB) + HEAP_HEADROOM_MB, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    resourceLimits: {
+      maxOldGenerationSizeMb: Math.ceil(setup.settings.memoryLimit / MiB) + HEAP_HEADROOM_MB + values,
+      maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+    },
   });
 }
 
@@ -63,7 +69,7 @@ function newWorker(memoryLimit: number): Worker {
 export function startWorkerRenderer(setup: LiquidSetup, signal: AbortSignal): LiquidRenderer {
   let worker: Worker | undefined;
   const spawn = (): Worker => {
-    const started = newWorker(setup.settings.memoryLimit);
+    const started = newWorker(setup);
     // A worker that ends between renders (its heap limit reached while it answered) is replaced on the next
     // one; an 'error' with no listener would end the tool.
     started

@@ -230,7 +230,8 @@ function withoutPrototypes(values: Record<string, unknown>): Record<string, unkn
     const item = stack.pop();
     if (typeof item !== 'object' || item === null) continue;
     if (!Array.isArray(item)) Object.setPrototypeOf(item, null);
-    stack.push(...Object.values(item));
+    // One push per value: spreading 125,000 of them as arguments overflows the stack.
+    for (const child of Object.values(item)) stack.push(child);
   }
   return values;
 }
@@ -283,9 +284,10 @@ export async function renderLiquid(
 ): Promise<LiquidOutcome | typeof OVER_HEAP_BUDGET> {
   const tooDeep = nestingProblem(source, file);
   if (tooDeep) return { text: '', problems: [tooDeep] };
-  if (heapBudget) watchHeap();
   try {
     const template = engine.parse(source, file);
+    // After parsing, which --max-liquid-size bounds: the budget is for what the render makes.
+    if (heapBudget) watchHeap();
     // _render is what renderSync runs (LiquidJS 10.30.1, pinned): the generator of the synchronous render.
     const render = (engine as unknown as { _render: (t: unknown, s: object, o: object) => Iterator<unknown> })._render(template, scope, { sync: true });
     const text = (await drive(render, signal)) as string;

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPublished } from '../../helpers/published-set.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
@@ -228,6 +228,35 @@ test('after a template reaches the heap limit, the next ones render on a new wor
       .map((line) => line.slice(0, line.indexOf(' (') === -1 ? undefined : line.indexOf(' ('))),
     [`a.liquid: ${memory}`, 'c.liquid:1:4: variable missing is not set', `d.liquid: ${memory}`],
   );
+});
+
+test('wide values (a list of 150,000, a mapping of 130,000 keys) render: the values are walked without spreading them as arguments', async () => {
+  const dir = writeTree(tempDir('rc-wide-'), {
+    't/a.txt.liquid': '{{ ports | first }} {{ ports | size }} {{ names.k129999 }}',
+    'r/b.txt.liquid': '{% assign r = (1..200000) %}{{ r | toYaml | size }}',
+  });
+  const names = Object.fromEntries(Array.from({ length: 130_000 }, (_, i) => [`k${i}`, i]));
+  writeFileSync(join(dir, 'values.json'), JSON.stringify({ ports: Array.from({ length: 150_000 }, (_, i) => i), names }));
+  const out = tempDir('rc-wide-out-');
+  const wide = await renderConfig(['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'values.json')]);
+  assert.equal(wide.code, 0, wide.stderr);
+  assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), '0 150000 129999');
+  // toYaml counts the values it is given the same way.
+  const yaml = await renderConfig(['--templates', join(dir, 'r'), '--out', tempDir(), '--max-render-memory', '256MiB']);
+  assert.equal(yaml.code, 0, yaml.stderr);
+});
+
+test('a template that moves to the worker thread sees 10 MB of values there too (its heap holds their copy)', async () => {
+  const items = Array.from({ length: 40_000 }, (_, i) => ({ id: i, text: 'x'.repeat(200) }));
+  // 900,000 writes grow the heap past the main thread's budget: the render moves to the worker.
+  const dir = writeTree(tempDir('rc-worker-values-'), {
+    't/a.txt.liquid': '{% for a in (1..300) %}{% for b in (1..3000) %}y{% endfor %}{% endfor %}|{{ items | size }}',
+  });
+  writeFileSync(join(dir, 'values.json'), JSON.stringify({ items }));
+  const out = tempDir('rc-worker-values-out-');
+  const result = await renderConfig(['--templates', join(dir, 't'), '--out', out, '--values', join(dir, 'values.json')], {}, { timeoutMs: 30_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), `${'y'.repeat(900_000)}|40000`);
 });
 
 test('a mapping written as text is an error with the fix, from a values file and from a secret file alike', async () => {

@@ -208,7 +208,7 @@ describe('run-steps', () => {
 
   test('a liquid template that outgrows the main thread renders on its worker thread from the run-steps bundle', async () => {
     const dir = tempDir('rs-liquid-worker-');
-    // 900,000 writes grow the heap past the main thread's 8 MiB budget; the worker renders the 9 MB.
+    // 900,000 writes grow the heap past the main thread's heap budget; the worker renders the 9 MB.
     writeFileSync(join(dir, 'big.txt.liquid'), '{% for a in (1..300) %}{% for b in (1..3000) %}{{ word }}{% endfor %}{% endfor %}');
     const result = await runSteps(['config=render-config'], {
       ...stepEnv([{ RENDER_CONFIG_TEMPLATES: dir, RENDER_CONFIG_OUT: join(dir, 'out'), RENDER_CONFIG_ENV_VARS: 'word' }]),
