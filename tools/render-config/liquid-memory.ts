@@ -6,6 +6,7 @@
 
 import { getHeapStatistics } from 'node:v8';
 import { Context, evalToken, ForTag, TablerowTag, TypeGuards, type Emitter, type Liquid, type ValueToken } from 'liquidjs';
+import { forEachNested } from './values.ts';
 
 /**
  * How much the heap may grow while a template renders on the main thread. The count below misses some of
@@ -274,13 +275,7 @@ const HELPER_WORK: Record<string, (value: unknown) => number> = {
 /** The values in a value, nested ones included. */
 function valuesIn(value: unknown): number {
   let count = 0;
-  const stack = [value];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    count++;
-    // One push per value: spreading 125,000 of them as arguments overflows the stack.
-    if (typeof item === 'object' && item !== null) for (const child of Object.values(item)) stack.push(child);
-  }
+  forEachNested(value, () => count++);
   return count;
 }
 

@@ -2,27 +2,21 @@
 // (liquid-memory.ts); a template that outgrows it renders again on the worker thread (liquid-worker.ts),
 // whose hard heap limit gives the verdict. Most runs never start the thread, which costs 30-45 ms.
 
-import type { Liquid } from 'liquidjs';
-import { startWorkerRenderer, type LiquidRender, type LiquidRenderer, type LiquidSetup } from './liquid-worker.ts';
+import type { liquidSession, LiquidRender, LiquidSetup } from './liquid.ts';
+import { startWorkerRenderer, type LiquidRenderer } from './liquid-worker.ts';
 
 export type { LiquidRenderer };
 
 export function startLiquidRenderer(setup: LiquidSetup, signal: AbortSignal): LiquidRenderer {
   const worker = startWorkerRenderer(setup, signal);
-  let main: { engine: Liquid; scope: object; module: typeof import('./liquid.ts') } | undefined;
-  let usedSecret = false;
+  let main: ReturnType<typeof liquidSession> | undefined;
   let previous: Promise<unknown> = Promise.resolve();
   const renderOne = async (source: string, file: string): Promise<LiquidRender> => {
     if (main === undefined) {
       // Loaded once per run, and only when a template uses this syntax.
-      const module = await import('./liquid.ts');
-      const scope = module.scopeOf(setup.values, new Set(setup.secretNames), () => (usedSecret = true));
-      main = { engine: module.createLiquid(setup.settings), scope, module };
+      main = (await import('./liquid.ts')).liquidSession(setup);
     }
-    usedSecret = false;
-    const outcome = await main.module.renderLiquid(main.engine, source, file, main.scope, signal, { heapBudget: true });
-    if (outcome !== main.module.OVER_HEAP_BUDGET) return { ...outcome, usedSecret };
-    return worker.render(source, file);
+    return (await main.renderWithinBudget(source, file, signal)) ?? worker.render(source, file);
   };
   return {
     render(source, file) {

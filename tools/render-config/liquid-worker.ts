@@ -11,9 +11,8 @@ import { serialize } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { redactor } from '../core/redact.ts';
 import { formatSize } from '../core/size.ts';
-import type { LiquidOutcome, LiquidSettings } from './liquid.ts';
+import type { LiquidRender, LiquidSetup } from './liquid.ts';
 import type { Problem } from './problems.ts';
-import type { Values } from './values.ts';
 
 /** workerData of a liquid worker: the cli entry runs the worker side when it finds this. */
 export const LIQUID_WORKER = 'render-config:liquid';
@@ -25,17 +24,6 @@ const HEAP_HEADROOM_MB = 16;
 const YOUNG_GENERATION_MB = 8;
 /** After --render-timeout, how long LiquidJS's own limit (checked between steps) gets before the thread is ended. */
 const TIMEOUT_GRACE_MS = 1000;
-
-export interface LiquidSetup {
-  settings: LiquidSettings;
-  values: Values;
-  /** Names of values that are secrets: a render that reads one is marked as using a secret. */
-  secretNames: string[];
-}
-
-export interface LiquidRender extends LiquidOutcome {
-  usedSecret: boolean;
-}
 
 export interface LiquidRenderer {
   render(source: string, file: string): Promise<LiquidRender>;
@@ -148,21 +136,17 @@ function replyOf(worker: Worker, request: Request, timeoutMs: number, signal: Ab
 
 /** Worker side: takes the setup, then renders each template it is sent and answers each once. */
 export async function serveLiquid(): Promise<void> {
-  const { createLiquid, renderLiquid, scopeOf } = await import('./liquid.ts');
-  let engine: ReturnType<typeof createLiquid> | undefined;
-  let scope: object = {};
-  let usedSecret = false;
+  const { liquidSession } = await import('./liquid.ts');
+  let session: ReturnType<typeof liquidSession> | undefined;
   parentPort?.on('message', (request: Request) => {
     if (request.type === 'setup') {
       redactor.addForms(request.forms);
-      engine = createLiquid(request.setup.settings);
-      scope = scopeOf(request.setup.values, new Set(request.setup.secretNames), () => (usedSecret = true));
+      session = liquidSession(request.setup);
       return;
     }
     const registered = redactor.size;
-    usedSecret = false;
-    renderLiquid(engine as NonNullable<typeof engine>, request.source, request.file, scope).then(
-      (outcome) => parentPort?.postMessage({ ok: true, result: { ...outcome, usedSecret }, forms: redactor.forms(registered) } satisfies Reply),
+    (session as NonNullable<typeof session>).render(request.source, request.file).then(
+      (result) => parentPort?.postMessage({ ok: true, result, forms: redactor.forms(registered) } satisfies Reply),
       (error: unknown) => parentPort?.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies Reply),
     );
   });

@@ -10,6 +10,7 @@ import { suggest } from '../core/options.ts';
 import { redactor } from '../core/redact.ts';
 import { chargedHelper, chargeMemory, chargeOutput, heapBudgetSpent, overHeapBudget, unwatchHeap, watchHeap } from './liquid-memory.ts';
 import type { Problem, ProblemKind } from './problems.ts';
+import { forEachNested, type Values } from './values.ts';
 
 export interface LiquidSettings {
   strict: boolean;
@@ -220,27 +221,59 @@ export interface LiquidOutcome {
   problems: Problem[];
 }
 
+/** What a render needs besides the template: the engine's settings and the run's values. */
+export interface LiquidSetup {
+  settings: LiquidSettings;
+  values: Values;
+  /** Names of values that are secrets: a render that reads one is marked as using a secret. */
+  secretNames: string[];
+}
+
+export interface LiquidRender extends LiquidOutcome {
+  usedSecret: boolean;
+}
+
+/** What renderTemplate returns when the render grew the heap past its budget: render it on the worker thread. */
+const OVER_HEAP_BUDGET = 'over-heap-budget';
+
+/**
+ * An engine and the run's values as its scope, for one thread (the main one or the worker); each render says
+ * whether it read a secret (the file is then written with --secret-mode).
+ */
+export function liquidSession(setup: LiquidSetup): {
+  render(source: string, file: string): Promise<LiquidRender>;
+  /** With the main thread's heap budget: undefined when the render grew the heap past it (render it on the worker). */
+  renderWithinBudget(source: string, file: string, signal: AbortSignal): Promise<LiquidRender | undefined>;
+} {
+  const engine = createLiquid(setup.settings);
+  let usedSecret = false;
+  const scope = scopeOf(setup.values, new Set(setup.secretNames), () => (usedSecret = true));
+  return {
+    async render(source, file) {
+      usedSecret = false;
+      return { ...(await renderLiquid(engine, source, file, scope)), usedSecret };
+    },
+    async renderWithinBudget(source, file, signal) {
+      usedSecret = false;
+      const outcome = await renderTemplate(engine, source, file, scope, signal, true);
+      return outcome === OVER_HEAP_BUDGET ? undefined : { ...outcome, usedSecret };
+    },
+  };
+}
+
 /**
  * Every mapping in the values without a prototype, as a values file's are (a secret file's JSON and a copy
  * between threads have Object's): `{{ mapping }}` is then an error with a hint, never "[object Object]".
  */
-function withoutPrototypes(values: Record<string, unknown>): Record<string, unknown> {
-  const stack: unknown[] = [values];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (typeof item !== 'object' || item === null) continue;
-    if (!Array.isArray(item)) Object.setPrototypeOf(item, null);
-    // One push per value: spreading 125,000 of them as arguments overflows the stack.
-    for (const child of Object.values(item)) stack.push(child);
-  }
+function withoutPrototypes(values: Values): Values {
+  forEachNested(values, (item) => {
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) Object.setPrototypeOf(item, null);
+  });
   return values;
 }
 
-/** What renderLiquid returns when the render grew the heap past its budget: render it on the worker thread. */
-export const OVER_HEAP_BUDGET = 'over-heap-budget';
-
-/** The values as a liquid scope; reading a secret name calls onSecret (the file is then written as a secret). */
-export function scopeOf(values: Record<string, unknown>, secretNames: ReadonlySet<string>, onSecret: () => void): object {
+/** The values as a liquid scope; reading a secret name calls onSecret. */
+function scopeOf(values: Values, secretNames: ReadonlySet<string>, onSecret: () => void): object {
   const scope: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(withoutPrototypes(values))) {
     if (secretNames.has(name)) {
@@ -264,23 +297,18 @@ export function scopeOf(values: Record<string, unknown>, secretNames: ReadonlySe
  * driven here so that it gives way to the event loop every STEPS_PER_TURN steps: a runaway loop would
  * otherwise hold SIGTERM and the deadline until --render-timeout.
  */
-export async function renderLiquid(engine: Liquid, source: string, file: string, scope: object, signal?: AbortSignal): Promise<LiquidOutcome>;
-/** With a heap budget: OVER_HEAP_BUDGET when the render grew the heap past it. */
-export async function renderLiquid(
+export function renderLiquid(engine: Liquid, source: string, file: string, scope: object, signal?: AbortSignal): Promise<LiquidOutcome> {
+  return renderTemplate(engine, source, file, scope, signal, false) as Promise<LiquidOutcome>;
+}
+
+/** renderLiquid, with the main thread's heap budget when asked: OVER_HEAP_BUDGET when the render grew the heap past it. */
+async function renderTemplate(
   engine: Liquid,
   source: string,
   file: string,
   scope: object,
   signal: AbortSignal | undefined,
-  options: { heapBudget: true },
-): Promise<LiquidOutcome | typeof OVER_HEAP_BUDGET>;
-export async function renderLiquid(
-  engine: Liquid,
-  source: string,
-  file: string,
-  scope: object,
-  signal?: AbortSignal,
-  { heapBudget = false } = {},
+  heapBudget: boolean,
 ): Promise<LiquidOutcome | typeof OVER_HEAP_BUDGET> {
   const tooDeep = nestingProblem(source, file);
   if (tooDeep) return { text: '', problems: [tooDeep] };

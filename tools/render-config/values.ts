@@ -139,6 +139,19 @@ async function parseYaml(text: string): Promise<unknown> {
   return document.toJS({ maxAliasCount: 100 });
 }
 
+/**
+ * Calls visit on a value and every value nested in it, walked without recursion; one push per value, since
+ * spreading 125,000 of them as arguments overflows the stack.
+ */
+export function forEachNested(value: unknown, visit: (item: unknown) => void): void {
+  const stack = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    visit(item);
+    if (typeof item === 'object' && item !== null) for (const child of Object.values(item)) stack.push(child);
+  }
+}
+
 /** Whether mappings and lists nest deeper than `max`, walked without recursion. */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
